@@ -1,0 +1,47 @@
+# Thin wrapper around CMake, in the manner of neovim's: every real rule lives in CMakeLists.txt.
+BUILD_DIR   ?= build
+ASAN_DIR    ?= build-asan
+CMAKE       ?= cmake
+CTEST       ?= ctest
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+DEMO_ARGS   ?=
+
+.PHONY: all deps build build-asan test test-fast demo install clean format
+
+all: build
+
+deps:
+	@.ci/deps
+
+$(BUILD_DIR)/CMakeCache.txt:
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKARGOTOP_WERROR=ON
+
+$(ASAN_DIR)/CMakeCache.txt:
+	$(CMAKE) -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DKARGOTOP_WERROR=ON -DKARGOTOP_SANITIZE=ON
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	$(CMAKE) --build $(BUILD_DIR) -j $(JOBS)
+
+build-asan: deps $(ASAN_DIR)/CMakeCache.txt
+	$(CMAKE) --build $(ASAN_DIR) -j $(JOBS)
+
+# Every test, then every test again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: build build-asan
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	$(CTEST) --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+
+# The normal build's tests only, for the edit-compile-test loop.
+test-fast: build
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+demo: build
+	./$(BUILD_DIR)/src/app/kargotop --demo $(DEMO_ARGS)
+
+install: build
+	$(CMAKE) --install $(BUILD_DIR)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

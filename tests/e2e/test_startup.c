@@ -1,0 +1,123 @@
+/* The real binary in a pseudo-terminal: it draws its frame, shows help, survives resizes, and
+ * leaves the terminal as it found it on q, on SIGTERM and when the terminal goes away. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "ptyterm.h"
+
+#define WAIT_MS 10000
+
+static struct ptyterm *start(int rows, int cols)
+{
+    struct ptyterm *t = ptyterm_spawn((char *[]){KARGOTOP_BIN, NULL}, NULL, rows, cols);
+    assert_non_null(t);
+    if (!ptyterm_wait_text(t, "kargotop", WAIT_MS)) {
+        ptyterm_dump(t, "no frame");
+        fail();
+    }
+    return t;
+}
+
+static void expect_clean_exit(struct ptyterm *t, int code)
+{
+    int status;
+    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
+        ptyterm_dump(t, "did not exit");
+        fail();
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), code);
+    assert_false(ptyterm_altscreen(t));     /* back on the normal screen */
+    assert_true(ptyterm_cursor_visible(t)); /* and the cursor is back */
+}
+
+static void test_frame_has_name_and_help_hint_and_q_quits(void **state)
+{
+    struct ptyterm *t = start(24, 80);
+    int row, col;
+    assert_true(ptyterm_find(t, "kargotop " KARGOTOP_VERSION_EXPECTED, &row, &col));
+    assert_int_equal(row, 0);
+    assert_true(ptyterm_altscreen(t));
+    assert_false(ptyterm_cursor_visible(t));
+    assert_true(ptyterm_wait_text(t, "? help  q quit", WAIT_MS));
+    assert_true(ptyterm_find(t, "q quit", &row, NULL));
+    assert_int_equal(row, 23);
+
+    VTermScreenCell cell; /* the top bar is drawn in reverse video */
+    assert_true(ptyterm_cell(t, 0, 1, &cell));
+    assert_true(cell.attrs.reverse);
+
+    ptyterm_send(t, "q");
+    expect_clean_exit(t, 0);
+    ptyterm_free(t);
+}
+
+static void test_help_overlay_comes_from_the_keymap(void **state)
+{
+    struct ptyterm *t = start(24, 80);
+    ptyterm_send(t, "?");
+    assert_true(ptyterm_wait_text(t, "show or hide this help", WAIT_MS));
+    assert_true(ptyterm_wait_text(t, " Keys ", WAIT_MS));
+    assert_true(ptyterm_wait_text(t, "Ctrl-L   redraw the screen", WAIT_MS));
+    ptyterm_send(t, "\033");
+    assert_true(ptyterm_wait_gone(t, "show or hide this help", WAIT_MS));
+    ptyterm_send(t, "q");
+    expect_clean_exit(t, 0);
+    ptyterm_free(t);
+}
+
+static void test_small_terminal_says_minimum_and_recovers(void **state)
+{
+    struct ptyterm *t = start(24, 80);
+    ptyterm_resize(t, 12, 40);
+    if (!ptyterm_wait_text(t, "needs 80x24", WAIT_MS)) {
+        ptyterm_dump(t, "no minimum-size message at 40x12");
+        fail();
+    }
+    ptyterm_resize(t, 1, 1); /* must not crash at 1x1 */
+    ptyterm_pump(t, 200);
+    ptyterm_resize(t, 30, 100);
+    assert_true(ptyterm_wait_text(t, "q quit", WAIT_MS));
+    int row;
+    assert_true(ptyterm_find(t, "q quit", &row, NULL));
+    assert_int_equal(row, 29);
+    ptyterm_send(t, "q");
+    expect_clean_exit(t, 0);
+    ptyterm_free(t);
+}
+
+static void test_sigterm_restores_terminal(void **state)
+{
+    struct ptyterm *t = start(24, 80);
+    kill(ptyterm_pid(t), SIGTERM);
+    expect_clean_exit(t, 0);
+    ptyterm_free(t);
+}
+
+static void test_exits_when_the_terminal_goes_away(void **state)
+{
+    /* A dropped SSH session: the program must not keep running (the k9s bastion bug). */
+    struct ptyterm *t = start(24, 80);
+    ptyterm_hangup(t);
+    int status;
+    assert_true(ptyterm_wait_exit(t, WAIT_MS, &status));
+    ptyterm_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_frame_has_name_and_help_hint_and_q_quits),
+        cmocka_unit_test(test_help_overlay_comes_from_the_keymap),
+        cmocka_unit_test(test_small_terminal_says_minimum_and_recovers),
+        cmocka_unit_test(test_sigterm_restores_terminal),
+        cmocka_unit_test(test_exits_when_the_terminal_goes_away),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

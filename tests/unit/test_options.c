@@ -1,0 +1,125 @@
+/* The dashboard's command line: every option, its aliases, and the errors a person sees. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/options.h"
+
+#define ARGV(...)            ((char *[]){"kargotop", __VA_ARGS__, NULL})
+#define ARGC(...)            ((int)(sizeof((char *[]){"kargotop", __VA_ARGS__}) / sizeof(char *)))
+#define PARSE(o, cause, ...) options_parse(o, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), cause)
+
+static void test_no_arguments_is_the_dashboard(void **state)
+{
+    struct options o = {0};
+    char *argv[] = {"kargotop", NULL};
+    assert_int_equal(options_parse(&o, 1, argv, NULL), 0);
+    assert_null(o.kubeconfig);
+    assert_null(o.project);
+    assert_false(o.readonly || o.demo || o.help || o.version);
+    options_free(&o);
+}
+
+static void test_every_option(void **state)
+{
+    struct options o = {0};
+    char *cause = NULL;
+    assert_int_equal(PARSE(&o, &cause, "--kubeconfig", "/tmp/kc", "--context", "prod", "--cluster",
+                           "eks-1", "--user", "alice", "--project", "kargo-demo", "--readonly",
+                           "--demo"),
+                     0);
+    assert_null(cause);
+    assert_string_equal(o.kubeconfig, "/tmp/kc");
+    assert_string_equal(o.context, "prod");
+    assert_string_equal(o.cluster, "eks-1");
+    assert_string_equal(o.user, "alice");
+    assert_string_equal(o.project, "kargo-demo");
+    assert_true(o.readonly);
+    assert_true(o.demo);
+    options_free(&o);
+}
+
+static void test_project_aliases_and_equals_form(void **state)
+{
+    struct options o = {0};
+    assert_int_equal(PARSE(&o, NULL, "-n", "a"), 0);
+    assert_string_equal(o.project, "a");
+    assert_int_equal(PARSE(&o, NULL, "-p", "b"), 0); /* a later value replaces, no leak */
+    assert_string_equal(o.project, "b");
+    assert_int_equal(PARSE(&o, NULL, "--namespace=c"), 0);
+    assert_string_equal(o.project, "c");
+    assert_int_equal(PARSE(&o, NULL, "--context=staging"), 0);
+    assert_string_equal(o.context, "staging");
+    options_free(&o);
+}
+
+static void test_help_and_version_flags(void **state)
+{
+    struct options o = {0};
+    assert_int_equal(PARSE(&o, NULL, "--help"), 0);
+    assert_true(o.help);
+    options_free(&o);
+    assert_int_equal(PARSE(&o, NULL, "-h"), 0);
+    assert_true(o.help);
+    options_free(&o);
+    assert_int_equal(PARSE(&o, NULL, "--version"), 0);
+    assert_true(o.version);
+    options_free(&o);
+}
+
+static void expect_error(const char *needle, int argc, char *argv[])
+{
+    struct options o = {0};
+    char *cause = NULL;
+    assert_int_equal(options_parse(&o, argc, argv, &cause), -1);
+    assert_non_null(cause);
+    if (strstr(cause, needle) == NULL)
+        fail_msg("error \"%s\" does not mention \"%s\"", cause, needle);
+    free(cause);
+    options_free(&o);
+}
+
+static void test_errors_name_the_argument(void **state)
+{
+    expect_error("unknown option '--bogus'", ARGC("--bogus"), ARGV("--bogus"));
+    expect_error("unknown option '-x'", ARGC("-x"), ARGV("-x"));
+    expect_error("'--context' needs an argument", ARGC("--context"), ARGV("--context"));
+    expect_error("'-n' needs an argument", ARGC("-n"), ARGV("-n"));
+    expect_error("unexpected argument 'stages'", ARGC("stages"), ARGV("stages"));
+    expect_error("project name is empty", ARGC("--project="), ARGV("--project="));
+}
+
+static void test_usage_lists_every_option(void **state)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    options_usage(f, "kargotop");
+    fclose(f);
+    static const char *names[] = {
+        "--kubeconfig FILE", "--context NAME", "--cluster NAME", "--user NAME", "-n, -p, --project",
+        "--namespace NAME",  "--readonly",     "--demo",         "--help",      "--version"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strstr(text, names[i]) == NULL)
+            fail_msg("--help does not list %s:\n%s", names[i], text);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_arguments_is_the_dashboard),
+        cmocka_unit_test(test_every_option),
+        cmocka_unit_test(test_project_aliases_and_equals_form),
+        cmocka_unit_test(test_help_and_version_flags),
+        cmocka_unit_test(test_errors_name_the_argument),
+        cmocka_unit_test(test_usage_lists_every_option),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
