@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* Reports out-of-memory and aborts; for libraries that return NULL on allocation failure. */
+void xalloc_fail(size_t size) __attribute__((noreturn));
 void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *ptr, size_t size);

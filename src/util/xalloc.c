@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void xalloc_die(size_t size)
+void xalloc_fail(size_t size)
 {
     fprintf(stderr, "kargotop: out of memory (allocating %zu bytes)\n", size);
     abort();
@@ -15,7 +15,7 @@ void *xmalloc(size_t size)
 {
     void *p = malloc(size ? size : 1);
     if (p == NULL)
-        xalloc_die(size);
+        xalloc_fail(size);
     return p;
 }
 
@@ -23,7 +23,7 @@ void *xcalloc(size_t count, size_t size)
 {
     void *p = calloc(count ? count : 1, size ? size : 1);
     if (p == NULL)
-        xalloc_die(count * size);
+        xalloc_fail(count * size);
     return p;
 }
 
@@ -31,7 +31,7 @@ void *xrealloc(void *ptr, size_t size)
 {
     void *p = realloc(ptr, size ? size : 1);
     if (p == NULL)
-        xalloc_die(size);
+        xalloc_fail(size);
     return p;
 }
 
@@ -42,7 +42,7 @@ void *xreallocarray_grow(void *ptr, size_t *cap, size_t need, size_t elem_size)
     size_t ncap = *cap ? *cap : 8;
     while (ncap < need) {
         if (ncap > ((size_t)-1) / 2 / elem_size)
-            xalloc_die((size_t)-1);
+            xalloc_fail((size_t)-1);
         ncap *= 2;
     }
     *cap = ncap;
