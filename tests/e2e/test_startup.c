@@ -49,10 +49,35 @@ static void test_frame_has_name_and_help_hint_and_q_quits(void **state)
     assert_true(ptyterm_find(t, "q quit", &row, NULL));
     assert_int_equal(row, 23);
 
-    VTermScreenCell cell; /* the top bar is drawn in reverse video */
+    VTermScreenCell cell; /* the default theme's top bar: black on cyan */
     assert_true(ptyterm_cell(t, 0, 1, &cell));
-    assert_true(cell.attrs.reverse);
+    assert_true(VTERM_COLOR_IS_INDEXED(&cell.bg));
+    assert_int_equal(cell.bg.indexed.idx, 6);
+    assert_true(ptyterm_cell(t, 0, 79, &cell)); /* the bar spans the width */
+    assert_int_equal(cell.bg.indexed.idx, 6);
 
+    ptyterm_send(t, "q");
+    expect_clean_exit(t, 0);
+    ptyterm_free(t);
+}
+
+static void test_no_color_draws_with_attributes_only(void **state)
+{
+    struct ptyterm *t = ptyterm_spawn((char *[]){KARGOTOP_BIN, NULL},
+                                      (char *[]){"NO_COLOR=1", NULL}, 24, 80);
+    assert_non_null(t);
+    assert_true(ptyterm_wait_text(t, "? help  q quit", WAIT_MS));
+    VTermScreenCell cell;
+    for (int row = 0; row < 24; row++)
+        for (int col = 0; col < 80; col++) {
+            assert_true(ptyterm_cell(t, row, col, &cell));
+            if (!VTERM_COLOR_IS_DEFAULT_FG(&cell.fg) || !VTERM_COLOR_IS_DEFAULT_BG(&cell.bg)) {
+                ptyterm_dump(t, "colour drawn under NO_COLOR");
+                fail_msg("cell %d,%d has a colour", row, col);
+            }
+        }
+    assert_true(ptyterm_cell(t, 0, 1, &cell));
+    assert_true(cell.attrs.reverse); /* the top bar stands out by attribute alone */
     ptyterm_send(t, "q");
     expect_clean_exit(t, 0);
     ptyterm_free(t);
@@ -114,6 +139,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame_has_name_and_help_hint_and_q_quits),
+        cmocka_unit_test(test_no_color_draws_with_attributes_only),
         cmocka_unit_test(test_help_overlay_comes_from_the_keymap),
         cmocka_unit_test(test_small_terminal_says_minimum_and_recovers),
         cmocka_unit_test(test_sigterm_restores_terminal),
