@@ -117,6 +117,21 @@ static void test_small_terminal_says_minimum_and_recovers(void **state)
     ptyterm_free(t);
 }
 
+static void test_idle_writes_nothing(void **state)
+{
+    /* Over SSH every byte costs: with nothing changing, the terminal must stay silent. The
+     * observation window is the only wait here, and it is a negative assertion. */
+    struct ptyterm *t = start(24, 80);
+    assert_true(ptyterm_wait_text(t, "? help  q quit", WAIT_MS));
+    ptyterm_pump(t, 300); /* let the first frame finish */
+    size_t before = ptyterm_bytes(t);
+    ptyterm_pump(t, 1500);
+    assert_int_equal(ptyterm_bytes(t), before);
+    ptyterm_send(t, "q");
+    expect_clean_exit(t, 0);
+    ptyterm_free(t);
+}
+
 static void test_sigterm_restores_terminal(void **state)
 {
     struct ptyterm *t = start(24, 80);
@@ -142,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_no_color_draws_with_attributes_only),
         cmocka_unit_test(test_help_overlay_comes_from_the_keymap),
         cmocka_unit_test(test_small_terminal_says_minimum_and_recovers),
+        cmocka_unit_test(test_idle_writes_nothing),
         cmocka_unit_test(test_sigterm_restores_terminal),
         cmocka_unit_test(test_exits_when_the_terminal_goes_away),
     };
