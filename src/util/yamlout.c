@@ -56,9 +56,9 @@ static bool yamlout_needs_quotes(const char *s)
 static int yamlout_scalar(yaml_emitter_t *e, const char *text, yaml_scalar_style_t style)
 {
     yaml_event_t ev;
-    int plain = style == YAML_PLAIN_SCALAR_STYLE || style == YAML_ANY_SCALAR_STYLE;
-    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), plain,
-                                 !plain, style);
+    /* both implicit flags: whatever style the emitter settles on, no "!" tag is written */
+    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), 1, 1,
+                                 style);
     return yaml_emitter_emit(e, &ev);
 }
 

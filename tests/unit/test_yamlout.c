@@ -62,6 +62,7 @@ static void test_multiline_message_and_escapes(void **state)
     char *y = to_yaml("{\"message\":\"line one\\nline two\\n\",\"odd\":\"x\\u001b[2Jy\"}");
     assert_non_null(strstr(y, "message: |\n  line one\n  line two\n"));
     assert_null(strchr(y, '\033')); /* libyaml escapes non-printable characters */
+    assert_non_null(strstr(y, "odd: \"x\\e[2Jy\"\n")); /* quoted, and no "!" tag */
     free(y);
 }
 
