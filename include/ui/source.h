@@ -1,0 +1,64 @@
+/* What the dashboard reads from the session that feeds it: the open project's store, how fresh
+ * each watch is, the project list, and objects as the API returned them (for the YAML view).
+ * The session implements it (src/app/session.c); tests implement it with fixtures. Every call
+ * returns at once: the UI thread never waits on the network. */
+#ifndef KT_UI_SOURCE_H
+#define KT_UI_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "model/store.h"
+
+enum source_conn {
+    SOURCE_CONNECTING, /* first list under way */
+    SOURCE_LIVE,       /* listed and watching */
+    SOURCE_RETRYING,   /* down; next attempt in retry_in_s */
+    SOURCE_FORBIDDEN,  /* RBAC denies it */
+    SOURCE_POLLING,    /* RBAC denies watch: listed every few seconds */
+    SOURCE_OFF,        /* not watched (no project open) */
+};
+
+/* The state of the watch on one kind of object. */
+struct source_watch {
+    enum source_conn conn;
+    int retry_in_s;
+    time_t stale_since; /* when the data stopped being current; 0 while live */
+    char message[160];  /* the server's words when down, else "" */
+};
+
+struct source_status {
+    char context[128];
+    char cluster[128];
+    char project[128]; /* "" when no project is open */
+    struct source_watch watch[KARGO_KIND_COUNT];
+};
+
+struct ui_source {
+    void *ctx;
+    /* The open project's store, or NULL when none is open. Valid until open_project. */
+    struct store *(*store)(void *ctx);
+    void (*status)(void *ctx, struct source_status *out);
+    /* The Kargo projects known, sorted; a new array of new strings (caller frees both). */
+    char **(*projects)(void *ctx, size_t *n);
+    /* Switches to project name (starts its watches; returns at once). -1 with *cause when the
+     * name is not a project. */
+    int (*open_project)(void *ctx, const char *name, char **cause);
+    /* A copy of the object as the API last sent it (caller deletes), or NULL. */
+    cJSON *(*object)(void *ctx, enum kargo_kind kind, const char *name);
+    /* Readable when the store or the status changed; the dashboard polls it. -1 when none. */
+    int (*wake_fd)(void *ctx);
+    /* Empties the wake-up fd after a wake-up. */
+    void (*drain)(void *ctx);
+};
+
+/* "live", "reconnecting in 3s", "forbidden", ... for the top bar, into buf. */
+void source_conn_describe(const struct source_watch *w, char *buf, size_t len);
+/* The watch among kinds (n of them) that is the least current, for a panel showing them. */
+const struct source_watch *source_worst(const struct source_status *s, const enum kargo_kind *kinds,
+                                        size_t n);
+
+#endif

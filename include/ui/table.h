@@ -1,0 +1,76 @@
+/* A table of rows the dashboard's lists are made of (stages as a list, freight, promotions,
+ * warehouses, events, projects, details): columns, rows of attributed text segments, the `/`
+ * filter, and a selection that follows its row's key when the rows are rebuilt from a new store
+ * generation. Views fill it; it draws and moves. */
+#ifndef KT_UI_TABLE_H
+#define KT_UI_TABLE_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ui/listview.h"
+#include "ui/theme.h"
+
+struct table_column {
+    const char *title;
+    int width; /* cells; 0 takes what is left (one such column, the widest text) */
+};
+
+struct table_seg {
+    char *text;
+    attr_t attr;
+};
+
+struct table_cell {
+    struct table_seg *segs;
+    size_t n;
+};
+
+struct table_row {
+    char *key; /* what the row is (an object name), stable across rebuilds */
+    struct table_cell *cells;
+    attr_t attr; /* the row's base attributes, under each segment's */
+};
+
+struct table {
+    const struct table_column *cols;
+    size_t ncols;
+    bool header;
+    struct table_row *rows;
+    size_t nrows, cap;
+    size_t *shown; /* indexes of rows that pass the filter */
+    size_t nshown;
+    struct listview lv;
+    char *selected; /* key of the selected row, or NULL */
+    char *filter;   /* case-insensitive substring, or NULL */
+};
+
+void table_init(struct table *t, const struct table_column *cols, size_t ncols, bool header);
+void table_free(struct table *t);
+/* Starts a rebuild: the rows go, the selected key stays. */
+void table_clear(struct table *t);
+/* Adds a row; segments go to its cells with table_add. */
+void table_row(struct table *t, const char *key, attr_t attr);
+/* Appends text (sanitised when drawn) to column col of the last row. */
+void table_add(struct table *t, size_t col, const char *text, attr_t attr);
+void table_addf(struct table *t, size_t col, attr_t attr, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Ends a rebuild: applies the filter and puts the selection back on its key (or keeps its index
+ * when that row went). */
+void table_done(struct table *t);
+/* Sets (NULL or "" clears) the filter and re-applies it. */
+void table_set_filter(struct table *t, const char *filter);
+/* The selected row's key, or NULL when the table shows no row. */
+const char *table_selected(const struct table *t);
+/* Selects the row with key, if shown. */
+bool table_select(struct table *t, const char *key);
+/* Moves the selection for a movement key (arrows, j k, g G, PgUp PgDn, Home End, Ctrl-D/U).
+ * Returns true when the key was a movement key. */
+bool table_key(struct table *t, int key);
+/* Draws in the rectangle (y, x, h, w) of win; the selected row in the selection role when
+ * focused, underlined otherwise. */
+void table_draw(struct table *t, WINDOW *win, int y, int x, int h, int w, const struct theme *th,
+                bool focused, bool utf8);
+
+#endif

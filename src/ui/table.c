@@ -1,0 +1,258 @@
+/* Rows, filter and selection shared by every list of the dashboard. */
+#include "ui/table.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ui/draw.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+#define CTRL_KEY(c) ((c)&0x1f)
+
+void table_init(struct table *t, const struct table_column *cols, size_t ncols, bool header)
+{
+    memset(t, 0, sizeof *t);
+    t->cols = cols;
+    t->ncols = ncols;
+    t->header = header;
+    listview_init(&t->lv);
+}
+
+static void table_free_rows(struct table *t)
+{
+    for (size_t i = 0; i < t->nrows; i++) {
+        struct table_row *r = &t->rows[i];
+        for (size_t c = 0; c < t->ncols; c++) {
+            for (size_t s = 0; s < r->cells[c].n; s++)
+                free(r->cells[c].segs[s].text);
+            free(r->cells[c].segs);
+        }
+        free(r->cells);
+        free(r->key);
+    }
+    t->nrows = 0;
+}
+
+void table_free(struct table *t)
+{
+    table_free_rows(t);
+    free(t->rows);
+    free(t->shown);
+    free(t->selected);
+    free(t->filter);
+    memset(t, 0, sizeof *t);
+}
+
+void table_clear(struct table *t)
+{
+    table_free_rows(t);
+}
+
+void table_row(struct table *t, const char *key, attr_t attr)
+{
+    t->rows = xreallocarray_grow(t->rows, &t->cap, t->nrows + 1, sizeof *t->rows);
+    struct table_row *r = &t->rows[t->nrows++];
+    r->key = xstrdup(key != NULL ? key : "");
+    r->cells = xcalloc(t->ncols, sizeof *r->cells);
+    r->attr = attr;
+}
+
+void table_add(struct table *t, size_t col, const char *text, attr_t attr)
+{
+    if (t->nrows == 0 || col >= t->ncols || text == NULL)
+        return;
+    struct table_cell *c = &t->rows[t->nrows - 1].cells[col];
+    c->segs = xrealloc(c->segs, (c->n + 1) * sizeof *c->segs);
+    c->segs[c->n++] = (struct table_seg){xstrdup(text), attr};
+}
+
+void table_addf(struct table *t, size_t col, attr_t attr, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    table_add(t, col, s, attr);
+    free(s);
+}
+
+static bool table_row_matches(const struct table *t, const struct table_row *r)
+{
+    if (t->filter == NULL || t->filter[0] == '\0')
+        return true;
+    if (strcasestr(r->key, t->filter) != NULL)
+        return true;
+    for (size_t c = 0; c < t->ncols; c++)
+        for (size_t s = 0; s < r->cells[c].n; s++)
+            if (strcasestr(r->cells[c].segs[s].text, t->filter) != NULL)
+                return true;
+    return false;
+}
+
+static void table_remember(struct table *t)
+{
+    free(t->selected);
+    t->selected = t->nshown > 0 ? xstrdup(t->rows[t->shown[t->lv.selected]].key) : NULL;
+}
+
+void table_done(struct table *t)
+{
+    free(t->shown);
+    t->shown = xcalloc(t->nrows + 1, sizeof *t->shown);
+    t->nshown = 0;
+    size_t at = (size_t)-1;
+    for (size_t i = 0; i < t->nrows; i++) {
+        if (!table_row_matches(t, &t->rows[i]))
+            continue;
+        if (t->selected != NULL && at == (size_t)-1 && strcmp(t->rows[i].key, t->selected) == 0)
+            at = t->nshown;
+        t->shown[t->nshown++] = i;
+    }
+    listview_set_count(&t->lv, t->nshown);
+    if (at != (size_t)-1)
+        listview_select(&t->lv, at);
+    table_remember(t);
+}
+
+void table_set_filter(struct table *t, const char *filter)
+{
+    free(t->filter);
+    t->filter = filter != NULL && filter[0] != '\0' ? xstrdup(filter) : NULL;
+    table_done(t);
+}
+
+const char *table_selected(const struct table *t)
+{
+    return t->nshown > 0 ? t->rows[t->shown[t->lv.selected]].key : NULL;
+}
+
+bool table_select(struct table *t, const char *key)
+{
+    for (size_t i = 0; i < t->nshown; i++)
+        if (strcmp(t->rows[t->shown[i]].key, key) == 0) {
+            listview_select(&t->lv, i);
+            table_remember(t);
+            return true;
+        }
+    return false;
+}
+
+bool table_key(struct table *t, int key)
+{
+    enum listview_move m;
+    switch (key) {
+    case KEY_UP:
+    case 'k':
+        m = LISTVIEW_UP;
+        break;
+    case KEY_DOWN:
+    case 'j':
+        m = LISTVIEW_DOWN;
+        break;
+    case KEY_PPAGE:
+    case CTRL_KEY('b'):
+        m = LISTVIEW_PAGE_UP;
+        break;
+    case KEY_NPAGE:
+    case CTRL_KEY('f'):
+        m = LISTVIEW_PAGE_DOWN;
+        break;
+    case CTRL_KEY('u'):
+        m = LISTVIEW_HALF_UP;
+        break;
+    case CTRL_KEY('d'):
+        m = LISTVIEW_HALF_DOWN;
+        break;
+    case KEY_HOME:
+    case 'g':
+        m = LISTVIEW_FIRST;
+        break;
+    case KEY_END:
+    case 'G':
+        m = LISTVIEW_LAST;
+        break;
+    default:
+        return false;
+    }
+    listview_move(&t->lv, m);
+    table_remember(t);
+    return true;
+}
+
+/* Column widths for w cells: fixed columns as asked (shrunk from the right when too wide), the
+ * flexible one gets the rest. */
+static void table_widths(const struct table *t, int w, int *out)
+{
+    int fixed = 0, flex = -1;
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (t->cols[c].width == 0 && flex < 0)
+            flex = (int)c;
+        else
+            fixed += t->cols[c].width + 1;
+    }
+    for (size_t c = 0; c < t->ncols; c++)
+        out[c] = (int)c == flex ? 0 : t->cols[c].width;
+    if (flex >= 0)
+        out[flex] = w - fixed - 1 > 4 ? w - fixed - 1 : 4;
+}
+
+static void table_draw_cell(WINDOW *win, int y, int x, int w, const struct table_cell *cell,
+                            attr_t base, bool utf8)
+{
+    int used = 0;
+    for (size_t s = 0; s < cell->n && used < w; s++)
+        used += draw_text(win, y, x + used, w - used, cell->segs[s].text,
+                          cell->segs[s].attr | base, utf8);
+}
+
+void table_draw(struct table *t, WINDOW *win, int y, int x, int h, int w, const struct theme *th,
+                bool focused, bool utf8)
+{
+    if (h <= 0 || w <= 0)
+        return;
+    int *widths = xcalloc(t->ncols + 1, sizeof *widths);
+    table_widths(t, w, widths);
+    if (t->header) {
+        int cx = x;
+        for (size_t c = 0; c < t->ncols && cx < x + w; c++) {
+            draw_text(win, y, cx, x + w - cx, t->cols[c].title, theme_attr(th, THEME_TITLE),
+                      utf8);
+            cx += widths[c] + 1;
+        }
+        y++;
+        h--;
+    }
+    listview_set_height(&t->lv, h);
+    for (int i = 0; i < h && t->lv.top + (size_t)i < t->nshown; i++) {
+        size_t vi = t->lv.top + (size_t)i;
+        const struct table_row *r = &t->rows[t->shown[vi]];
+        attr_t base = r->attr;
+        bool sel = vi == t->lv.selected;
+        if (sel) {
+            base = focused ? theme_attr(th, THEME_SELECTION) : A_UNDERLINE;
+            if (focused) {
+                wattron(win, base);
+                mvwhline(win, y + i, x, ' ', w);
+                wattroff(win, base);
+            }
+        }
+        int cx = x;
+        for (size_t c = 0; c < t->ncols && cx < x + w; c++) {
+            int cw = widths[c] < x + w - cx ? widths[c] : x + w - cx;
+            const struct table_cell *cell = &r->cells[c];
+            if (sel && focused) {
+                /* the selection's colours win over the segments' so the row reads as one */
+                for (size_t s = 0, used = 0; s < cell->n && (int)used < cw; s++)
+                    used += (size_t)draw_text(win, y + i, cx + (int)used, cw - (int)used,
+                                              cell->segs[s].text, base, utf8);
+            } else {
+                table_draw_cell(win, y + i, cx, cw, cell, base, utf8);
+            }
+            cx += widths[c] + 1;
+        }
+    }
+    free(widths);
+}
