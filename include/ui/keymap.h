@@ -1,5 +1,6 @@
-/* The one table of keys: every key, the action it triggers and its help line. Help is generated
- * from this table, so it cannot drift from what the keys do. */
+/* The one table of keys: every key, the action it triggers, where it applies, and its help line
+ * and footer hint. Help and footer are generated from this table, so they cannot drift from what
+ * the keys do. */
 #ifndef KT_UI_KEYMAP_H
 #define KT_UI_KEYMAP_H
 
@@ -11,13 +12,43 @@ enum ui_action {
     UI_ACTION_HELP,
     UI_ACTION_BACK,
     UI_ACTION_REDRAW,
+    UI_ACTION_UP,
+    UI_ACTION_DOWN,
+    UI_ACTION_LEFT,
+    UI_ACTION_RIGHT,
+    UI_ACTION_FIRST,
+    UI_ACTION_LAST,
+    UI_ACTION_PAGE_UP,
+    UI_ACTION_PAGE_DOWN,
+    UI_ACTION_HALF_UP,
+    UI_ACTION_HALF_DOWN,
+    UI_ACTION_NEXT_PANE,
+    UI_ACTION_PREV_PANE,
+    UI_ACTION_DETAILS,
+    UI_ACTION_YAML,
+    UI_ACTION_FILTER,
+    UI_ACTION_COMMAND,
+    UI_ACTION_TOGGLE_LIST,
+};
+
+/* What is selected, for keys that apply to some objects only (the footer shows a hint only when
+ * the selection allows the key). */
+enum keymap_scope {
+    KEYMAP_ANY = 0,
+    KEYMAP_STAGE = 1 << 0,
+    KEYMAP_FREIGHT = 1 << 1,
+    KEYMAP_PROMOTION = 1 << 2,
+    KEYMAP_WAREHOUSE = 1 << 3,
+    KEYMAP_PIPELINE = 1 << 4, /* the pipeline pane has the focus */
+    KEYMAP_OBJECT = KEYMAP_STAGE | KEYMAP_FREIGHT | KEYMAP_PROMOTION | KEYMAP_WAREHOUSE,
 };
 
 struct keymap_entry {
     int key;             /* a character or a curses KEY_ code */
     const char *keyname; /* as shown in help and hints */
     enum ui_action action;
-    const char *help; /* the line in the help overlay */
+    unsigned scope;   /* enum keymap_scope bits; KEYMAP_ANY applies everywhere */
+    const char *help; /* the line in the help overlay; NULL for a second key of the same action */
     const char *hint; /* the word in the footer, or NULL to keep it out of the footer */
 };
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ui/keymap.h"
 #include "ui/listview.h"
 #include "ui/theme.h"
 
@@ -59,15 +60,16 @@ void table_addf(struct table *t, size_t col, attr_t attr, const char *fmt, ...)
 /* Ends a rebuild: applies the filter and puts the selection back on its key (or keeps its index
  * when that row went). */
 void table_done(struct table *t);
+/* Whether hay holds needle, ignoring ASCII case (how the filter matches). */
+bool table_contains(const char *hay, const char *needle);
 /* Sets (NULL or "" clears) the filter and re-applies it. */
 void table_set_filter(struct table *t, const char *filter);
 /* The selected row's key, or NULL when the table shows no row. */
 const char *table_selected(const struct table *t);
 /* Selects the row with key, if shown. */
 bool table_select(struct table *t, const char *key);
-/* Moves the selection for a movement key (arrows, j k, g G, PgUp PgDn, Home End, Ctrl-D/U).
- * Returns true when the key was a movement key. */
-bool table_key(struct table *t, int key);
+/* Moves the selection for a movement action. Returns true when it was one. */
+bool table_key(struct table *t, enum ui_action a);
 /* Draws in the rectangle (y, x, h, w) of win; the selected row in the selection role when
  * focused, underlined otherwise. */
 void table_draw(struct table *t, WINDOW *win, int y, int x, int h, int w, const struct theme *th,

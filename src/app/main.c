@@ -19,7 +19,7 @@ int main(int argc, char *argv[])
         options_usage(stdout, "kargotop");
     } else if (opts.version) {
         version_print(stdout);
-    } else if (dashboard_run(&opts, &cause) != 0) {
+    } else if (dashboard_run(&opts, NULL, "Not connected to a cluster.", &cause) != 0) {
         fprintf(stderr, "kargotop: %s\n", cause);
         status = 1;
     }

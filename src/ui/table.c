@@ -10,8 +10,6 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define CTRL_KEY(c) ((c)&0x1f)
-
 void table_init(struct table *t, const struct table_column *cols, size_t ncols, bool header)
 {
     memset(t, 0, sizeof *t);
@@ -79,15 +77,24 @@ void table_addf(struct table *t, size_t col, attr_t attr, const char *fmt, ...)
     free(s);
 }
 
+bool table_contains(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay != '\0'; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return true;
+    return n == 0;
+}
+
 static bool table_row_matches(const struct table *t, const struct table_row *r)
 {
     if (t->filter == NULL || t->filter[0] == '\0')
         return true;
-    if (strcasestr(r->key, t->filter) != NULL)
+    if (table_contains(r->key, t->filter))
         return true;
     for (size_t c = 0; c < t->ncols; c++)
         for (size_t s = 0; s < r->cells[c].n; s++)
-            if (strcasestr(r->cells[c].segs[s].text, t->filter) != NULL)
+            if (table_contains(r->cells[c].segs[s].text, t->filter))
                 return true;
     return false;
 }
@@ -140,46 +147,24 @@ bool table_select(struct table *t, const char *key)
     return false;
 }
 
-bool table_key(struct table *t, int key)
+bool table_key(struct table *t, enum ui_action a)
 {
-    enum listview_move m;
-    switch (key) {
-    case KEY_UP:
-    case 'k':
-        m = LISTVIEW_UP;
-        break;
-    case KEY_DOWN:
-    case 'j':
-        m = LISTVIEW_DOWN;
-        break;
-    case KEY_PPAGE:
-    case CTRL_KEY('b'):
-        m = LISTVIEW_PAGE_UP;
-        break;
-    case KEY_NPAGE:
-    case CTRL_KEY('f'):
-        m = LISTVIEW_PAGE_DOWN;
-        break;
-    case CTRL_KEY('u'):
-        m = LISTVIEW_HALF_UP;
-        break;
-    case CTRL_KEY('d'):
-        m = LISTVIEW_HALF_DOWN;
-        break;
-    case KEY_HOME:
-    case 'g':
-        m = LISTVIEW_FIRST;
-        break;
-    case KEY_END:
-    case 'G':
-        m = LISTVIEW_LAST;
-        break;
-    default:
-        return false;
-    }
-    listview_move(&t->lv, m);
-    table_remember(t);
-    return true;
+    static const struct {
+        enum ui_action action;
+        enum listview_move move;
+    } moves[] = {
+        {UI_ACTION_UP, LISTVIEW_UP},           {UI_ACTION_DOWN, LISTVIEW_DOWN},
+        {UI_ACTION_PAGE_UP, LISTVIEW_PAGE_UP}, {UI_ACTION_PAGE_DOWN, LISTVIEW_PAGE_DOWN},
+        {UI_ACTION_HALF_UP, LISTVIEW_HALF_UP}, {UI_ACTION_HALF_DOWN, LISTVIEW_HALF_DOWN},
+        {UI_ACTION_FIRST, LISTVIEW_FIRST},     {UI_ACTION_LAST, LISTVIEW_LAST},
+    };
+    for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++)
+        if (moves[i].action == a) {
+            listview_move(&t->lv, moves[i].move);
+            table_remember(t);
+            return true;
+        }
+    return false;
 }
 
 /* Column widths for w cells: fixed columns as asked (shrunk from the right when too wide), the
@@ -204,8 +189,8 @@ static void table_draw_cell(WINDOW *win, int y, int x, int w, const struct table
 {
     int used = 0;
     for (size_t s = 0; s < cell->n && used < w; s++)
-        used += draw_text(win, y, x + used, w - used, cell->segs[s].text,
-                          cell->segs[s].attr | base, utf8);
+        used += draw_text(win, y, x + used, w - used, cell->segs[s].text, cell->segs[s].attr | base,
+                          utf8);
 }
 
 void table_draw(struct table *t, WINDOW *win, int y, int x, int h, int w, const struct theme *th,
@@ -218,8 +203,7 @@ void table_draw(struct table *t, WINDOW *win, int y, int x, int h, int w, const 
     if (t->header) {
         int cx = x;
         for (size_t c = 0; c < t->ncols && cx < x + w; c++) {
-            draw_text(win, y, cx, x + w - cx, t->cols[c].title, theme_attr(th, THEME_TITLE),
-                      utf8);
+            draw_text(win, y, cx, x + w - cx, t->cols[c].title, theme_attr(th, THEME_TITLE), utf8);
             cx += widths[c] + 1;
         }
         y++;

@@ -1,0 +1,53 @@
+/* What every view draws with: the theme, the charset, the clock of this frame, and the colours of
+ * Stages and Warehouses (from the model's assignment, mapped to curses colour pairs at the
+ * terminal's depth). One per dashboard; views receive it, never build their own. */
+#ifndef KT_UI_PAINT_H
+#define KT_UI_PAINT_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "model/colour.h"
+#include "model/store.h"
+#include "ui/theme.h"
+
+struct paint_entry {
+    char *name;
+    attr_t fg;   /* text in the object's colour on the default background */
+    attr_t head; /* the object's colour as background, with a readable text colour */
+};
+
+struct paint {
+    struct theme theme;
+    bool utf8;
+    bool colour;
+    enum colour_depth depth;
+    time_t now;
+    struct paint_entry *stages, *warehouses; /* sorted by name */
+    size_t n_stages, n_warehouses;
+    int next_pair;
+};
+
+/* Sets up the theme (dark, or mono when colour is false) and the depth from the terminal. Call
+ * after curses is initialised. */
+void paint_init(struct paint *p, bool colour, bool utf8);
+void paint_free(struct paint *p);
+/* Recomputes Stage and Warehouse colours from the store (call under its read lock when the
+ * store changed). */
+void paint_update(struct paint *p, const struct store *st);
+/* The entry of a Stage or Warehouse, or NULL (then draw in the theme's roles). */
+const struct paint_entry *paint_stage(const struct paint *p, const char *name);
+const struct paint_entry *paint_warehouse(const struct paint *p, const char *name);
+static inline attr_t paint_role(const struct paint *p, enum theme_role r)
+{
+    return theme_attr(&p->theme, r);
+}
+/* The glyph for a UTF-8 terminal, or its ASCII fallback. */
+static inline const char *paint_glyph(const struct paint *p, const char *utf8, const char *ascii)
+{
+    return p->utf8 ? utf8 : ascii;
+}
+
+#endif

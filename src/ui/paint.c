@@ -1,0 +1,136 @@
+/* Theme set-up and Stage/Warehouse colour pairs. */
+#include "ui/paint.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+void paint_init(struct paint *p, bool colour, bool utf8)
+{
+    memset(p, 0, sizeof *p);
+    p->utf8 = utf8;
+    p->colour = colour;
+    if (colour)
+        theme_default(&p->theme);
+    else
+        theme_mono(&p->theme);
+    theme_apply(&p->theme, colour);
+    if (!colour)
+        p->depth = COLOUR_DEPTH_NONE;
+    else if (COLORS >= 256)
+        p->depth = COLOUR_DEPTH_256;
+    else if (COLORS >= 16)
+        p->depth = COLOUR_DEPTH_16;
+    else
+        p->depth = COLOUR_DEPTH_8;
+    /* pairs 1..THEME_ROLE_COUNT belong to the theme */
+    p->next_pair = THEME_ROLE_COUNT + 1;
+}
+
+static void paint_free_entries(struct paint_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(e[i].name);
+    free(e);
+}
+
+void paint_free(struct paint *p)
+{
+    paint_free_entries(p->stages, p->n_stages);
+    paint_free_entries(p->warehouses, p->n_warehouses);
+    p->stages = p->warehouses = NULL;
+    p->n_stages = p->n_warehouses = 0;
+}
+
+/* Two pairs per object: its colour as text, and as a header background. Pair numbers are reused
+ * from the same start on every update, so a long session never runs out of them. */
+static void paint_fill(struct paint *p, struct paint_entry *e, const char *name,
+                       struct colour_rgb rgb)
+{
+    e->name = xstrdup(name);
+    e->fg = A_BOLD;
+    e->head = A_REVERSE | A_BOLD;
+    if (p->depth == COLOUR_DEPTH_NONE || p->next_pair + 1 >= COLOR_PAIRS)
+        return;
+    int c = colour_nearest(rgb, p->depth);
+    struct colour_pair cp = colour_pair_for(rgb, p->depth);
+    if (c < 0 || c >= COLORS || cp.fg < 0 || cp.fg >= COLORS || cp.bg < 0 || cp.bg >= COLORS)
+        return;
+    init_pair((short)p->next_pair, (short)c, -1);
+    e->fg = COLOR_PAIR(p->next_pair) | A_BOLD;
+    init_pair((short)(p->next_pair + 1), (short)cp.fg, (short)cp.bg);
+    e->head = COLOR_PAIR(p->next_pair + 1) | A_BOLD;
+    p->next_pair += 2;
+}
+
+static struct paint_entry *paint_assign(struct paint *p, const char *const *names,
+                                        const char *const *annotations, size_t n)
+{
+    struct colour_rgb *rgb = xcalloc(n + 1, sizeof *rgb);
+    colour_assign(annotations, n, rgb);
+    struct paint_entry *e = xcalloc(n + 1, sizeof *e);
+    for (size_t i = 0; i < n; i++)
+        paint_fill(p, &e[i], names[i], rgb[i]);
+    free(rgb);
+    return e;
+}
+
+void paint_update(struct paint *p, const struct store *st)
+{
+    paint_free(p);
+    p->next_pair = THEME_ROLE_COUNT + 1;
+    if (st == NULL)
+        return;
+    const struct kargo_stage *const *stages;
+    size_t ns = store_stages(st, &stages);
+    const char **names = xcalloc(ns + 1, sizeof *names);
+    const char **ann = xcalloc(ns + 1, sizeof *ann);
+    for (size_t i = 0; i < ns; i++) {
+        names[i] = stages[i]->name;
+        ann[i] = stages[i]->color;
+    }
+    p->stages = paint_assign(p, names, ann, ns);
+    p->n_stages = ns;
+    free(names);
+    free(ann);
+
+    const struct kargo_warehouse *const *whs;
+    size_t nw = store_warehouses(st, &whs);
+    names = xcalloc(nw + 1, sizeof *names);
+    ann = xcalloc(nw + 1, sizeof *ann);
+    for (size_t i = 0; i < nw; i++) {
+        names[i] = whs[i]->name;
+        ann[i] = whs[i]->color;
+    }
+    p->warehouses = paint_assign(p, names, ann, nw);
+    p->n_warehouses = nw;
+    free(names);
+    free(ann);
+}
+
+static const struct paint_entry *paint_find(const struct paint_entry *e, size_t n, const char *name)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi && name != NULL) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(name, e[mid].name);
+        if (c == 0)
+            return &e[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+const struct paint_entry *paint_stage(const struct paint *p, const char *name)
+{
+    return paint_find(p->stages, p->n_stages, name);
+}
+
+const struct paint_entry *paint_warehouse(const struct paint *p, const char *name)
+{
+    return paint_find(p->warehouses, p->n_warehouses, name);
+}

@@ -1,0 +1,946 @@
+/* The dashboard's views, focus, prompts and frame. */
+#include "ui/screen.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "model/derive.h"
+#include "ui/command_line.h"
+#include "ui/detail_view.h"
+#include "ui/draw.h"
+#include "ui/keymap.h"
+#include "ui/lineedit.h"
+#include "ui/lists.h"
+#include "ui/paint.h"
+#include "ui/pipeline_view.h"
+#include "ui/table.h"
+#include "ui/yaml_view.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+/* Below this the frame cannot be drawn legibly; say so instead of drawing garbage. */
+#define SCREEN_MIN_COLS 80
+#define SCREEN_MIN_ROWS 24
+/* From this width the freight and promotions panes sit side by side. */
+#define SCREEN_WIDE_COLS 140
+
+enum pane { PANE_PIPELINE, PANE_FREIGHT, PANE_PROMOTIONS, PANE_COUNT };
+enum mode { MODE_DASHBOARD, MODE_LIST };
+enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND };
+
+struct screen {
+    const struct ui_source *src;
+    struct screen_opts opts;
+    char *not_connected;
+    struct paint paint;
+    struct source_status status;
+    char project[128]; /* the project the views were built for */
+    unsigned long generation;
+
+    enum mode mode;
+    enum pane focus;
+    enum pane bottom; /* the pane the bottom shows when it has room for one only */
+    bool list_form;   /* the pipeline as a list of Stages */
+    struct pipeline_view pipeline;
+    struct table stages, freight, promotions;
+    enum list_kind list_kind;
+    struct table lists[LIST_KIND_COUNT];
+
+    bool detail;
+    enum kargo_kind detail_kind;
+    char *detail_name;
+    struct table detail_table;
+
+    bool yaml;
+    struct yaml_view yaml_view;
+    bool help;
+
+    enum prompt prompt;
+    struct lineedit edit;
+    char *message;
+    bool message_error;
+
+    char **projects;
+    size_t n_projects;
+    bool ticks;
+    bool quit;
+};
+
+static void screen_free_projects(struct screen *s)
+{
+    for (size_t i = 0; i < s->n_projects; i++)
+        free(s->projects[i]);
+    free(s->projects);
+    s->projects = NULL;
+    s->n_projects = 0;
+}
+
+static void screen_load_projects(struct screen *s)
+{
+    screen_free_projects(s);
+    if (s->src != NULL && s->src->projects != NULL)
+        s->projects = s->src->projects(s->src->ctx, &s->n_projects);
+}
+
+struct screen *screen_new(const struct ui_source *src, const struct screen_opts *o,
+                          const char *not_connected)
+{
+    struct screen *s = xcalloc(1, sizeof *s);
+    s->src = src;
+    s->opts = *o;
+    s->not_connected = not_connected != NULL ? xstrdup(not_connected) : NULL;
+    paint_init(&s->paint, o->colour, o->utf8);
+    pipeline_view_init(&s->pipeline);
+    lists_init(&s->stages, LIST_STAGES);
+    lists_init(&s->freight, LIST_FREIGHT);
+    lists_init(&s->promotions, LIST_PROMOTIONS);
+    for (int k = 0; k < LIST_KIND_COUNT; k++)
+        lists_init(&s->lists[k], (enum list_kind)k);
+    detail_view_init(&s->detail_table);
+    lineedit_init(&s->edit);
+    s->bottom = PANE_FREIGHT;
+    s->generation = (unsigned long)-1;
+    return s;
+}
+
+void screen_free(struct screen *s)
+{
+    if (s == NULL)
+        return;
+    paint_free(&s->paint);
+    pipeline_view_free(&s->pipeline);
+    table_free(&s->stages);
+    table_free(&s->freight);
+    table_free(&s->promotions);
+    for (int k = 0; k < LIST_KIND_COUNT; k++)
+        table_free(&s->lists[k]);
+    table_free(&s->detail_table);
+    if (s->yaml)
+        yaml_view_close(&s->yaml_view);
+    lineedit_free(&s->edit);
+    free(s->detail_name);
+    free(s->message);
+    free(s->not_connected);
+    screen_free_projects(s);
+    free(s);
+}
+
+bool screen_quit(const struct screen *s)
+{
+    return s->quit;
+}
+
+bool screen_ticks(const struct screen *s)
+{
+    return s->ticks;
+}
+
+unsigned long screen_generation(const struct screen *s)
+{
+    return s->generation;
+}
+
+static void screen_message(struct screen *s, bool error, const char *msg)
+{
+    free(s->message);
+    s->message = msg != NULL ? xstrdup(msg) : NULL;
+    s->message_error = error;
+}
+
+static struct store *screen_store(const struct screen *s)
+{
+    return s->src != NULL && s->src->store != NULL ? s->src->store(s->src->ctx) : NULL;
+}
+
+/* The table that has the focus, or NULL (the pipeline as a graph has none). */
+static struct table *screen_focus_table(struct screen *s)
+{
+    if (s->detail)
+        return &s->detail_table;
+    if (s->mode == MODE_LIST)
+        return &s->lists[s->list_kind];
+    switch (s->focus) {
+    case PANE_PIPELINE:
+        return s->list_form ? &s->stages : NULL;
+    case PANE_FREIGHT:
+        return &s->freight;
+    case PANE_PROMOTIONS:
+        return &s->promotions;
+    case PANE_COUNT:
+        break;
+    }
+    return NULL;
+}
+
+/* The selected Stage or Warehouse of the pipeline pane, whichever form it is in. */
+static const char *screen_pipeline_selection(struct screen *s, enum layout_kind *kind)
+{
+    if (s->list_form) {
+        *kind = LAYOUT_STAGE;
+        return table_selected(&s->stages);
+    }
+    return pipeline_view_selected(&s->pipeline, kind);
+}
+
+/* The object the keys act on: its kind and name (NULL when nothing is selected). */
+static const char *screen_selection(struct screen *s, enum kargo_kind *kind)
+{
+    static const enum kargo_kind list_kinds[LIST_KIND_COUNT] = {
+        [LIST_STAGES] = KARGO_STAGE,         [LIST_FREIGHT] = KARGO_FREIGHT,
+        [LIST_PROMOTIONS] = KARGO_PROMOTION, [LIST_WAREHOUSES] = KARGO_WAREHOUSE,
+        [LIST_EVENTS] = KARGO_EVENT,         [LIST_PROJECTS] = KARGO_PROJECT,
+    };
+    if (s->detail) {
+        *kind = s->detail_kind;
+        return s->detail_name;
+    }
+    if (s->mode == MODE_LIST) {
+        *kind = list_kinds[s->list_kind];
+        return table_selected(&s->lists[s->list_kind]);
+    }
+    if (s->focus == PANE_FREIGHT) {
+        *kind = KARGO_FREIGHT;
+        return table_selected(&s->freight);
+    }
+    if (s->focus == PANE_PROMOTIONS) {
+        *kind = KARGO_PROMOTION;
+        return table_selected(&s->promotions);
+    }
+    enum layout_kind lk;
+    const char *name = screen_pipeline_selection(s, &lk);
+    *kind = lk == LAYOUT_WAREHOUSE ? KARGO_WAREHOUSE : KARGO_STAGE;
+    return name;
+}
+
+/* A new project: views start over (selections and filters belonged to the old one). */
+static void screen_reset_views(struct screen *s)
+{
+    pipeline_view_free(&s->pipeline);
+    pipeline_view_init(&s->pipeline);
+    struct table *tables[] = {&s->stages, &s->freight, &s->promotions};
+    for (size_t i = 0; i < 3; i++) {
+        table_set_filter(tables[i], NULL);
+        free(tables[i]->selected);
+        tables[i]->selected = NULL;
+    }
+    for (int k = 0; k < LIST_KIND_COUNT; k++)
+        if (k != LIST_PROJECTS) {
+            table_set_filter(&s->lists[k], NULL);
+            free(s->lists[k].selected);
+            s->lists[k].selected = NULL;
+        }
+    s->detail = false;
+    s->focus = PANE_PIPELINE;
+}
+
+/* ---- drawing ---------------------------------------------------------------------------- */
+
+static void screen_frame(struct screen *s, int y, int x, int h, int w, bool focused)
+{
+    if (h < 2 || w < 2)
+        return;
+    attr_t a = paint_role(&s->paint, focused ? THEME_BORDER_FOCUS : THEME_BORDER);
+    WINDOW *win = stdscr;
+    wattron(win, a);
+    mvwhline(win, y, x + 1, ACS_HLINE, w - 2);
+    mvwhline(win, y + h - 1, x + 1, ACS_HLINE, w - 2);
+    mvwvline(win, y + 1, x, ACS_VLINE, h - 2);
+    mvwvline(win, y + 1, x + w - 1, ACS_VLINE, h - 2);
+    mvwaddch(win, y, x, ACS_ULCORNER);
+    mvwaddch(win, y, x + w - 1, ACS_URCORNER);
+    mvwaddch(win, y + h - 1, x, ACS_LLCORNER);
+    mvwaddch(win, y + h - 1, x + w - 1, ACS_LRCORNER);
+    wattroff(win, a);
+}
+
+/* Writes a title into a frame's top border at column x; returns the cells used. */
+static int screen_title(struct screen *s, int y, int x, int maxw, const char *text,
+                        enum theme_role role)
+{
+    char buf[400];
+    snprintf(buf, sizeof buf, " %s ", text);
+    return draw_text(stdscr, y, x, maxw, buf, paint_role(&s->paint, role), s->paint.utf8);
+}
+
+/* The right end of a frame's top border: how current the pane's data is. Never shows old data as
+ * current: a watch that is down says since when. */
+static void screen_freshness(struct screen *s, int y, int x, int w, const enum kargo_kind *kinds,
+                             size_t n)
+{
+    if (s->src == NULL)
+        return;
+    const struct source_watch *wt = source_worst(&s->status, kinds, n);
+    if (wt == NULL || wt->conn == SOURCE_LIVE || wt->conn == SOURCE_OFF)
+        return;
+    char what[64], buf[160];
+    source_conn_describe(wt, what, sizeof what);
+    if (wt->stale_since != 0) {
+        char clock[16];
+        struct tm tm;
+        localtime_r(&wt->stale_since, &tm);
+        strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+        snprintf(buf, sizeof buf, " stale since %s, %s ", clock, what);
+    } else {
+        snprintf(buf, sizeof buf, " %s ", what);
+    }
+    int bw = draw_width(buf);
+    int at = x + w - 2 - bw;
+    if (at < x + w / 2)
+        at = x + w / 2;
+    bool bad = wt->conn == SOURCE_RETRYING || wt->conn == SOURCE_FORBIDDEN;
+    draw_text(stdscr, y, at, x + w - 1 - at, buf,
+              paint_role(&s->paint, bad ? THEME_TOPBAR_ALERT : THEME_WARNING), s->paint.utf8);
+}
+
+static void screen_filter_title(struct screen *s, int y, int x, int maxw, const struct table *t)
+{
+    if (t->filter == NULL || maxw <= 0)
+        return;
+    char buf[300];
+    snprintf(buf, sizeof buf, "/%s (%zu)", t->filter, t->nshown);
+    screen_title(s, y, x, maxw, buf, THEME_MARK);
+}
+
+static void screen_draw_topbar(struct screen *s)
+{
+    struct strbuf top;
+    strbuf_init(&top);
+    strbuf_appendf(&top, " kargotop %s", KARGOTOP_VERSION);
+    if (s->status.context[0])
+        strbuf_appendf(&top, "  ctx: %s", s->status.context);
+    if (s->status.cluster[0])
+        strbuf_appendf(&top, "  cluster: %s", s->status.cluster);
+    strbuf_appendf(&top, "  project: %s", s->status.project[0] ? s->status.project : "-");
+    draw_text_fill(stdscr, 0, 0, COLS, top.buf, paint_role(&s->paint, THEME_TOPBAR), s->paint.utf8);
+    strbuf_free(&top);
+
+    /* the connection state on the right: the worst of the project's watches */
+    char state[96] = "";
+    bool alert = false;
+    /* without a session the body says why; the bar stays plain */
+    if (s->src != NULL && s->status.project[0]) {
+        static const enum kargo_kind kinds[] = {KARGO_STAGE, KARGO_WAREHOUSE, KARGO_FREIGHT,
+                                                KARGO_PROMOTION};
+        const struct source_watch *w = source_worst(&s->status, kinds, 4);
+        source_conn_describe(w, state, sizeof state);
+        alert = w->conn == SOURCE_RETRYING || w->conn == SOURCE_FORBIDDEN;
+    }
+    struct strbuf right;
+    strbuf_init(&right);
+    if (state[0])
+        strbuf_appendf(&right, " %s%s ", alert ? "" : (s->paint.utf8 ? "\u25cf " : "* "), state);
+    if (s->opts.readonly)
+        strbuf_append(&right, " [read-only] ");
+    int rw = draw_width(right.buf);
+    if (rw > 0 && rw < COLS / 2)
+        draw_text(stdscr, 0, COLS - rw, rw, right.buf,
+                  paint_role(&s->paint, alert ? THEME_TOPBAR_ALERT : THEME_TOPBAR), s->paint.utf8);
+    strbuf_free(&right);
+}
+
+/* The scope bits of the selection, for footer hints. */
+static unsigned screen_scope(struct screen *s)
+{
+    enum kargo_kind kind;
+    const char *name = screen_selection(s, &kind);
+    unsigned scope = 0;
+    if (name != NULL) {
+        switch (kind) {
+        case KARGO_STAGE:
+            scope |= KEYMAP_STAGE;
+            break;
+        case KARGO_FREIGHT:
+            scope |= KEYMAP_FREIGHT;
+            break;
+        case KARGO_PROMOTION:
+            scope |= KEYMAP_PROMOTION;
+            break;
+        case KARGO_WAREHOUSE:
+            scope |= KEYMAP_WAREHOUSE;
+            break;
+        default:
+            break;
+        }
+    }
+    if (s->mode == MODE_DASHBOARD && s->focus == PANE_PIPELINE && !s->detail)
+        scope |= KEYMAP_PIPELINE;
+    return scope;
+}
+
+static void screen_draw_footer(struct screen *s)
+{
+    int y = LINES - 1;
+    if (s->prompt != PROMPT_NONE) {
+        const char *lead = s->prompt == PROMPT_FILTER ? "/" : ":";
+        draw_text(stdscr, y, 0, 1, lead, paint_role(&s->paint, THEME_KEY_HINT), s->paint.utf8);
+        draw_text(stdscr, y, 1, COLS - 2, s->edit.text.buf, paint_role(&s->paint, THEME_NORMAL),
+                  s->paint.utf8);
+        /* the cursor as a reversed cell: the terminal's own stays hidden */
+        char *before = xstrndup(s->edit.text.buf, s->edit.cursor);
+        int cx = 1 + draw_width(before);
+        free(before);
+        if (cx < COLS)
+            mvchgat(y, cx, 1, A_REVERSE, 0, NULL);
+        return;
+    }
+    if (s->message != NULL) {
+        draw_text(stdscr, y, 1, COLS - 2, s->message,
+                  paint_role(&s->paint, s->message_error ? THEME_ERROR : THEME_SUCCESS),
+                  s->paint.utf8);
+        return;
+    }
+    unsigned scope = screen_scope(s);
+    int x = 1;
+    const struct keymap_entry *k;
+    for (size_t i = 0; (k = keymap_at(i)) != NULL; i++) {
+        if (k->hint == NULL || (k->scope != KEYMAP_ANY && !(k->scope & scope)))
+            continue;
+        const char *name = k->keyname;
+        x += draw_text(stdscr, y, x, COLS - x, name, paint_role(&s->paint, THEME_KEY_HINT),
+                       s->paint.utf8);
+        x += 1 + draw_text(stdscr, y, x + 1, COLS - x - 1, k->hint,
+                           paint_role(&s->paint, THEME_DIM), s->paint.utf8);
+        x += 2;
+    }
+}
+
+static void screen_draw_help(struct screen *s)
+{
+    int w = 72, h = 5;
+    for (size_t i = 0; keymap_at(i) != NULL; i++)
+        if (keymap_at(i)->help != NULL)
+            h++;
+    if (w > COLS)
+        w = COLS;
+    if (h > LINES)
+        h = LINES;
+    int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
+    for (int r = 0; r < h; r++)
+        mvhline(y0 + r, x0, ' ', w);
+    screen_frame(s, y0, x0, h, w, true);
+    screen_title(s, y0, x0 + 2, w - 4, "Keys", THEME_TITLE);
+    int row = y0 + 2;
+    for (size_t i = 0; keymap_at(i) != NULL && row < y0 + h - 2; i++) {
+        const struct keymap_entry *k = keymap_at(i);
+        if (k->help == NULL)
+            continue;
+        char line[200];
+        snprintf(line, sizeof line, "%-8s %s", k->keyname, k->help);
+        draw_text(stdscr, row++, x0 + 2, w - 4, line, paint_role(&s->paint, THEME_NORMAL),
+                  s->paint.utf8);
+    }
+    if (row < y0 + h - 1) {
+        char line[200];
+        snprintf(line, sizeof line, "commands: %s", command_summary());
+        draw_text(stdscr, row + 1 < y0 + h - 1 ? row + 1 : row, x0 + 2, w - 4, line,
+                  paint_role(&s->paint, THEME_DIM), s->paint.utf8);
+    }
+}
+
+static void screen_draw_too_small(void)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "kargotop needs %dx%d; this terminal is %dx%d", SCREEN_MIN_COLS,
+             SCREEN_MIN_ROWS, COLS, LINES);
+    int len = (int)strlen(msg);
+    int x = len < COLS ? (COLS - len) / 2 : 0;
+    if (LINES > 0 && COLS > 0)
+        mvaddnstr(LINES / 2, x, msg, COLS - x);
+}
+
+/* A framed pane holding a table. */
+static void screen_table_pane(struct screen *s, struct table *t, int y, int x, int h, int w,
+                              const char *title, bool focused, const enum kargo_kind *kinds,
+                              size_t nkinds)
+{
+    screen_frame(s, y, x, h, w, focused);
+    int used = screen_title(s, y, x + 2, w - 4, title, focused ? THEME_TITLE : THEME_NORMAL);
+    screen_filter_title(s, y, x + 2 + used, w - 4 - used, t);
+    screen_freshness(s, y, x, w, kinds, nkinds);
+    if (t->nshown == 0 && h > 3) {
+        const char *empty = t->filter != NULL ? "nothing matches the filter" : "none";
+        draw_text(stdscr, y + 2, x + 2, w - 4, empty, paint_role(&s->paint, THEME_DIM),
+                  s->paint.utf8);
+    }
+    table_draw(t, stdscr, y + 1, x + 1, h - 2, w - 2, &s->paint.theme, focused, s->paint.utf8);
+}
+
+static void screen_draw_dashboard(struct screen *s, const struct store *st, int y, int h)
+{
+    static const enum kargo_kind pipeline_kinds[] = {KARGO_STAGE, KARGO_WAREHOUSE};
+    static const enum kargo_kind freight_kinds[] = {KARGO_FREIGHT, KARGO_STAGE};
+    static const enum kargo_kind promotion_kinds[] = {KARGO_PROMOTION};
+    int top_h = h * 11 / 20;
+    if (top_h < 8)
+        top_h = 8;
+    int bottom_h = h - top_h;
+
+    pipeline_view_update(&s->pipeline, st, COLS - 2);
+    lists_fill_stages(&s->stages, st, s->pipeline.layout, &s->paint);
+    enum layout_kind kind;
+    const char *sel = screen_pipeline_selection(s, &kind);
+    char *sel_copy = sel != NULL ? xstrdup(sel) : NULL;
+    bool stage = sel_copy != NULL && kind == LAYOUT_STAGE;
+    lists_fill_freight(&s->freight, st, stage ? sel_copy : NULL, stage ? NULL : sel_copy,
+                       &s->paint);
+    lists_fill_promotions(&s->promotions, st, stage ? sel_copy : NULL, &s->paint);
+
+    bool pfocus = s->focus == PANE_PIPELINE;
+    if (s->list_form) {
+        screen_table_pane(s, &s->stages, y, 0, top_h, COLS, "Stages (list)", pfocus, pipeline_kinds,
+                          2);
+    } else {
+        screen_frame(s, y, 0, top_h, COLS, pfocus);
+        screen_title(s, y, 2, COLS - 4, "Pipeline", pfocus ? THEME_TITLE : THEME_NORMAL);
+        screen_freshness(s, y, 0, COLS, pipeline_kinds, 2);
+        pipeline_view_draw(&s->pipeline, stdscr, y + 1, 1, top_h - 2, COLS - 2, st, &s->paint,
+                           pfocus);
+    }
+
+    char ftitle[300], ptitle[300];
+    snprintf(ftitle, sizeof ftitle, "Freight%s%s", sel_copy != NULL ? " for " : "",
+             sel_copy != NULL ? sel_copy : "");
+    snprintf(ptitle, sizeof ptitle, "Promotions%s%s", stage ? " of " : "", stage ? sel_copy : "");
+    int by = y + top_h;
+    if (COLS >= SCREEN_WIDE_COLS) {
+        int lw = COLS / 2;
+        screen_table_pane(s, &s->freight, by, 0, bottom_h, lw, ftitle, s->focus == PANE_FREIGHT,
+                          freight_kinds, 2);
+        screen_table_pane(s, &s->promotions, by, lw, bottom_h, COLS - lw, ptitle,
+                          s->focus == PANE_PROMOTIONS, promotion_kinds, 1);
+    } else {
+        /* one pane at a time; the other's name in the border says Tab reaches it */
+        bool fr = s->bottom == PANE_FREIGHT;
+        screen_table_pane(s, fr ? &s->freight : &s->promotions, by, 0, bottom_h, COLS,
+                          fr ? ftitle : ptitle, s->focus == s->bottom,
+                          fr ? freight_kinds : promotion_kinds, fr ? 2 : 1);
+        char other[64];
+        snprintf(other, sizeof other, "Tab: %s", fr ? "Promotions" : "Freight");
+        int ow = draw_width(other) + 2;
+        if (COLS > ow + 40)
+            screen_title(s, by + bottom_h - 1, COLS - ow - 2, ow, other, THEME_DIM);
+    }
+    free(sel_copy);
+}
+
+static void screen_draw_list(struct screen *s, const struct store *st, int y, int h)
+{
+    struct table *t = &s->lists[s->list_kind];
+    static const enum kargo_kind kinds_of[LIST_KIND_COUNT] = {
+        [LIST_STAGES] = KARGO_STAGE,         [LIST_FREIGHT] = KARGO_FREIGHT,
+        [LIST_PROMOTIONS] = KARGO_PROMOTION, [LIST_WAREHOUSES] = KARGO_WAREHOUSE,
+        [LIST_EVENTS] = KARGO_EVENT,         [LIST_PROJECTS] = KARGO_PROJECT,
+    };
+    switch (s->list_kind) {
+    case LIST_STAGES:
+        lists_fill_stages(t, st, s->pipeline.layout, &s->paint);
+        break;
+    case LIST_FREIGHT:
+        lists_fill_freight(t, st, NULL, NULL, &s->paint);
+        break;
+    case LIST_PROMOTIONS:
+        lists_fill_promotions(t, st, NULL, &s->paint);
+        break;
+    case LIST_WAREHOUSES:
+        lists_fill_warehouses(t, st, &s->paint);
+        break;
+    case LIST_EVENTS:
+        lists_fill_events(t, st, &s->paint);
+        break;
+    case LIST_PROJECTS:
+        lists_fill_projects(t, s->projects, s->n_projects, s->status.project, &s->paint);
+        break;
+    case LIST_KIND_COUNT:
+        break;
+    }
+    char title[200];
+    if (s->list_kind == LIST_PROJECTS)
+        snprintf(title, sizeof title, "Projects (Enter opens)");
+    else
+        snprintf(title, sizeof title, "%s of %s", lists_title(s->list_kind), s->status.project);
+    enum kargo_kind k = kinds_of[s->list_kind];
+    screen_table_pane(s, t, y, 0, h, COLS, title, true, &k, s->list_kind == LIST_PROJECTS ? 0 : 1);
+}
+
+static void screen_draw_detail(struct screen *s, const struct store *st, int y, int h)
+{
+    static const char *const kind_names[KARGO_KIND_COUNT] = {[KARGO_STAGE] = "Stage",
+                                                             [KARGO_FREIGHT] = "Freight",
+                                                             [KARGO_PROMOTION] = "Promotion",
+                                                             [KARGO_WAREHOUSE] = "Warehouse"};
+    detail_view_fill(&s->detail_table, st, s->detail_kind, s->detail_name, &s->paint);
+    char title[400];
+    snprintf(title, sizeof title, "%s %s",
+             kind_names[s->detail_kind] ? kind_names[s->detail_kind] : "", s->detail_name);
+    enum kargo_kind k = s->detail_kind;
+    screen_table_pane(s, &s->detail_table, y, 0, h, COLS, title, true, &k, 1);
+}
+
+void screen_draw(struct screen *s, time_t now)
+{
+    erase();
+    s->ticks = false;
+    if (COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) {
+        screen_draw_too_small();
+        refresh();
+        return;
+    }
+    s->paint.now = now;
+    memset(&s->status, 0, sizeof s->status);
+    if (s->src != NULL && s->src->status != NULL)
+        s->src->status(s->src->ctx, &s->status);
+    struct store *st = screen_store(s);
+    if (strcmp(s->status.project, s->project) != 0) {
+        snprintf(s->project, sizeof s->project, "%s", s->status.project);
+        screen_reset_views(s);
+        s->generation = (unsigned long)-1;
+    }
+    screen_draw_topbar(s);
+    int y = 1, h = LINES - 2;
+
+    if (s->yaml) {
+        WINDOW *win = derwin(stdscr, h, COLS, y, 0);
+        if (win != NULL) {
+            yaml_view_draw(&s->yaml_view, win, &s->paint.theme, s->paint.utf8);
+            delwin(win);
+        }
+    } else if (st == NULL && s->src != NULL && s->mode == MODE_LIST &&
+               s->list_kind == LIST_PROJECTS) {
+        screen_draw_list(s, NULL, y, h);
+    } else if (st == NULL) {
+        const char *why = s->src == NULL ? s->not_connected : "No project is open.";
+        draw_text(stdscr, y + h / 2 - 1, 4, COLS - 8, why != NULL ? why : "Not connected.", A_BOLD,
+                  s->paint.utf8);
+        if (s->src != NULL)
+            draw_text(stdscr, y + h / 2 + 1, 4, COLS - 8,
+                      "Type :projects to pick one, or :project NAME.", 0, s->paint.utf8);
+    } else {
+        store_read_lock(st);
+        unsigned long gen = store_generation(st);
+        if (gen != s->generation) {
+            paint_update(&s->paint, st);
+            s->generation = gen;
+        }
+        if (s->detail)
+            screen_draw_detail(s, st, y, h);
+        else if (s->mode == MODE_LIST)
+            screen_draw_list(s, st, y, h);
+        else
+            screen_draw_dashboard(s, st, y, h);
+        store_read_unlock(st);
+        s->ticks = true;
+    }
+    screen_draw_footer(s);
+    if (s->help)
+        screen_draw_help(s);
+    refresh();
+}
+
+/* ---- keys -------------------------------------------------------------------------------- */
+
+static void screen_open_detail(struct screen *s)
+{
+    enum kargo_kind kind;
+    const char *name = screen_selection(s, &kind);
+    if (name == NULL)
+        return;
+    if (kind == KARGO_PROJECT) {
+        char *cause = NULL;
+        char *copy = xstrdup(name);
+        if (s->src->open_project(s->src->ctx, copy, &cause) != 0)
+            screen_message(s, true, cause);
+        else
+            s->mode = MODE_DASHBOARD;
+        free(copy);
+        free(cause);
+        return;
+    }
+    if (kind != KARGO_STAGE && kind != KARGO_FREIGHT && kind != KARGO_PROMOTION &&
+        kind != KARGO_WAREHOUSE)
+        return;
+    char *copy = xstrdup(name);
+    free(s->detail_name);
+    s->detail_name = copy;
+    s->detail_kind = kind;
+    s->detail = true;
+    table_set_filter(&s->detail_table, NULL);
+    free(s->detail_table.selected);
+    s->detail_table.selected = NULL;
+    listview_select(&s->detail_table.lv, 0);
+}
+
+static void screen_open_yaml(struct screen *s)
+{
+    static const char *const plural[KARGO_KIND_COUNT] = {
+        [KARGO_PROJECT] = "projects",     [KARGO_PROJECT_CONFIG] = "projectconfigs",
+        [KARGO_WAREHOUSE] = "warehouses", [KARGO_STAGE] = "stages",
+        [KARGO_FREIGHT] = "freights",     [KARGO_PROMOTION] = "promotions",
+        [KARGO_EVENT] = "events"};
+    enum kargo_kind kind;
+    const char *name = screen_selection(s, &kind);
+    if (name == NULL || s->src == NULL || s->src->object == NULL)
+        return;
+    cJSON *obj = s->src->object(s->src->ctx, kind, name);
+    if (obj == NULL) {
+        screen_message(s, true, "that object is not in the cache any more");
+        return;
+    }
+    char *title = xasprintf("%s/%s", plural[kind], name);
+    char *cause = NULL;
+    if (yaml_view_open(&s->yaml_view, title, obj, &cause) == 0)
+        s->yaml = true;
+    else
+        screen_message(s, true, cause);
+    free(cause);
+    free(title);
+    cJSON_Delete(obj);
+}
+
+static void screen_set_list(struct screen *s, enum list_kind k)
+{
+    s->mode = MODE_LIST;
+    s->list_kind = k;
+    s->detail = false;
+    if (k == LIST_PROJECTS)
+        screen_load_projects(s);
+}
+
+static void screen_run_command(struct screen *s, const char *line)
+{
+    struct command cmd;
+    char *cause = NULL;
+    if (command_parse(line, &cmd, &cause) != 0) {
+        screen_message(s, true, cause);
+        free(cause);
+        return;
+    }
+    switch (cmd.id) {
+    case COMMAND_PROJECTS:
+        screen_set_list(s, LIST_PROJECTS);
+        break;
+    case COMMAND_PROJECT:
+        if (s->src == NULL || s->src->open_project == NULL) {
+            screen_message(s, true, "not connected to a cluster");
+        } else if (s->src->open_project(s->src->ctx, cmd.arg, &cause) != 0) {
+            screen_message(s, true, cause);
+        } else {
+            s->mode = MODE_DASHBOARD;
+            s->detail = false;
+        }
+        break;
+    case COMMAND_STAGES:
+    case COMMAND_PIPELINE:
+        s->mode = MODE_DASHBOARD;
+        s->detail = false;
+        s->focus = PANE_PIPELINE;
+        s->list_form = cmd.id == COMMAND_STAGES;
+        break;
+    case COMMAND_FREIGHT:
+        screen_set_list(s, LIST_FREIGHT);
+        break;
+    case COMMAND_PROMOTIONS:
+        screen_set_list(s, LIST_PROMOTIONS);
+        break;
+    case COMMAND_WAREHOUSES:
+        screen_set_list(s, LIST_WAREHOUSES);
+        break;
+    case COMMAND_EVENTS:
+        screen_set_list(s, LIST_EVENTS);
+        break;
+    case COMMAND_HELP:
+        s->help = true;
+        break;
+    case COMMAND_QUIT:
+        s->quit = true;
+        break;
+    }
+    free(cmd.arg);
+    free(cause);
+}
+
+/* In the pipeline as a graph, `/` finds: the first Stage whose name holds the text. */
+static void screen_find_stage(struct screen *s, const char *text)
+{
+    const struct layout *l = s->pipeline.layout;
+    if (l == NULL || text[0] == '\0')
+        return;
+    for (size_t i = 0; i < l->n_nodes; i++)
+        if (l->nodes[i].kind == LAYOUT_STAGE && table_contains(l->nodes[i].name, text)) {
+            pipeline_view_select(&s->pipeline, LAYOUT_STAGE, l->nodes[i].name);
+            return;
+        }
+}
+
+static void screen_filter_changed(struct screen *s)
+{
+    struct table *t = screen_focus_table(s);
+    if (t != NULL)
+        table_set_filter(t, s->edit.text.buf);
+    else
+        screen_find_stage(s, s->edit.text.buf);
+}
+
+static void screen_prompt_key(struct screen *s, int key, bool is_keycode)
+{
+    enum lineedit_result r;
+    if (!is_keycode && key == '\t' && s->prompt == PROMPT_COMMAND) {
+        if (strncmp(s->edit.text.buf, "proj", 4) == 0 && s->projects == NULL)
+            screen_load_projects(s);
+        command_complete(&s->edit, s->projects, s->n_projects);
+        return;
+    }
+    if (!is_keycode && key >= 32 && key != 127)
+        r = lineedit_insert(&s->edit, (wchar_t)key);
+    else
+        r = lineedit_key(&s->edit, key);
+    switch (r) {
+    case LINEEDIT_CHANGED:
+        if (s->prompt == PROMPT_FILTER)
+            screen_filter_changed(s);
+        break;
+    case LINEEDIT_SUBMIT:
+        if (s->prompt == PROMPT_COMMAND) {
+            char *line = xstrdup(s->edit.text.buf);
+            s->prompt = PROMPT_NONE;
+            screen_run_command(s, line);
+            free(line);
+        }
+        s->prompt = PROMPT_NONE;
+        break;
+    case LINEEDIT_CANCEL:
+        if (s->prompt == PROMPT_FILTER) {
+            struct table *t = screen_focus_table(s);
+            if (t != NULL)
+                table_set_filter(t, NULL);
+        }
+        s->prompt = PROMPT_NONE;
+        break;
+    case LINEEDIT_IGNORED:
+    case LINEEDIT_MOVED:
+        break;
+    }
+}
+
+static void screen_cycle(struct screen *s, int dir)
+{
+    if (s->mode != MODE_DASHBOARD || s->detail)
+        return;
+    bool wide = COLS >= SCREEN_WIDE_COLS;
+    /* narrow: pipeline, freight, promotions still cycle; the bottom shows the focused one */
+    int f = ((int)s->focus + dir + PANE_COUNT) % PANE_COUNT;
+    s->focus = (enum pane)f;
+    if (!wide && s->focus != PANE_PIPELINE)
+        s->bottom = s->focus;
+}
+
+static void screen_toggle_list(struct screen *s)
+{
+    enum layout_kind kind;
+    const char *sel = screen_pipeline_selection(s, &kind);
+    char *copy = sel != NULL ? xstrdup(sel) : NULL;
+    s->list_form = !s->list_form;
+    s->mode = MODE_DASHBOARD;
+    s->detail = false;
+    s->focus = PANE_PIPELINE;
+    /* the selection crosses over, so the freight and promotions panes stay put */
+    if (copy != NULL && kind == LAYOUT_STAGE) {
+        if (s->list_form)
+            table_select(&s->stages, copy);
+        else
+            pipeline_view_select(&s->pipeline, LAYOUT_STAGE, copy);
+    }
+    free(copy);
+}
+
+static void screen_back(struct screen *s)
+{
+    struct table *t = screen_focus_table(s);
+    if (s->help)
+        s->help = false;
+    else if (s->detail)
+        s->detail = false;
+    else if (t != NULL && t->filter != NULL)
+        table_set_filter(t, NULL);
+    else if (s->mode == MODE_LIST && screen_store(s) != NULL)
+        s->mode = MODE_DASHBOARD;
+    else if (s->focus != PANE_PIPELINE)
+        s->focus = PANE_PIPELINE;
+}
+
+void screen_key(struct screen *s, int key, bool is_keycode)
+{
+    if (key == KEY_RESIZE && is_keycode)
+        return; /* ncurses already knows the new size; the redraw follows */
+    screen_message(s, false, NULL);
+    if (s->prompt != PROMPT_NONE) {
+        screen_prompt_key(s, key, is_keycode);
+        return;
+    }
+    if (s->yaml) {
+        if (!yaml_view_key(&s->yaml_view, key, is_keycode)) {
+            yaml_view_close(&s->yaml_view);
+            s->yaml = false;
+        }
+        return;
+    }
+    const struct keymap_entry *k = keymap_lookup(key);
+    enum ui_action a = k != NULL ? k->action : UI_ACTION_NONE;
+    if (s->help && a != UI_ACTION_QUIT && a != UI_ACTION_REDRAW) {
+        if (a == UI_ACTION_HELP || a == UI_ACTION_BACK)
+            s->help = false;
+        return;
+    }
+    switch (a) {
+    case UI_ACTION_QUIT:
+        s->quit = true;
+        return;
+    case UI_ACTION_HELP:
+        s->help = true;
+        return;
+    case UI_ACTION_BACK:
+        screen_back(s);
+        return;
+    case UI_ACTION_REDRAW:
+        clearok(curscr, TRUE);
+        return;
+    case UI_ACTION_NEXT_PANE:
+        screen_cycle(s, 1);
+        return;
+    case UI_ACTION_PREV_PANE:
+        screen_cycle(s, -1);
+        return;
+    case UI_ACTION_DETAILS:
+        if (!s->detail)
+            screen_open_detail(s);
+        return;
+    case UI_ACTION_YAML:
+        screen_open_yaml(s);
+        return;
+    case UI_ACTION_FILTER: {
+        s->prompt = PROMPT_FILTER;
+        struct table *t = screen_focus_table(s);
+        lineedit_set(&s->edit, t != NULL && t->filter != NULL ? t->filter : "");
+        return;
+    }
+    case UI_ACTION_COMMAND:
+        s->prompt = PROMPT_COMMAND;
+        lineedit_set(&s->edit, "");
+        return;
+    case UI_ACTION_TOGGLE_LIST:
+        screen_toggle_list(s);
+        return;
+    case UI_ACTION_NONE:
+        return;
+    default:
+        break;
+    }
+    /* movement: the focused list, or the pipeline's boxes */
+    struct table *t = screen_focus_table(s);
+    if (t != NULL)
+        table_key(t, a);
+    else
+        pipeline_view_key(&s->pipeline, a);
+}
