@@ -87,7 +87,7 @@ int colour_parse(const char *value, struct colour_rgb *out)
     size_t len = strlen(value);
     if (value[0] != '#' || (len != 7 && len != 4))
         return -1;
-    int d[6];
+    int d[6] = {0};
     for (size_t i = 1; i < len; i++)
         if ((d[i - 1] = hex_digit(value[i])) < 0)
             return -1;
