@@ -43,7 +43,8 @@ int colour_parse(const char *value, struct colour_rgb *out);
 void colour_assign(const char *const *annotations, size_t n, struct colour_rgb *out);
 
 /* The nearest colour number at depth: truecolor exact; 256 as tmux's colour_find_rgb (6x6x6 cube
- * or 24-step grey ramp); 16 and 8 the nearest xterm default; none COLOUR_DEFAULT. */
+ * or 24-step grey ramp); 16 and 8 the xterm colour of the nearest hue (greys for unsaturated
+ * colours), normal or bright by distance; none COLOUR_DEFAULT. */
 int colour_nearest(struct colour_rgb c, enum colour_depth depth);
 /* The RGB a colour number shows (xterm defaults for palette indexes). */
 struct colour_rgb colour_number_rgb(int number, enum colour_depth depth);

@@ -87,7 +87,7 @@ int colour_parse(const char *value, struct colour_rgb *out)
     size_t len = strlen(value);
     if (value[0] != '#' || (len != 7 && len != 4))
         return -1;
-    int d[6];
+    int d[6] = {0};
     for (size_t i = 1; i < len; i++)
         if ((d[i - 1] = hex_digit(value[i])) < 0)
             return -1;
@@ -158,15 +158,42 @@ static int find_256(struct colour_rgb c)
     return cube;
 }
 
+/* Plain RGB distance sends most mid-tone palette colours to grey in 16 colours (violet, pink,
+ * avocado all land on bright black), so the hue picks the family and distance only the shade:
+ * unsaturated colours take the nearest grey, the rest the nearest of the six hues, then the normal
+ * or bright variant whichever is closer. */
 static int find_ansi(struct colour_rgb c, int count)
 {
-    int best = 0, best_d = -1;
-    for (int i = 0; i < count; i++) {
-        struct colour_rgb a = rgb_of(ansi16[i]);
-        int d = dist_sq(a.r, a.g, a.b, c.r, c.g, c.b);
-        if (best_d < 0 || d < best_d) {
-            best = i;
-            best_d = d;
+    static const int grey16[] = {0, 7, 8, 15};
+    static const int by_hue[6] = {1, 3, 2, 6, 4, 5}; /* red yellow green cyan blue magenta */
+    int max = c.r > c.g ? (c.r > c.b ? c.r : c.b) : (c.g > c.b ? c.g : c.b);
+    int min = c.r < c.g ? (c.r < c.b ? c.r : c.b) : (c.g < c.b ? c.g : c.b);
+    int cand[4], n = 0;
+    if (max == 0 || (max - min) * 4 < max) {
+        for (int i = 0; i < (count == 16 ? 4 : 2); i++)
+            cand[n++] = grey16[i];
+    } else {
+        double d = max - min, h;
+        if (max == c.r)
+            h = 60.0 * ((c.g - c.b) / d);
+        else if (max == c.g)
+            h = 60.0 * ((c.b - c.r) / d + 2);
+        else
+            h = 60.0 * ((c.r - c.g) / d + 4);
+        if (h < 0)
+            h += 360;
+        int family = by_hue[(int)((h + 30) / 60) % 6];
+        cand[n++] = family;
+        if (count == 16)
+            cand[n++] = family + 8;
+    }
+    int best = cand[0], best_d = -1;
+    for (int i = 0; i < n; i++) {
+        struct colour_rgb a = rgb_of(ansi16[cand[i]]);
+        int dd = dist_sq(a.r, a.g, a.b, c.r, c.g, c.b);
+        if (best_d < 0 || dd < best_d) {
+            best = cand[i];
+            best_d = dd;
         }
     }
     return best;

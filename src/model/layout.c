@@ -234,8 +234,9 @@ static void route(struct layout *l, struct layout_edge *e, int gap)
     if (mx >= sx && !box_hits_row(l, sy, sx, mx, e->from, e->to)) {
         point_add(e, &cap, mx, sy);
     } else {
-        /* leave through the gap after the source and run along the free row under it */
-        int gx = sx + gap / 2;
+        /* leave down the column where edges to the next rank bend (so they share a trunk), and
+         * run along the free row under the source */
+        int gx = sx + gap - 1 - gap / 2;
         int cy = s->y + s->h;
         point_add(e, &cap, gx, sy);
         point_add(e, &cap, gx, cy);

@@ -417,7 +417,7 @@ int store_apply(struct store *st, enum kargo_kind kind, enum store_event ev, con
     }
     const struct kind_ops *ops = &kinds[kind];
     if (ev == STORE_DELETED) {
-        const char *name = json_get_string(obj, "metadata", "name", NULL);
+        const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
         if (name == NULL) {
             cause_set(cause, "deleted %s has no metadata.name", ops->name);
             return -1;
