@@ -35,7 +35,7 @@ const char *describe_phase_icon(const struct paint *p, enum stage_phase ph)
     case PHASE_VERIFYING:
         return paint_glyph(p, "\u25d4", "v");
     case PHASE_PROMOTING:
-        return paint_glyph(p, "\u25b6", ">");
+        return paint_glyph(p, "\u00bb", ">");
     case PHASE_UNKNOWN:
         break;
     }

@@ -13,10 +13,10 @@ static const struct table_column stage_cols[] = {
     {"STAGE", 16}, {"PHASE", 17}, {"HEALTH", 12}, {"FREIGHT", 14}, {"VERSION", 0}, {"PROMOTED", 9},
 };
 static const struct table_column freight_cols[] = {
-    {"", 1}, {"ALIAS", 16}, {"VERSION", 14}, {"AGE", 8}, {"AVAILABILITY", 24}, {"WHERE", 0},
+    {"", 1}, {"ALIAS", 16}, {"VERSION", 12}, {"AGE", 8}, {"AVAILABILITY", 32}, {"WHERE", 0},
 };
 static const struct table_column promotion_cols[] = {
-    {"PHASE", 10}, {"STAGE", 14}, {"FREIGHT", 14}, {"STEP", 5}, {"BY", 16}, {"AGE", 8}, {"NAME", 0},
+    {"PHASE", 10}, {"STAGE", 14}, {"FREIGHT", 16}, {"STEP", 5}, {"BY", 24}, {"AGE", 8}, {"NAME", 0},
 };
 static const struct table_column warehouse_cols[] = {
     {"WAREHOUSE", 18}, {"SUBSCRIPTIONS", 0}, {"INTERVAL", 9}, {"FREIGHT", 8}};

@@ -25,7 +25,7 @@
 #define SCREEN_MIN_COLS 80
 #define SCREEN_MIN_ROWS 24
 /* From this width the freight and promotions panes sit side by side. */
-#define SCREEN_WIDE_COLS 140
+#define SCREEN_WIDE_COLS 180
 
 enum pane { PANE_PIPELINE, PANE_FREIGHT, PANE_PROMOTIONS, PANE_COUNT };
 enum mode { MODE_DASHBOARD, MODE_LIST };
@@ -473,13 +473,16 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
     static const enum kargo_kind pipeline_kinds[] = {KARGO_STAGE, KARGO_WAREHOUSE};
     static const enum kargo_kind freight_kinds[] = {KARGO_FREIGHT, KARGO_STAGE};
     static const enum kargo_kind promotion_kinds[] = {KARGO_PROMOTION};
-    int top_h = h * 11 / 20;
-    if (top_h < 8)
-        top_h = 8;
-    int bottom_h = h - top_h;
-
     pipeline_view_update(&s->pipeline, st, COLS - 2);
     lists_fill_stages(&s->stages, st, s->pipeline.layout, &s->paint);
+    /* the pipeline takes what it needs up to a little over half; the panes below the rest */
+    int need = s->list_form ? (int)s->stages.nshown + 3 : s->pipeline.layout->height + 2;
+    int top_h = h * 11 / 20;
+    if (need < top_h)
+        top_h = need;
+    if (top_h < 6)
+        top_h = 6;
+    int bottom_h = h - top_h;
     enum layout_kind kind;
     const char *sel = screen_pipeline_selection(s, &kind);
     char *sel_copy = sel != NULL ? xstrdup(sel) : NULL;
