@@ -376,6 +376,8 @@ static char *resolve_path(const char *p, const char *file)
         return NULL;
     if (p[0] == '/' || file == NULL)
         return xstrdup(p);
+    while (p[0] == '.' && p[1] == '/')
+        p += 2; /* as filepath.Join cleans it */
     const char *slash = strrchr(file, '/');
     if (slash == NULL)
         return xstrdup(p);
@@ -597,7 +599,8 @@ static struct kube_config *load_incluster(const struct kubeconfig_opts *opts, ch
     char *err = NULL;
     cfg->ca_data = read_all(ca, &cfg->ca_len, &err);
     free(ca);
-    free(err);
+    free(err); /* client-go too only logs a missing CA and uses the system store */
+    err = NULL;
     if (access(cfg->token_file, R_OK) != 0) {
         cause_set(cause, "in-cluster config: cannot read the service-account token %s: %s",
                   cfg->token_file, strerror(errno));
