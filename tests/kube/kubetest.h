@@ -1,4 +1,5 @@
-/* Helpers of the kube tests: scratch directories, files, deadline-based waiting, a sim to talk to. */
+/* Helpers of the kube tests: scratch directories, files, deadline-based waiting, a sim to talk to.
+ */
 #ifndef KT_TEST_KUBETEST_H
 #define KT_TEST_KUBETEST_H
 

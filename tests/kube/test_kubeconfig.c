@@ -28,35 +28,34 @@ struct fixture {
 /* File a: current-context dev, contexts dev and shared; cluster "shared" on a.example.
  * File b: current-context prod, contexts prod and shared (another one); cluster "shared" on
  * b.example. File c: no current-context; context "other". */
-static const char *file_a =
-    "apiVersion: v1\n"
-    "kind: Config\n"
-    "current-context: dev\n"
-    "clusters:\n"
-    "- name: dev-cluster\n"
-    "  cluster:\n"
-    "    server: https://dev.example:6443/\n"
-    "    certificate-authority: certs/ca.pem\n"
-    "    tls-server-name: kubernetes.dev\n"
-    "- name: shared\n"
-    "  cluster:\n"
-    "    server: https://a.example:6443\n"
-    "    insecure-skip-tls-verify: true\n"
-    "users:\n"
-    "- name: dev-user\n"
-    "  user:\n"
-    "    token: dev-secret-token\n"
-    "- name: shared-user\n"
-    "  user:\n"
-    "    tokenFile: tokens/shared\n"
-    "contexts:\n"
-    "- name: dev\n"
-    "  context:\n"
-    "    cluster: dev-cluster\n"
-    "    user: dev-user\n"
-    "    namespace: kargo-demo\n"
-    "- name: shared\n"
-    "  context: {cluster: shared, user: shared-user}\n";
+static const char *file_a = "apiVersion: v1\n"
+                            "kind: Config\n"
+                            "current-context: dev\n"
+                            "clusters:\n"
+                            "- name: dev-cluster\n"
+                            "  cluster:\n"
+                            "    server: https://dev.example:6443/\n"
+                            "    certificate-authority: certs/ca.pem\n"
+                            "    tls-server-name: kubernetes.dev\n"
+                            "- name: shared\n"
+                            "  cluster:\n"
+                            "    server: https://a.example:6443\n"
+                            "    insecure-skip-tls-verify: true\n"
+                            "users:\n"
+                            "- name: dev-user\n"
+                            "  user:\n"
+                            "    token: dev-secret-token\n"
+                            "- name: shared-user\n"
+                            "  user:\n"
+                            "    tokenFile: tokens/shared\n"
+                            "contexts:\n"
+                            "- name: dev\n"
+                            "  context:\n"
+                            "    cluster: dev-cluster\n"
+                            "    user: dev-user\n"
+                            "    namespace: kargo-demo\n"
+                            "- name: shared\n"
+                            "  context: {cluster: shared, user: shared-user}\n";
 
 static const char *file_b =
     "apiVersion: v1\n"
@@ -143,8 +142,7 @@ static int teardown(void **state)
 
 static void set_kubeconfig(const char *p1, const char *p2, const char *p3)
 {
-    char *v = xasprintf("%s%s%s%s%s", p1, p2 ? ":" : "", p2 ? p2 : "", p3 ? ":" : "",
-                        p3 ? p3 : "");
+    char *v = xasprintf("%s%s%s%s%s", p1, p2 ? ":" : "", p2 ? p2 : "", p3 ? ":" : "", p3 ? p3 : "");
     setenv("KUBECONFIG", v, 1);
     free(v);
 }
@@ -221,8 +219,8 @@ static void test_overrides_cluster_user_namespace(void **state)
     struct fixture *f = *state;
     set_kubeconfig(f->a, f->b, NULL);
     char *cause = NULL;
-    struct kubeconfig_opts o = {.context = "dev", .cluster = "prod-cluster", .user = "prod-user",
-                                .namespace = "other-ns"};
+    struct kubeconfig_opts o = {
+        .context = "dev", .cluster = "prod-cluster", .user = "prod-user", .namespace = "other-ns"};
     struct kube_config *cfg = kubeconfig_load(&o, &cause);
     assert_non_null(cfg);
     assert_string_equal(cfg->server, "https://prod.example");
@@ -411,8 +409,8 @@ static void test_agrees_with_kubectl(void **state)
         int order; /* 0: a:b:c, 1: b:a:c, 2: c:a */
         const char *context, *ns;
     } cases[] = {
-        {0, NULL, NULL},     {0, "shared", NULL}, {1, NULL, NULL},        {1, "shared", NULL},
-        {2, NULL, NULL},     {2, "other", NULL},  {0, "prod", NULL}, {1, "dev", NULL},
+        {0, NULL, NULL}, {0, "shared", NULL}, {1, NULL, NULL},   {1, "shared", NULL},
+        {2, NULL, NULL}, {2, "other", NULL},  {0, "prod", NULL}, {1, "dev", NULL},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         if (cases[k].order == 0)
@@ -457,8 +455,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_current_context_from_a_later_file_and_missing_files_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overrides_cluster_user_namespace, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors_name_file_context_and_choices, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_errors_name_file_context_and_choices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_secrets_never_appear_in_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_user_paths_and_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_home_default_then_in_cluster, setup, teardown),
