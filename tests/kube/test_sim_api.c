@@ -49,7 +49,7 @@ static int after_test(void **state)
     return 0;
 }
 
-static const struct api_ref events_in(const char *ns)
+static struct api_ref events_in(const char *ns)
 {
     return (struct api_ref){"v1", "events", ns, NULL};
 }
