@@ -37,6 +37,7 @@ struct http_xfer {
     bool headers_seen;
     bool stream_aborted;
     bool auth_retried;
+    unsigned cred_gen; /* the exec credential this request was sent with (plugin run count) */
     double retry_after;
     char errbuf[CURL_ERROR_SIZE];
     struct http_xfer *prev, *next; /* in the client's active list */
@@ -307,6 +308,7 @@ static int xfer_setup(struct kube_client *c, struct http_xfer *x, char **cause)
         pthread_mutex_unlock(&c->lock);
         if (cred == NULL)
             return -1;
+        x->cred_gen = exec_cred_runs(c->exec);
         token = cred->token;
         if (cred->cert != NULL) {
             cert = cred->cert;
@@ -466,7 +468,10 @@ static void xfer_done(struct kube_client *c, struct http_xfer *x, CURLcode rc)
      * every method, since authentication fails before a request is processed. */
     if (code == 401 && c->exec != NULL && !x->auth_retried) {
         x->auth_retried = true;
-        exec_cred_invalidate(c->exec);
+        /* Requests in flight together all fail with the same stale credential; only the first
+         * to come back runs the plugin, the others use what it got. */
+        if (x->cred_gen == exec_cred_runs(c->exec))
+            exec_cred_invalidate(c->exec);
         pthread_mutex_lock(&c->lock);
         c->stats.auth_refreshes++;
         pthread_mutex_unlock(&c->lock);
