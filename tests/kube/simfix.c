@@ -1,0 +1,107 @@
+/* A running kargo-sim and a kube client pointed at it. */
+#include "simfix.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kubetest.h"
+#include "sim/store.h"
+#include "util/xalloc.h"
+
+void simfix_start(struct simfix *f, const char *context)
+{
+    struct sim_config sc = {.tls = f->tls, .seed = 42};
+    char *cause = NULL;
+    f->sim = sim_start(&sc, &cause);
+    if (f->sim == NULL)
+        fail_msg("sim_start: %s", cause);
+    f->dir = kt_mkdtemp();
+    f->kubeconfig = xasprintf("%s/config", f->dir);
+    if (sim_write_kubeconfig(f->sim, f->kubeconfig, &cause) != 0)
+        fail_msg("sim_write_kubeconfig: %s", cause);
+    if (simfix_connect(f, f->kubeconfig, context, &cause) != 0)
+        fail_msg("connect: %s", cause);
+}
+
+int simfix_connect(struct simfix *f, const char *path, const char *context, char **cause)
+{
+    kube_client_free(f->client);
+    kubeconfig_free(f->cfg);
+    f->client = NULL;
+    struct kubeconfig_opts o = {.kubeconfig = path, .context = context};
+    f->cfg = kubeconfig_load(&o, cause);
+    if (f->cfg == NULL)
+        return -1;
+    f->client = kube_client_new(f->cfg, cause);
+    return f->client ? 0 : -1;
+}
+
+void simfix_stop(struct simfix *f)
+{
+    kube_client_free(f->client);
+    kubeconfig_free(f->cfg);
+    if (f->sim)
+        sim_stop(f->sim);
+    if (f->dir)
+        kt_rmtree(f->dir);
+    free(f->dir);
+    free(f->kubeconfig);
+    bool tls = f->tls;
+    memset(f, 0, sizeof *f);
+    f->tls = tls;
+}
+
+cJSON *simfix_event(const char *ns, const char *name)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "apiVersion", "v1");
+    cJSON_AddStringToObject(o, "kind", "Event");
+    cJSON *md = cJSON_AddObjectToObject(o, "metadata");
+    cJSON_AddStringToObject(md, "name", name);
+    cJSON_AddStringToObject(md, "namespace", ns);
+    cJSON_AddStringToObject(o, "reason", "Test");
+    cJSON_AddStringToObject(o, "message", "made by a kube test");
+    cJSON *io = cJSON_AddObjectToObject(o, "involvedObject");
+    cJSON_AddStringToObject(io, "kind", "Stage");
+    cJSON_AddStringToObject(io, "name", "uat");
+    return o;
+}
+
+void simfix_seed_events(struct simfix *f, const char *ns, int n)
+{
+    struct sim_store *st = sim_store(f->sim);
+    struct sim_write_opts wo = {.skip_admission = true};
+    struct sim_status *err = NULL;
+    cJSON *nso = cJSON_CreateObject();
+    cJSON_AddStringToObject(nso, "apiVersion", "v1");
+    cJSON_AddStringToObject(nso, "kind", "Namespace");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(nso, "metadata"), "name", ns);
+    cJSON *made = sim_store_create(st, "namespaces", NULL, nso, &wo, &err);
+    cJSON_Delete(nso);
+    cJSON_Delete(made);
+    if (err != NULL)
+        sim_status_free(err);
+    for (int i = 0; i < n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "ev-%05d", i);
+        cJSON *o = simfix_event(ns, name);
+        err = NULL;
+        made = sim_store_create(st, "events", ns, o, &wo, &err);
+        if (made == NULL)
+            fail_msg("seeding %s/%s failed", ns, name);
+        cJSON_Delete(made);
+        cJSON_Delete(o);
+    }
+}
+
+void simfix_faults(struct simfix *f, const struct sim_faults *faults)
+{
+    sim_faults_set(f->sim, faults);
+}

@@ -1,0 +1,36 @@
+/* A running kargo-sim and a kube client pointed at it through a real kubeconfig, for the network
+ * tests of the kube layer. */
+#ifndef KT_TEST_SIMFIX_H
+#define KT_TEST_SIMFIX_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "kube/http.h"
+#include "kube/kubeconfig.h"
+#include "sim/sim.h"
+
+struct simfix {
+    bool tls;
+    struct sim *sim;
+    char *dir;
+    char *kubeconfig; /* written by sim_write_kubeconfig */
+    struct kube_config *cfg;
+    struct kube_client *client;
+};
+
+/* Starts a sim (HTTPS when f->tls) with faults off and connects as context ("admin", "promoter",
+ * "viewer"). Fails the test on error. */
+void simfix_start(struct simfix *f, const char *context);
+/* Loads kubeconfig path with context and makes a client (replacing any). Returns 0 or -1 with
+ * *cause. */
+int simfix_connect(struct simfix *f, const char *path, const char *context, char **cause);
+void simfix_stop(struct simfix *f);
+/* Creates namespace ns and n Events in it directly in the store. */
+void simfix_seed_events(struct simfix *f, const char *ns, int n);
+/* An Event object named name in ns. The caller deletes it. */
+cJSON *simfix_event(const char *ns, const char *name);
+void simfix_faults(struct simfix *f, const struct sim_faults *faults);
+
+#endif

@@ -1,0 +1,187 @@
+/* Authentication against kargo-sim over HTTP and HTTPS: an exec plugin that counts its runs (run
+ * again after its credential expires and after a 401), and the credential kept out of messages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kube/api.h"
+#include "kubetest.h"
+#include "simfix.h"
+#include "util/base64.h"
+#include "util/json.h"
+#include "util/timefmt.h"
+#include "util/xalloc.h"
+
+/* Prints $d/token.<run> if it exists, else $d/token, with $d/expiry if present. */
+static const char *plugin = "#!/bin/sh\n"
+                            "d=\"$PLUGIN_DIR\"\n"
+                            "n=$(cat \"$d/count\" 2>/dev/null || echo 0); n=$((n+1)); "
+                            "echo $n > \"$d/count\"\n"
+                            "tok=$(cat \"$d/token.$n\" 2>/dev/null || cat \"$d/token\")\n"
+                            "exp=$(cat \"$d/expiry\" 2>/dev/null)\n"
+                            "echo \"plugin run $n\" >&2\n"
+                            "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\","
+                            "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\"' \"$tok\"\n"
+                            "[ -n \"$exp\" ] && printf ',\"expirationTimestamp\":\"%s\"' \"$exp\"\n"
+                            "echo '}}'\n";
+
+static int runs(struct simfix *f)
+{
+    char *p = xasprintf("%s/count", f->dir);
+    char *s = kt_slurp(p);
+    free(p);
+    int n = s ? atoi(s) : 0;
+    free(s);
+    return n;
+}
+
+static void put(struct simfix *f, const char *name, const char *text)
+{
+    free(kt_write(f->dir, name, text, false));
+}
+
+/* A kubeconfig for the sim whose user gets its token from the plugin. */
+static void connect_exec(struct simfix *f)
+{
+    free(kt_write(f->dir, "plugin.sh", plugin, true));
+    char *ca = NULL;
+    if (f->tls) {
+        const char *pem = sim_ca_pem(f->sim);
+        char *b = base64_encode(pem, strlen(pem));
+        ca = xasprintf("    certificate-authority-data: %s\n", b);
+        free(b);
+    }
+    char *kc = xasprintf("apiVersion: v1\nkind: Config\ncurrent-context: exec\n"
+                         "clusters:\n- name: sim\n  cluster:\n    server: %s\n%s"
+                         "users:\n- name: plugin-user\n  user:\n    exec:\n"
+                         "      apiVersion: client.authentication.k8s.io/v1beta1\n"
+                         "      command: ./plugin.sh\n"
+                         "      env: [{name: PLUGIN_DIR, value: \"%s\"}]\n"
+                         "contexts:\n- name: exec\n  context: {cluster: sim, user: plugin-user}\n",
+                         sim_url(f->sim), ca ? ca : "", f->dir);
+    char *path = kt_write(f->dir, "exec-config", kc, false);
+    char *cause = NULL;
+    if (simfix_connect(f, path, NULL, &cause) != 0)
+        fail_msg("%s", cause);
+    free(path);
+    free(kc);
+    free(ca);
+}
+
+static bool list_ok(struct simfix *f, struct kube_error *err)
+{
+    struct api_ref ref = {"v1", "events", "x", NULL};
+    cJSON *l = api_list(f->client, &ref, NULL, NULL, err);
+    cJSON_Delete(l);
+    return l != NULL;
+}
+
+static bool past(void *arg)
+{
+    return time(NULL) >= *(time_t *)arg;
+}
+
+static void test_exec_plugin_cached_then_rerun_after_expiry(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "x", 2);
+    put(f, "token", sim_token(f->sim, "viewer"));
+    time_t expiry = time(NULL) + 2;
+    char ts[32];
+    timefmt_rfc3339(expiry, ts, sizeof ts);
+    put(f, "expiry", ts);
+    connect_exec(f);
+    struct kube_error err = {0};
+    assert_true(list_ok(f, &err));
+    assert_true(list_ok(f, &err));
+    assert_int_equal(runs(f), 1);
+    char *msg = kube_client_exec_message(f->client);
+    assert_string_equal(msg, "plugin run 1");
+    free(msg);
+    assert_true(kt_wait_until(past, &expiry, 5000));
+    assert_true(list_ok(f, &err));
+    assert_int_equal(runs(f), 2);
+    struct kube_client_stats st;
+    kube_client_stats(f->client, &st);
+    assert_int_equal(st.exec_runs, 2);
+    assert_int_equal(st.auth_refreshes, 0);
+}
+
+static void test_exec_plugin_rerun_after_401(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "x", 1);
+    /* The first credential is one the server no longer accepts (a revoked token); it has not
+     * expired by its own account, so only the 401 can make the client ask again. */
+    put(f, "token.1", "revoked-token-abcdef");
+    put(f, "token", sim_token(f->sim, "viewer"));
+    put(f, "expiry", "2099-01-01T00:00:00Z");
+    connect_exec(f);
+    struct kube_error err = {0};
+    assert_true(list_ok(f, &err));
+    assert_int_equal(runs(f), 2);
+    struct kube_client_stats st;
+    kube_client_stats(f->client, &st);
+    assert_int_equal(st.auth_refreshes, 1);
+    /* And the new credential is cached. */
+    assert_true(list_ok(f, &err));
+    assert_int_equal(runs(f), 2);
+
+    /* A plugin that keeps handing out a bad token: one retry, then the error, no loop. */
+    put(f, "token", "still-revoked-token");
+    connect_exec(f); /* a new client: nothing cached */
+    assert_false(list_ok(f, &err));
+    assert_int_equal(runs(f), 4);
+    assert_int_equal(err.code, 401);
+    assert_null(strstr(err.message, "still-revoked-token"));
+    kube_error_clear(&err);
+}
+
+static int setup_http(void **state)
+{
+    *state = xcalloc(1, sizeof(struct simfix));
+    return 0;
+}
+
+static int setup_https(void **state)
+{
+    struct simfix *f = xcalloc(1, sizeof *f);
+    f->tls = true;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    simfix_stop(*state);
+    free(*state);
+    return 0;
+}
+
+static int after_test(void **state)
+{
+    simfix_stop(*state);
+    return 0;
+}
+
+#define T(fn) cmocka_unit_test_teardown(fn, after_test)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_exec_plugin_cached_then_rerun_after_expiry),
+        T(test_exec_plugin_rerun_after_401),
+    };
+    int rc = cmocka_run_group_tests_name("http", tests, setup_http, teardown);
+    rc += cmocka_run_group_tests_name("https", tests, setup_https, teardown);
+    return rc;
+}

@@ -1,0 +1,344 @@
+/* Informers against kargo-sim over HTTP and HTTPS: resume after the "close every watch" fault
+ * with no event lost or duplicated, relist on 410, and the connection state while the server
+ * fails and recovers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube/informer.h"
+#include "kubetest.h"
+#include "sim/store.h"
+#include "simfix.h"
+#include "util/hmap.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+/* What the model would hold, fed by the informer's callbacks (on the network thread). */
+struct coll {
+    pthread_mutex_t mu;
+    struct hmap objs;  /* name -> resourceVersion (allocated) */
+    struct hmap added; /* name -> number of ADDED events (as a pointer-sized count) */
+    int relists;
+    int dup_adds; /* ADDED for an object already held */
+    int lost;     /* MODIFIED/DELETED for an object not held */
+    enum informer_phase phase;
+    int retry_in_s;
+    char *message;
+    int phases_seen[5];
+};
+
+static void coll_init(struct coll *c)
+{
+    memset(c, 0, sizeof *c);
+    pthread_mutex_init(&c->mu, NULL);
+    hmap_init(&c->objs);
+    hmap_init(&c->added);
+}
+
+static void coll_free(struct coll *c)
+{
+    hmap_free(&c->objs, free);
+    hmap_free(&c->added, NULL);
+    free(c->message);
+    pthread_mutex_destroy(&c->mu);
+}
+
+static void on_event(void *ctx, enum informer_event t, const cJSON *obj)
+{
+    struct coll *c = ctx;
+    const char *name = json_get_string(obj, "metadata", "name", NULL);
+    const char *rv = json_get_string(obj, "metadata", "resourceVersion", NULL);
+    pthread_mutex_lock(&c->mu);
+    if (t == INFORMER_ADDED) {
+        if (hmap_contains(&c->objs, name))
+            c->dup_adds++;
+        uintptr_t n = (uintptr_t)hmap_get(&c->added, name);
+        hmap_put(&c->added, name, (void *)(n + 1));
+    } else if (!hmap_contains(&c->objs, name)) {
+        c->lost++;
+    }
+    if (t == INFORMER_DELETED)
+        free(hmap_remove(&c->objs, name));
+    else
+        free(hmap_put(&c->objs, name, xstrdup(rv ? rv : "")));
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void on_relist(void *ctx, const cJSON *items)
+{
+    struct coll *c = ctx;
+    pthread_mutex_lock(&c->mu);
+    hmap_free(&c->objs, free);
+    hmap_init(&c->objs);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+        const char *rv = json_get_string(it, "metadata", "resourceVersion", NULL);
+        hmap_put(&c->objs, json_get_string(it, "metadata", "name", NULL), xstrdup(rv ? rv : ""));
+    }
+    c->relists++;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void on_state(void *ctx, const struct informer_state *st)
+{
+    struct coll *c = ctx;
+    pthread_mutex_lock(&c->mu);
+    c->phase = st->phase;
+    c->retry_in_s = st->retry_in_s;
+    free(c->message);
+    c->message = st->message ? xstrdup(st->message) : NULL;
+    c->phases_seen[st->phase]++;
+    pthread_mutex_unlock(&c->mu);
+}
+
+struct matchwait {
+    struct simfix *f;
+    struct coll *c;
+    const char *ns;
+};
+
+/* The collector holds exactly the store's objects, at the store's resourceVersions. */
+static bool in_sync(void *arg)
+{
+    struct matchwait *w = arg;
+    struct sim_status *err = NULL;
+    cJSON *items = sim_store_list(sim_store(w->f->sim), "events", w->ns, NULL, &err);
+    bool ok = items != NULL;
+    pthread_mutex_lock(&w->c->mu);
+    ok = ok && hmap_count(&w->c->objs) == (size_t)cJSON_GetArraySize(items);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+        if (!ok)
+            break;
+        const char *rv = hmap_get(&w->c->objs, json_get_string(it, "metadata", "name", NULL));
+        const char *want = json_get_string(it, "metadata", "resourceVersion", NULL);
+        ok = rv != NULL && want != NULL && strcmp(rv, want) == 0;
+    }
+    pthread_mutex_unlock(&w->c->mu);
+    cJSON_Delete(items);
+    if (err)
+        sim_status_free(err);
+    return ok;
+}
+
+struct phasewait {
+    struct coll *c;
+    enum informer_phase phase;
+};
+
+static bool in_phase(void *arg)
+{
+    struct phasewait *w = arg;
+    pthread_mutex_lock(&w->c->mu);
+    bool ok = w->c->phase == w->phase;
+    pthread_mutex_unlock(&w->c->mu);
+    return ok;
+}
+
+struct watchwait {
+    struct simfix *f;
+    unsigned long n;
+};
+
+static bool watches_at_least(void *arg)
+{
+    struct watchwait *w = arg;
+    struct sim_stats st;
+    sim_stats_get(w->f->sim, &st);
+    return st.requests[SIM_VERB_WATCH] >= w->n;
+}
+
+static unsigned long watch_count(struct simfix *f)
+{
+    struct sim_stats st;
+    sim_stats_get(f->sim, &st);
+    return st.requests[SIM_VERB_WATCH];
+}
+
+static struct informer *start(struct simfix *f, struct coll *c, const char *ns)
+{
+    struct informer_opts o = {.group_version = "v1", .plural = "events", .namespace = ns};
+    struct informer_callbacks cb = {on_event, on_relist, on_state, c};
+    struct informer *inf = informer_start(f->client, &o, &cb);
+    struct phasewait pw = {c, INFORMER_CONNECTED};
+    assert_true(kt_wait_until(in_phase, &pw, 10000));
+    return inf;
+}
+
+static void store_create(struct simfix *f, const char *ns, const char *name)
+{
+    struct sim_write_opts wo = {.skip_admission = true};
+    struct sim_status *err = NULL;
+    cJSON *o = simfix_event(ns, name);
+    cJSON *made = sim_store_create(sim_store(f->sim), "events", ns, o, &wo, &err);
+    assert_non_null(made);
+    cJSON_Delete(made);
+    cJSON_Delete(o);
+}
+
+static void store_modify(struct simfix *f, const char *ns, const char *name, int i)
+{
+    struct sim_write_opts wo = {.skip_admission = true};
+    struct sim_status *err = NULL;
+    char patch[64];
+    snprintf(patch, sizeof patch, "{\"message\":\"changed %d\"}", i);
+    cJSON *made = sim_store_patch(sim_store(f->sim), "events", ns, name, false, SIM_PATCH_MERGE,
+                                  patch, strlen(patch), &wo, &err);
+    assert_non_null(made);
+    cJSON_Delete(made);
+}
+
+static void store_delete(struct simfix *f, const char *ns, const char *name)
+{
+    struct sim_write_opts wo = {.skip_admission = true};
+    struct sim_status *err = NULL;
+    cJSON *gone = sim_store_delete(sim_store(f->sim), "events", ns, name, &wo, &err);
+    assert_non_null(gone);
+    cJSON_Delete(gone);
+}
+
+static void test_resume_after_close_every_watch_loses_nothing(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "viewer");
+    simfix_seed_events(f, "w", 5);
+    struct coll c;
+    coll_init(&c);
+    struct informer *inf = start(f, &c, "w");
+    struct sim_faults faults = {.watch_close_s = 1};
+    simfix_faults(f, &faults);
+
+    /* Changes in four rounds, each after the server has ended a watch and the client reopened
+     * it, so events fall before, during and after reconnects. */
+    char name[32];
+    int made = 0;
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 10; i++, made++) {
+            snprintf(name, sizeof name, "new-%03d", made);
+            store_create(f, "w", name);
+        }
+        snprintf(name, sizeof name, "ev-%05d", round);
+        store_modify(f, "w", name, round);
+        snprintf(name, sizeof name, "new-%03d", made - 5);
+        store_delete(f, "w", name);
+        struct watchwait ww = {f, watch_count(f) + 1};
+        assert_true(kt_wait_until(watches_at_least, &ww, 10000));
+    }
+    struct matchwait mw = {f, &c, "w"};
+    assert_true(kt_wait_until(in_sync, &mw, 10000));
+    informer_stop(inf);
+
+    assert_int_equal(c.relists, 1); /* resumed every time, never listed again */
+    assert_int_equal(c.dup_adds, 0);
+    assert_int_equal(c.lost, 0);
+    for (int i = 0; i < made; i++) {
+        snprintf(name, sizeof name, "new-%03d", i);
+        assert_int_equal((uintptr_t)hmap_get(&c.added, name), 1);
+    }
+    assert_true(watch_count(f) >= 5);
+    coll_free(&c);
+}
+
+static void test_relist_on_410(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "viewer");
+    simfix_seed_events(f, "g", 3);
+    struct coll c;
+    coll_init(&c);
+    struct informer *inf = start(f, &c, "g");
+    struct sim_faults faults = {.watch_close_s = 1, .forget_history = true};
+    simfix_faults(f, &faults);
+    store_create(f, "g", "after-forget");
+    store_delete(f, "g", "ev-00001");
+    struct matchwait mw = {f, &c, "g"};
+    /* In sync again, through a relist. */
+    struct watchwait ww = {f, watch_count(f) + 1};
+    assert_true(kt_wait_until(watches_at_least, &ww, 10000));
+    assert_true(kt_wait_until(in_sync, &mw, 10000));
+    pthread_mutex_lock(&c.mu);
+    int relists = c.relists;
+    pthread_mutex_unlock(&c.mu);
+    assert_true(relists >= 2);
+    informer_stop(inf);
+    coll_free(&c);
+}
+
+static void test_state_retrying_then_connected(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "viewer");
+    simfix_seed_events(f, "s", 1);
+    struct coll c;
+    coll_init(&c);
+    struct informer *inf = start(f, &c, "s");
+    struct sim_faults faults = {.watch_close_s = 1, .error500_pct = 100};
+    simfix_faults(f, &faults);
+    struct phasewait pw = {&c, INFORMER_RETRYING};
+    assert_true(kt_wait_until(in_phase, &pw, 10000));
+    pthread_mutex_lock(&c.mu);
+    assert_true(c.retry_in_s >= 1);
+    assert_non_null(c.message);
+    assert_non_null(strstr(c.message, "HTTP 500"));
+    pthread_mutex_unlock(&c.mu);
+    struct sim_faults none = {0};
+    simfix_faults(f, &none);
+    store_create(f, "s", "while-down");
+    pw.phase = INFORMER_CONNECTED;
+    assert_true(kt_wait_until(in_phase, &pw, 15000));
+    struct matchwait mw = {f, &c, "s"};
+    assert_true(kt_wait_until(in_sync, &mw, 10000));
+    informer_stop(inf);
+    coll_free(&c);
+}
+
+static int setup_http(void **state)
+{
+    struct simfix *f = xcalloc(1, sizeof *f);
+    *state = f;
+    return 0;
+}
+
+static int setup_https(void **state)
+{
+    struct simfix *f = xcalloc(1, sizeof *f);
+    f->tls = true;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    simfix_stop(*state);
+    free(*state);
+    return 0;
+}
+
+static int after_test(void **state)
+{
+    simfix_stop(*state);
+    return 0;
+}
+
+#define T(fn) cmocka_unit_test_teardown(fn, after_test)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_resume_after_close_every_watch_loses_nothing),
+        T(test_relist_on_410),
+        T(test_state_retrying_then_connected),
+    };
+    int rc = cmocka_run_group_tests_name("http", tests, setup_http, teardown);
+    rc += cmocka_run_group_tests_name("https", tests, setup_https, teardown);
+    return rc;
+}
