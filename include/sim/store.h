@@ -1,0 +1,92 @@
+/* The object store of the simulated cluster: every object by (resource, namespace, name), the one
+ * global resourceVersion, the bounded watch history and the admission chain every write passes.
+ *
+ * The API handlers and in-process controllers use the same calls, so a controller's write bumps
+ * the resourceVersion, runs admission and reaches watchers exactly as an API request does. Every
+ * call locks the store itself; none may be made while holding another store call's lock (admission
+ * hooks run without the lock and may call back into the store). Objects passed in are borrowed;
+ * objects returned belong to the caller (deep copies). Resources are named by plural ("stages",
+ * "namespaces"); ns is NULL or "" for cluster-scoped resources. */
+#ifndef KT_SIM_STORE_H
+#define KT_SIM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "sim/status.h"
+
+struct sim_store;
+
+enum sim_event_type { SIM_EVENT_ADDED, SIM_EVENT_MODIFIED, SIM_EVENT_DELETED };
+
+enum sim_patch_type {
+    SIM_PATCH_MERGE,     /* application/merge-patch+json (RFC 7386) */
+    SIM_PATCH_JSON,      /* application/json-patch+json (RFC 6902) */
+    SIM_PATCH_STRATEGIC, /* application/strategic-merge-patch+json: 415 on custom resources */
+};
+
+/* Who asks, for admission hooks and for fields the server records; NULL user means the
+ * simulated Kargo controller ("system:serviceaccount:kargo:kargo-controller"). */
+struct sim_write_opts {
+    const char *user;
+    bool dry_run;        /* run everything but store nothing (dryRun=All) */
+    bool skip_admission; /* loading a scenario: no hooks, no schema checks, status kept */
+};
+
+/* Creates a store retaining history_max watch events (0 means 10000). */
+struct sim_store *sim_store_new(size_t history_max, unsigned long long seed);
+/* Wakes every waiter for shutdown; later waits return at once. */
+void sim_store_shutdown(struct sim_store *s);
+void sim_store_free(struct sim_store *s);
+
+/* The clock for creationTimestamp and ages; default time(NULL). Part 2's simulated clock. */
+void sim_store_set_clock(struct sim_store *s, time_t (*now)(void *ctx), void *ctx);
+time_t sim_store_now(struct sim_store *s);
+
+/* The current global resourceVersion. */
+unsigned long long sim_store_rv(struct sim_store *s);
+/* Blocks until the resourceVersion exceeds rv, timeout_ms passes or the store shuts down; returns
+ * the current resourceVersion. For controllers that react to changes. */
+unsigned long long sim_store_wait(struct sim_store *s, unsigned long long rv, long timeout_ms);
+
+/* One object; NULL with *err (404 NotFound) when absent. */
+cJSON *sim_store_get(struct sim_store *s, const char *plural, const char *ns, const char *name,
+                     struct sim_status **err);
+/* Objects of a resource in ns (NULL: every namespace) matching label_selector (NULL: all), in
+ * (namespace, name) order, as a cJSON array; NULL with *err on a bad selector. */
+cJSON *sim_store_list(struct sim_store *s, const char *plural, const char *ns,
+                      const char *label_selector, struct sim_status **err);
+
+/* Creates obj (its metadata.namespace, or ns when given, wins as the API's URL does); sets name
+ * from generateName, uid, creationTimestamp, resourceVersion, generation. Returns the stored
+ * object, or NULL with *err (AlreadyExists, Invalid, namespace NotFound, admission denial). */
+cJSON *sim_store_create(struct sim_store *s, const char *plural, const char *ns, const cJSON *obj,
+                        const struct sim_write_opts *o, struct sim_status **err);
+/* Replaces an object (PUT): a metadata.resourceVersion in obj must match (409 Conflict); the
+ * stored status is kept; generation grows when anything but metadata and status changes. */
+cJSON *sim_store_update(struct sim_store *s, const char *plural, const char *ns, const cJSON *obj,
+                        const struct sim_write_opts *o, struct sim_status **err);
+/* Replaces only the status (PUT .../status). */
+cJSON *sim_store_update_status(struct sim_store *s, const char *plural, const char *ns,
+                               const cJSON *obj, const struct sim_write_opts *o,
+                               struct sim_status **err);
+/* Patches the object (status_only: the /status subresource) with len bytes of patch; retries
+ * internally on concurrent writes as kube-apiserver does. */
+cJSON *sim_store_patch(struct sim_store *s, const char *plural, const char *ns, const char *name,
+                       bool status_only, enum sim_patch_type type, const char *patch, size_t len,
+                       const struct sim_write_opts *o, struct sim_status **err);
+/* Deletes an object and returns its last state; an object with finalizers only gets a
+ * deletionTimestamp and goes when an update empties metadata.finalizers. */
+cJSON *sim_store_delete(struct sim_store *s, const char *plural, const char *ns, const char *name,
+                        const struct sim_write_opts *o, struct sim_status **err);
+
+/* Forgets all watch history: every resume from an older resourceVersion gets 410 Expired. */
+void sim_store_forget_history(struct sim_store *s);
+
+/* Number of objects of a resource in ns (NULL: all). */
+size_t sim_store_count(struct sim_store *s, const char *plural, const char *ns);
+
+#endif
