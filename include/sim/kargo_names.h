@@ -1,4 +1,5 @@
-/* The names Kargo generates: ULIDs, Promotion and Freight names, freight-collection ids, aliases. */
+/* The names Kargo generates: ULIDs, Promotion and Freight names, freight-collection ids, aliases.
+ */
 #ifndef KT_SIM_KARGO_NAMES_H
 #define KT_SIM_KARGO_NAMES_H
 

@@ -30,10 +30,10 @@ void scenarios_shift_times(cJSON *obj, int64_t delta_s);
 
 /* Shape of the generated `large` scenario. */
 struct scenario_large_shape {
-    int pipelines;      /* projects are not multiplied: one project, this many warehouses */
-    int stages_per;     /* stages per pipeline, in a chain */
-    int freight;        /* total Freight, spread over the warehouses */
-    int promotions;     /* total terminal Promotions, spread over the stages */
+    int pipelines;  /* projects are not multiplied: one project, this many warehouses */
+    int stages_per; /* stages per pipeline, in a chain */
+    int freight;    /* total Freight, spread over the warehouses */
+    int promotions; /* total terminal Promotions, spread over the stages */
 };
 
 /* The shape: 60 pipelines x 5 stages = 300 stages, 10,000 freight, 30,000 promotions. */

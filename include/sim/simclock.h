@@ -1,4 +1,5 @@
-/* The simulated clock the Kargo controller runs on: real time times a speed, or stepped by tests. */
+/* The simulated clock the Kargo controller runs on: real time times a speed, or stepped by tests.
+ */
 #ifndef KT_SIM_SIMCLOCK_H
 #define KT_SIM_SIMCLOCK_H
 
@@ -9,10 +10,10 @@
 
 struct simclock {
     pthread_mutex_t lock;
-    bool manual;        /* true: time moves only through simclock_advance */
-    double speed;       /* simulated seconds per real second when not manual */
-    int64_t base_sim;   /* simulated ms at base_real */
-    int64_t base_real;  /* CLOCK_MONOTONIC ms when base_sim was taken */
+    bool manual;       /* true: time moves only through simclock_advance */
+    double speed;      /* simulated seconds per real second when not manual */
+    int64_t base_sim;  /* simulated ms at base_real */
+    int64_t base_real; /* CLOCK_MONOTONIC ms when base_sim was taken */
 };
 
 /* Starts the clock at start_ms (Unix ms; 0 = the real time now). speed <= 0 makes it manual. */

@@ -195,19 +195,19 @@ void kargo_collection_id(const char **names, size_t n, char *out)
 }
 
 static const char *const adjectives[] = {
-    "agile",  "ample",  "bold",   "brave",  "bright", "brisk",  "calm",   "clever", "cosmic",
-    "crisp",  "daring", "eager",  "early",  "fancy",  "fuzzy",  "gentle", "giddy",  "golden",
-    "hazy",   "icy",    "jolly",  "keen",   "kind",   "lively", "lucky",  "mellow", "mighty",
-    "mortal", "neat",   "noble",  "odd",    "proud",  "quick",  "quiet",  "rapid",  "rusty",
-    "shy",    "silver", "steady", "sunny",  "tidy",   "tiny",   "upbeat", "vivid",  "wild",
-    "witty",  "wonky",  "young",  "zesty",  "zippy",
+    "agile",  "ample",  "bold",   "brave", "bright", "brisk",  "calm",   "clever", "cosmic",
+    "crisp",  "daring", "eager",  "early", "fancy",  "fuzzy",  "gentle", "giddy",  "golden",
+    "hazy",   "icy",    "jolly",  "keen",  "kind",   "lively", "lucky",  "mellow", "mighty",
+    "mortal", "neat",   "noble",  "odd",   "proud",  "quick",  "quiet",  "rapid",  "rusty",
+    "shy",    "silver", "steady", "sunny", "tidy",   "tiny",   "upbeat", "vivid",  "wild",
+    "witty",  "wonky",  "young",  "zesty", "zippy",
 };
 static const char *const animals[] = {
-    "ant",    "badger", "beetle", "bison",   "camel",  "crane",  "dingo",     "dragonfly",
-    "egret",  "falcon", "ferret", "finch",   "gecko",  "gnu",    "heron",     "ibis",
-    "jaguar", "koala",  "lemur",  "llama",   "lynx",   "marmot", "mole",      "newt",
-    "orca",   "otter",  "panda",  "pelican", "puffin", "quail",  "raven",     "salmon",
-    "seal",   "stork",  "tapir",  "toad",    "urchin", "viper",  "walrus",    "wasp",
+    "ant",    "badger", "beetle", "bison",   "camel",  "crane",  "dingo",      "dragonfly",
+    "egret",  "falcon", "ferret", "finch",   "gecko",  "gnu",    "heron",      "ibis",
+    "jaguar", "koala",  "lemur",  "llama",   "lynx",   "marmot", "mole",       "newt",
+    "orca",   "otter",  "panda",  "pelican", "puffin", "quail",  "raven",      "salmon",
+    "seal",   "stork",  "tapir",  "toad",    "urchin", "viper",  "walrus",     "wasp",
     "wombat", "yak",    "zebra",  "osprey",  "bobcat", "hornet", "kingfisher", "narwhal",
 };
 
@@ -217,9 +217,9 @@ char *kargo_alias(struct kargo_rng *r, bool (*taken)(void *ctx, const char *alia
     size_t nb = sizeof(animals) / sizeof(*animals);
     for (unsigned attempt = 0;; attempt++) {
         uint64_t v = kargo_rng_next(r);
-        char *a = attempt < 64 ? xasprintf("%s-%s", adjectives[v % na], animals[(v >> 32) % nb])
-                               : xasprintf("%s-%s-%u", adjectives[v % na],
-                                           animals[(v >> 32) % nb], attempt);
+        char *a = attempt < 64
+                      ? xasprintf("%s-%s", adjectives[v % na], animals[(v >> 32) % nb])
+                      : xasprintf("%s-%s-%u", adjectives[v % na], animals[(v >> 32) % nb], attempt);
         if (taken == NULL || !taken(ctx, a))
             return a;
         free(a);

@@ -26,12 +26,11 @@ const cJSON *kargo_stage_request(const cJSON *stage, const char *warehouse)
 
 bool kargo_stage_is_control_flow(const cJSON *stage)
 {
-    return cJSON_GetArraySize(json_get(stage, "spec", "promotionTemplate", "spec", "steps", NULL)) ==
-           0;
+    return cJSON_GetArraySize(
+               json_get(stage, "spec", "promotionTemplate", "spec", "steps", NULL)) == 0;
 }
 
-static int64_t time_at(const cJSON *obj, const char *a, const char *b, const char *c,
-                       const char *d)
+static int64_t time_at(const cJSON *obj, const char *a, const char *b, const char *c, const char *d)
 {
     const char *s = json_get_string(obj, a, b, c, d, NULL);
     time_t t;
@@ -221,7 +220,7 @@ bool kargo_auto_promotion_enabled(const cJSON *projectconfig, const cJSON *stage
     {
         const char *exact = json_get_string(p, "stage", NULL);
         const cJSON *sel = json_get(p, "stageSelector", NULL);
-        bool match = exact != NULL   ? name != NULL && strcmp(exact, name) == 0
+        bool match = exact != NULL ? name != NULL && strcmp(exact, name) == 0
                      : sel != NULL ? kargo_stage_selector_matches(sel, stage)
                                    : false;
         if (match) {

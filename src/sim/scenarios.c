@@ -63,8 +63,8 @@ void scenarios_large_default(struct scenario_large_shape *shape)
     shape->promotions = 30000;
 }
 
-static const char *const large_stage_names[] = {"dev", "qa", "staging", "canary", "prod",
-                                                "dr",  "edge", "eu",    "us",     "apac"};
+static const char *const large_stage_names[] = {"dev", "qa",   "staging", "canary", "prod",
+                                                "dr",  "edge", "eu",      "us",     "apac"};
 
 static cJSON *kobj(const char *kind, const char *ns, const char *name)
 {
@@ -96,8 +96,8 @@ static void add_time(cJSON *obj, const char *key, int64_t t)
 static cJSON *steps_for(int pipeline)
 {
     cJSON *steps = cJSON_CreateArray();
-    static const char *const uses[] = {"git-clone", "kustomize-set-image", "git-commit",
-                                       "git-push", "argocd-update"};
+    static const char *const uses[] = {"git-clone", "kustomize-set-image", "git-commit", "git-push",
+                                       "argocd-update"};
     for (size_t i = 0; i < sizeof(uses) / sizeof(*uses); i++) {
         cJSON *s = cJSON_CreateObject();
         cJSON_AddStringToObject(s, "uses", uses[i]);

@@ -1,0 +1,4 @@
+# Part 2 tests of the simulated cluster (Kargo's webhooks, controller and scenarios), included by
+# tests/sim/CMakeLists.txt. They reach private headers in src/sim for the controller's internals.
+kt_add_test(sim_kargo_rules SOURCES test_kargo_rules.c LIBS kt_sim LABELS sim TIMEOUT 60)
+target_include_directories(sim_kargo_rules PRIVATE ${PROJECT_SOURCE_DIR}/src/sim)
