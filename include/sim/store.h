@@ -89,4 +89,44 @@ void sim_store_forget_history(struct sim_store *s);
 /* Number of objects of a resource in ns (NULL: all). */
 size_t sim_store_count(struct sim_store *s, const char *plural, const char *ns);
 
+/* Reading the store as the API's list and watch do, without copying objects into cJSON: emit is
+ * called under the store lock with each object's stored JSON text (which it must copy, and it
+ * must not call the store). */
+struct sim_store_cursor {
+    const char *plural;
+    const char *ns; /* NULL: every namespace */
+    /* NULL: every object; else the objects for which it returns true */
+    bool (*match)(void *ctx, const char *ns, const char *name, const cJSON *labels);
+    void *match_ctx;
+    void (*emit)(void *ctx, enum sim_event_type type, const char *json, size_t len);
+    void *emit_ctx;
+    unsigned long long rv;     /* watch: the last resourceVersion seen; advanced by each call */
+    unsigned long long oldest; /* set when sim_store_next returns -1: the oldest resumable rv */
+};
+
+/* One page of a list: objects after (start_ns, start_name) in (namespace, name) order, at most
+ * limit (0: all) matching ones. */
+struct sim_store_page {
+    const char *start_ns; /* NULL: from the beginning */
+    const char *start_name;
+    size_t limit;
+    char *next_ns; /* out: set (caller frees both) when more objects follow the page */
+    char *next_name;
+    long remaining;        /* out: objects after the page when there is no match filter, or -1 */
+    unsigned long long rv; /* out: the resourceVersion of the list */
+};
+
+/* Emits one page of matching objects (type ADDED). Returns the number emitted, or -1 for an
+ * unknown resource. */
+long sim_store_scan(struct sim_store *s, struct sim_store_cursor *c, struct sim_store_page *p);
+/* Emits ADDED for every matching object and sets c->rv to the current resourceVersion, atomically:
+ * the start of a watch without a resourceVersion. */
+long sim_store_snapshot(struct sim_store *s, struct sim_store_cursor *c);
+/* Emits the matching events after c->rv (waiting up to timeout_ms for one) and advances c->rv.
+ * Returns the number emitted (0 on timeout or shutdown), or -1 when c->rv is older than the
+ * retained history (410 Expired; c->oldest says from where a resume would work). */
+long sim_store_next(struct sim_store *s, struct sim_store_cursor *c, long timeout_ms);
+/* Whether the store is shutting down. */
+bool sim_store_stopping(struct sim_store *s);
+
 #endif

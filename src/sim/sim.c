@@ -1,0 +1,438 @@
+/* The simulated cluster's lifecycle: store, scenarios, tokens, TLS, server, controllers. */
+#include "sim/sim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/resource.h"
+#include "sim/server.h"
+#include "sim/store.h"
+#include "sim/tls.h"
+#include "sim/yaml.h"
+#include "util/base64.h"
+#include "util/json.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+#define NUSERS 3
+
+static const char *const user_names[NUSERS] = {"admin", "promoter", "viewer"};
+
+struct sim_controller {
+    struct sim *sim;
+    char *name;
+    pthread_t thread;
+    bool started;
+    void (*run)(struct sim_controller *c, void *ctx);
+    void *ctx;
+    void (*free_ctx)(void *ctx);
+    struct sim_controller *next;
+};
+
+struct sim {
+    struct sim_store *store;
+    struct sim_server *srv;
+    struct sim_tls tls;
+    bool tls_on;
+    char *url;
+    char tokens[NUSERS][65];
+
+    pthread_mutex_t mu; /* controllers, stopping */
+    pthread_cond_t wake;
+    bool stopping;
+    bool running; /* controllers start at once from now on */
+    struct sim_controller *controllers;
+};
+
+const char *sim_verb_name(enum sim_verb v)
+{
+    static const char *const names[SIM_VERB_COUNT] = {"get",    "list",  "watch",  "create",
+                                                      "update", "patch", "delete", "other"};
+    return v < SIM_VERB_COUNT ? names[v] : "?";
+}
+
+/* ---- scenarios ----------------------------------------------------------------------------- */
+
+static int load_object(struct sim *sim, const cJSON *obj, const char *path, int line, char **cause)
+{
+    const char *av = json_get_string(obj, "apiVersion", NULL);
+    const char *kind = json_get_string(obj, "kind", NULL);
+    const struct sim_resource *r = sim_resource_by_kind(av, kind);
+    if (r == NULL || !r->storable) {
+        cause_set(cause, "%s:%d: no resource for kind \"%s\" in apiVersion \"%s\"", path, line,
+                  kind != NULL ? kind : "", av != NULL ? av : "");
+        return -1;
+    }
+    const char *ns = json_get_string(obj, "metadata", "namespace", NULL);
+    if (r->namespaced && (ns == NULL || ns[0] == '\0'))
+        ns = "default";
+    struct sim_write_opts o = {.user = "admin", .skip_admission = true};
+    struct sim_status *err = NULL;
+    cJSON *res = sim_store_create(sim->store, r->plural, r->namespaced ? ns : NULL, obj, &o, &err);
+    if (res == NULL) {
+        cause_set(cause, "%s:%d: %s", path, line, err != NULL ? err->message : "not stored");
+        sim_status_free(err);
+        return -1;
+    }
+    cJSON_Delete(res);
+    return 0;
+}
+
+/* Namespaces and Projects first, so that the file's order does not matter. */
+static bool first_pass(const cJSON *obj)
+{
+    const char *kind = json_get_string(obj, "kind", NULL);
+    return kind != NULL && (strcmp(kind, "Namespace") == 0 || strcmp(kind, "Project") == 0);
+}
+
+int sim_load_file(struct sim *sim, const char *path, char **cause)
+{
+    int *lines = NULL;
+    cJSON *docs = sim_yaml_load_file(path, &lines, cause);
+    if (docs == NULL)
+        return -1;
+    /* Flatten kind: List documents, as kubectl does. */
+    cJSON *objs = cJSON_CreateArray();
+    int *olines = NULL;
+    size_t n = 0;
+    int i = 0;
+    const cJSON *doc;
+    cJSON_ArrayForEach(doc, docs)
+    {
+        const cJSON *items = cJSON_GetObjectItemCaseSensitive(doc, "items");
+        const char *kind = json_get_string(doc, "kind", NULL);
+        bool list = kind != NULL && strlen(kind) >= 4 &&
+                    strcmp(kind + strlen(kind) - 4, "List") == 0 && cJSON_IsArray(items);
+        const cJSON *it, *arr = list ? items : NULL;
+        cJSON_ArrayForEach(it, arr)
+        {
+            cJSON_AddItemToArray(objs, cJSON_Duplicate(it, true));
+            olines = xrealloc(olines, (n + 1) * sizeof *olines);
+            olines[n++] = lines[i];
+        }
+        if (!list) {
+            cJSON_AddItemToArray(objs, cJSON_Duplicate(doc, true));
+            olines = xrealloc(olines, (n + 1) * sizeof *olines);
+            olines[n++] = lines[i];
+        }
+        i++;
+    }
+    cJSON_Delete(docs);
+    free(lines);
+    int loaded = 0;
+    for (int pass = 0; pass < 2 && loaded >= 0; pass++) {
+        int k = 0;
+        const cJSON *obj;
+        cJSON_ArrayForEach(obj, objs)
+        {
+            if (first_pass(obj) == (pass == 0)) {
+                if (!cJSON_IsObject(obj)) {
+                    cause_set(cause, "%s:%d: a document is not a mapping", path, olines[k]);
+                    loaded = -1;
+                    break;
+                }
+                if (load_object(sim, obj, path, olines[k], cause) < 0) {
+                    loaded = -1;
+                    break;
+                }
+                loaded++;
+            }
+            k++;
+        }
+    }
+    cJSON_Delete(objs);
+    free(olines);
+    return loaded;
+}
+
+/* ---- controllers --------------------------------------------------------------------------- */
+
+static void *controller_main(void *arg)
+{
+    struct sim_controller *c = arg;
+    c->run(c, c->ctx);
+    return NULL;
+}
+
+static int controller_launch(struct sim_controller *c, char **cause)
+{
+    int rc = pthread_create(&c->thread, NULL, controller_main, c);
+    if (rc != 0) {
+        cause_set(cause, "cannot start controller %s: %s", c->name, strerror(rc));
+        return -1;
+    }
+    c->started = true;
+    return 0;
+}
+
+int sim_controller_add(struct sim *sim, const char *name,
+                       void (*run)(struct sim_controller *c, void *ctx), void *ctx,
+                       void (*free_ctx)(void *ctx), char **cause)
+{
+    struct sim_controller *c = xcalloc(1, sizeof *c);
+    c->sim = sim;
+    c->name = xstrdup(name);
+    c->run = run;
+    c->ctx = ctx;
+    c->free_ctx = free_ctx;
+    pthread_mutex_lock(&sim->mu);
+    int rc = 0;
+    if (sim->stopping) {
+        cause_set(cause, "cannot start controller %s: the simulator is stopping", name);
+        rc = -1;
+    } else if (sim->running) {
+        rc = controller_launch(c, cause);
+    }
+    if (rc == 0) {
+        c->next = sim->controllers;
+        sim->controllers = c;
+    }
+    pthread_mutex_unlock(&sim->mu);
+    if (rc < 0) {
+        free(c->name);
+        free(c);
+    }
+    return rc;
+}
+
+bool sim_controller_stopping(struct sim_controller *c)
+{
+    pthread_mutex_lock(&c->sim->mu);
+    bool s = c->sim->stopping;
+    pthread_mutex_unlock(&c->sim->mu);
+    return s;
+}
+
+bool sim_controller_sleep(struct sim_controller *c, long ms)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += ms / 1000;
+    dl.tv_nsec += (ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    struct sim *sim = c->sim;
+    pthread_mutex_lock(&sim->mu);
+    while (!sim->stopping)
+        if (pthread_cond_timedwait(&sim->wake, &sim->mu, &dl) == ETIMEDOUT)
+            break;
+    bool ok = !sim->stopping;
+    pthread_mutex_unlock(&sim->mu);
+    return ok;
+}
+
+struct sim *sim_controller_sim(struct sim_controller *c)
+{
+    return c->sim;
+}
+
+/* ---- lifecycle ----------------------------------------------------------------------------- */
+
+static int make_tokens(struct sim *sim, char **cause)
+{
+    for (int i = 0; i < NUSERS; i++) {
+        unsigned char raw[32];
+        if (sim_tls_random(raw, sizeof raw) < 0) {
+            cause_set(cause, "cannot generate bearer tokens");
+            return -1;
+        }
+        for (size_t k = 0; k < sizeof raw; k++)
+            snprintf(&sim->tokens[i][2 * k], 3, "%02x", raw[k]);
+    }
+    return 0;
+}
+
+struct sim *sim_start(const struct sim_config *cfg, char **cause)
+{
+    struct sim *sim = xcalloc(1, sizeof *sim);
+    pthread_mutex_init(&sim->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&sim->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    sim->store = sim_store_new(cfg->history, cfg->seed);
+
+    /* Every cluster has a default namespace; kubectl without -n works in it. */
+    cJSON *def = cJSON_Parse("{\"metadata\":{\"name\":\"default\"}}");
+    struct sim_write_opts o = {.user = "admin", .skip_admission = true};
+    struct sim_status *err = NULL;
+    cJSON_Delete(sim_store_create(sim->store, "namespaces", NULL, def, &o, &err));
+    sim_status_free(err);
+    cJSON_Delete(def);
+
+    for (size_t i = 0; cfg->scenarios != NULL && cfg->scenarios[i] != NULL; i++)
+        if (sim_load_file(sim, cfg->scenarios[i], cause) < 0)
+            goto fail;
+    if (make_tokens(sim, cause) < 0)
+        goto fail;
+    if (cfg->tls) {
+        if (sim_tls_generate(&sim->tls, cause) < 0)
+            goto fail;
+        sim->tls_on = true;
+    }
+    if (cfg->install != NULL && cfg->install(sim, cfg->install_ctx, cause) < 0)
+        goto fail;
+
+    struct sim_server_user users[NUSERS];
+    for (int i = 0; i < NUSERS; i++)
+        users[i] = (struct sim_server_user){user_names[i], sim->tokens[i]};
+    struct sim_server_config sc = {
+        .host = cfg->host,
+        .port = cfg->port,
+        .tls = sim->tls_on ? &sim->tls : NULL,
+        .store = sim->store,
+        .users = users,
+        .nusers = NUSERS,
+        .faults = cfg->faults,
+        .seed = cfg->seed,
+        .bookmark_ms = cfg->bookmark_ms,
+        .log_requests = cfg->log_requests,
+    };
+    sim->srv = sim_server_start(&sc, cause);
+    if (sim->srv == NULL)
+        goto fail;
+    if (cfg->faults.forget_history)
+        sim_store_forget_history(sim->store);
+    sim->url = xasprintf("%s://%s:%d", sim->tls_on ? "https" : "http",
+                         cfg->host != NULL ? cfg->host : "127.0.0.1", sim_server_port(sim->srv));
+
+    pthread_mutex_lock(&sim->mu);
+    sim->running = true;
+    int rc = 0;
+    for (struct sim_controller *c = sim->controllers; c != NULL && rc == 0; c = c->next)
+        rc = controller_launch(c, cause);
+    pthread_mutex_unlock(&sim->mu);
+    if (rc < 0)
+        goto fail;
+    return sim;
+fail:
+    sim_stop(sim);
+    return NULL;
+}
+
+void sim_stop(struct sim *sim)
+{
+    if (sim == NULL)
+        return;
+    pthread_mutex_lock(&sim->mu);
+    sim->stopping = true;
+    pthread_cond_broadcast(&sim->wake);
+    pthread_mutex_unlock(&sim->mu);
+    sim_store_shutdown(sim->store);
+    struct sim_controller *c = sim->controllers;
+    while (c != NULL) {
+        struct sim_controller *next = c->next;
+        if (c->started)
+            pthread_join(c->thread, NULL);
+        if (c->free_ctx != NULL)
+            c->free_ctx(c->ctx);
+        free(c->name);
+        free(c);
+        c = next;
+    }
+    sim_server_stop(sim->srv);
+    sim_store_free(sim->store);
+    sim_tls_free(&sim->tls);
+    memset(sim->tokens, 0, sizeof sim->tokens);
+    free(sim->url);
+    pthread_cond_destroy(&sim->wake);
+    pthread_mutex_destroy(&sim->mu);
+    free(sim);
+}
+
+const char *sim_url(const struct sim *sim)
+{
+    return sim->url;
+}
+
+int sim_port(const struct sim *sim)
+{
+    return sim_server_port(sim->srv);
+}
+
+const char *sim_ca_pem(const struct sim *sim)
+{
+    return sim->tls_on ? sim->tls.ca_pem : NULL;
+}
+
+const char *sim_token(const struct sim *sim, const char *user)
+{
+    for (int i = 0; i < NUSERS; i++)
+        if (user != NULL && strcmp(user, user_names[i]) == 0)
+            return sim->tokens[i];
+    return NULL;
+}
+
+struct sim_store *sim_store(struct sim *sim)
+{
+    return sim->store;
+}
+
+void sim_faults_set(struct sim *sim, const struct sim_faults *f)
+{
+    sim_server_faults_set(sim->srv, f);
+}
+
+void sim_faults_get(struct sim *sim, struct sim_faults *f)
+{
+    sim_server_faults_get(sim->srv, f);
+}
+
+void sim_stats_get(struct sim *sim, struct sim_stats *st)
+{
+    sim_server_stats(sim->srv, st);
+}
+
+int sim_write_kubeconfig(struct sim *sim, const char *path, char **cause)
+{
+    struct strbuf sb;
+    strbuf_init(&sb);
+    strbuf_append(&sb, "apiVersion: v1\nkind: Config\nclusters:\n- name: kargo-sim\n  cluster:\n");
+    strbuf_appendf(&sb, "    server: %s\n", sim->url);
+    if (sim->tls_on) {
+        char *ca = base64_encode(sim->tls.ca_pem, strlen(sim->tls.ca_pem));
+        strbuf_appendf(&sb, "    certificate-authority-data: %s\n", ca);
+        free(ca);
+    }
+    strbuf_append(&sb, "contexts:\n");
+    for (int i = 0; i < NUSERS; i++)
+        strbuf_appendf(&sb, "- name: %s\n  context:\n    cluster: kargo-sim\n    user: %s\n",
+                       user_names[i], user_names[i]);
+    strbuf_append(&sb, "current-context: admin\npreferences: {}\nusers:\n");
+    for (int i = 0; i < NUSERS; i++)
+        strbuf_appendf(&sb, "- name: %s\n  user:\n    token: %s\n", user_names[i], sim->tokens[i]);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int rc = -1;
+    if (fd < 0) {
+        cause_set(cause, "cannot write kubeconfig %s: %s", path, strerror(errno));
+    } else {
+        size_t off = 0;
+        while (off < sb.len) {
+            ssize_t n = write(fd, sb.buf + off, sb.len - off);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            off += (size_t)n;
+        }
+        if (off == sb.len && close(fd) == 0) {
+            rc = 0;
+        } else {
+            cause_set(cause, "cannot write kubeconfig %s: %s", path, strerror(errno));
+            if (off != sb.len)
+                close(fd);
+        }
+    }
+    memset(sb.buf, 0, sb.len);
+    strbuf_free(&sb);
+    return rc;
+}
