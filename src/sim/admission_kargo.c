@@ -56,9 +56,16 @@ static struct sim_status *forbidden(const char *plural, const char *name, const 
     return st;
 }
 
+/* Kargo's own service accounts (the controller, the API server) are the control plane: their
+ * requests carry no actor and skip the per-user checks. */
+static bool control_plane(const char *user)
+{
+    return user == NULL || strncmp(user, "system:serviceaccount:kargo:", 28) == 0;
+}
+
 static bool may_promote(const char *user, const char *ns, const char *stage)
 {
-    if (user == NULL)
+    if (control_plane(user))
         return true;
     struct sim_authz_request rq = {.user = user,
                                    .verb = "promote",
@@ -116,6 +123,8 @@ static char *abort_json(const char *value, const char *actor_user, const char *i
 struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const char *ns,
                                          const char *user)
 {
+    if (control_plane(user))
+        user = NULL;
     const char *pname = json_get_string(promo, "metadata", "name", NULL);
     const char *stage_name = json_get_string(promo, "spec", "stage", NULL);
     if (stage_name == NULL)
@@ -276,6 +285,7 @@ static struct sim_status *promotion_mutate(void *ctx, struct sim_admission_reque
         return kargo_promotion_build(k, req->object, req->ns, req->user);
     if (req->op != SIM_OP_UPDATE)
         return NULL;
+    const char *user = control_plane(req->user) ? NULL : req->user;
     /* Actor annotations are fixed at creation; an abort request gets its actor. */
     cJSON *ann = annotations(req->object);
     static const char *const fixed[] = {ANN_ACTOR, ANN_HOLD, ANN_RESUME};
@@ -290,9 +300,8 @@ static struct sim_status *promotion_mutate(void *ctx, struct sim_admission_reque
     const char *abort_v = json_get_string(ann, ANN_ABORT, NULL);
     const char *old_abort =
         json_get_string(req->old_object, "metadata", "annotations", ANN_ABORT, NULL);
-    if (abort_v != NULL && req->user != NULL &&
-        (old_abort == NULL || strcmp(old_abort, abort_v) != 0)) {
-        char *j = abort_json(abort_v, req->user, NULL);
+    if (abort_v != NULL && user != NULL && (old_abort == NULL || strcmp(old_abort, abort_v) != 0)) {
+        char *j = abort_json(abort_v, user, NULL);
         json_set_string(ann, ANN_ABORT, j);
         free(j);
     }
@@ -302,7 +311,7 @@ static struct sim_status *promotion_mutate(void *ctx, struct sim_admission_reque
 static struct sim_status *promotion_validate(void *ctx, struct sim_admission_request *req)
 {
     (void)ctx;
-    if (req->user == NULL || (req->subresource != NULL && *req->subresource))
+    if (control_plane(req->user) || (req->subresource != NULL && *req->subresource))
         return NULL;
     const cJSON *obj = req->op == SIM_OP_DELETE ? req->old_object : req->object;
     const char *stage = json_get_string(obj, "spec", "stage", NULL);
@@ -449,7 +458,8 @@ static struct sim_status *freight_validate(void *ctx, struct sim_admission_reque
                 req->dry_run)
                 continue;
             char *msg = xasprintf("Freight approved for Stage \"%s\"", a->string);
-            char *actor = xasprintf("kubernetes:%s", req->user ? req->user : "admin");
+            char *actor = control_plane(req->user) ? xstrdup("controller:kargo-controller")
+                                                   : xasprintf("kubernetes:%s", req->user);
             kargo_event(k, req->ns, req->object, "FreightApproved", false, msg, "actor", actor,
                         "stage-name", a->string, NULL);
             free(msg);
@@ -479,7 +489,7 @@ static struct sim_status *stage_mutate(void *ctx, struct sim_admission_request *
         drop_key(labels, LABEL_SHARD);
     if (cJSON_GetArraySize(labels) == 0)
         drop_key(json_ensure_object(obj, "metadata", NULL), "labels");
-    if (req->user == NULL)
+    if (control_plane(req->user))
         return NULL;
     /* Reverify and verification-abort requests carry the requesting actor. */
     static const char *const keyed[] = {ANN_REVERIFY, ANN_ABORT};

@@ -81,6 +81,13 @@ static struct reply http(struct env *e, const char *user, const char *method, co
     return r;
 }
 
+static cJSON *get_path(struct env *e, const char *path)
+{
+    struct reply r = http(e, "admin", "GET", path, NULL, NULL);
+    assert_int_equal(r.code, 200);
+    return r.body;
+}
+
 static cJSON *get(struct env *e, const char *what)
 {
     char *path = xasprintf(API "/%s", what);
@@ -90,8 +97,7 @@ static cJSON *get(struct env *e, const char *what)
     return r.body;
 }
 
-static struct reply promote(struct env *e, const char *user, const char *stage,
-                            const char *freight)
+static struct reply promote(struct env *e, const char *user, const char *stage, const char *freight)
 {
     char *body = xasprintf("{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"Promotion\","
                            "\"metadata\":{\"generateName\":\"promo-\"},"
@@ -159,9 +165,8 @@ static const char *cond(const cJSON *obj, const char *type, const char *field)
 
 static const char *current_freight(const cJSON *stage)
 {
-    return json_get_string(
-        cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", NULL), 0), "items",
-        "Warehouse/backstage", "name", NULL);
+    return json_get_string(cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", NULL), 0),
+                           "items", "Warehouse/backstage", "name", NULL);
 }
 
 /* The Freight of the backstage Warehouse now current in a Stage; the caller frees. */
@@ -178,7 +183,7 @@ static char *freight_in(struct env *e, const char *stage)
 static void test_promotion_runs_and_updates_stage_and_freight(void **state)
 {
     struct env *e = *state;
-    char *f = freight_in(e, "dev");      /* verified in dev, so available to staging */
+    char *f = freight_in(e, "dev"); /* verified in dev, so available to staging */
     char *old = freight_in(e, "staging");
     struct reply r = promote(e, "promoter", "staging", f);
     assert_int_equal(r.code, 201);
@@ -223,8 +228,7 @@ static void test_promotion_runs_and_updates_stage_and_freight(void **state)
     assert_int_equal(cJSON_GetArraySize(sem), 3);
     assert_string_equal(json_get_string(cJSON_GetArrayItem(sem, 0), "status", NULL), "Succeeded");
     assert_string_equal(json_get_string(cJSON_GetArrayItem(sem, 2), "status", NULL), "Running");
-    assert_string_equal(json_get_string(cJSON_GetArrayItem(sem, 1), "alias", NULL),
-                        "update-image");
+    assert_string_equal(json_get_string(cJSON_GetArrayItem(sem, 1), "alias", NULL), "update-image");
     cJSON_Delete(p);
 
     kargo_advance(e->k, 3 * STEP_MS, 1000);
@@ -248,11 +252,10 @@ static void test_promotion_runs_and_updates_stage_and_freight(void **state)
                         "Stage is healthy (performed 1 health checks)");
     assert_string_equal(json_get_string(s, "status", "health", "status", NULL), "Healthy");
     assert_true(cJSON_GetArraySize(json_get(s, "status", "freightHistory", NULL)) <= 10);
-    assert_string_equal(current_freight(s) ? old : NULL,
-                        json_get_string(cJSON_GetArrayItem(json_get(s, "status", "freightHistory",
-                                                                    NULL),
-                                                           1),
-                                        "items", "Warehouse/backstage", "name", NULL));
+    assert_string_equal(
+        current_freight(s) ? old : NULL,
+        json_get_string(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", NULL), 1),
+                        "items", "Warehouse/backstage", "name", NULL));
     cJSON_Delete(s);
 
     char *fw = xasprintf("freights/%s", f);
@@ -267,7 +270,7 @@ static void test_promotion_runs_and_updates_stage_and_freight(void **state)
     assert_non_null(json_get_string(fr, "status", "verifiedIn", "staging", "longestSoak", NULL));
     cJSON_Delete(fr);
 
-    cJSON *events = get(e, "../../../../api/v1/namespaces/" NS "/events");
+    cJSON *events = get_path(e, "/api/v1/namespaces/" NS "/events");
     int created = 0, succeeded = 0;
     const cJSON *ev;
     cJSON_ArrayForEach(ev, json_get(events, "items", NULL))
@@ -378,7 +381,7 @@ static void test_approval_makes_freight_available(void **state)
     cJSON *fr = get(e, fw);
     assert_non_null(json_get(fr, "status", "verifiedIn", "production", "verifiedAt", NULL));
     cJSON_Delete(fr);
-    cJSON *events = get(e, "../../../../api/v1/namespaces/" NS "/events");
+    cJSON *events = get_path(e, "/api/v1/namespaces/" NS "/events");
     int approved = 0;
     const cJSON *ev;
     cJSON_ArrayForEach(ev, json_get(events, "items", NULL))
@@ -438,8 +441,7 @@ static void test_auto_promotion_follows_policies(void **state)
     cJSON_Delete(s);
     cJSON *p = get(e, what);
     assert_string_equal(json_get_string(p, "spec", "freight", NULL), f);
-    assert_null(
-        json_get(p, "metadata", "annotations", "kargo.akuity.io/create-actor", NULL));
+    assert_null(json_get(p, "metadata", "annotations", "kargo.akuity.io/create-actor", NULL));
     cJSON_Delete(p);
     kargo_advance(e->k, STEPS * STEP_MS, 1000);
     char *now = freight_in(e, "dev");
@@ -516,8 +518,8 @@ static void test_abort_stops_a_running_promotion(void **state)
                      "{\"metadata\":{\"annotations\":{\"kargo.akuity.io/abort\":\"terminate\"}}}",
                      200));
     cJSON *p = get(e, what);
-    cJSON *abort_v = cJSON_Parse(
-        json_get_string(p, "metadata", "annotations", "kargo.akuity.io/abort", NULL));
+    cJSON *abort_v =
+        cJSON_Parse(json_get_string(p, "metadata", "annotations", "kargo.akuity.io/abort", NULL));
     assert_string_equal(json_get_string(abort_v, "action", NULL), "terminate");
     assert_string_equal(json_get_string(abort_v, "actor", NULL), "kubernetes:admin");
     cJSON_Delete(abort_v);
