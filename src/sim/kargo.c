@@ -77,6 +77,7 @@ static void namespace_pass(struct kargo *k, cJSON *projects, cJSON *project)
     struct sim_status *err = NULL;
     n.projectconfig = sim_store_get(k->store, "projectconfigs", n.ns, n.ns, &err);
     sim_status_free(err);
+    kargo_ns_index(&n);
 
     kargo_promotions_pass(k, &n);
     kargo_stages_pass(k, &n);
@@ -84,6 +85,7 @@ static void namespace_pass(struct kargo *k, cJSON *projects, cJSON *project)
     kargo_warehouses_pass(k, &n);
     kargo_auto_pass(k, &n);
     project_status(k, projects, project, &n);
+    kargo_ns_unindex(&n);
 
     cJSON_Delete(n.stages);
     cJSON_Delete(n.freights);
@@ -97,9 +99,8 @@ static int pass(struct kargo *k)
 {
     k->writes = 0;
     cJSON *projects = list(k, "projects", NULL);
-    int count = cJSON_GetArraySize(projects);
-    for (int i = 0; i < count; i++)
-        namespace_pass(k, projects, cJSON_GetArrayItem(projects, i));
+    cJSON *p;
+    cJSON_ArrayForEach(p, projects) namespace_pass(k, projects, p);
     cJSON_Delete(projects);
     return k->writes;
 }

@@ -14,14 +14,14 @@
 #include "util/xalloc.h"
 
 /* Whether a Promotion for freight in stage blocks auto-promoting it again. */
-static bool blocked_by_promotions(const cJSON *promotions, const char *stage, const char *freight)
+static bool blocked_by_promotions(const struct kargo_ns *n, const char *stage, const char *freight)
 {
-    const cJSON *newest_terminal = NULL, *p;
-    cJSON_ArrayForEach(p, promotions)
-    {
-        const char *s = json_get_string(p, "spec", "stage", NULL);
+    const cJSON *newest_terminal = NULL;
+    const struct kargo_plist *l = kargo_ns_promotions(n, stage);
+    for (size_t i = 0; i < l->n; i++) {
+        const cJSON *p = l->items[i];
         const char *f = json_get_string(p, "spec", "freight", NULL);
-        if (s == NULL || f == NULL || strcmp(s, stage) != 0 || strcmp(f, freight) != 0)
+        if (f == NULL || strcmp(f, freight) != 0)
             continue;
         const char *ph = json_get_string(p, "status", "phase", NULL);
         if (!kargo_phase_terminal(ph))
@@ -73,7 +73,7 @@ void kargo_auto_pass(struct kargo *k, struct kargo_ns *n)
             const char *fname = json_get_string(cand, "metadata", "name", NULL);
             const char *current = json_get_string(cur, key, "name", NULL);
             if ((current != NULL && strcmp(current, fname) == 0) ||
-                blocked_by_promotions(n->promotions, sname, fname))
+                blocked_by_promotions(n, sname, fname))
                 continue;
             cJSON *promo = cJSON_CreateObject();
             cJSON_AddStringToObject(promo, "apiVersion", KARGO_API);
@@ -91,7 +91,7 @@ void kargo_auto_pass(struct kargo *k, struct kargo_ns *n)
             cJSON_Delete(promo);
             k->writes++;
             if (stored != NULL)
-                cJSON_AddItemToArray(n->promotions, stored);
+                kargo_ns_add_promotion(n, stored);
             sim_status_free(err);
         }
     }

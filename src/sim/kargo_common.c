@@ -55,12 +55,86 @@ void kargo_json_put(cJSON *obj, const char *key, cJSON *item)
         cJSON_AddItemToObject(obj, key, item);
 }
 
+/* The stored object's members move into item, so that pointers to item (in indexes, in loops)
+ * stay valid: cJSON children do not point back at their parent. */
 static cJSON *replace_in_list(cJSON *list, cJSON *item, cJSON *stored)
 {
-    if (list != NULL && cJSON_ReplaceItemViaPointer(list, item, stored))
-        return stored;
+    (void)list;
+    if (cJSON_IsObject(item) && cJSON_IsObject(stored)) {
+        cJSON *old = item->child;
+        item->child = stored->child;
+        stored->child = old;
+    }
     cJSON_Delete(stored);
     return item;
+}
+
+static const struct kargo_plist empty_plist;
+
+cJSON *kargo_ns_freight(const struct kargo_ns *n, const char *name)
+{
+    return name != NULL ? hmap_get(&n->freight_idx, name) : NULL;
+}
+
+const struct kargo_plist *kargo_ns_promotions(const struct kargo_ns *n, const char *stage)
+{
+    const struct kargo_plist *l = stage != NULL ? hmap_get(&n->promo_idx, stage) : NULL;
+    return l != NULL ? l : &empty_plist;
+}
+
+static void index_freight(struct kargo_ns *n, cJSON *obj)
+{
+    const char *name = json_get_string(obj, "metadata", "name", NULL);
+    if (name != NULL)
+        hmap_put(&n->freight_idx, name, obj);
+}
+
+static void index_promotion(struct kargo_ns *n, cJSON *obj)
+{
+    const char *stage = json_get_string(obj, "spec", "stage", NULL);
+    if (stage == NULL)
+        return;
+    struct kargo_plist *l = hmap_get(&n->promo_idx, stage);
+    if (l == NULL) {
+        l = xcalloc(1, sizeof(*l));
+        hmap_put(&n->promo_idx, stage, l);
+    }
+    l->items = xreallocarray_grow(l->items, &l->cap, l->n + 1, sizeof(*l->items));
+    l->items[l->n++] = obj;
+}
+
+void kargo_ns_add_freight(struct kargo_ns *n, cJSON *obj)
+{
+    cJSON_AddItemToArray(n->freights, obj);
+    index_freight(n, obj);
+}
+
+void kargo_ns_add_promotion(struct kargo_ns *n, cJSON *obj)
+{
+    cJSON_AddItemToArray(n->promotions, obj);
+    index_promotion(n, obj);
+}
+
+void kargo_ns_index(struct kargo_ns *n)
+{
+    hmap_init(&n->freight_idx);
+    hmap_init(&n->promo_idx);
+    cJSON *it;
+    cJSON_ArrayForEach(it, n->freights) index_freight(n, it);
+    cJSON_ArrayForEach(it, n->promotions) index_promotion(n, it);
+}
+
+static void free_plist(void *v)
+{
+    struct kargo_plist *l = v;
+    free(l->items);
+    free(l);
+}
+
+void kargo_ns_unindex(struct kargo_ns *n)
+{
+    hmap_free(&n->freight_idx, NULL);
+    hmap_free(&n->promo_idx, free_plist);
 }
 
 cJSON *kargo_set_status(struct kargo *k, const char *plural, const char *ns, cJSON *list,

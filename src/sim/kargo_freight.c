@@ -94,9 +94,9 @@ void kargo_freight_pass(struct kargo *k, struct kargo_ns *n)
         }
     }
 
-    int count = cJSON_GetArraySize(n->freights);
-    for (int i = 0; i < count; i++) {
-        cJSON *fr = cJSON_GetArrayItem(n->freights, i);
+    cJSON *fr;
+    cJSON_ArrayForEach(fr, n->freights)
+    {
         const char *name = json_get_string(fr, "metadata", "name", NULL);
         const cJSON *f = name ? hmap_get(&facts, name) : NULL;
         cJSON *st = cJSON_Duplicate(json_get(fr, "status", NULL), true);

@@ -39,12 +39,32 @@ struct kargo {
     int writes;                 /* writes made by the current pass, to know when it settled */
 };
 
-/* One namespace's objects for a pass (deep copies owned by the snapshot). */
+/* One namespace's objects for a pass (deep copies owned by the snapshot), with indexes: a write
+ * updates an object in place, so pointers into the lists stay valid for the whole pass. */
 struct kargo_ns {
     const char *ns;
     cJSON *stages, *freights, *promotions, *warehouses;
-    cJSON *projectconfig; /* or NULL */
+    cJSON *projectconfig;    /* or NULL */
+    struct hmap freight_idx; /* name -> cJSON * in freights */
+    struct hmap promo_idx;   /* stage name -> struct kargo_plist * */
 };
+
+/* The Promotions of one Stage. */
+struct kargo_plist {
+    cJSON **items;
+    size_t n, cap;
+};
+
+/* The Freight called name, or NULL. */
+cJSON *kargo_ns_freight(const struct kargo_ns *n, const char *name);
+/* The Promotions of stage (never NULL; possibly empty). */
+const struct kargo_plist *kargo_ns_promotions(const struct kargo_ns *n, const char *stage);
+/* Appends obj (taken over) to the list and the index. */
+void kargo_ns_add_freight(struct kargo_ns *n, cJSON *obj);
+void kargo_ns_add_promotion(struct kargo_ns *n, cJSON *obj);
+/* Builds / frees the indexes of a snapshot. */
+void kargo_ns_index(struct kargo_ns *n);
+void kargo_ns_unindex(struct kargo_ns *n);
 
 /* Locked generator access (admission runs on server threads). */
 void kargo_ulid_now(struct kargo *k, char *out);

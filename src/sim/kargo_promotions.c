@@ -298,20 +298,21 @@ static char *abort_actor(const char *value)
 
 static void stage_queue(struct kargo *k, struct kargo_ns *n, cJSON *stage, int64_t now)
 {
-    const char *sname = json_get_string(stage, "metadata", "name", NULL);
+    /* A copy: recording a result on the Stage replaces the strings inside it. */
+    char *sname = xstrdup(json_get_string(stage, "metadata", "name", NULL));
     size_t cap = 0, count = 0;
     cJSON **q = NULL;
-    cJSON *p;
-    cJSON_ArrayForEach(p, n->promotions)
-    {
-        const char *ps = json_get_string(p, "spec", "stage", NULL);
-        if (ps == NULL || strcmp(ps, sname) != 0 || kargo_phase_terminal(phase_of(p)))
+    const struct kargo_plist *l = kargo_ns_promotions(n, sname);
+    for (size_t j = 0; j < l->n; j++) {
+        cJSON *p = l->items[j];
+        if (kargo_phase_terminal(phase_of(p)))
             continue;
         q = xreallocarray_grow(q, &cap, count + 1, sizeof(*q));
         q[count++] = p;
     }
     if (count == 0) {
         free(q);
+        free(sname);
         return;
     }
     qsort(q, count, sizeof(*q), queue_cmp);
@@ -320,7 +321,7 @@ static void stage_queue(struct kargo *k, struct kargo_ns *n, cJSON *stage, int64
         cJSON *promo = q[i];
         const char *phase = phase_of(promo);
         const char *fname = json_get_string(promo, "spec", "freight", NULL);
-        const cJSON *freight = fname ? kargo_find(n->freights, fname) : NULL;
+        const cJSON *freight = kargo_ns_freight(n, fname);
         cJSON *st = cJSON_Duplicate(json_get(promo, "status", NULL), true);
         if (st == NULL)
             st = cJSON_CreateObject();
@@ -389,35 +390,37 @@ static void stage_queue(struct kargo *k, struct kargo_ns *n, cJSON *stage, int64
             json_get_string(promo, "metadata", "annotations", "kargo.akuity.io/refresh", NULL);
         if (refresh != NULL)
             kargo_json_put(st, "lastHandledRefresh", cJSON_CreateString(refresh));
+        /* Stored in place: promo now holds what the store answered (unchanged if refused). */
         cJSON *stored = kargo_set_status(k, "promotions", n->ns, n->promotions, promo, st);
-        if (created && json_get(stored, "metadata", "annotations", "kargo.akuity.io/create-actor",
-                                NULL) != NULL) {
+        if (created && *phase_of(stored) != '\0' &&
+            json_get(stored, "metadata", "annotations", "kargo.akuity.io/create-actor", NULL) !=
+                NULL) {
             char *msg = xasprintf("Promotion created for Stage \"%s\"", sname);
             kargo_event(k, n->ns, stored, "PromotionCreated", false, msg, NULL);
             free(msg);
         }
-        if (terminal && stored != promo) {
+        if (terminal && kargo_phase_terminal(phase_of(stored))) {
             emit_terminal_event(k, n->ns, stored);
             if (running && freight != NULL)
                 stage = record_on_stage(k, n, stage, stored, freight, now);
         }
     }
     free(q);
+    free(sname);
 }
 
 void kargo_promotions_pass(struct kargo *k, struct kargo_ns *n)
 {
     int64_t now = kargo_now(k);
     /* Stages may be replaced in the list while iterating, so walk by index. */
-    int ns = cJSON_GetArraySize(n->stages);
-    for (int i = 0; i < ns; i++)
-        stage_queue(k, n, cJSON_GetArrayItem(n->stages, i), now);
+    cJSON *stage;
+    cJSON_ArrayForEach(stage, n->stages) stage_queue(k, n, stage, now);
     /* Promotions of Stages that do not exist error out, as Kargo's reconciler reports. */
     cJSON *p;
     cJSON_ArrayForEach(p, n->promotions)
     {
         const char *s = json_get_string(p, "spec", "stage", NULL);
-        if (s == NULL || kargo_find(n->stages, s) != NULL || kargo_phase_terminal(phase_of(p)))
+        if (kargo_phase_terminal(phase_of(p)) || s == NULL || kargo_find(n->stages, s) != NULL)
             continue;
         cJSON *st = cJSON_Duplicate(json_get(p, "status", NULL), true);
         if (st == NULL)

@@ -54,9 +54,10 @@ static char *annotation_id(const char *value, char **actor)
     return id;
 }
 
-static bool freight_fails_verification(const cJSON *freights, const char *name, const char *stage)
+static bool freight_fails_verification(const struct kargo_ns *n, const char *name,
+                                       const char *stage)
 {
-    const char *spec = json_get_string(kargo_find(freights, name), "metadata", "annotations",
+    const char *spec = json_get_string(kargo_ns_freight(n, name), "metadata", "annotations",
                                        SIMK_FAIL_VERIFY, NULL);
     if (spec == NULL)
         return false;
@@ -159,8 +160,7 @@ static int verify_step(struct kargo *k, struct kargo_ns *n, const cJSON *stage, 
     const cJSON *it;
     cJSON_ArrayForEach(it, json_get(entry, "items", NULL))
     {
-        failed = failed ||
-                 freight_fails_verification(n->freights, json_get_string(it, "name", NULL), sname);
+        failed = failed || freight_fails_verification(n, json_get_string(it, "name", NULL), sname);
     }
     const char *tmpl = json_get_string(
         cJSON_GetArrayItem(json_get(stage, "spec", "verification", "analysisTemplates", NULL), 0),
@@ -178,7 +178,7 @@ static int verify_step(struct kargo *k, struct kargo_ns *n, const cJSON *stage, 
         kargo_json_put(run, "phase", cJSON_CreateString(result));
     cJSON_ArrayForEach(it, json_get(entry, "items", NULL))
     {
-        const cJSON *f = kargo_find(n->freights, json_get_string(it, "name", NULL));
+        const cJSON *f = kargo_ns_freight(n, json_get_string(it, "name", NULL));
         if (f == NULL)
             continue;
         kargo_event(
@@ -217,12 +217,12 @@ static void drop_condition(cJSON *conds, const char *type)
 /* The head of the Stage's promotion queue (Running first, then the lowest name), or NULL. */
 static const cJSON *current_promotion(const struct kargo_ns *n, const char *stage)
 {
-    const cJSON *best = NULL, *p;
-    cJSON_ArrayForEach(p, n->promotions)
-    {
-        const char *s = json_get_string(p, "spec", "stage", NULL);
+    const cJSON *best = NULL;
+    const struct kargo_plist *l = kargo_ns_promotions(n, stage);
+    for (size_t i = 0; i < l->n; i++) {
+        const cJSON *p = l->items[i];
         const char *ph = json_get_string(p, "status", "phase", NULL);
-        if (s == NULL || strcmp(s, stage) != 0 || kargo_phase_terminal(ph))
+        if (kargo_phase_terminal(ph))
             continue;
         if (best == NULL) {
             best = p;
@@ -241,12 +241,11 @@ static const cJSON *current_promotion(const struct kargo_ns *n, const char *stag
 /* The newest terminal Promotion of the Stage (loaded scenarios start without lastPromotion). */
 static const cJSON *newest_terminal(const struct kargo_ns *n, const char *stage)
 {
-    const cJSON *best = NULL, *p;
-    cJSON_ArrayForEach(p, n->promotions)
-    {
-        const char *s = json_get_string(p, "spec", "stage", NULL);
-        if (s == NULL || strcmp(s, stage) != 0 ||
-            !kargo_phase_terminal(json_get_string(p, "status", "phase", NULL)))
+    const cJSON *best = NULL;
+    const struct kargo_plist *l = kargo_ns_promotions(n, stage);
+    for (size_t i = 0; i < l->n; i++) {
+        const cJSON *p = l->items[i];
+        if (!kargo_phase_terminal(json_get_string(p, "status", "phase", NULL)))
             continue;
         if (best == NULL || strcmp(json_get_string(p, "metadata", "name", NULL),
                                    json_get_string(best, "metadata", "name", NULL)) > 0)
@@ -321,7 +320,7 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
         const char *ph = json_get_string(cp, "status", "phase", NULL);
         cJSON *ref = cJSON_CreateObject();
         cJSON_AddStringToObject(ref, "name", pname);
-        const cJSON *f = kargo_find(n->freights, json_get_string(cp, "spec", "freight", NULL));
+        const cJSON *f = kargo_ns_freight(n, json_get_string(cp, "spec", "freight", NULL));
         if (f != NULL)
             cJSON_AddItemToObject(ref, "freight", kargo_freight_ref(f));
         kargo_json_put(st, "currentPromotion", ref);
@@ -335,7 +334,7 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
     if (json_get(st, "lastPromotion", NULL) == NULL) {
         const cJSON *lp = newest_terminal(n, sname);
         const cJSON *f =
-            lp ? kargo_find(n->freights, json_get_string(lp, "spec", "freight", NULL)) : NULL;
+            lp ? kargo_ns_freight(n, json_get_string(lp, "spec", "freight", NULL)) : NULL;
         if (lp != NULL && f != NULL) {
             cJSON *last = cJSON_CreateObject();
             cJSON_AddStringToObject(last, "name", json_get_string(lp, "metadata", "name", NULL));
@@ -470,18 +469,17 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
     cJSON *eff = cJSON_Duplicate(json_get(st, "autoPromotionHolds", NULL), true);
     if (eff == NULL)
         eff = cJSON_CreateObject();
-    const cJSON *p;
-    cJSON_ArrayForEach(p, n->promotions)
-    {
-        const char *s = json_get_string(p, "spec", "stage", NULL);
+    const struct kargo_plist *l = kargo_ns_promotions(n, sname);
+    for (size_t i = 0; i < l->n; i++) {
+        const cJSON *p = l->items[i];
         const char *hold = json_get_string(p, "metadata", "annotations",
                                            "kargo.akuity.io/auto-promotion-hold", NULL);
-        if (s == NULL || strcmp(s, sname) != 0 || hold == NULL || !auto_on ||
+        if (hold == NULL || !auto_on ||
             kargo_phase_terminal(json_get_string(p, "status", "phase", NULL)))
             continue;
         cJSON *h = cJSON_CreateObject();
         cJSON_AddStringToObject(h, "freightName", json_get_string(p, "spec", "freight", NULL));
-        const cJSON *f = kargo_find(n->freights, json_get_string(p, "spec", "freight", NULL));
+        const cJSON *f = kargo_ns_freight(n, json_get_string(p, "spec", "freight", NULL));
         if (f != NULL)
             cJSON_AddItemToObject(h, "origin", cJSON_Duplicate(json_get(f, "origin", NULL), true));
         cJSON_AddStringToObject(h, "promotionName", json_get_string(p, "metadata", "name", NULL));
@@ -505,9 +503,9 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
 void kargo_stages_pass(struct kargo *k, struct kargo_ns *n)
 {
     int64_t now = kargo_now(k);
-    int count = cJSON_GetArraySize(n->stages);
-    for (int i = 0; i < count; i++) {
-        cJSON *stage = cJSON_GetArrayItem(n->stages, i);
+    cJSON *stage;
+    cJSON_ArrayForEach(stage, n->stages)
+    {
         cJSON *st = cJSON_Duplicate(json_get(stage, "status", NULL), true);
         if (st == NULL)
             st = cJSON_CreateObject();

@@ -191,9 +191,20 @@ static bool due(struct kargo *k, const char *ns, const cJSON *wh, int64_t now)
 void kargo_warehouses_pass(struct kargo *k, struct kargo_ns *n)
 {
     int64_t now = kargo_now(k);
-    int count = cJSON_GetArraySize(n->warehouses);
-    for (int i = 0; i < count; i++) {
-        cJSON *wh = cJSON_GetArrayItem(n->warehouses, i);
+    /* The newest Freight of each Warehouse, in one scan. */
+    struct hmap newest_of;
+    hmap_init(&newest_of);
+    cJSON *f;
+    cJSON_ArrayForEach(f, n->freights)
+    {
+        const char *o = json_get_string(f, "origin", "name", NULL);
+        const cJSON *have = o ? hmap_get(&newest_of, o) : NULL;
+        if (o != NULL && (have == NULL || kargo_freight_newer(f, have)))
+            hmap_put(&newest_of, o, f);
+    }
+    cJSON *wh;
+    cJSON_ArrayForEach(wh, n->warehouses)
+    {
         const char *whname = json_get_string(wh, "metadata", "name", NULL);
         cJSON *st = cJSON_Duplicate(json_get(wh, "status", NULL), true);
         if (st == NULL)
@@ -209,14 +220,7 @@ void kargo_warehouses_pass(struct kargo *k, struct kargo_ns *n)
         double gen = 1;
         json_get_number(wh, &gen, "metadata", "generation", NULL);
 
-        const cJSON *newest = NULL, *f;
-        cJSON_ArrayForEach(f, n->freights)
-        {
-            const char *o = json_get_string(f, "origin", "name", NULL);
-            if (o != NULL && strcmp(o, whname) == 0 &&
-                (newest == NULL || kargo_freight_newer(f, newest)))
-                newest = f;
-        }
+        const cJSON *newest = hmap_get(&newest_of, whname);
         cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
         if (!cJSON_IsArray(conds)) {
             conds = cJSON_CreateArray();
@@ -232,7 +236,7 @@ void kargo_warehouses_pass(struct kargo *k, struct kargo_ns *n)
             if (stored != NULL) {
                 kargo_event(k, n->ns, stored, "FreightCreated", false,
                             "Freight created by Warehouse discovery", NULL);
-                cJSON_AddItemToArray(n->freights, stored);
+                kargo_ns_add_freight(n, stored);
                 newest = stored;
                 kargo_condition_set(k, conds, "FreightCreated", "True", "NewFreight",
                                     "New Freight created from the newest artifacts", gen);
@@ -257,4 +261,5 @@ void kargo_warehouses_pass(struct kargo *k, struct kargo_ns *n)
                            cJSON_CreateString(json_get_string(newest, "metadata", "name", NULL)));
         kargo_set_status(k, "warehouses", n->ns, n->warehouses, wh, st);
     }
+    hmap_free(&newest_of, NULL);
 }
