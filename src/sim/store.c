@@ -889,10 +889,8 @@ static struct sim_status *admit(struct sim_store *s, const struct write *w, enum
         .object = obj,
     };
     struct sim_status *st = run_hooks(s, &rq, true);
-    if (st == NULL && obj != NULL && !w->status_only) {
-        sim_schema_default(w->r, obj);
+    if (st == NULL && obj != NULL && !w->status_only)
         st = sim_schema_validate(w->r, obj);
-    }
     if (st == NULL)
         st = run_hooks(s, &rq, false);
     return st;
@@ -1049,6 +1047,8 @@ static cJSON *write_run(struct sim_store *s, struct write *w, struct sim_status 
             cJSON_Delete(old);
             return NULL;
         }
+        if (!del && !w->status_only)
+            sim_schema_default(w->r, n);
         enum sim_operation op = w->kind == W_CREATE   ? SIM_OP_CREATE
                                 : w->kind == W_DELETE ? SIM_OP_DELETE
                                                       : SIM_OP_UPDATE;
