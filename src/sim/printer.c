@@ -43,11 +43,11 @@ void sim_printer_age(long long d, char *buf, size_t len)
         snprintf(buf, len, "%lldy", y);
 }
 
-/* Reads one key of a path: characters up to an unescaped '.' or '['; "\." is a dot. */
+/* Reads one key of a path: characters up to an unescaped ".[=)"; "\\." is a dot. */
 static const char *read_key(const char *p, struct strbuf *key)
 {
     strbuf_reset(key);
-    while (*p != '\0' && *p != '.' && *p != '[') {
+    while (*p != '\0' && !strchr(".[=)", *p)) {
         if (*p == '\\' && p[1] != '\0')
             p++;
         strbuf_append_char(key, *p++);

@@ -20,6 +20,7 @@
 #include "sim/authz.h"
 #include "sim/discovery.h"
 #include "sim/printer.h"
+#include "sim/protobuf.h"
 #include "sim/resource.h"
 #include "sim/selector.h"
 #include "sim/status.h"
@@ -65,7 +66,8 @@ struct request {
     const char *body;
     size_t body_len;
     const char *user;
-    bool table; /* the client accepts meta.k8s.io/v1 Table */
+    bool table;   /* the client accepts meta.k8s.io/v1 Table */
+    bool control; /* the simulator's own endpoint: never faulted */
     enum sim_verb verb;
     int code; /* answered with */
 };
@@ -133,7 +135,7 @@ static enum MHD_Result respond_text(struct request *rq, int code, char *text, co
     struct sim_server *srv = rq->srv;
     size_t len = strlen(text);
     bool cut = false;
-    if (rq->user != NULL && len > 1) {
+    if (rq->user != NULL && !rq->control && len > 1) {
         pthread_mutex_lock(&srv->mu);
         if (srv->faults.cut_body_pct > 0 && (int)(srv_rand(srv) % 100) < srv->faults.cut_body_pct) {
             cut = true;
@@ -610,7 +612,18 @@ static cJSON *parse_body(struct request *rq, struct sim_status **st)
 static enum MHD_Result do_ssar(struct request *rq)
 {
     struct sim_status *st = NULL;
-    cJSON *in = parse_body(rq, &st);
+    cJSON *in;
+    const char *ct = header(rq, "Content-Type");
+    if (ct != NULL && strncmp(ct, "application/vnd.kubernetes.protobuf", 35) == 0) {
+        char *cause = NULL;
+        in = sim_protobuf_ssar((const unsigned char *)rq->body, rq->body_len, &cause);
+        if (in == NULL) {
+            st = sim_status_bad_request("%s", cause);
+            free(cause);
+        }
+    } else {
+        in = parse_body(rq, &st);
+    }
     if (in == NULL)
         return respond_status(rq, st);
     const cJSON *ra = json_get(in, "spec", "resourceAttributes", NULL);
@@ -821,9 +834,10 @@ static enum MHD_Result do_control(struct request *rq, const char *what)
 
 /* ---- routing ------------------------------------------------------------------------------- */
 
-static const char *authenticate(struct sim_server *srv, const char *auth, bool *expired)
+/* The user of a bearer token. Expiry (a fault) spares the control endpoint, which must stay
+ * usable to lift it. */
+static const char *authenticate(struct sim_server *srv, const char *auth, bool control)
 {
-    *expired = false;
     if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
         return NULL;
     const char *tok = auth + 7;
@@ -834,8 +848,7 @@ static const char *authenticate(struct sim_server *srv, const char *auth, bool *
         int exp = srv->faults.token_expire_s;
         struct timespec at = srv->faults_at;
         pthread_mutex_unlock(&srv->mu);
-        if (exp > 0 && mono_now() - ((double)at.tv_sec + at.tv_nsec / 1e9) >= exp) {
-            *expired = true;
+        if (!control && exp > 0 && mono_now() - ((double)at.tv_sec + at.tv_nsec / 1e9) >= exp) {
             return NULL;
         }
         return srv->users[i].name;
@@ -1022,10 +1035,10 @@ static enum MHD_Result handle(struct sim_server *srv, struct MHD_Connection *c, 
         goto done;
     }
     bool control = strncmp(url, "/sim/", 5) == 0;
+    rq.control = control;
     if (!control && inject(&rq, &res))
         goto done;
-    bool expired;
-    rq.user = authenticate(srv, header(&rq, "Authorization"), &expired);
+    rq.user = authenticate(srv, header(&rq, "Authorization"), control);
     if (rq.user == NULL) {
         res = respond_status(&rq, sim_status_new(401, "Unauthorized", "Unauthorized"));
         goto done;

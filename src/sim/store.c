@@ -604,6 +604,7 @@ struct write {
     const char *patch;
     size_t patch_len;
     const struct sim_write_opts *o;
+    char *renamed; /* the name a mutating hook gave a new object (owned) */
 };
 
 static uint64_t store_rand(struct sim_store *s)
@@ -888,10 +889,8 @@ static struct sim_status *admit(struct sim_store *s, const struct write *w, enum
         .object = obj,
     };
     struct sim_status *st = run_hooks(s, &rq, true);
-    if (st == NULL && obj != NULL && !w->status_only) {
-        sim_schema_default(w->r, obj);
+    if (st == NULL && obj != NULL && !w->status_only)
         st = sim_schema_validate(w->r, obj);
-    }
     if (st == NULL)
         st = run_hooks(s, &rq, false);
     return st;
@@ -1048,12 +1047,26 @@ static cJSON *write_run(struct sim_store *s, struct write *w, struct sim_status 
             cJSON_Delete(old);
             return NULL;
         }
+        if (!del && !w->status_only)
+            sim_schema_default(w->r, n);
         enum sim_operation op = w->kind == W_CREATE   ? SIM_OP_CREATE
                                 : w->kind == W_DELETE ? SIM_OP_DELETE
                                                       : SIM_OP_UPDATE;
         *err = admit(s, w, op, old, op == SIM_OP_DELETE ? NULL : n);
-        /* A mutating hook may not rename the object. */
+        /* A mutating hook may not rename the object, except on create: Kargo's webhooks name
+         * Promotions (<stage>.<ulid>.<freight>) and Freight (content hash) themselves. */
         const char *nn = json_get_string(n, "metadata", "name", NULL);
+        if (*err == NULL && op == SIM_OP_CREATE && nn != NULL && nn[0] != '\0' &&
+            strcmp(nn, w->name) != 0) {
+            free(w->renamed);
+            w->renamed = xstrdup(nn);
+            w->name = w->renamed;
+            pthread_mutex_lock(&s->mu);
+            bool taken = item_find(bucket_find(&s->tables[w->ri], w->ns), w->name) != NULL;
+            pthread_mutex_unlock(&s->mu);
+            if (taken)
+                *err = sim_status_already_exists(w->r, w->name);
+        }
         if (*err == NULL && (nn == NULL || strcmp(nn, w->name) != 0))
             *err = sim_status_internal("admission changed the name of %s", w->name);
         if (*err != NULL) {
@@ -1164,6 +1177,7 @@ cJSON *sim_store_create(struct sim_store *s, const char *plural, const char *ns,
             w.name = name;
             w.obj = prepared;
             cJSON *res = write_run(s, &w, err);
+            free(w.renamed);
             cJSON_Delete(prepared);
             return res;
         }

@@ -1,0 +1,310 @@
+/* Kargo in the simulated cluster: installs the webhooks, runs the controller passes on the
+ * simulated clock in a background thread (and synchronously for tests), and loads scenarios. */
+#include "sim/kargo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kargo_internal.h"
+#include "sim/scenarios.h"
+#include "sim/sim.h"
+#include "sim/store.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+/* A pass is repeated while it still writes; this bounds a pathological ping-pong. */
+#define SETTLE_MAX_PASSES 64
+
+static time_t store_now(void *ctx)
+{
+    struct kargo *k = ctx;
+    return (time_t)simclock_now(&k->clock);
+}
+
+static cJSON *list(struct kargo *k, const char *plural, const char *ns)
+{
+    struct sim_status *err = NULL;
+    cJSON *l = sim_store_list(k->store, plural, ns, NULL, &err);
+    sim_status_free(err);
+    return l != NULL ? l : cJSON_CreateArray();
+}
+
+/* Project status as Kargo's management controller keeps it: Ready, and counts for a project list.
+ */
+static void project_status(struct kargo *k, cJSON *projects, cJSON *project, struct kargo_ns *n)
+{
+    cJSON *st = cJSON_Duplicate(json_get(project, "status", NULL), true);
+    if (st == NULL)
+        st = cJSON_CreateObject();
+    cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
+    if (!cJSON_IsArray(conds)) {
+        conds = cJSON_CreateArray();
+        kargo_json_put(st, "conditions", conds);
+    }
+    double gen = 1;
+    json_get_number(project, &gen, "metadata", "generation", NULL);
+    kargo_condition_set(k, conds, "Ready", "True", "Synced", "", gen);
+    int healthy = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, n->stages)
+    {
+        const char *h = json_get_string(s, "status", "health", "status", NULL);
+        healthy += h != NULL && strcmp(h, "Healthy") == 0;
+    }
+    cJSON *stats = cJSON_CreateObject();
+    cJSON *w = cJSON_AddObjectToObject(stats, "warehouses");
+    cJSON_AddNumberToObject(w, "count", cJSON_GetArraySize(n->warehouses));
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(w, "health"), "healthy",
+                            cJSON_GetArraySize(n->warehouses));
+    cJSON *sg = cJSON_AddObjectToObject(stats, "stages");
+    cJSON_AddNumberToObject(sg, "count", cJSON_GetArraySize(n->stages));
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(sg, "health"), "healthy", healthy);
+    kargo_json_put(st, "stats", stats);
+    kargo_set_status(k, "projects", NULL, projects, project, st);
+}
+
+static void namespace_pass(struct kargo *k, cJSON *projects, cJSON *project)
+{
+    struct kargo_ns n = {0};
+    n.ns = json_get_string(project, "metadata", "name", NULL);
+    if (n.ns == NULL)
+        return;
+    n.stages = list(k, "stages", n.ns);
+    n.freights = list(k, "freights", n.ns);
+    n.promotions = list(k, "promotions", n.ns);
+    n.warehouses = list(k, "warehouses", n.ns);
+    struct sim_status *err = NULL;
+    n.projectconfig = sim_store_get(k->store, "projectconfigs", n.ns, n.ns, &err);
+    sim_status_free(err);
+    kargo_ns_index(&n);
+
+    kargo_promotions_pass(k, &n);
+    kargo_stages_pass(k, &n);
+    kargo_freight_pass(k, &n);
+    kargo_warehouses_pass(k, &n);
+    kargo_auto_pass(k, &n);
+    project_status(k, projects, project, &n);
+    kargo_ns_unindex(&n);
+
+    cJSON_Delete(n.stages);
+    cJSON_Delete(n.freights);
+    cJSON_Delete(n.promotions);
+    cJSON_Delete(n.warehouses);
+    cJSON_Delete(n.projectconfig);
+}
+
+/* One reconcile pass over every project; returns the number of writes it made. */
+static int pass(struct kargo *k)
+{
+    k->writes = 0;
+    cJSON *projects = list(k, "projects", NULL);
+    cJSON *p;
+    cJSON_ArrayForEach(p, projects) namespace_pass(k, projects, p);
+    cJSON_Delete(projects);
+    return k->writes;
+}
+
+static void settle_locked(struct kargo *k)
+{
+    for (int i = 0; i < SETTLE_MAX_PASSES && pass(k) > 0; i++)
+        ;
+}
+
+void kargo_settle(struct kargo *k)
+{
+    pthread_mutex_lock(&k->pass_lock);
+    settle_locked(k);
+    pthread_mutex_unlock(&k->pass_lock);
+}
+
+void kargo_advance(struct kargo *k, int64_t ms, int64_t tick_ms)
+{
+    if (tick_ms <= 0)
+        tick_ms = 1000;
+    pthread_mutex_lock(&k->pass_lock);
+    settle_locked(k);
+    while (ms > 0) {
+        int64_t step = ms < tick_ms ? ms : tick_ms;
+        simclock_advance(&k->clock, step);
+        settle_locked(k);
+        ms -= step;
+    }
+    pthread_mutex_unlock(&k->pass_lock);
+}
+
+struct simclock *kargo_clock(struct kargo *k)
+{
+    return &k->clock;
+}
+
+static void run(struct sim_controller *c, void *ctx)
+{
+    struct kargo *k = ctx;
+    while (!sim_controller_stopping(c)) {
+        pthread_mutex_lock(&k->pass_lock);
+        settle_locked(k);
+        pthread_mutex_unlock(&k->pass_lock);
+        unsigned long long rv = sim_store_rv(k->store);
+        /* Running clock: look again every simulated second or so; stepped clock: only when
+         * something changed. */
+        int64_t wait = simclock_real_ms_until(&k->clock, simclock_now_ms(&k->clock) + 1000);
+        if (wait < 0)
+            wait = 1000;
+        if (wait < 20)
+            wait = 20;
+        if (wait > 250)
+            wait = 250;
+        sim_store_wait(k->store, rv, (long)wait);
+    }
+}
+
+static void free_value(void *v)
+{
+    free(v);
+}
+
+static void kargo_free(void *ctx)
+{
+    struct kargo *k = ctx;
+    hmap_free(&k->next_discovery, free_value);
+    pthread_mutex_destroy(&k->pass_lock);
+    pthread_mutex_destroy(&k->lock);
+    simclock_destroy(&k->clock);
+    free(k);
+}
+
+struct loader {
+    struct kargo *k;
+    int64_t shift;
+    int count;
+    int failed;
+    char *cause;
+};
+
+static void ensure_namespace(struct kargo *k, const char *ns)
+{
+    struct sim_status *err = NULL;
+    cJSON *have = sim_store_get(k->store, "namespaces", NULL, ns, &err);
+    sim_status_free(err);
+    err = NULL;
+    if (have != NULL) {
+        cJSON_Delete(have);
+        return;
+    }
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddStringToObject(obj, "apiVersion", "v1");
+    cJSON_AddStringToObject(obj, "kind", "Namespace");
+    cJSON *md = cJSON_AddObjectToObject(obj, "metadata");
+    cJSON_AddStringToObject(md, "name", ns);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "kargo.akuity.io/project",
+                            "true");
+    struct sim_write_opts o = {.skip_admission = true};
+    cJSON_Delete(sim_store_create(k->store, "namespaces", NULL, obj, &o, &err));
+    sim_status_free(err);
+    cJSON_Delete(obj);
+}
+
+static const char *plural_of(const char *kind)
+{
+    static const char *const map[][2] = {
+        {"Project", "projects"},     {"ProjectConfig", "projectconfigs"},
+        {"Warehouse", "warehouses"}, {"Stage", "stages"},
+        {"Freight", "freights"},     {"Promotion", "promotions"},
+        {"Namespace", "namespaces"}, {"Event", "events"},
+    };
+    for (size_t i = 0; kind != NULL && i < sizeof(map) / sizeof(*map); i++) {
+        if (strcmp(map[i][0], kind) == 0)
+            return map[i][1];
+    }
+    return NULL;
+}
+
+static void load_one(void *ctx, cJSON *obj)
+{
+    struct loader *l = ctx;
+    if (l->failed) {
+        cJSON_Delete(obj);
+        return;
+    }
+    if (l->shift != 0)
+        scenarios_shift_times(obj, l->shift);
+    const char *kind = json_get_string(obj, "kind", NULL);
+    const char *plural = plural_of(kind);
+    const char *name = json_get_string(obj, "metadata", "name", NULL);
+    const char *ns = json_get_string(obj, "metadata", "namespace", NULL);
+    if (plural == NULL || name == NULL) {
+        cause_set(&l->cause, "unsupported object kind %s", kind ? kind : "(none)");
+        l->failed = 1;
+        cJSON_Delete(obj);
+        return;
+    }
+    if (strcmp(kind, "Project") == 0)
+        ensure_namespace(l->k, name);
+    struct sim_write_opts o = {.skip_admission = true};
+    struct sim_status *err = NULL;
+    cJSON *stored = sim_store_create(l->k->store, plural, ns, obj, &o, &err);
+    if (stored == NULL) {
+        cause_set(&l->cause, "%s \"%s\": %s", kind, name, err ? err->message : "not stored");
+        l->failed = 1;
+    } else {
+        l->count++;
+    }
+    sim_status_free(err);
+    cJSON_Delete(stored);
+    cJSON_Delete(obj);
+}
+
+int kargo_load_scenario(struct kargo *k, const char *name_or_path, char **cause)
+{
+    struct loader l = {.k = k};
+    int64_t now = simclock_now(&k->clock);
+    if (strcmp(name_or_path, "large") == 0) {
+        struct scenario_large_shape shape;
+        scenarios_large_default(&shape);
+        scenarios_large_build(&shape, "large", now, load_one, &l);
+    } else {
+        const struct scenario_builtin *b = scenarios_find(name_or_path);
+        if (b == NULL) {
+            int n = sim_load_file(k->sim, name_or_path, cause);
+            return n;
+        }
+        l.shift = now - SCENARIO_EPOCH;
+        if (kargo_yaml_each(b->name, b->yaml, b->len, load_one, &l, cause) < 0)
+            return -1;
+    }
+    if (l.failed) {
+        cause_set(cause, "scenario %s: %s", name_or_path, l.cause ? l.cause : "load failed");
+        free(l.cause);
+        return -1;
+    }
+    return l.count;
+}
+
+int kargo_install(struct sim *sim, void *ctx, char **cause)
+{
+    struct kargo_options *opt = ctx;
+    struct kargo *k = xcalloc(1, sizeof(*k));
+    k->sim = sim;
+    k->store = sim_store(sim);
+    simclock_init(&k->clock, opt->start_ms, opt->speed);
+    pthread_mutex_init(&k->pass_lock, NULL);
+    pthread_mutex_init(&k->lock, NULL);
+    kargo_rng_seed(&k->rng, opt->seed ? opt->seed : 1);
+    k->step_ms = opt->step_ms > 0 ? opt->step_ms : 3000;
+    k->verify_ms = opt->verify_ms > 0 ? opt->verify_ms : 20000;
+    k->discover = opt->discover;
+    hmap_init(&k->next_discovery);
+    sim_store_set_clock(k->store, store_now, k);
+    kargo_admission_install(k);
+    for (const char *const *s = opt->scenarios; s != NULL && *s != NULL; s++) {
+        if (kargo_load_scenario(k, *s, cause) < 0) {
+            kargo_free(k);
+            return -1;
+        }
+    }
+    if (sim_controller_add(sim, "kargo-controller", run, k, kargo_free, cause) != 0)
+        return -1;
+    opt->out = k;
+    return 0;
+}
