@@ -1,10 +1,49 @@
-/* kargotop: parse the command line, then run the dashboard. */
+/* kargotop: parse the command line, connect (or start the demo cluster), run the dashboard. */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "app/demo.h"
 #include "app/options.h"
+#include "app/session.h"
 #include "app/version.h"
+#include "kube/kubeconfig.h"
 #include "ui/dashboard.h"
+#include "util/xalloc.h"
+
+/* Connects as the options say. Without a usable kubeconfig the dashboard still opens and says
+ * why (*why, allocated), so a bastion user sees the reason where they look. */
+static struct session *main_connect(const struct options *o, struct demo **demo, char **why)
+{
+    struct kube_config *cfg;
+    char *cause = NULL;
+    if (o->demo) {
+        *demo = demo_start(&cause);
+        if (*demo == NULL) {
+            *why = xasprintf("The demo cluster did not start: %s", cause);
+            free(cause);
+            return NULL;
+        }
+        cfg = demo_config(*demo);
+    } else {
+        struct kubeconfig_opts ko = {.kubeconfig = o->kubeconfig,
+                                     .context = o->context,
+                                     .cluster = o->cluster,
+                                     .user = o->user,
+                                     .namespace = o->project};
+        cfg = kubeconfig_load(&ko, &cause);
+        if (cfg == NULL) {
+            *why = xasprintf("Not connected: %s", cause);
+            free(cause);
+            return NULL;
+        }
+    }
+    struct session *s = session_new(cfg, o->project, &cause);
+    if (s == NULL) {
+        *why = xasprintf("Not connected: %s", cause);
+        free(cause);
+    }
+    return s;
+}
 
 int main(int argc, char *argv[])
 {
@@ -19,9 +58,17 @@ int main(int argc, char *argv[])
         options_usage(stdout, "kargotop");
     } else if (opts.version) {
         version_print(stdout);
-    } else if (dashboard_run(&opts, NULL, "Not connected to a cluster.", &cause) != 0) {
-        fprintf(stderr, "kargotop: %s\n", cause);
-        status = 1;
+    } else {
+        struct demo *demo = NULL;
+        char *why = NULL;
+        struct session *s = main_connect(&opts, &demo, &why);
+        if (dashboard_run(&opts, s != NULL ? session_source(s) : NULL, why, &cause) != 0) {
+            fprintf(stderr, "kargotop: %s\n", cause);
+            status = 1;
+        }
+        session_free(s);
+        demo_stop(demo);
+        free(why);
     }
     free(cause);
     options_free(&opts);

@@ -1,0 +1,22 @@
+/* The session: one cluster connection and the open project's watches, feeding the model's store
+ * and telling the dashboard how fresh each watch is. It implements the dashboard's source
+ * (ui/source.h): informer callbacks on the client's I/O thread write the store and wake the UI;
+ * everything the UI calls returns at once. */
+#ifndef KT_APP_SESSION_H
+#define KT_APP_SESSION_H
+
+#include "kube/kubeconfig.h"
+#include "ui/source.h"
+
+struct session;
+
+/* Connects with cfg (the session takes it) and starts watching projects. project (may be NULL)
+ * opens at once; without it the kubeconfig context's namespace opens if it is a Kargo project,
+ * else the dashboard shows the project list. Returns NULL with *cause set. */
+struct session *session_new(struct kube_config *cfg, const char *project, char **cause);
+/* Stops every watch and the client, and frees the store. */
+void session_free(struct session *s);
+/* The dashboard's view of the session; valid until session_free. */
+const struct ui_source *session_source(struct session *s);
+
+#endif

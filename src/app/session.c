@@ -1,0 +1,396 @@
+/* Informers to store, watch states to the top bar, the UI woken through the client's pipe. */
+#include "app/session.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kube/http.h"
+#include "kube/informer.h"
+#include "model/store.h"
+#include "util/hmap.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+/* The resources watched per project, and where they go in the store. */
+static const struct {
+    enum kargo_kind kind;
+    const char *group_version;
+    const char *plural;
+} session_watches[] = {
+    {KARGO_STAGE, "kargo.akuity.io/v1alpha1", "stages"},
+    {KARGO_WAREHOUSE, "kargo.akuity.io/v1alpha1", "warehouses"},
+    {KARGO_FREIGHT, "kargo.akuity.io/v1alpha1", "freights"},
+    {KARGO_PROMOTION, "kargo.akuity.io/v1alpha1", "promotions"},
+    {KARGO_PROJECT_CONFIG, "kargo.akuity.io/v1alpha1", "projectconfigs"},
+    {KARGO_EVENT, "v1", "events"},
+};
+#define N_WATCHES (sizeof session_watches / sizeof session_watches[0])
+
+struct session;
+
+/* One informer's owner: which kind it feeds. */
+struct session_watch {
+    struct session *s;
+    enum kargo_kind kind;
+    struct informer *inf;
+};
+
+struct session {
+    struct kube_config *cfg;
+    struct kube_client *client;
+    struct ui_source source;
+
+    /* guards everything below that informer callbacks touch; the store has its own lock */
+    pthread_mutex_t mu;
+    struct source_status status;
+    struct hmap raw[KARGO_KIND_COUNT]; /* name -> cJSON, as the API last sent it (for YAML) */
+    char **projects;
+    size_t n_projects;
+    bool projects_listed;   /* the projects watch has listed at least once */
+    bool projects_denied;   /* RBAC forbids listing projects */
+    bool want_context_open; /* open the context's namespace once projects are known */
+
+    /* owned by the UI thread */
+    struct store *store;
+    struct session_watch watches[N_WATCHES];
+    struct session_watch projects_watch;
+};
+
+static void raw_free(void *p)
+{
+    cJSON_Delete(p);
+}
+
+static enum source_conn session_conn(enum informer_phase p)
+{
+    switch (p) {
+    case INFORMER_CONNECTING:
+        return SOURCE_CONNECTING;
+    case INFORMER_CONNECTED:
+        return SOURCE_LIVE;
+    case INFORMER_RETRYING:
+        return SOURCE_RETRYING;
+    case INFORMER_FORBIDDEN:
+        return SOURCE_FORBIDDEN;
+    case INFORMER_POLLING:
+        return SOURCE_POLLING;
+    }
+    return SOURCE_RETRYING;
+}
+
+/* ---- callbacks, on the client's I/O thread --------------------------------------------- */
+
+static void session_on_event(void *ctx, enum informer_event type, const cJSON *obj)
+{
+    struct session_watch *w = ctx;
+    struct session *s = w->s;
+    enum store_event ev = type == INFORMER_ADDED     ? STORE_ADDED
+                          : type == INFORMER_DELETED ? STORE_DELETED
+                                                     : STORE_MODIFIED;
+    /* a malformed object is left out; the rest of the project still shows */
+    char *cause = NULL;
+    store_apply(s->store, w->kind, ev, obj, &cause);
+    free(cause);
+    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
+    if (name == NULL)
+        return;
+    pthread_mutex_lock(&s->mu);
+    void *old = ev == STORE_DELETED ? hmap_remove(&s->raw[w->kind], name)
+                                    : hmap_put(&s->raw[w->kind], name, cJSON_Duplicate(obj, 1));
+    pthread_mutex_unlock(&s->mu);
+    cJSON_Delete(old);
+}
+
+static void session_on_relist(void *ctx, const cJSON *items)
+{
+    struct session_watch *w = ctx;
+    struct session *s = w->s;
+    char *cause = NULL;
+    store_replace(s->store, w->kind, items, &cause);
+    free(cause);
+    struct hmap fresh;
+    hmap_init(&fresh);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, items)
+    {
+        const char *name = json_get_string(item, "metadata", "name", (char *)NULL);
+        if (name != NULL)
+            cJSON_Delete(hmap_put(&fresh, name, cJSON_Duplicate(item, 1)));
+    }
+    pthread_mutex_lock(&s->mu);
+    struct hmap old = s->raw[w->kind];
+    s->raw[w->kind] = fresh;
+    pthread_mutex_unlock(&s->mu);
+    hmap_free(&old, raw_free);
+}
+
+static void session_on_state(void *ctx, const struct informer_state *st)
+{
+    struct session_watch *w = ctx;
+    struct session *s = w->s;
+    pthread_mutex_lock(&s->mu);
+    struct source_watch *sw = &s->status.watch[w->kind];
+    enum source_conn was = sw->conn;
+    sw->conn = session_conn(st->phase);
+    sw->retry_in_s = st->retry_in_s;
+    snprintf(sw->message, sizeof sw->message, "%s", st->message != NULL ? st->message : "");
+    /* the data stops being current when a live watch goes down, and is current again once the
+     * watch lists (polling lists every few seconds: current enough to say so) */
+    if (sw->conn == SOURCE_LIVE || sw->conn == SOURCE_POLLING)
+        sw->stale_since = 0;
+    else if ((was == SOURCE_LIVE || was == SOURCE_POLLING) && sw->stale_since == 0)
+        sw->stale_since = time(NULL);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static int session_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The projects watch keeps a sorted list of names (the store is per project). */
+static void session_projects_set(struct session *s, char **names, size_t n)
+{
+    qsort(names, n, sizeof *names, session_cmp_str);
+    pthread_mutex_lock(&s->mu);
+    char **old = s->projects;
+    size_t n_old = s->n_projects;
+    s->projects = names;
+    s->n_projects = n;
+    s->projects_listed = true;
+    pthread_mutex_unlock(&s->mu);
+    for (size_t i = 0; i < n_old; i++)
+        free(old[i]);
+    free(old);
+}
+
+static void session_projects_event(void *ctx, enum informer_event type, const cJSON *obj)
+{
+    struct session *s = ((struct session_watch *)ctx)->s;
+    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
+    if (name == NULL)
+        return;
+    pthread_mutex_lock(&s->mu);
+    size_t n = 0;
+    char **v = xcalloc(s->n_projects + 2, sizeof *v);
+    for (size_t i = 0; i < s->n_projects; i++)
+        if (strcmp(s->projects[i], name) != 0)
+            v[n++] = xstrdup(s->projects[i]);
+    pthread_mutex_unlock(&s->mu);
+    if (type != INFORMER_DELETED)
+        v[n++] = xstrdup(name);
+    session_projects_set(s, v, n);
+}
+
+static void session_projects_relist(void *ctx, const cJSON *items)
+{
+    struct session *s = ((struct session_watch *)ctx)->s;
+    size_t n = 0;
+    char **v = xcalloc((size_t)cJSON_GetArraySize(items) + 1, sizeof *v);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, items)
+    {
+        const char *name = json_get_string(item, "metadata", "name", (char *)NULL);
+        if (name != NULL)
+            v[n++] = xstrdup(name);
+    }
+    session_projects_set(s, v, n);
+}
+
+static void session_projects_state(void *ctx, const struct informer_state *st)
+{
+    struct session *s = ((struct session_watch *)ctx)->s;
+    pthread_mutex_lock(&s->mu);
+    s->projects_denied = st->phase == INFORMER_FORBIDDEN;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- the UI thread's calls ------------------------------------------------------------- */
+
+static void session_stop_project(struct session *s)
+{
+    for (size_t i = 0; i < N_WATCHES; i++) {
+        if (s->watches[i].inf != NULL)
+            informer_stop(s->watches[i].inf);
+        s->watches[i].inf = NULL;
+    }
+    /* no callback runs any more: the store and the raw objects are the UI thread's alone */
+    store_free(s->store);
+    s->store = NULL;
+    pthread_mutex_lock(&s->mu);
+    for (int k = 0; k < KARGO_KIND_COUNT; k++) {
+        hmap_free(&s->raw[k], raw_free);
+        hmap_init(&s->raw[k]);
+        s->status.watch[k] = (struct source_watch){.conn = SOURCE_OFF};
+    }
+    s->status.project[0] = '\0';
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void session_start_project(struct session *s, const char *name)
+{
+    session_stop_project(s);
+    s->store = store_new(name);
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->status.project, sizeof s->status.project, "%s", name);
+    for (size_t i = 0; i < N_WATCHES; i++)
+        s->status.watch[session_watches[i].kind].conn = SOURCE_CONNECTING;
+    pthread_mutex_unlock(&s->mu);
+    for (size_t i = 0; i < N_WATCHES; i++) {
+        struct session_watch *w = &s->watches[i];
+        w->s = s;
+        w->kind = session_watches[i].kind;
+        struct informer_opts io = {.group_version = session_watches[i].group_version,
+                                   .plural = session_watches[i].plural,
+                                   .namespace = name};
+        struct informer_callbacks cb = {session_on_event, session_on_relist, session_on_state, w};
+        w->inf = informer_start(s->client, &io, &cb);
+    }
+}
+
+static struct store *session_store(void *ctx)
+{
+    return ((struct session *)ctx)->store;
+}
+
+static void session_status(void *ctx, struct source_status *out)
+{
+    struct session *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    *out = s->status;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static char **session_projects(void *ctx, size_t *n)
+{
+    struct session *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    char **v = xcalloc(s->n_projects + 1, sizeof *v);
+    for (size_t i = 0; i < s->n_projects; i++)
+        v[i] = xstrdup(s->projects[i]);
+    *n = s->n_projects;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+static bool session_is_project(struct session *s, const char *name, bool *known)
+{
+    bool found = false;
+    pthread_mutex_lock(&s->mu);
+    *known = s->projects_listed && !s->projects_denied;
+    for (size_t i = 0; i < s->n_projects && !found; i++)
+        found = strcmp(s->projects[i], name) == 0;
+    pthread_mutex_unlock(&s->mu);
+    return found;
+}
+
+static int session_open_project(void *ctx, const char *name, char **cause)
+{
+    struct session *s = ctx;
+    bool known;
+    /* without the project list (RBAC, still loading) the namespace is tried as it is */
+    if (!session_is_project(s, name, &known) && known) {
+        cause_set(cause, "no Kargo project '%s' (:projects lists them)", name);
+        return -1;
+    }
+    session_start_project(s, name);
+    return 0;
+}
+
+static cJSON *session_object(void *ctx, enum kargo_kind kind, const char *name)
+{
+    struct session *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    const cJSON *obj = hmap_get(&s->raw[kind], name);
+    cJSON *copy = obj != NULL ? cJSON_Duplicate(obj, 1) : NULL;
+    pthread_mutex_unlock(&s->mu);
+    return copy;
+}
+
+static int session_wake_fd(void *ctx)
+{
+    return kube_client_wake_fd(((struct session *)ctx)->client);
+}
+
+/* After a wake-up: the context's namespace opens once the project list says it is a project
+ * (or cannot say: RBAC may deny listing projects to someone who may read one). */
+static void session_drain(void *ctx)
+{
+    struct session *s = ctx;
+    kube_client_wake_drain(s->client);
+    pthread_mutex_lock(&s->mu);
+    bool decide = s->want_context_open && (s->projects_listed || s->projects_denied);
+    pthread_mutex_unlock(&s->mu);
+    if (!decide)
+        return;
+    s->want_context_open = false;
+    bool known;
+    if (session_is_project(s, s->cfg->namespace, &known) || !known)
+        session_start_project(s, s->cfg->namespace);
+}
+
+struct session *session_new(struct kube_config *cfg, const char *project, char **cause)
+{
+    struct kube_client *client = kube_client_new(cfg, cause);
+    if (client == NULL) {
+        kubeconfig_free(cfg);
+        return NULL;
+    }
+    struct session *s = xcalloc(1, sizeof *s);
+    s->cfg = cfg;
+    s->client = client;
+    pthread_mutex_init(&s->mu, NULL);
+    for (int k = 0; k < KARGO_KIND_COUNT; k++) {
+        hmap_init(&s->raw[k]);
+        s->status.watch[k].conn = SOURCE_OFF;
+    }
+    snprintf(s->status.context, sizeof s->status.context, "%s", cfg->context ? cfg->context : "");
+    snprintf(s->status.cluster, sizeof s->status.cluster, "%s",
+             cfg->cluster_name ? cfg->cluster_name : "");
+    s->source = (struct ui_source){
+        .ctx = s,
+        .store = session_store,
+        .status = session_status,
+        .projects = session_projects,
+        .open_project = session_open_project,
+        .object = session_object,
+        .wake_fd = session_wake_fd,
+        .drain = session_drain,
+    };
+    s->projects_watch.s = s;
+    struct informer_opts io = {.group_version = "kargo.akuity.io/v1alpha1", .plural = "projects"};
+    struct informer_callbacks cb = {session_projects_event, session_projects_relist,
+                                    session_projects_state, &s->projects_watch};
+    s->projects_watch.inf = informer_start(client, &io, &cb);
+    if (project != NULL)
+        session_start_project(s, project);
+    else
+        s->want_context_open = true;
+    return s;
+}
+
+void session_free(struct session *s)
+{
+    if (s == NULL)
+        return;
+    session_stop_project(s);
+    if (s->projects_watch.inf != NULL)
+        informer_stop(s->projects_watch.inf);
+    kube_client_free(s->client);
+    for (int k = 0; k < KARGO_KIND_COUNT; k++)
+        hmap_free(&s->raw[k], raw_free);
+    for (size_t i = 0; i < s->n_projects; i++)
+        free(s->projects[i]);
+    free(s->projects);
+    pthread_mutex_destroy(&s->mu);
+    kubeconfig_free(s->cfg);
+    free(s);
+}
+
+const struct ui_source *session_source(struct session *s)
+{
+    return &s->source;
+}
