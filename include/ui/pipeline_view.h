@@ -19,7 +19,9 @@ struct pipeline_view {
     int width;              /* the width it was computed for */
     char *selected;         /* name of the selected node */
     enum layout_kind selected_kind;
-    int sx, sy; /* scroll offset of the drawing */
+    int sx, sy;  /* scroll offset of the drawing */
+    bool chosen; /* the user picked the selection (else it follows the first Stage as the
+                    graph fills in while the watches list) */
 };
 
 void pipeline_view_init(struct pipeline_view *v);

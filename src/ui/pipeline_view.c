@@ -76,7 +76,7 @@ void pipeline_view_update(struct pipeline_view *v, const struct store *st, int w
         v->topology = topo;
         v->width = width;
     }
-    if (pipeline_node(v) == NULL)
+    if (pipeline_node(v) == NULL || (!v->chosen && v->selected_kind != LAYOUT_STAGE))
         pipeline_set(v, pipeline_first(v->layout, false));
 }
 
@@ -96,6 +96,7 @@ bool pipeline_view_select(struct pipeline_view *v, enum layout_kind kind, const 
     if (i < 0)
         return false;
     pipeline_set(v, &v->layout->nodes[i]);
+    v->chosen = true;
     return true;
 }
 
@@ -142,16 +143,19 @@ bool pipeline_view_key(struct pipeline_view *v, enum ui_action a)
         dy = 1;
         break;
     case UI_ACTION_FIRST:
+        v->chosen = true;
         if (v->layout != NULL)
             pipeline_set(v, pipeline_first(v->layout, false));
         return true;
     case UI_ACTION_LAST:
+        v->chosen = true;
         if (v->layout != NULL)
             pipeline_set(v, pipeline_first(v->layout, true));
         return true;
     default:
         return false;
     }
+    v->chosen = true;
     const struct layout_node *from = pipeline_node(v);
     if (from == NULL)
         return true;

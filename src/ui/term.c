@@ -70,6 +70,15 @@ int term_init(char **cause)
     leaveok(stdscr, TRUE);
     curs_set(0);
     set_escdelay(25);
+    /* arrows in both cursor-key modes: some terminals (and multiplexers in between) send the
+     * normal-mode sequences although keypad mode asked for the application ones */
+    static const struct {
+        const char *seq;
+        int key;
+    } csi_keys[] = {{"\033[A", KEY_UP},   {"\033[B", KEY_DOWN}, {"\033[C", KEY_RIGHT},
+                    {"\033[D", KEY_LEFT}, {"\033[H", KEY_HOME}, {"\033[F", KEY_END}};
+    for (size_t i = 0; i < sizeof csi_keys / sizeof csi_keys[0]; i++)
+        define_key(csi_keys[i].seq, csi_keys[i].key);
     if (has_colors()) {
         start_color();
         use_default_colors();
