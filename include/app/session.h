@@ -12,8 +12,11 @@ struct session;
 
 /* Connects with cfg (the session takes it) and starts watching projects. project (may be NULL)
  * opens at once; without it the kubeconfig context's namespace opens if it is a Kargo project,
- * else the dashboard shows the project list. Returns NULL with *cause set. */
-struct session *session_new(struct kube_config *cfg, const char *project, char **cause);
+ * else the dashboard shows the project list. ko (copied; NULL when cfg came from elsewhere, as in
+ * --demo) is how cfg was loaded, for :ctx to load another context the same way. Returns NULL
+ * with *cause set. */
+struct session *session_new(struct kube_config *cfg, const struct kubeconfig_opts *ko,
+                            const char *project, char **cause);
 /* Stops every watch and the client, and frees the store. */
 void session_free(struct session *s);
 /* The dashboard's view of the session; valid until session_free. */

@@ -16,21 +16,29 @@ enum command_id {
     COMMAND_PROMOTIONS,
     COMMAND_WAREHOUSES,
     COMMAND_EVENTS,
+    COMMAND_CTX,
     COMMAND_HELP,
     COMMAND_QUIT,
 };
 
 struct command {
     enum command_id id;
-    char *arg; /* the argument (project name), or NULL */
+    char *arg; /* the argument (project or context name), or NULL */
 };
 
 /* Parses a command line ("project backstage-kargo", "q"); a unique prefix of a command name is
  * enough. Returns 0 (free out->arg), or -1 with *cause set ("unknown command 'x'"). */
 int command_parse(const char *line, struct command *out, char **cause);
-/* Tab: completes the command name, or after "project " the project name. Returns how many
- * candidates match. */
-size_t command_complete(struct lineedit *le, char *const *projects, size_t n_projects);
+/* What command arguments complete from. */
+struct command_names {
+    char *const *projects;
+    size_t n_projects;
+    char *const *contexts;
+    size_t n_contexts;
+};
+/* Tab: completes the command name, or its argument (a project after "project ", a context
+ * after "ctx "). Returns how many candidates match. */
+size_t command_complete(struct lineedit *le, const struct command_names *names);
 /* The command names, for help: "projects, project NAME, ...". */
 const char *command_summary(void);
 

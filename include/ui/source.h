@@ -47,9 +47,15 @@ struct ui_source {
     /* Switches to project name (starts its watches; returns at once). -1 with *cause when the
      * name is not a project. */
     int (*open_project)(void *ctx, const char *name, char **cause);
+    /* The kubeconfig's context names, sorted; a new array of new strings (caller frees). */
+    char **(*contexts)(void *ctx, size_t *n);
+    /* Reconnects with another kubeconfig context (its namespace opens if it is a project).
+     * -1 with *cause when it cannot be used; the current connection then stays. */
+    int (*open_context)(void *ctx, const char *name, char **cause);
     /* A copy of the object as the API last sent it (caller deletes), or NULL. */
     cJSON *(*object)(void *ctx, enum kargo_kind kind, const char *name);
-    /* Readable when the store or the status changed; the dashboard polls it. -1 when none. */
+    /* Readable when the store or the status changed; the dashboard polls it (ask again after
+     * open_context: the connection, and its fd, are new). -1 when none. */
     int (*wake_fd)(void *ctx);
     /* Empties the wake-up fd after a wake-up. */
     void (*drain)(void *ctx);

@@ -16,6 +16,11 @@ static struct session *main_connect(const struct options *o, struct demo **demo,
 {
     struct kube_config *cfg;
     char *cause = NULL;
+    struct kubeconfig_opts ko = {.kubeconfig = o->kubeconfig,
+                                 .context = o->context,
+                                 .cluster = o->cluster,
+                                 .user = o->user,
+                                 .namespace = o->project};
     if (o->demo) {
         *demo = demo_start(&cause);
         if (*demo == NULL) {
@@ -25,11 +30,6 @@ static struct session *main_connect(const struct options *o, struct demo **demo,
         }
         cfg = demo_config(*demo);
     } else {
-        struct kubeconfig_opts ko = {.kubeconfig = o->kubeconfig,
-                                     .context = o->context,
-                                     .cluster = o->cluster,
-                                     .user = o->user,
-                                     .namespace = o->project};
         cfg = kubeconfig_load(&ko, &cause);
         if (cfg == NULL) {
             *why = xasprintf("Not connected: %s", cause);
@@ -37,7 +37,7 @@ static struct session *main_connect(const struct options *o, struct demo **demo,
             return NULL;
         }
     }
-    struct session *s = session_new(cfg, o->project, &cause);
+    struct session *s = session_new(cfg, o->demo ? NULL : &ko, o->project, &cause);
     if (s == NULL) {
         *why = xasprintf("Not connected: %s", cause);
         free(cause);

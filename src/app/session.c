@@ -39,6 +39,10 @@ struct session_watch {
 };
 
 struct session {
+    /* how the kubeconfig was loaded (strings owned), for :ctx; has_ko false in --demo */
+    bool has_ko;
+    struct kubeconfig_opts ko;
+    char *project_opt; /* -n, kept across :ctx */
     struct kube_config *cfg;
     struct kube_client *client;
     struct ui_source source;
@@ -203,6 +207,7 @@ static void session_projects_relist(void *ctx, const cJSON *items)
 static void session_projects_state(void *ctx, const struct informer_state *st)
 {
     struct session *s = ((struct session_watch *)ctx)->s;
+    session_on_state(ctx, st);
     pthread_mutex_lock(&s->mu);
     s->projects_denied = st->phase == INFORMER_FORBIDDEN;
     pthread_mutex_unlock(&s->mu);
@@ -224,7 +229,8 @@ static void session_stop_project(struct session *s)
     for (int k = 0; k < KARGO_KIND_COUNT; k++) {
         hmap_free(&s->raw[k], raw_free);
         hmap_init(&s->raw[k]);
-        s->status.watch[k] = (struct source_watch){.conn = SOURCE_OFF};
+        if (k != KARGO_PROJECT) /* the projects watch runs for the whole session */
+            s->status.watch[k] = (struct source_watch){.conn = SOURCE_OFF};
     }
     s->status.project[0] = '\0';
     pthread_mutex_unlock(&s->mu);
@@ -332,7 +338,90 @@ static void session_drain(void *ctx)
         session_start_project(s, s->cfg->namespace);
 }
 
-struct session *session_new(struct kube_config *cfg, const char *project, char **cause)
+static char **session_contexts(void *ctx, size_t *n)
+{
+    struct session *s = ctx;
+    char **names = NULL, *current = NULL, *cause = NULL;
+    *n = 0;
+    if (!s->has_ko || kubeconfig_contexts(&s->ko, &names, n, &current, &cause) != 0) {
+        free(cause);
+        *n = 0;
+        return NULL;
+    }
+    free(current);
+    return names;
+}
+
+/* Watches projects on the current client and opens -n, or the context's namespace once the
+ * project list says it is one. */
+static void session_connect(struct session *s)
+{
+    struct kube_config *cfg = s->cfg;
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->status.context, sizeof s->status.context, "%s", cfg->context ? cfg->context : "");
+    snprintf(s->status.cluster, sizeof s->status.cluster, "%s",
+             cfg->cluster_name ? cfg->cluster_name : "");
+    s->status.watch[KARGO_PROJECT] = (struct source_watch){.conn = SOURCE_CONNECTING};
+    s->projects_listed = s->projects_denied = false;
+    pthread_mutex_unlock(&s->mu);
+    s->projects_watch.s = s;
+    s->projects_watch.kind = KARGO_PROJECT;
+    struct informer_opts io = {.group_version = "kargo.akuity.io/v1alpha1", .plural = "projects"};
+    struct informer_callbacks cb = {session_projects_event, session_projects_relist,
+                                    session_projects_state, &s->projects_watch};
+    s->projects_watch.inf = informer_start(s->client, &io, &cb);
+    if (s->project_opt != NULL)
+        session_start_project(s, s->project_opt);
+    else
+        s->want_context_open = true;
+}
+
+static int session_open_context(void *ctx, const char *name, char **cause)
+{
+    struct session *s = ctx;
+    if (!s->has_ko) {
+        cause_set(cause, "this session has no kubeconfig to take context '%s' from", name);
+        return -1;
+    }
+    struct kubeconfig_opts ko = s->ko;
+    ko.context = name;
+    /* --cluster and --user named parts of the old context; the new one brings its own */
+    ko.cluster = ko.user = NULL;
+    struct kube_config *cfg = kubeconfig_load(&ko, cause);
+    if (cfg == NULL)
+        return -1;
+    struct kube_client *client = kube_client_new(cfg, cause);
+    if (client == NULL) {
+        kubeconfig_free(cfg);
+        return -1;
+    }
+    /* the old connection goes only once the new one could be made */
+    session_stop_project(s);
+    if (s->projects_watch.inf != NULL)
+        informer_stop(s->projects_watch.inf);
+    s->projects_watch.inf = NULL;
+    kube_client_free(s->client);
+    kubeconfig_free(s->cfg);
+    s->client = client;
+    s->cfg = cfg;
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->n_projects; i++)
+        free(s->projects[i]);
+    free(s->projects);
+    s->projects = NULL;
+    s->n_projects = 0;
+    pthread_mutex_unlock(&s->mu);
+    session_connect(s);
+    return 0;
+}
+
+static char *dup_or_null(const char *v)
+{
+    return v != NULL ? xstrdup(v) : NULL;
+}
+
+struct session *session_new(struct kube_config *cfg, const struct kubeconfig_opts *ko,
+                            const char *project, char **cause)
 {
     struct kube_client *client = kube_client_new(cfg, cause);
     if (client == NULL) {
@@ -342,33 +431,34 @@ struct session *session_new(struct kube_config *cfg, const char *project, char *
     struct session *s = xcalloc(1, sizeof *s);
     s->cfg = cfg;
     s->client = client;
+    if (ko != NULL) {
+        s->has_ko = true;
+        s->ko.kubeconfig = dup_or_null(ko->kubeconfig);
+        s->ko.context = dup_or_null(ko->context);
+        s->ko.cluster = dup_or_null(ko->cluster);
+        s->ko.user = dup_or_null(ko->user);
+        s->ko.namespace = dup_or_null(ko->namespace);
+        s->ko.incluster_dir = dup_or_null(ko->incluster_dir);
+    }
+    s->project_opt = dup_or_null(project);
     pthread_mutex_init(&s->mu, NULL);
     for (int k = 0; k < KARGO_KIND_COUNT; k++) {
         hmap_init(&s->raw[k]);
         s->status.watch[k].conn = SOURCE_OFF;
     }
-    snprintf(s->status.context, sizeof s->status.context, "%s", cfg->context ? cfg->context : "");
-    snprintf(s->status.cluster, sizeof s->status.cluster, "%s",
-             cfg->cluster_name ? cfg->cluster_name : "");
     s->source = (struct ui_source){
         .ctx = s,
         .store = session_store,
         .status = session_status,
         .projects = session_projects,
         .open_project = session_open_project,
+        .contexts = session_contexts,
+        .open_context = session_open_context,
         .object = session_object,
         .wake_fd = session_wake_fd,
         .drain = session_drain,
     };
-    s->projects_watch.s = s;
-    struct informer_opts io = {.group_version = "kargo.akuity.io/v1alpha1", .plural = "projects"};
-    struct informer_callbacks cb = {session_projects_event, session_projects_relist,
-                                    session_projects_state, &s->projects_watch};
-    s->projects_watch.inf = informer_start(client, &io, &cb);
-    if (project != NULL)
-        session_start_project(s, project);
-    else
-        s->want_context_open = true;
+    session_connect(s);
     return s;
 }
 
@@ -387,6 +477,13 @@ void session_free(struct session *s)
     free(s->projects);
     pthread_mutex_destroy(&s->mu);
     kubeconfig_free(s->cfg);
+    free((char *)s->ko.kubeconfig);
+    free((char *)s->ko.context);
+    free((char *)s->ko.cluster);
+    free((char *)s->ko.user);
+    free((char *)s->ko.namespace);
+    free((char *)s->ko.incluster_dir);
+    free(s->project_opt);
     free(s);
 }
 

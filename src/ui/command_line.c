@@ -11,7 +11,7 @@
 static const struct {
     const char *name;
     enum command_id id;
-    bool arg; /* takes a project name */
+    bool arg; /* takes a name */
 } commands[] = {
     {"projects", COMMAND_PROJECTS, false},
     {"project", COMMAND_PROJECT, true},
@@ -21,6 +21,7 @@ static const struct {
     {"promotions", COMMAND_PROMOTIONS, false},
     {"warehouses", COMMAND_WAREHOUSES, false},
     {"events", COMMAND_EVENTS, false},
+    {"ctx", COMMAND_CTX, true},
     {"help", COMMAND_HELP, false},
     {"quit", COMMAND_QUIT, false},
     {"q", COMMAND_QUIT, false},
@@ -30,7 +31,7 @@ static const struct {
 const char *command_summary(void)
 {
     return "projects, project NAME, stages, pipeline, freight, promotions, warehouses, events, "
-           "help, q";
+           "ctx NAME, help, q";
 }
 
 int command_parse(const char *line, struct command *out, char **cause)
@@ -91,38 +92,45 @@ int command_parse(const char *line, struct command *out, char **cause)
     return 0;
 }
 
-size_t command_complete(struct lineedit *le, char *const *projects, size_t n_projects)
+size_t command_complete(struct lineedit *le, const struct command_names *names)
 {
     const char *text = le->text.buf;
     const char *space = strchr(text, ' ');
     if (space == NULL) {
-        const char *names[N_COMMANDS];
+        const char *cmds[N_COMMANDS];
         for (size_t i = 0; i < N_COMMANDS; i++)
-            names[i] = commands[i].name;
-        return lineedit_complete(le, names, N_COMMANDS);
+            cmds[i] = commands[i].name;
+        return lineedit_complete(le, cmds, N_COMMANDS);
     }
+    /* which command the first word names, asked as if it had an argument */
     struct command cmd;
-    char *word = xstrndup(text, (size_t)(space - text));
     char *cause = NULL;
-    /* complete the argument of `project` only */
-    char *probe = xasprintf("%s x", word);
+    char *probe = xasprintf("%.*s x", (int)(space - text), text);
     int rc = command_parse(probe, &cmd, &cause);
     free(probe);
-    free(word);
     free(cause);
-    if (rc != 0 || cmd.id != COMMAND_PROJECT) {
-        free(cmd.arg);
+    if (rc != 0)
+        return 0;
+    free(cmd.arg);
+    char *const *pool;
+    size_t n;
+    if (cmd.id == COMMAND_PROJECT) {
+        pool = names->projects;
+        n = names->n_projects;
+    } else if (cmd.id == COMMAND_CTX) {
+        pool = names->contexts;
+        n = names->n_contexts;
+    } else {
         return 0;
     }
-    free(cmd.arg);
     /* candidates carry the command word so the common prefix keeps it */
     size_t prefix = (size_t)(space - text) + 1;
-    char **cands = xcalloc(n_projects + 1, sizeof *cands);
-    for (size_t i = 0; i < n_projects; i++)
-        cands[i] = xasprintf("%.*s%s", (int)prefix, text, projects[i]);
-    size_t n = lineedit_complete(le, (const char *const *)cands, n_projects);
-    for (size_t i = 0; i < n_projects; i++)
+    char **cands = xcalloc(n + 1, sizeof *cands);
+    for (size_t i = 0; i < n; i++)
+        cands[i] = xasprintf("%.*s%s", (int)prefix, text, pool[i]);
+    size_t matches = lineedit_complete(le, (const char *const *)cands, n);
+    for (size_t i = 0; i < n; i++)
         free(cands[i]);
     free(cands);
-    return n;
+    return matches;
 }

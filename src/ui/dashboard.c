@@ -32,9 +32,10 @@ int dashboard_run(const struct options *o, const struct ui_source *src, const ch
     struct screen *scr = screen_new(src, &so, not_connected);
     time_t drawn = time(NULL);
     screen_draw(scr, drawn);
-    int wake = src != NULL && src->wake_fd != NULL ? src->wake_fd(src->ctx) : -1;
     bool quit = false;
     while (!quit && !screen_quit(scr)) {
+        /* asked every time: :ctx replaces the connection and its fd */
+        int wake = src != NULL && src->wake_fd != NULL ? src->wake_fd(src->ctx) : -1;
         struct pollfd fds[3] = {
             {STDIN_FILENO, POLLIN, 0}, {term_signal_fd(), POLLIN, 0}, {wake, POLLIN, 0}};
         /* ages on screen tick at the next second boundary, never more often */

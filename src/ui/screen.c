@@ -565,7 +565,7 @@ static void screen_draw_list(struct screen *s, const struct store *st, int y, in
     else
         snprintf(title, sizeof title, "%s of %s", lists_title(s->list_kind), s->status.project);
     enum kargo_kind k = kinds_of[s->list_kind];
-    screen_table_pane(s, t, y, 0, h, COLS, title, true, &k, s->list_kind == LIST_PROJECTS ? 0 : 1);
+    screen_table_pane(s, t, y, 0, h, COLS, title, true, &k, 1);
 }
 
 static void screen_draw_detail(struct screen *s, const struct store *st, int y, int h)
@@ -600,6 +600,15 @@ void screen_draw(struct screen *s, time_t now)
         snprintf(s->project, sizeof s->project, "%s", s->status.project);
         screen_reset_views(s);
         s->generation = (unsigned long)-1;
+        if (s->project[0] != '\0' && s->mode == MODE_LIST && s->list_kind == LIST_PROJECTS)
+            s->mode = MODE_DASHBOARD; /* a project opened: show it */
+    }
+    if (st == NULL && s->src != NULL && !s->yaml) {
+        /* no project open: the project list is the place to start from */
+        s->mode = MODE_LIST;
+        s->list_kind = LIST_PROJECTS;
+        s->detail = false;
+        screen_load_projects(s);
     }
     screen_draw_topbar(s);
     int y = 1, h = LINES - 2;
@@ -610,16 +619,12 @@ void screen_draw(struct screen *s, time_t now)
             yaml_view_draw(&s->yaml_view, win, &s->paint.theme, s->paint.utf8);
             delwin(win);
         }
-    } else if (st == NULL && s->src != NULL && s->mode == MODE_LIST &&
-               s->list_kind == LIST_PROJECTS) {
+    } else if (st == NULL && s->src != NULL) {
         screen_draw_list(s, NULL, y, h);
     } else if (st == NULL) {
-        const char *why = s->src == NULL ? s->not_connected : "No project is open.";
-        draw_text(stdscr, y + h / 2 - 1, 4, COLS - 8, why != NULL ? why : "Not connected.", A_BOLD,
+        draw_text(stdscr, y + h / 2 - 1, 4, COLS - 8,
+                  s->not_connected != NULL ? s->not_connected : "Not connected.", A_BOLD,
                   s->paint.utf8);
-        if (s->src != NULL)
-            draw_text(stdscr, y + h / 2 + 1, 4, COLS - 8,
-                      "Type :projects to pick one, or :project NAME.", 0, s->paint.utf8);
     } else {
         store_read_lock(st);
         unsigned long gen = store_generation(st);
@@ -753,6 +758,16 @@ static void screen_run_command(struct screen *s, const char *line)
     case COMMAND_EVENTS:
         screen_set_list(s, LIST_EVENTS);
         break;
+    case COMMAND_CTX:
+        if (s->src == NULL || s->src->open_context == NULL) {
+            screen_message(s, true, "not connected to a cluster");
+        } else if (s->src->open_context(s->src->ctx, cmd.arg, &cause) != 0) {
+            screen_message(s, true, cause);
+        } else {
+            s->mode = MODE_DASHBOARD;
+            s->detail = false;
+        }
+        break;
     case COMMAND_HELP:
         s->help = true;
         break;
@@ -790,9 +805,16 @@ static void screen_prompt_key(struct screen *s, int key, bool is_keycode)
 {
     enum lineedit_result r;
     if (!is_keycode && key == '\t' && s->prompt == PROMPT_COMMAND) {
-        if (strncmp(s->edit.text.buf, "proj", 4) == 0 && s->projects == NULL)
-            screen_load_projects(s);
-        command_complete(&s->edit, s->projects, s->n_projects);
+        screen_load_projects(s);
+        size_t n_ctx = 0;
+        char **ctxs = s->src != NULL && s->src->contexts != NULL
+                          ? s->src->contexts(s->src->ctx, &n_ctx)
+                          : NULL;
+        struct command_names names = {s->projects, s->n_projects, ctxs, n_ctx};
+        command_complete(&s->edit, &names);
+        for (size_t i = 0; i < n_ctx; i++)
+            free(ctxs[i]);
+        free(ctxs);
         return;
     }
     if (!is_keycode && key >= 32 && key != 127)

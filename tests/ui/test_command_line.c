@@ -49,6 +49,7 @@ static void test_names_prefixes_and_arguments(void **state)
     assert_int_equal(parse_ok("w", NULL), COMMAND_WAREHOUSES);
     assert_int_equal(parse_ok("q", NULL), COMMAND_QUIT);
     assert_int_equal(parse_ok("quit", NULL), COMMAND_QUIT);
+    assert_int_equal(parse_ok("ctx viewer", "viewer"), COMMAND_CTX);
 }
 
 static void test_errors_say_what_is_wrong(void **state)
@@ -65,19 +66,24 @@ static void test_completion_of_commands_and_projects(void **state)
 {
     (void)state;
     char *projects[] = {"backstage-kargo", "flask-app", "flask-api"};
+    char *contexts[] = {"admin", "promoter", "viewer"};
+    struct command_names names = {projects, 3, contexts, 3};
     struct lineedit le;
     lineedit_init(&le);
     lineedit_set(&le, "ev");
-    assert_int_equal(command_complete(&le, projects, 3), 1);
+    assert_int_equal(command_complete(&le, &names), 1);
     assert_string_equal(le.text.buf, "events ");
     lineedit_set(&le, "project fl");
-    assert_int_equal(command_complete(&le, projects, 3), 2);
+    assert_int_equal(command_complete(&le, &names), 2);
     assert_string_equal(le.text.buf, "project flask-ap");
     lineedit_set(&le, "project b");
-    assert_int_equal(command_complete(&le, projects, 3), 1);
+    assert_int_equal(command_complete(&le, &names), 1);
     assert_string_equal(le.text.buf, "project backstage-kargo ");
+    lineedit_set(&le, "ctx pr");
+    assert_int_equal(command_complete(&le, &names), 1);
+    assert_string_equal(le.text.buf, "ctx promoter ");
     lineedit_set(&le, "events x");
-    assert_int_equal(command_complete(&le, projects, 3), 0);
+    assert_int_equal(command_complete(&le, &names), 0);
     lineedit_free(&le);
 }
 

@@ -343,6 +343,31 @@ static void test_hostile_annotation_is_harmless(void **state)
     quit(t);
 }
 
+static void test_without_a_project_the_list_opens_and_ctx_switches(void **state)
+{
+    struct env *e = *state;
+    /* the sim's contexts have no Kargo project as their namespace: the project list it is */
+    char *argv[] = {KARGOTOP_BIN, "--kubeconfig", e->kubeconfig, NULL};
+    struct ptyterm *t = ptyterm_spawn(argv, NULL, 40, 160);
+    assert_non_null(t);
+    expect(t, "Projects (Enter opens)");
+    expect(t, "flask-app");
+    ptyterm_send(t, "/flask\r\r");
+    expect(t, "project: flask-app");
+    expect(t, "Freight for dev");
+    ptyterm_send(t, ":ctx vi\t");
+    expect(t, ":ctx viewer");
+    ptyterm_send(t, "\r");
+    expect(t, "ctx: viewer");
+    expect(t, "Projects (Enter opens)"); /* a new connection starts from its own namespace */
+    ptyterm_send(t, ":project backstage-kargo\r");
+    expect(t, "Freight for dev");
+    ptyterm_send(t, ":ctx nosuch\r");
+    expect(t, "nosuch");
+    expect(t, "ctx: viewer"); /* the connection stays */
+    quit(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_filter_and_project_switch),
         cmocka_unit_test(test_resize_keeps_the_selection),
         cmocka_unit_test(test_hostile_annotation_is_harmless),
+        cmocka_unit_test(test_without_a_project_the_list_opens_and_ctx_switches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

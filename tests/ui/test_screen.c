@@ -529,6 +529,21 @@ static void test_help_comes_from_the_keymap_and_yaml_opens(void **state)
     screen_free(s);
 }
 
+static void test_without_a_project_the_list_is_where_it_starts(void **state)
+{
+    (void)state;
+    struct screen *s = open_screen(24, 80);
+    fake.open = -1;
+    screen_draw(s, NOW);
+    assert_shows("Projects (Enter opens)");
+    assert_shows("backstage-kargo");
+    keys(s, "j\r");
+    assert_int_equal(fake.open, 1);
+    assert_shows("project: other");
+    assert_hides("Projects (Enter opens)");
+    screen_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -543,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_stale_watch_says_since_when),
         cmocka_unit_test(test_small_sizes_and_resize_keep_the_selection),
         cmocka_unit_test(test_help_comes_from_the_keymap_and_yaml_opens),
+        cmocka_unit_test(test_without_a_project_the_list_is_where_it_starts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
