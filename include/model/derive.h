@@ -105,6 +105,27 @@ const struct kargo_promotion *derive_promotion_newest(const struct store *st, co
 const struct kargo_promotion *derive_active_promotion(const struct store *st,
                                                       const struct kargo_stage *s);
 
+/* The step a Promotion is at, or the step that failed (for a Failed/Errored/Aborted Promotion):
+ * what the stage node shows while promoting and after a failure (kargo#4753). */
+struct promotion_step {
+    size_t index; /* 0-based into the Promotion's steps */
+    size_t total;
+    const char *alias;
+    const char *uses;   /* NULL for a step not inflated yet */
+    const char *status; /* from stepExecutionMetadata; NULL before the step started */
+    const char *message;
+};
+/* False when the Promotion has no step to show (no steps, not started). */
+bool derive_promotion_step(const struct kargo_promotion *p, struct promotion_step *out);
+
+/* The verification of the Stage's current Freight (freightHistory[0], newest), or NULL: its id is
+ * what reverify and abort-verification name. */
+const struct kargo_verification *derive_current_verification(const struct kargo_stage *s);
+
+/* True while a refresh requested through the kargo.akuity.io/refresh annotation has not been
+ * handled (the annotation differs from status.lastHandledRefresh). */
+bool derive_refresh_pending(const char *refresh, const char *last_handled);
+
 /* Stages that take origin_key Freight from stage (sources.stages contains it), sorted by name.
  * *out is new (caller frees); control-flow Stages are included (check ->control_flow). */
 size_t derive_downstream(const struct store *st, const char *stage, const char *origin_key,

@@ -415,6 +415,55 @@ const struct kargo_promotion *derive_active_promotion(const struct store *st,
     return oldest_open;
 }
 
+bool derive_promotion_step(const struct kargo_promotion *p, struct promotion_step *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t total = p->n_steps > p->n_runs ? p->n_steps : p->n_runs;
+    long idx = -1;
+    if (strcmp(p->phase, "Failed") == 0 || strcmp(p->phase, "Errored") == 0 ||
+        strcmp(p->phase, "Aborted") == 0) {
+        for (size_t i = p->n_runs; i-- > 0 && idx < 0;) {
+            const char *st = p->runs[i].status;
+            if (st != NULL && (strcmp(st, "Failed") == 0 || strcmp(st, "Errored") == 0 ||
+                               strcmp(st, "Aborted") == 0))
+                idx = (long)i;
+        }
+    }
+    if (idx < 0 && p->current_step >= 0 && (size_t)p->current_step < total)
+        idx = p->current_step;
+    if (idx < 0 && p->n_runs > 0)
+        idx = (long)p->n_runs - 1;
+    if (idx < 0)
+        return false;
+    out->index = (size_t)idx;
+    out->total = total;
+    if ((size_t)idx < p->n_steps) {
+        out->alias = p->steps[idx].alias;
+        out->uses = p->steps[idx].uses;
+    }
+    if ((size_t)idx < p->n_runs) {
+        if (out->alias == NULL)
+            out->alias = p->runs[idx].alias;
+        out->status = p->runs[idx].status;
+        out->message = p->runs[idx].message;
+    }
+    return true;
+}
+
+const struct kargo_verification *derive_current_verification(const struct kargo_stage *s)
+{
+    if (s->n_history == 0 || s->history[0].n_verifications == 0)
+        return NULL;
+    return &s->history[0].verifications[0];
+}
+
+bool derive_refresh_pending(const char *refresh, const char *last_handled)
+{
+    if (refresh == NULL || *refresh == '\0')
+        return false;
+    return last_handled == NULL || strcmp(refresh, last_handled) != 0;
+}
+
 size_t derive_downstream(const struct store *st, const char *stage, const char *origin_key,
                          const struct kargo_stage ***out)
 {

@@ -513,6 +513,77 @@ static void test_promotion_history_and_active(void **state)
     store_free(st);
 }
 
+static struct kargo_promotion *promotion(const char *text)
+{
+    cJSON *j = J(text);
+    char *cause = NULL;
+    struct kargo_promotion *p = kargo_decode_promotion(j, &cause);
+    if (p == NULL)
+        fail_msg("%s", cause);
+    cJSON_Delete(j);
+    return p;
+}
+
+static void test_promotion_step_and_verification(void **state)
+{
+    const char *steps =
+        "'steps':[{'uses':'git-clone'},{'uses':'kustomize-set-image','as':'update'},"
+        "{'uses':'argocd-update'}]";
+    char *text = xasprintf("{'metadata':{'name':'p'},'spec':{'stage':'uat',%s},'status':{"
+                           "'phase':'Running','currentStep':1,'stepExecutionMetadata':["
+                           "{'alias':'step-1','status':'Succeeded'},{'alias':'update','status':"
+                           "'Running','message':'pushing'}]}}",
+                           steps);
+    struct kargo_promotion *p = promotion(text);
+    free(text);
+    struct promotion_step ps;
+    assert_true(derive_promotion_step(p, &ps));
+    assert_int_equal(ps.index, 1);
+    assert_int_equal(ps.total, 3);
+    assert_string_equal(ps.alias, "update");
+    assert_string_equal(ps.uses, "kustomize-set-image");
+    assert_string_equal(ps.status, "Running");
+    assert_string_equal(ps.message, "pushing");
+    kargo_free_promotion(p);
+
+    /* failed at step 1, then the controller moved currentStep on: show the failed one */
+    text =
+        xasprintf("{'metadata':{'name':'p'},'spec':{'stage':'uat',%s},'status':{"
+                  "'phase':'Failed','currentStep':2,'stepExecutionMetadata':["
+                  "{'alias':'step-1','status':'Succeeded'},{'alias':'update','status':"
+                  "'Errored','message':'no such image'},{'alias':'step-3','status':'Skipped'}]}}",
+                  steps);
+    p = promotion(text);
+    free(text);
+    assert_true(derive_promotion_step(p, &ps));
+    assert_int_equal(ps.index, 1);
+    assert_string_equal(ps.status, "Errored");
+    assert_string_equal(ps.message, "no such image");
+    kargo_free_promotion(p);
+
+    text = xasprintf("{'metadata':{'name':'p'},'spec':{'stage':'uat',%s},'status':{"
+                     "'phase':'Pending'}}",
+                     steps);
+    p = promotion(text);
+    free(text);
+    assert_false(derive_promotion_step(p, &ps));
+    kargo_free_promotion(p);
+
+    struct kargo_stage *s =
+        stage("{'metadata':{'name':'uat','annotations':{'kargo.akuity.io/refresh':'t2'}},'status':{"
+              "'lastHandledRefresh':'t1','freightHistory':[{'items':{},'verificationHistory':["
+              "{'id':'v2','phase':'Running'},{'id':'v1','phase':'Failed'}]}]}}");
+    assert_string_equal(derive_current_verification(s)->id, "v2");
+    assert_true(derive_refresh_pending(s->refresh, s->last_handled_refresh));
+    assert_false(derive_refresh_pending("t1", "t1"));
+    assert_false(derive_refresh_pending(NULL, "t1"));
+    assert_true(derive_refresh_pending("t1", NULL));
+    kargo_free_stage(s);
+    s = stage("{'metadata':{'name':'uat'}}");
+    assert_null(derive_current_verification(s));
+    kargo_free_stage(s);
+}
+
 static void test_downstream(void **state)
 {
     struct store *st = store_new("microsvcs");
@@ -610,6 +681,7 @@ int main(void)
         cmocka_unit_test(test_availability_with_soak_and_approval),
         cmocka_unit_test(test_auto_promotion_candidate_and_holds),
         cmocka_unit_test(test_promotion_history_and_active),
+        cmocka_unit_test(test_promotion_step_and_verification),
         cmocka_unit_test(test_downstream),
         cmocka_unit_test(test_artifact_diff),
     };
