@@ -126,6 +126,8 @@ static void test_hex_annotations(void **state)
     assert_int_equal(hex(colour_number_rgb(232, COLOUR_DEPTH_256)), 0x080808);
     assert_int_equal(hex(colour_number_rgb(255, COLOUR_DEPTH_256)), 0xeeeeee);
     assert_int_equal(hex(colour_number_rgb(3, COLOUR_DEPTH_16)), 0xcdcd00);
+    assert_int_equal(hex(colour_number_rgb(COLOUR_DEFAULT, COLOUR_DEPTH_256)), 0);
+    assert_int_equal(hex(colour_number_rgb(-7, COLOUR_DEPTH_16)), 0);
     assert_int_equal(hex(colour_number_rgb(COLOUR_RGB_FLAG | 0x123456, COLOUR_DEPTH_TRUE)),
                      0x123456);
 }
