@@ -24,6 +24,9 @@ enum store_event { STORE_ADDED, STORE_MODIFIED, STORE_DELETED };
 
 struct store;
 
+/* The Kubernetes kind of a store kind ("Stage"), for messages. */
+const char *store_kind_name(enum kargo_kind kind);
+
 /* A new empty store for the project namespace ns; free with store_free(). */
 struct store *store_new(const char *ns);
 void store_free(struct store *st);

@@ -355,6 +355,13 @@ static bool stage_shape_differs(const struct kargo_stage *a, const struct kargo_
     return strcmp(a->topology_key, b->topology_key) != 0;
 }
 
+const char *store_kind_name(enum kargo_kind kind)
+{
+    if ((int)kind < 0 || kind >= KARGO_KIND_COUNT)
+        return "object";
+    return kinds[kind].name;
+}
+
 struct store *store_new(const char *ns)
 {
     struct store *st = xcalloc(1, sizeof *st);
