@@ -106,6 +106,12 @@ static void test_hex_annotations(void **state)
     assert_int_equal(hex(c), 0xaabbcc);
     assert_int_equal(colour_parse("#5f87af", &c), 0);
     assert_int_equal(colour_nearest(c, COLOUR_DEPTH_256), 67); /* exactly a cube colour */
+    /* a seed's "Green for dev" */
+    assert_int_equal(colour_parse("#4CAF50", &c), 0);
+    assert_int_equal(colour_nearest(c, COLOUR_DEPTH_256), 71);
+    assert_int_equal(colour_nearest(c, COLOUR_DEPTH_16), 2);
+    assert_int_equal(colour_nearest(c, COLOUR_DEPTH_8), 2);
+    assert_int_equal(colour_pair_for(c, COLOUR_DEPTH_TRUE).fg, COLOUR_RGB_FLAG);
     assert_int_equal(colour_parse("#808080", &c), 0);
     assert_int_equal(colour_nearest(c, COLOUR_DEPTH_256), 244); /* the grey ramp */
     assert_int_equal(colour_nearest(c, COLOUR_DEPTH_16), 8);
