@@ -73,6 +73,15 @@ void derive_freight_usage_free(struct freight_usage *u);
 /* True when no Stage currently uses the Freight. */
 bool derive_freight_unused(const struct store *st, const struct kargo_freight *f);
 
+/* A page of the Freight timeline: newest first by discovery time (ties: greater name), merged over
+ * the given origin keys (every origin when n_origins is 0), skipping `offset` entries and filling
+ * at most `limit` pointers into the caller's out[]; returns how many. With hide_unused, Freight no
+ * Stage currently uses is left out (the UI's "hide unused freight"). Costs O((offset + limit) x
+ * origins), not a sort of all Freight. */
+size_t derive_freight_page(const struct store *st, const char *const *origins, size_t n_origins,
+                           bool hide_unused, size_t offset, size_t limit,
+                           const struct kargo_freight **out);
+
 /* Whether Freight f may be promoted to Stage s at time now (§4.1: approval, direct, verified and
  * soaked upstream with OneOf/All). When not, *reason (if reason is not NULL) is set to a phrase
  * for a person, e.g. "not verified in staging" or "needs 1h12m more soak in uat". */

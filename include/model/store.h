@@ -72,6 +72,10 @@ size_t store_freight_count(const struct store *st);
 size_t store_freight_of_origin(const struct store *st, const char *origin_key,
                                const struct kargo_freight *const **out);
 
+/* The origin keys that have Freight, sorted; *out is a new array of keys borrowed from the store
+ * (the caller frees the array). */
+size_t store_freight_origins(const struct store *st, const char ***out);
+
 const struct kargo_promotion *store_promotion(const struct store *st, const char *name);
 size_t store_promotion_count(const struct store *st);
 /* The Promotions of a Stage sorted by name, i.e. by ULID creation order: the newest is last. */

@@ -221,6 +221,53 @@ bool derive_freight_unused(const struct store *st, const struct kargo_freight *f
     return true;
 }
 
+struct cursor {
+    const struct kargo_freight *const *v;
+    size_t left; /* entries not taken yet: the next is v[left - 1] */
+};
+
+static bool newer(const struct kargo_freight *a, const struct kargo_freight *b)
+{
+    if (a->discovered != b->discovered)
+        return a->discovered > b->discovered;
+    return strcmp(a->ref.name, b->ref.name) > 0;
+}
+
+size_t derive_freight_page(const struct store *st, const char *const *origins, size_t n_origins,
+                           bool hide_unused, size_t offset, size_t limit,
+                           const struct kargo_freight **out)
+{
+    const char **all = NULL;
+    if (n_origins == 0) {
+        n_origins = store_freight_origins(st, &all);
+        origins = all;
+    }
+    struct cursor *cur = xcalloc(n_origins ? n_origins : 1, sizeof *cur);
+    for (size_t i = 0; i < n_origins; i++)
+        cur[i].left = store_freight_of_origin(st, origins[i], &cur[i].v);
+    size_t n = 0;
+    while (n < limit) {
+        size_t best = n_origins;
+        for (size_t i = 0; i < n_origins; i++)
+            if (cur[i].left > 0 && (best == n_origins || newer(cur[i].v[cur[i].left - 1],
+                                                               cur[best].v[cur[best].left - 1])))
+                best = i;
+        if (best == n_origins)
+            break;
+        const struct kargo_freight *f = cur[best].v[--cur[best].left];
+        if (hide_unused && derive_freight_unused(st, f))
+            continue;
+        if (offset > 0) {
+            offset--;
+            continue;
+        }
+        out[n++] = f;
+    }
+    free(cur);
+    free(all);
+    return n;
+}
+
 /* Milliseconds of soak still needed in upstream stage up; 0 when soaked, -1 when not verified
  * there. */
 static long long soak_needed(const struct kargo_freight *f, const char *up, long long soak_ms,

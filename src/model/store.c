@@ -672,6 +672,24 @@ size_t store_freight_of_origin(const struct store *st, const char *origin_key,
     return vc ? vc->n : 0;
 }
 
+static int str_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+size_t store_freight_origins(const struct store *st, const char ***out)
+{
+    size_t n = hmap_count(&st->freight_origin), k = 0, it = 0;
+    const char *key;
+    void *vc;
+    *out = n ? xcalloc(n, sizeof **out) : NULL;
+    while (hmap_next(&st->freight_origin, &it, &key, &vc))
+        (*out)[k++] = key;
+    if (k > 1)
+        qsort(*out, k, sizeof **out, str_ptr_cmp);
+    return k;
+}
+
 const struct kargo_promotion *store_promotion(const struct store *st, const char *name)
 {
     return hmap_get(&st->objs[KARGO_PROMOTION], name);

@@ -149,9 +149,19 @@ int main(int argc, char **argv)
     const struct kargo_promotion *active = derive_active_promotion(st, s1);
     double derive_ms = now_ms() - t0;
     ok = ok && cand != NULL && cand == v[per_origin - 1] && active == NULL;
+    const struct kargo_freight *page[50];
+    t0 = now_ms();
+    size_t got = derive_freight_page(st, NULL, 0, false, 0, 50, page);
+    double first_page_ms = now_ms() - t0;
+    t0 = now_ms();
+    size_t got_mid = derive_freight_page(st, NULL, 0, false, (size_t)nf / 2, 50, page);
+    double mid_page_ms = now_ms() - t0;
+    ok = ok && got == 50 && got_mid == 50;
     store_read_unlock(st);
     printf("%-34s %.3f ms (candidate of %zu Freight, active of %zu Promotions)\n",
            "derive candidate + active", derive_ms, per_origin, (size_t)(np / 12));
+    printf("%-34s %.3f ms first page, %.3f ms at offset %d (50 per page, 8 origins)\n",
+           "freight timeline page", first_page_ms, mid_page_ms, nf / 2);
 
     /* the input cJSON trees are alive throughout and are not the store's: subtract them */
     printf("%-34s %.0f bytes per Freight, %.0f bytes per Promotion (heap in use)\n", "store memory",

@@ -293,6 +293,56 @@ static void test_freight_usage(void **state)
     store_free(st);
 }
 
+static void test_freight_timeline_pages(void **state)
+{
+    struct store *st = store_new("p");
+    static const char *fr[][3] = {
+        {"a1", "w1", "2026-01-01T01:00:00Z"}, {"b1", "w2", "2026-01-01T02:00:00Z"},
+        {"a2", "w1", "2026-01-01T03:00:00Z"}, {"a3", "w1", "2026-01-01T04:00:00Z"},
+        {"b2", "w2", "2026-01-01T04:00:00Z"}, {"c1", "w3", "2026-01-01T05:00:00Z"},
+    };
+    for (size_t i = 0; i < 6; i++) {
+        char *text = xasprintf("{'metadata':{'name':'%s'},'origin':{'name':'%s'},"
+                               "'discoveredAt':'%s'}",
+                               fr[i][0], fr[i][1], fr[i][2]);
+        put(st, KARGO_FREIGHT, text);
+        free(text);
+    }
+    put(st, KARGO_STAGE,
+        "{'metadata':{'name':'dev'},'status':{'freightHistory':[{'items':{"
+        "'Warehouse/w1':{'name':'a2'},'Warehouse/w2':{'name':'b1'}}}]}}");
+    store_read_lock(st);
+    const char **keys;
+    assert_int_equal(store_freight_origins(st, &keys), 3);
+    assert_string_equal(keys[0], "Warehouse/w1");
+    assert_string_equal(keys[2], "Warehouse/w3");
+    free(keys);
+
+    const struct kargo_freight *page[4];
+    /* b2 and a3 share a time: the greater name is newer */
+    assert_int_equal(derive_freight_page(st, NULL, 0, false, 0, 4, page), 4);
+    assert_string_equal(page[0]->ref.name, "c1");
+    assert_string_equal(page[1]->ref.name, "b2");
+    assert_string_equal(page[2]->ref.name, "a3");
+    assert_string_equal(page[3]->ref.name, "a2");
+    assert_int_equal(derive_freight_page(st, NULL, 0, false, 4, 4, page), 2);
+    assert_string_equal(page[0]->ref.name, "b1");
+    assert_string_equal(page[1]->ref.name, "a1");
+    const char *w1[] = {"Warehouse/w1", "Warehouse/w3"};
+    assert_int_equal(derive_freight_page(st, w1, 2, false, 1, 4, page), 3);
+    assert_string_equal(page[0]->ref.name, "a3");
+    assert_string_equal(page[2]->ref.name, "a1");
+    assert_int_equal(derive_freight_page(st, NULL, 0, true, 0, 4, page), 2);
+    assert_string_equal(page[0]->ref.name, "a2");
+    assert_string_equal(page[1]->ref.name, "b1");
+    assert_int_equal(derive_freight_page(st, NULL, 0, true, 1, 4, page), 1);
+    assert_string_equal(page[0]->ref.name, "b1");
+    const char *none[] = {"Warehouse/none"};
+    assert_int_equal(derive_freight_page(st, none, 1, false, 0, 4, page), 0);
+    store_read_unlock(st);
+    store_free(st);
+}
+
 struct avail_case {
     const char *status; /* Freight status */
     bool available;
@@ -678,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_current_freight_prefers_last_promotion_origin),
         cmocka_unit_test(test_history_for_rollback),
         cmocka_unit_test(test_freight_usage),
+        cmocka_unit_test(test_freight_timeline_pages),
         cmocka_unit_test(test_availability_with_soak_and_approval),
         cmocka_unit_test(test_auto_promotion_candidate_and_holds),
         cmocka_unit_test(test_promotion_history_and_active),
