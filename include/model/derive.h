@@ -73,6 +73,15 @@ void derive_freight_usage_free(struct freight_usage *u);
 /* True when no Stage currently uses the Freight. */
 bool derive_freight_unused(const struct store *st, const struct kargo_freight *f);
 
+/* A page of the Freight timeline: newest first by discovery time (ties: greater name), merged over
+ * the given origin keys (every origin when n_origins is 0), skipping `offset` entries and filling
+ * at most `limit` pointers into the caller's out[]; returns how many. With hide_unused, Freight no
+ * Stage currently uses is left out (the UI's "hide unused freight"). Costs O((offset + limit) x
+ * origins), not a sort of all Freight. */
+size_t derive_freight_page(const struct store *st, const char *const *origins, size_t n_origins,
+                           bool hide_unused, size_t offset, size_t limit,
+                           const struct kargo_freight **out);
+
 /* Whether Freight f may be promoted to Stage s at time now (§4.1: approval, direct, verified and
  * soaked upstream with OneOf/All). When not, *reason (if reason is not NULL) is set to a phrase
  * for a person, e.g. "not verified in staging" or "needs 1h12m more soak in uat". */
@@ -104,6 +113,27 @@ const struct kargo_promotion *derive_promotion_newest(const struct store *st, co
  * currentPromotion, else the oldest non-terminal one (next in the queue); NULL when idle. */
 const struct kargo_promotion *derive_active_promotion(const struct store *st,
                                                       const struct kargo_stage *s);
+
+/* The step a Promotion is at, or the step that failed (for a Failed/Errored/Aborted Promotion):
+ * what the stage node shows while promoting and after a failure (kargo#4753). */
+struct promotion_step {
+    size_t index; /* 0-based into the Promotion's steps */
+    size_t total;
+    const char *alias;
+    const char *uses;   /* NULL for a step not inflated yet */
+    const char *status; /* from stepExecutionMetadata; NULL before the step started */
+    const char *message;
+};
+/* False when the Promotion has no step to show (no steps, not started). */
+bool derive_promotion_step(const struct kargo_promotion *p, struct promotion_step *out);
+
+/* The verification of the Stage's current Freight (freightHistory[0], newest), or NULL: its id is
+ * what reverify and abort-verification name. */
+const struct kargo_verification *derive_current_verification(const struct kargo_stage *s);
+
+/* True while a refresh requested through the kargo.akuity.io/refresh annotation has not been
+ * handled (the annotation differs from status.lastHandledRefresh). */
+bool derive_refresh_pending(const char *refresh, const char *last_handled);
 
 /* Stages that take origin_key Freight from stage (sources.stages contains it), sorted by name.
  * *out is new (caller frees); control-flow Stages are included (check ->control_flow). */

@@ -1,6 +1,7 @@
 /* The pipeline graph laid out for a terminal: boxes and orthogonal edge routes in cell
- * coordinates, warehouses on the left, Stages by longest path from a warehouse, one lane per
- * independent pipeline. Data only: drawing it is the view's job. */
+ * coordinates, warehouses on the left, Stages by longest path from a warehouse, a lane per
+ * independent pipeline (or per family of them, such as one service's). Data only: drawing it is
+ * the view's job. */
 #ifndef KT_MODEL_LAYOUT_H
 #define KT_MODEL_LAYOUT_H
 
@@ -15,7 +16,8 @@ struct layout_node {
     enum layout_kind kind;
     char *name;
     bool missing; /* referenced by a Stage but not in the store */
-    int lane;     /* connected component, ordered by their first warehouse's name */
+    int pipeline; /* connected component, numbered in order of its first warehouse's name */
+    int lane;     /* band of rows: one pipeline, or those whose names share a first token */
     int rank;     /* 0 for warehouses; a Stage's longest path from a warehouse */
     int order;    /* row inside the lane (barycenter of its upstreams, then name) */
     int x, y, w, h;
@@ -45,6 +47,7 @@ struct layout {
     size_t n_nodes;
     struct layout_edge *edges;
     size_t n_edges;
+    int n_pipelines;
     int n_lanes;
     int n_ranks;
     bool compact;      /* boxes were narrowed and flattened to fit the width */

@@ -24,6 +24,9 @@ enum store_event { STORE_ADDED, STORE_MODIFIED, STORE_DELETED };
 
 struct store;
 
+/* The Kubernetes kind of a store kind ("Stage"), for messages. */
+const char *store_kind_name(enum kargo_kind kind);
+
 /* A new empty store for the project namespace ns; free with store_free(). */
 struct store *store_new(const char *ns);
 void store_free(struct store *st);
@@ -68,6 +71,10 @@ size_t store_freight_count(const struct store *st);
  * newest is last). */
 size_t store_freight_of_origin(const struct store *st, const char *origin_key,
                                const struct kargo_freight *const **out);
+
+/* The origin keys that have Freight, sorted; *out is a new array of keys borrowed from the store
+ * (the caller frees the array). */
+size_t store_freight_origins(const struct store *st, const char ***out);
 
 const struct kargo_promotion *store_promotion(const struct store *st, const char *name);
 size_t store_promotion_count(const struct store *st);

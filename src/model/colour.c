@@ -218,12 +218,14 @@ int colour_nearest(struct colour_rgb c, enum colour_depth depth)
 
 struct colour_rgb colour_number_rgb(int number, enum colour_depth depth)
 {
-    if (number == COLOUR_DEFAULT || depth == COLOUR_DEPTH_NONE)
+    if (number < 0 || depth == COLOUR_DEPTH_NONE)
         return rgb_of(0);
     if (number & COLOUR_RGB_FLAG)
         return rgb_of((uint32_t)number & 0xffffff);
     if (number < 16)
         return rgb_of(ansi16[number]);
+    if (number > 255)
+        return rgb_of(0xffffff);
     if (number < 232) {
         int i = number - 16;
         return (struct colour_rgb){(uint8_t)cube_levels[i / 36], (uint8_t)cube_levels[(i / 6) % 6],

@@ -221,6 +221,53 @@ bool derive_freight_unused(const struct store *st, const struct kargo_freight *f
     return true;
 }
 
+struct cursor {
+    const struct kargo_freight *const *v;
+    size_t left; /* entries not taken yet: the next is v[left - 1] */
+};
+
+static bool newer(const struct kargo_freight *a, const struct kargo_freight *b)
+{
+    if (a->discovered != b->discovered)
+        return a->discovered > b->discovered;
+    return strcmp(a->ref.name, b->ref.name) > 0;
+}
+
+size_t derive_freight_page(const struct store *st, const char *const *origins, size_t n_origins,
+                           bool hide_unused, size_t offset, size_t limit,
+                           const struct kargo_freight **out)
+{
+    const char **all = NULL;
+    if (n_origins == 0) {
+        n_origins = store_freight_origins(st, &all);
+        origins = all;
+    }
+    struct cursor *cur = xcalloc(n_origins ? n_origins : 1, sizeof *cur);
+    for (size_t i = 0; i < n_origins; i++)
+        cur[i].left = store_freight_of_origin(st, origins[i], &cur[i].v);
+    size_t n = 0;
+    while (n < limit) {
+        size_t best = n_origins;
+        for (size_t i = 0; i < n_origins; i++)
+            if (cur[i].left > 0 && (best == n_origins || newer(cur[i].v[cur[i].left - 1],
+                                                               cur[best].v[cur[best].left - 1])))
+                best = i;
+        if (best == n_origins)
+            break;
+        const struct kargo_freight *f = cur[best].v[--cur[best].left];
+        if (hide_unused && derive_freight_unused(st, f))
+            continue;
+        if (offset > 0) {
+            offset--;
+            continue;
+        }
+        out[n++] = f;
+    }
+    free(cur);
+    free(all);
+    return n;
+}
+
 /* Milliseconds of soak still needed in upstream stage up; 0 when soaked, -1 when not verified
  * there. */
 static long long soak_needed(const struct kargo_freight *f, const char *up, long long soak_ms,
@@ -413,6 +460,55 @@ const struct kargo_promotion *derive_active_promotion(const struct store *st,
             return p;
     }
     return oldest_open;
+}
+
+bool derive_promotion_step(const struct kargo_promotion *p, struct promotion_step *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t total = p->n_steps > p->n_runs ? p->n_steps : p->n_runs;
+    long idx = -1;
+    if (strcmp(p->phase, "Failed") == 0 || strcmp(p->phase, "Errored") == 0 ||
+        strcmp(p->phase, "Aborted") == 0) {
+        for (size_t i = p->n_runs; i-- > 0 && idx < 0;) {
+            const char *st = p->runs[i].status;
+            if (st != NULL && (strcmp(st, "Failed") == 0 || strcmp(st, "Errored") == 0 ||
+                               strcmp(st, "Aborted") == 0))
+                idx = (long)i;
+        }
+    }
+    if (idx < 0 && p->current_step >= 0 && (size_t)p->current_step < total)
+        idx = p->current_step;
+    if (idx < 0 && p->n_runs > 0)
+        idx = (long)p->n_runs - 1;
+    if (idx < 0)
+        return false;
+    out->index = (size_t)idx;
+    out->total = total;
+    if ((size_t)idx < p->n_steps) {
+        out->alias = p->steps[idx].alias;
+        out->uses = p->steps[idx].uses;
+    }
+    if ((size_t)idx < p->n_runs) {
+        if (out->alias == NULL)
+            out->alias = p->runs[idx].alias;
+        out->status = p->runs[idx].status;
+        out->message = p->runs[idx].message;
+    }
+    return true;
+}
+
+const struct kargo_verification *derive_current_verification(const struct kargo_stage *s)
+{
+    if (s->n_history == 0 || s->history[0].n_verifications == 0)
+        return NULL;
+    return &s->history[0].verifications[0];
+}
+
+bool derive_refresh_pending(const char *refresh, const char *last_handled)
+{
+    if (refresh == NULL || *refresh == '\0')
+        return false;
+    return last_handled == NULL || strcmp(refresh, last_handled) != 0;
 }
 
 size_t derive_downstream(const struct store *st, const char *stage, const char *origin_key,

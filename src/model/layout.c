@@ -5,6 +5,7 @@
 #include "model/layout.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,77 @@ static size_t uf_find(size_t *parent, size_t x)
         x = parent[x];
     }
     return x;
+}
+
+/* The part of a name before its first '-' or '.': "red" for red-staging and red-releases. */
+static size_t name_token(const char *name)
+{
+    return strcspn(name, "-.");
+}
+
+/* Pipelines are the connected components, numbered in order of their first node (warehouses by
+ * name come first). A lane holds one pipeline, or several when every name in each of them starts
+ * with the same token: microsvcs' red-dev -> red-development and red-releases -> red-staging ->
+ * red-production share the lane "red", one row each. */
+static void assign_lanes(struct layout *l)
+{
+    size_t n_nodes = l->n_nodes ? l->n_nodes : 1;
+    size_t *parent = xcalloc(n_nodes, sizeof *parent);
+    for (size_t n = 0; n < l->n_nodes; n++)
+        parent[n] = n;
+    for (size_t e = 0; e < l->n_edges; e++) {
+        size_t a = uf_find(parent, l->edges[e].from), c = uf_find(parent, l->edges[e].to);
+        if (a != c)
+            parent[a > c ? a : c] = a < c ? a : c;
+    }
+    /* the token shared by every node of a component, or none (mixed[root]) */
+    size_t *token_of = xcalloc(n_nodes, sizeof *token_of); /* node index of the first name + 1 */
+    bool *mixed = xcalloc(n_nodes, sizeof *mixed);
+    for (size_t n = 0; n < l->n_nodes; n++) {
+        size_t root = uf_find(parent, n);
+        const char *name = l->nodes[n].name;
+        if (token_of[root] == 0) {
+            token_of[root] = n + 1;
+            continue;
+        }
+        const char *first = l->nodes[token_of[root] - 1].name;
+        size_t len = name_token(first);
+        if (name_token(name) != len || strncmp(first, name, len) != 0)
+            mixed[root] = true;
+    }
+    int *pipeline_of_root = xcalloc(n_nodes, sizeof *pipeline_of_root);
+    int *lane_of_root = xcalloc(n_nodes, sizeof *lane_of_root);
+    for (size_t n = 0; n < l->n_nodes; n++)
+        pipeline_of_root[n] = lane_of_root[n] = -1;
+    struct hmap lanes; /* token -> lane + 1 */
+    hmap_init(&lanes);
+    int n_pipelines = 0;
+    for (size_t n = 0; n < l->n_nodes; n++) {
+        size_t root = uf_find(parent, n);
+        if (pipeline_of_root[root] < 0) {
+            pipeline_of_root[root] = n_pipelines++;
+            const char *first = l->nodes[token_of[root] - 1].name;
+            char *token = mixed[root] ? NULL : xstrndup(first, name_token(first));
+            void *lane = token ? hmap_get(&lanes, token) : NULL;
+            if (lane != NULL) {
+                lane_of_root[root] = (int)((size_t)lane - 1);
+            } else {
+                lane_of_root[root] = l->n_lanes++;
+                if (token != NULL)
+                    hmap_put(&lanes, token, (void *)(size_t)l->n_lanes);
+            }
+            free(token);
+        }
+        l->nodes[n].pipeline = pipeline_of_root[root];
+        l->nodes[n].lane = lane_of_root[root];
+    }
+    l->n_pipelines = n_pipelines;
+    hmap_free(&lanes, NULL);
+    free(parent);
+    free(token_of);
+    free(mixed);
+    free(pipeline_of_root);
+    free(lane_of_root);
 }
 
 struct sort_item {
@@ -288,27 +360,7 @@ struct layout *layout_compute(const struct kargo_warehouse *const *warehouses, s
     }
     free(state);
 
-    /* lanes: connected components, numbered in order of their first node (warehouses by name
-     * come first, so a lane is known by its first warehouse) */
-    size_t *parent = xcalloc(l->n_nodes ? l->n_nodes : 1, sizeof *parent);
-    for (size_t n = 0; n < l->n_nodes; n++)
-        parent[n] = n;
-    for (size_t e = 0; e < l->n_edges; e++) {
-        size_t a = uf_find(parent, l->edges[e].from), c = uf_find(parent, l->edges[e].to);
-        if (a != c)
-            parent[a > c ? a : c] = a < c ? a : c;
-    }
-    int *lane_of_root = xcalloc(l->n_nodes ? l->n_nodes : 1, sizeof *lane_of_root);
-    for (size_t n = 0; n < l->n_nodes; n++)
-        lane_of_root[n] = -1;
-    for (size_t n = 0; n < l->n_nodes; n++) {
-        size_t root = uf_find(parent, n);
-        if (lane_of_root[root] < 0)
-            lane_of_root[root] = l->n_lanes++;
-        l->nodes[n].lane = lane_of_root[root];
-    }
-    free(parent);
-    free(lane_of_root);
+    assign_lanes(l);
 
     int *lane_rows = xcalloc(l->n_lanes ? (size_t)l->n_lanes : 1, sizeof *lane_rows);
     assign_rows(l, &p, back, lane_rows);

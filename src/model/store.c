@@ -355,6 +355,13 @@ static bool stage_shape_differs(const struct kargo_stage *a, const struct kargo_
     return strcmp(a->topology_key, b->topology_key) != 0;
 }
 
+const char *store_kind_name(enum kargo_kind kind)
+{
+    if ((int)kind < 0 || kind >= KARGO_KIND_COUNT)
+        return "object";
+    return kinds[kind].name;
+}
+
 struct store *store_new(const char *ns)
 {
     struct store *st = xcalloc(1, sizeof *st);
@@ -663,6 +670,24 @@ size_t store_freight_of_origin(const struct store *st, const char *origin_key,
     const struct vec *vc = hmap_get(&st->freight_origin, origin_key);
     *out = vc ? (const struct kargo_freight *const *)vc->v : NULL;
     return vc ? vc->n : 0;
+}
+
+static int str_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+size_t store_freight_origins(const struct store *st, const char ***out)
+{
+    size_t n = hmap_count(&st->freight_origin), k = 0, it = 0;
+    const char *key;
+    void *vc;
+    *out = n ? xcalloc(n, sizeof **out) : NULL;
+    while (hmap_next(&st->freight_origin, &it, &key, &vc))
+        (*out)[k++] = key;
+    if (k > 1)
+        qsort(*out, k, sizeof **out, str_ptr_cmp);
+    return k;
 }
 
 const struct kargo_promotion *store_promotion(const struct store *st, const char *name)

@@ -2,6 +2,7 @@
  * and deletes, timed in blocks of 1,000 so a quadratic cost would show as later blocks growing.
  * It prints figures and checks the store's contents; it asserts nothing about time.
  * Usage: bench_model_store [freight-count] (default 10000; promotions are three times that). */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,12 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Bytes the allocator has handed out and not had back. */
+static size_t heap_in_use(void)
+{
+    return mallinfo2().uordblks;
 }
 
 static cJSON *freight(int i, int minute, const char *stage)
@@ -80,6 +87,7 @@ int main(int argc, char **argv)
     if (nf < BLOCK)
         nf = BLOCK;
     int np = 3 * nf;
+    size_t heap0 = heap_in_use();
     struct store *st = store_new("bench");
     cJSON **fr = xcalloc((size_t)nf, sizeof *fr);
     cJSON **fr2 = xcalloc((size_t)nf, sizeof *fr2);
@@ -89,6 +97,7 @@ int main(int argc, char **argv)
         fr2[i] = freight(i, i, "dev"); /* the same Freight, verified in dev */
         shuffled[i] = i;
     }
+    size_t input_f = heap_in_use() - heap0;
     srand(42);
     for (int i = nf - 1; i > 0; i--) {
         int j = rand() % (i + 1), t = shuffled[i];
@@ -110,11 +119,14 @@ int main(int argc, char **argv)
     store_replace(st, KARGO_FREIGHT, list, NULL);
     printf("%-34s total %.0f ms\n", "Freight relist (store_replace)", now_ms() - t0);
     cJSON_Delete(list);
+    size_t heap_f = heap_in_use();
 
     cJSON **pr = xcalloc((size_t)np, sizeof *pr);
     for (int i = 0; i < np; i++)
         pr[i] = promotion(i, "Succeeded");
+    size_t heap_p0 = heap_in_use();
     run(st, KARGO_PROMOTION, STORE_ADDED, pr, NULL, np, "Promotion ADDED, in ULID order");
+    size_t heap_p = heap_in_use();
 
     cJSON *stage_json = cJSON_Parse(
         "{\"metadata\":{\"name\":\"s1\"},\"spec\":{\"requestedFreight\":[{\"origin\":{\"name\":"
@@ -137,10 +149,23 @@ int main(int argc, char **argv)
     const struct kargo_promotion *active = derive_active_promotion(st, s1);
     double derive_ms = now_ms() - t0;
     ok = ok && cand != NULL && cand == v[per_origin - 1] && active == NULL;
+    const struct kargo_freight *page[50];
+    t0 = now_ms();
+    size_t got = derive_freight_page(st, NULL, 0, false, 0, 50, page);
+    double first_page_ms = now_ms() - t0;
+    t0 = now_ms();
+    size_t got_mid = derive_freight_page(st, NULL, 0, false, (size_t)nf / 2, 50, page);
+    double mid_page_ms = now_ms() - t0;
+    ok = ok && got == 50 && got_mid == 50;
     store_read_unlock(st);
     printf("%-34s %.3f ms (candidate of %zu Freight, active of %zu Promotions)\n",
            "derive candidate + active", derive_ms, per_origin, (size_t)(np / 12));
+    printf("%-34s %.3f ms first page, %.3f ms at offset %d (50 per page, 8 origins)\n",
+           "freight timeline page", first_page_ms, mid_page_ms, nf / 2);
 
+    /* the input cJSON trees are alive throughout and are not the store's: subtract them */
+    printf("%-34s %.0f bytes per Freight, %.0f bytes per Promotion (heap in use)\n", "store memory",
+           (double)(heap_f - heap0 - input_f) / nf, (double)(heap_p - heap_p0) / np);
     for (int i = 0; i < nf; i++) {
         cJSON_Delete(fr[i]);
         cJSON_Delete(fr2[i]);

@@ -106,6 +106,12 @@ static void test_hex_annotations(void **state)
     assert_int_equal(hex(c), 0xaabbcc);
     assert_int_equal(colour_parse("#5f87af", &c), 0);
     assert_int_equal(colour_nearest(c, COLOUR_DEPTH_256), 67); /* exactly a cube colour */
+    /* a seed's "Green for dev" */
+    assert_int_equal(colour_parse("#4CAF50", &c), 0);
+    assert_int_equal(colour_nearest(c, COLOUR_DEPTH_256), 71);
+    assert_int_equal(colour_nearest(c, COLOUR_DEPTH_16), 2);
+    assert_int_equal(colour_nearest(c, COLOUR_DEPTH_8), 2);
+    assert_int_equal(colour_pair_for(c, COLOUR_DEPTH_TRUE).fg, COLOUR_RGB_FLAG);
     assert_int_equal(colour_parse("#808080", &c), 0);
     assert_int_equal(colour_nearest(c, COLOUR_DEPTH_256), 244); /* the grey ramp */
     assert_int_equal(colour_nearest(c, COLOUR_DEPTH_16), 8);
@@ -126,6 +132,8 @@ static void test_hex_annotations(void **state)
     assert_int_equal(hex(colour_number_rgb(232, COLOUR_DEPTH_256)), 0x080808);
     assert_int_equal(hex(colour_number_rgb(255, COLOUR_DEPTH_256)), 0xeeeeee);
     assert_int_equal(hex(colour_number_rgb(3, COLOUR_DEPTH_16)), 0xcdcd00);
+    assert_int_equal(hex(colour_number_rgb(COLOUR_DEFAULT, COLOUR_DEPTH_256)), 0);
+    assert_int_equal(hex(colour_number_rgb(-7, COLOUR_DEPTH_16)), 0);
     assert_int_equal(hex(colour_number_rgb(COLOUR_RGB_FLAG | 0x123456, COLOUR_DEPTH_TRUE)),
                      0x123456);
 }

@@ -293,6 +293,56 @@ static void test_freight_usage(void **state)
     store_free(st);
 }
 
+static void test_freight_timeline_pages(void **state)
+{
+    struct store *st = store_new("p");
+    static const char *fr[][3] = {
+        {"a1", "w1", "2026-01-01T01:00:00Z"}, {"b1", "w2", "2026-01-01T02:00:00Z"},
+        {"a2", "w1", "2026-01-01T03:00:00Z"}, {"a3", "w1", "2026-01-01T04:00:00Z"},
+        {"b2", "w2", "2026-01-01T04:00:00Z"}, {"c1", "w3", "2026-01-01T05:00:00Z"},
+    };
+    for (size_t i = 0; i < 6; i++) {
+        char *text = xasprintf("{'metadata':{'name':'%s'},'origin':{'name':'%s'},"
+                               "'discoveredAt':'%s'}",
+                               fr[i][0], fr[i][1], fr[i][2]);
+        put(st, KARGO_FREIGHT, text);
+        free(text);
+    }
+    put(st, KARGO_STAGE,
+        "{'metadata':{'name':'dev'},'status':{'freightHistory':[{'items':{"
+        "'Warehouse/w1':{'name':'a2'},'Warehouse/w2':{'name':'b1'}}}]}}");
+    store_read_lock(st);
+    const char **keys;
+    assert_int_equal(store_freight_origins(st, &keys), 3);
+    assert_string_equal(keys[0], "Warehouse/w1");
+    assert_string_equal(keys[2], "Warehouse/w3");
+    free(keys);
+
+    const struct kargo_freight *page[4];
+    /* b2 and a3 share a time: the greater name is newer */
+    assert_int_equal(derive_freight_page(st, NULL, 0, false, 0, 4, page), 4);
+    assert_string_equal(page[0]->ref.name, "c1");
+    assert_string_equal(page[1]->ref.name, "b2");
+    assert_string_equal(page[2]->ref.name, "a3");
+    assert_string_equal(page[3]->ref.name, "a2");
+    assert_int_equal(derive_freight_page(st, NULL, 0, false, 4, 4, page), 2);
+    assert_string_equal(page[0]->ref.name, "b1");
+    assert_string_equal(page[1]->ref.name, "a1");
+    const char *w1[] = {"Warehouse/w1", "Warehouse/w3"};
+    assert_int_equal(derive_freight_page(st, w1, 2, false, 1, 4, page), 3);
+    assert_string_equal(page[0]->ref.name, "a3");
+    assert_string_equal(page[2]->ref.name, "a1");
+    assert_int_equal(derive_freight_page(st, NULL, 0, true, 0, 4, page), 2);
+    assert_string_equal(page[0]->ref.name, "a2");
+    assert_string_equal(page[1]->ref.name, "b1");
+    assert_int_equal(derive_freight_page(st, NULL, 0, true, 1, 4, page), 1);
+    assert_string_equal(page[0]->ref.name, "b1");
+    const char *none[] = {"Warehouse/none"};
+    assert_int_equal(derive_freight_page(st, none, 1, false, 0, 4, page), 0);
+    store_read_unlock(st);
+    store_free(st);
+}
+
 struct avail_case {
     const char *status; /* Freight status */
     bool available;
@@ -513,6 +563,77 @@ static void test_promotion_history_and_active(void **state)
     store_free(st);
 }
 
+static struct kargo_promotion *promotion(const char *text)
+{
+    cJSON *j = J(text);
+    char *cause = NULL;
+    struct kargo_promotion *p = kargo_decode_promotion(j, &cause);
+    if (p == NULL)
+        fail_msg("%s", cause);
+    cJSON_Delete(j);
+    return p;
+}
+
+static void test_promotion_step_and_verification(void **state)
+{
+    const char *steps =
+        "'steps':[{'uses':'git-clone'},{'uses':'kustomize-set-image','as':'update'},"
+        "{'uses':'argocd-update'}]";
+    char *text = xasprintf("{'metadata':{'name':'p'},'spec':{'stage':'uat',%s},'status':{"
+                           "'phase':'Running','currentStep':1,'stepExecutionMetadata':["
+                           "{'alias':'step-1','status':'Succeeded'},{'alias':'update','status':"
+                           "'Running','message':'pushing'}]}}",
+                           steps);
+    struct kargo_promotion *p = promotion(text);
+    free(text);
+    struct promotion_step ps;
+    assert_true(derive_promotion_step(p, &ps));
+    assert_int_equal(ps.index, 1);
+    assert_int_equal(ps.total, 3);
+    assert_string_equal(ps.alias, "update");
+    assert_string_equal(ps.uses, "kustomize-set-image");
+    assert_string_equal(ps.status, "Running");
+    assert_string_equal(ps.message, "pushing");
+    kargo_free_promotion(p);
+
+    /* failed at step 1, then the controller moved currentStep on: show the failed one */
+    text =
+        xasprintf("{'metadata':{'name':'p'},'spec':{'stage':'uat',%s},'status':{"
+                  "'phase':'Failed','currentStep':2,'stepExecutionMetadata':["
+                  "{'alias':'step-1','status':'Succeeded'},{'alias':'update','status':"
+                  "'Errored','message':'no such image'},{'alias':'step-3','status':'Skipped'}]}}",
+                  steps);
+    p = promotion(text);
+    free(text);
+    assert_true(derive_promotion_step(p, &ps));
+    assert_int_equal(ps.index, 1);
+    assert_string_equal(ps.status, "Errored");
+    assert_string_equal(ps.message, "no such image");
+    kargo_free_promotion(p);
+
+    text = xasprintf("{'metadata':{'name':'p'},'spec':{'stage':'uat',%s},'status':{"
+                     "'phase':'Pending'}}",
+                     steps);
+    p = promotion(text);
+    free(text);
+    assert_false(derive_promotion_step(p, &ps));
+    kargo_free_promotion(p);
+
+    struct kargo_stage *s =
+        stage("{'metadata':{'name':'uat','annotations':{'kargo.akuity.io/refresh':'t2'}},'status':{"
+              "'lastHandledRefresh':'t1','freightHistory':[{'items':{},'verificationHistory':["
+              "{'id':'v2','phase':'Running'},{'id':'v1','phase':'Failed'}]}]}}");
+    assert_string_equal(derive_current_verification(s)->id, "v2");
+    assert_true(derive_refresh_pending(s->refresh, s->last_handled_refresh));
+    assert_false(derive_refresh_pending("t1", "t1"));
+    assert_false(derive_refresh_pending(NULL, "t1"));
+    assert_true(derive_refresh_pending("t1", NULL));
+    kargo_free_stage(s);
+    s = stage("{'metadata':{'name':'uat'}}");
+    assert_null(derive_current_verification(s));
+    kargo_free_stage(s);
+}
+
 static void test_downstream(void **state)
 {
     struct store *st = store_new("microsvcs");
@@ -607,9 +728,11 @@ int main(void)
         cmocka_unit_test(test_current_freight_prefers_last_promotion_origin),
         cmocka_unit_test(test_history_for_rollback),
         cmocka_unit_test(test_freight_usage),
+        cmocka_unit_test(test_freight_timeline_pages),
         cmocka_unit_test(test_availability_with_soak_and_approval),
         cmocka_unit_test(test_auto_promotion_candidate_and_holds),
         cmocka_unit_test(test_promotion_history_and_active),
+        cmocka_unit_test(test_promotion_step_and_verification),
         cmocka_unit_test(test_downstream),
         cmocka_unit_test(test_artifact_diff),
     };

@@ -461,6 +461,128 @@ static void test_malformed_input_is_an_error(void **state)
     cJSON_Delete(j);
 }
 
+/* Finds the n-th node below root in preorder (root excluded) and its parent; counts down *n. */
+static cJSON *nth_node(cJSON *root, int *n, cJSON **parent)
+{
+    cJSON *c;
+    cJSON_ArrayForEach(c, root)
+    {
+        if ((*n)-- == 0) {
+            *parent = root;
+            return c;
+        }
+        cJSON *found = nth_node(c, n, parent);
+        if (found != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+typedef void *(*decoder)(const cJSON *obj, char **cause);
+typedef void (*freer)(void *obj);
+
+static void *dec_stage(const cJSON *o, char **c)
+{
+    return kargo_decode_stage(o, c);
+}
+static void free_stage(void *o)
+{
+    kargo_free_stage(o);
+}
+static void *dec_freight(const cJSON *o, char **c)
+{
+    return kargo_decode_freight(o, c);
+}
+static void free_freight(void *o)
+{
+    kargo_free_freight(o);
+}
+static void *dec_promotion(const cJSON *o, char **c)
+{
+    return kargo_decode_promotion(o, c);
+}
+static void free_promotion(void *o)
+{
+    kargo_free_promotion(o);
+}
+static void *dec_warehouse(const cJSON *o, char **c)
+{
+    return kargo_decode_warehouse(o, c);
+}
+static void free_warehouse(void *o)
+{
+    kargo_free_warehouse(o);
+}
+
+/* Every node of obj replaced in turn by every JSON type: each decode either succeeds or returns an
+ * error with a cause, never crashes (the sanitizer build checks memory). Returns the number of
+ * mutants rejected. */
+static int mutate_all(const cJSON *obj, decoder dec, freer fr, int *total)
+{
+    static const char *values[] = {"7", "\"x\"", "[]", "{}", "null", "true", "[1,\"y\",{}]"};
+    int rejected = 0;
+    for (int i = 0;; i++) {
+        cJSON *copy = cJSON_Duplicate(obj, 1);
+        int n = i;
+        cJSON *parent = NULL;
+        cJSON *victim = nth_node(copy, &n, &parent);
+        if (victim == NULL) {
+            cJSON_Delete(copy);
+            break;
+        }
+        for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+            cJSON *mut = cJSON_Duplicate(copy, 1);
+            int m = i;
+            cJSON *mp = NULL;
+            cJSON *mv = nth_node(mut, &m, &mp);
+            if (cJSON_IsObject(mp))
+                cJSON_ReplaceItemInObjectCaseSensitive(mp, mv->string, cJSON_Parse(values[v]));
+            else
+                cJSON_ReplaceItemViaPointer(mp, mv, cJSON_Parse(values[v]));
+            char *cause = NULL;
+            void *o = dec(mut, &cause);
+            if (o == NULL) {
+                assert_non_null(cause);
+                rejected++;
+            } else {
+                assert_null(cause);
+            }
+            free(cause);
+            fr(o);
+            cJSON_Delete(mut);
+            (*total)++;
+        }
+        cJSON_Delete(copy);
+    }
+    return rejected;
+}
+
+static void test_every_field_with_every_wrong_type(void **state)
+{
+    cJSON *stage_docs = example("10-stage-uat-promoting-CONSTRUCTED.yaml");
+    cJSON *freight_docs = example("11-freight-CONSTRUCTED.yaml");
+    cJSON *promo_docs = example("12-promotion-CONSTRUCTED.yaml");
+    cJSON *wh_docs = example("13-warehouse-CONSTRUCTED.yaml");
+    int total = 0;
+    int rejected =
+        mutate_all(yaml_json_find(stage_docs, "Stage", "uat"), dec_stage, free_stage, &total);
+    rejected += mutate_all(yaml_json_find(freight_docs, "Freight", NULL), dec_freight, free_freight,
+                           &total);
+    rejected +=
+        mutate_all(cJSON_GetArrayItem(promo_docs, 1), dec_promotion, free_promotion, &total);
+    rejected += mutate_all(yaml_json_find(wh_docs, "Warehouse", NULL), dec_warehouse,
+                           free_warehouse, &total);
+    print_message("%d mutants, %d rejected with a cause\n", total, rejected);
+    /* both outcomes occur: opaque fields (health output, step config) accept anything */
+    assert_true(total > 3000);
+    assert_true(rejected > total / 4);
+    assert_true(rejected < total);
+    cJSON_Delete(stage_docs);
+    cJSON_Delete(freight_docs);
+    cJSON_Delete(promo_docs);
+    cJSON_Delete(wh_docs);
+}
+
 /* Unknown fields (main-only, Enterprise) and nulls are ignored. */
 static void test_unknown_and_null_fields_are_tolerated(void **state)
 {
@@ -499,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_event_and_fixture_lists),
         cmocka_unit_test(test_malformed_input_is_an_error),
         cmocka_unit_test(test_unknown_and_null_fields_are_tolerated),
+        cmocka_unit_test(test_every_field_with_every_wrong_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,37 +143,68 @@ static void test_microsvcs_lanes(void **state)
     assert_int_equal(l->n_nodes, 20);
     assert_int_equal(l->n_edges, 12);
     assert_int_equal(l->n_ranks, 3);
-    /* per service two independent pipelines: dev builds -> development, and releases ->
-     * staging -> production; lanes follow the warehouses' names */
-    assert_int_equal(l->n_lanes, 8);
+    /* per service two independent pipelines, dev builds -> development and releases -> staging
+     * -> production, sharing the service's lane; lanes follow the warehouses' names */
+    assert_int_equal(l->n_pipelines, 8);
+    assert_int_equal(l->n_lanes, 4);
     static const char *svcs[] = {"blue", "green", "red", "yellow"};
     for (int i = 0; i < 4; i++) {
         char *dev = xasprintf("%s-dev", svcs[i]), *rel = xasprintf("%s-releases", svcs[i]);
         char *d = xasprintf("%s-development", svcs[i]), *s = xasprintf("%s-staging", svcs[i]);
         char *p = xasprintf("%s-production", svcs[i]);
-        assert_int_equal(node(l, LAYOUT_WAREHOUSE, dev)->lane, 2 * i);
-        assert_int_equal(node(l, LAYOUT_STAGE, d)->lane, 2 * i);
-        assert_int_equal(node(l, LAYOUT_WAREHOUSE, rel)->lane, 2 * i + 1);
-        assert_int_equal(node(l, LAYOUT_STAGE, s)->lane, 2 * i + 1);
-        assert_int_equal(node(l, LAYOUT_STAGE, p)->lane, 2 * i + 1);
-        assert_int_equal(node(l, LAYOUT_WAREHOUSE, dev)->rank, 0);
-        assert_int_equal(node(l, LAYOUT_STAGE, d)->rank, 1);
-        assert_int_equal(node(l, LAYOUT_STAGE, s)->rank, 1);
-        assert_int_equal(node(l, LAYOUT_STAGE, p)->rank, 2);
-        assert_int_equal(node(l, LAYOUT_STAGE, p)->order, 0);
-        /* each lane is one row of boxes (5 high) plus a gap row and a lane gap */
-        assert_int_equal(node(l, LAYOUT_STAGE, d)->y, 2 * i * 7);
-        assert_int_equal(node(l, LAYOUT_STAGE, p)->y, (2 * i + 1) * 7);
-        assert_int_equal(node(l, LAYOUT_STAGE, p)->x, 2 * 26);
+        const struct layout_node *nd = node(l, LAYOUT_WAREHOUSE, dev);
+        const struct layout_node *nr = node(l, LAYOUT_WAREHOUSE, rel);
+        const struct layout_node *sd = node(l, LAYOUT_STAGE, d);
+        const struct layout_node *ss = node(l, LAYOUT_STAGE, s);
+        const struct layout_node *sp = node(l, LAYOUT_STAGE, p);
+        assert_int_equal(nd->pipeline, 2 * i);
+        assert_int_equal(sd->pipeline, 2 * i);
+        assert_int_equal(nr->pipeline, 2 * i + 1);
+        assert_int_equal(sp->pipeline, 2 * i + 1);
+        for (const struct layout_node *const *n =
+                 (const struct layout_node *const[]){nd, nr, sd, ss, sp, NULL};
+             *n; n++)
+            assert_int_equal((*n)->lane, i);
+        assert_int_equal(nd->rank, 0);
+        assert_int_equal(nr->rank, 0);
+        assert_int_equal(sd->rank, 1);
+        assert_int_equal(ss->rank, 1);
+        assert_int_equal(sp->rank, 2);
+        /* rows inside the lane: the dev pipeline above the release pipeline */
+        assert_int_equal(nd->order, 0);
+        assert_int_equal(sd->order, 0);
+        assert_int_equal(nr->order, 1);
+        assert_int_equal(ss->order, 1);
+        assert_int_equal(sp->order, 1);
+        /* a lane is two rows of 5-high boxes with a gap row each, plus a lane gap */
+        assert_int_equal(sd->y, i * 13);
+        assert_int_equal(sp->y, i * 13 + 6);
+        assert_int_equal(sp->x, 2 * 26);
         free(dev);
         free(rel);
         free(d);
         free(s);
         free(p);
     }
-    assert_int_equal(l->height, 8 * 7 - 2);
+    assert_int_equal(l->height, 4 * 13 - 2);
     assert_int_equal(l->width, 3 * 26 - 6);
     assert_int_equal(layout_crossings(l), 0);
+    layout_free(l);
+
+    l = layout_of(st, 17, 3, 200);
+    char *pic = render(l);
+    const char *red_lane = strstr(pic, "+---------------+      +---------------+\n|red-dev");
+    assert_non_null(red_lane);
+    assert_memory_equal(red_lane,
+                        "+---------------+      +---------------+\n"
+                        "|red-dev        |----->|red-development|\n"
+                        "+---------------+      +---------------+\n"
+                        "\n"
+                        "+---------------+      +---------------+      +---------------+\n"
+                        "|red-releases   |----->|red-staging    |----->|red-production |\n"
+                        "+---------------+      +---------------+      +---------------+\n",
+                        strlen("+---------------+      +---------------+\n") * 3 + 1 + 64 * 3);
+    free(pic);
     layout_free(l);
     store_free(st);
 }

@@ -65,6 +65,9 @@ static void test_fixture_fills_sorted_lists(void **state)
     assert_string_equal(store_project(st)->name, "myapp");
     assert_null(store_project_config(st));
     assert_string_equal(store_namespace(st), "myapp");
+    assert_string_equal(store_kind_name(KARGO_PROJECT_CONFIG), "ProjectConfig");
+    assert_string_equal(store_kind_name(KARGO_FREIGHT), "Freight");
+    assert_string_equal(store_kind_name(KARGO_KIND_COUNT), "object");
     assert_ptr_equal(store_stage(st, "uat"), stages[4]);
     store_read_unlock(st);
     store_free(st);
