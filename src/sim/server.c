@@ -408,6 +408,7 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
 
 struct watch {
     struct sim_server *srv;
+    char *ns; /* the cursor's namespace: the request's path is gone once the stream runs */
     const struct sim_resource *r;
     struct filter f;
     struct sim_store_cursor cur;
@@ -509,6 +510,7 @@ static void watch_free(void *cls)
     pthread_mutex_unlock(&w->srv->mu);
     filter_free(&w->f);
     strbuf_free(&w->out);
+    free(w->ns);
     free(w);
 }
 
@@ -538,8 +540,9 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
     w->table = rq->table;
     w->bookmarks = truthy(arg(rq, "allowWatchBookmarks"));
     strbuf_init(&w->out);
+    w->ns = r->namespaced && ns != NULL ? xstrdup(ns) : NULL;
     w->cur = (struct sim_store_cursor){.plural = r->plural,
-                                       .ns = r->namespaced ? ns : NULL,
+                                       .ns = w->ns,
                                        .match = filter_any(&w->f) ? filter_match : NULL,
                                        .match_ctx = &w->f,
                                        .emit = watch_emit,
