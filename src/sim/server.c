@@ -1,11 +1,14 @@
 /* The API server: libmicrohttpd with a thread per connection. Every request is authenticated by
  * bearer token, authorized by the Kargo roles, routed by the resource table and answered with the
  * JSON kube-apiserver would send; watches block their connection's thread on the store. */
+/* POLLRDHUP, to notice a watcher that hung up. */
+#define _GNU_SOURCE
 #include "sim/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -408,6 +411,7 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
 
 struct watch {
     struct sim_server *srv;
+    int fd;   /* the connection's socket, polled for a hang-up while idle; -1 if unknown */
     char *ns; /* the cursor's namespace: the request's path is gone once the stream runs */
     const struct sim_resource *r;
     struct filter f;
@@ -490,6 +494,13 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max)
             w->done = true;
             continue;
         }
+        if (n == 0 && w->fd >= 0) {
+            /* Nothing is written to an idle watch, so a client that left would keep this thread
+             * until the timeout; its hang-up shows on the socket. */
+            struct pollfd pfd = {.fd = w->fd, .events = POLLRDHUP};
+            if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
         if (n == 0 && w->bookmarks && mono_now() >= w->next_bookmark) {
             strbuf_appendf(&w->out,
                            "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":"
@@ -537,6 +548,9 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
     }
     w->srv = srv;
     w->r = r;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(rq->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    w->fd = ci != NULL ? ci->connect_fd : -1;
     w->table = rq->table;
     w->bookmarks = truthy(arg(rq, "allowWatchBookmarks"));
     strbuf_init(&w->out);
