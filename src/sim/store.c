@@ -604,6 +604,7 @@ struct write {
     const char *patch;
     size_t patch_len;
     const struct sim_write_opts *o;
+    char *renamed; /* the name a mutating hook gave a new object (owned) */
 };
 
 static uint64_t store_rand(struct sim_store *s)
@@ -1055,8 +1056,20 @@ static cJSON *write_run(struct sim_store *s, struct write *w, struct sim_status 
                                 : w->kind == W_DELETE ? SIM_OP_DELETE
                                                       : SIM_OP_UPDATE;
         *err = admit(s, w, op, old, op == SIM_OP_DELETE ? NULL : n);
-        /* A mutating hook may not rename the object. */
+        /* A mutating hook may not rename the object, except on create: Kargo's webhooks name
+         * Promotions (<stage>.<ulid>.<freight>) and Freight (content hash) themselves. */
         const char *nn = json_get_string(n, "metadata", "name", (char *)NULL);
+        if (*err == NULL && op == SIM_OP_CREATE && nn != NULL && nn[0] != '\0' &&
+            strcmp(nn, w->name) != 0) {
+            free(w->renamed);
+            w->renamed = xstrdup(nn);
+            w->name = w->renamed;
+            pthread_mutex_lock(&s->mu);
+            bool taken = item_find(bucket_find(&s->tables[w->ri], w->ns), w->name) != NULL;
+            pthread_mutex_unlock(&s->mu);
+            if (taken)
+                *err = sim_status_already_exists(w->r, w->name);
+        }
         if (*err == NULL && (nn == NULL || strcmp(nn, w->name) != 0))
             *err = sim_status_internal("admission changed the name of %s", w->name);
         if (*err != NULL) {
@@ -1168,6 +1181,7 @@ cJSON *sim_store_create(struct sim_store *s, const char *plural, const char *ns,
             w.name = name;
             w.obj = prepared;
             cJSON *res = write_run(s, &w, err);
+            free(w.renamed);
             cJSON_Delete(prepared);
             return res;
         }
