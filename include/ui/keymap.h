@@ -17,14 +17,13 @@ struct keymap_entry {
     int key;             /* a character or a curses KEY_ code */
     const char *keyname; /* as shown in help and hints */
     enum ui_action action;
-    const char *help;
+    const char *help; /* the line in the help overlay */
+    const char *hint; /* the word in the footer, or NULL to keep it out of the footer */
 };
 
 /* The entry bound to key, or NULL. */
 const struct keymap_entry *keymap_lookup(int key);
 /* Entries in help order; index past the end gives NULL. */
 const struct keymap_entry *keymap_at(size_t i);
-/* The first key name bound to action, for footer hints ("? help"). */
-const char *keymap_keyname(enum ui_action action);
 
 #endif

@@ -3,15 +3,19 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <langinfo.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ui/draw.h"
 #include "ui/keymap.h"
 #include "ui/term.h"
+#include "ui/theme.h"
 #include "util/strbuf.h"
 
 /* Below this the frame cannot be drawn legibly; say so instead of drawing garbage. */
@@ -20,6 +24,8 @@
 
 struct dashboard {
     const struct options *opts;
+    struct theme theme;
+    bool utf8; /* the locale's charset: box glyphs and placeholders follow it */
     bool help;
     bool quit;
 };
@@ -87,9 +93,7 @@ static void dashboard_draw(struct dashboard *d)
         strbuf_appendf(&top, "  project: %s", d->opts->project);
     if (d->opts->readonly)
         strbuf_append(&top, "  [read-only]");
-    mvhline(0, 0, ' ', COLS);
-    dashboard_put(0, 0, top.buf, A_REVERSE | A_BOLD);
-    mvchgat(0, 0, -1, A_REVERSE, 0, NULL);
+    draw_text_fill(stdscr, 0, 0, COLS, top.buf, theme_attr(&d->theme, THEME_TOPBAR), d->utf8);
     strbuf_free(&top);
 
     int y = LINES / 2 - 2;
@@ -101,10 +105,17 @@ static void dashboard_draw(struct dashboard *d)
         dashboard_put(++y, 4, "--demo: the simulated Kargo cluster is not part of this build yet.",
                       A_BOLD);
 
-    char hint[80];
-    snprintf(hint, sizeof hint, " %s help  %s quit", keymap_keyname(UI_ACTION_HELP),
-             keymap_keyname(UI_ACTION_QUIT));
-    dashboard_put(LINES - 1, 0, hint, A_DIM);
+    int x = 1;
+    const struct keymap_entry *k;
+    for (size_t i = 0; (k = keymap_at(i)) != NULL; i++) {
+        if (k->hint == NULL)
+            continue;
+        x += draw_text(stdscr, LINES - 1, x, COLS - x, k->keyname,
+                       theme_attr(&d->theme, THEME_KEY_HINT), d->utf8);
+        x += 1 + draw_text(stdscr, LINES - 1, x + 1, COLS - x - 1, k->hint,
+                           theme_attr(&d->theme, THEME_DIM), d->utf8);
+        x += 2;
+    }
     if (d->help) {
         dashboard_draw_help();
         doupdate();
@@ -142,6 +153,15 @@ int dashboard_run(const struct options *o, char **cause)
 
     if (term_init(cause) != 0)
         return -1;
+    d.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+    /* NO_COLOR (no-color.org): any non-empty value turns colour off; attributes stay */
+    const char *no_colour = getenv("NO_COLOR");
+    bool colour = has_colors() && (no_colour == NULL || no_colour[0] == '\0');
+    if (colour)
+        theme_default(&d.theme);
+    else
+        theme_mono(&d.theme);
+    theme_apply(&d.theme, colour);
     dashboard_draw(&d);
     while (!d.quit) {
         struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {term_signal_fd(), POLLIN, 0}};

@@ -6,10 +6,10 @@
 #define CTRL(c) ((c)&0x1f)
 
 static const struct keymap_entry keymap_table[] = {
-    {'?', "?", UI_ACTION_HELP, "show or hide this help"},
-    {27, "Esc", UI_ACTION_BACK, "close the overlay, go back"},
-    {CTRL('l'), "Ctrl-L", UI_ACTION_REDRAW, "redraw the screen"},
-    {'q', "q", UI_ACTION_QUIT, "quit"},
+    {'?', "?", UI_ACTION_HELP, "show or hide this help", "help"},
+    {27, "Esc", UI_ACTION_BACK, "close the overlay, go back", NULL},
+    {CTRL('l'), "Ctrl-L", UI_ACTION_REDRAW, "redraw the screen", NULL},
+    {'q', "q", UI_ACTION_QUIT, "quit", "quit"},
 };
 
 const struct keymap_entry *keymap_lookup(int key)
@@ -23,12 +23,4 @@ const struct keymap_entry *keymap_lookup(int key)
 const struct keymap_entry *keymap_at(size_t i)
 {
     return i < sizeof keymap_table / sizeof keymap_table[0] ? &keymap_table[i] : NULL;
-}
-
-const char *keymap_keyname(enum ui_action action)
-{
-    for (size_t i = 0; i < sizeof keymap_table / sizeof keymap_table[0]; i++)
-        if (keymap_table[i].action == action)
-            return keymap_table[i].keyname;
-    return "?";
 }

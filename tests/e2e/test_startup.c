@@ -49,10 +49,35 @@ static void test_frame_has_name_and_help_hint_and_q_quits(void **state)
     assert_true(ptyterm_find(t, "q quit", &row, NULL));
     assert_int_equal(row, 23);
 
-    VTermScreenCell cell; /* the top bar is drawn in reverse video */
+    VTermScreenCell cell; /* the default theme's top bar: black on cyan */
     assert_true(ptyterm_cell(t, 0, 1, &cell));
-    assert_true(cell.attrs.reverse);
+    assert_true(VTERM_COLOR_IS_INDEXED(&cell.bg));
+    assert_int_equal(cell.bg.indexed.idx, 6);
+    assert_true(ptyterm_cell(t, 0, 79, &cell)); /* the bar spans the width */
+    assert_int_equal(cell.bg.indexed.idx, 6);
 
+    ptyterm_send(t, "q");
+    expect_clean_exit(t, 0);
+    ptyterm_free(t);
+}
+
+static void test_no_color_draws_with_attributes_only(void **state)
+{
+    struct ptyterm *t = ptyterm_spawn((char *[]){KARGOTOP_BIN, NULL},
+                                      (char *[]){"NO_COLOR=1", NULL}, 24, 80);
+    assert_non_null(t);
+    assert_true(ptyterm_wait_text(t, "? help  q quit", WAIT_MS));
+    VTermScreenCell cell;
+    for (int row = 0; row < 24; row++)
+        for (int col = 0; col < 80; col++) {
+            assert_true(ptyterm_cell(t, row, col, &cell));
+            if (!VTERM_COLOR_IS_DEFAULT_FG(&cell.fg) || !VTERM_COLOR_IS_DEFAULT_BG(&cell.bg)) {
+                ptyterm_dump(t, "colour drawn under NO_COLOR");
+                fail_msg("cell %d,%d has a colour", row, col);
+            }
+        }
+    assert_true(ptyterm_cell(t, 0, 1, &cell));
+    assert_true(cell.attrs.reverse); /* the top bar stands out by attribute alone */
     ptyterm_send(t, "q");
     expect_clean_exit(t, 0);
     ptyterm_free(t);
@@ -92,6 +117,21 @@ static void test_small_terminal_says_minimum_and_recovers(void **state)
     ptyterm_free(t);
 }
 
+static void test_idle_writes_nothing(void **state)
+{
+    /* Over SSH every byte costs: with nothing changing, the terminal must stay silent. The
+     * observation window is the only wait here, and it is a negative assertion. */
+    struct ptyterm *t = start(24, 80);
+    assert_true(ptyterm_wait_text(t, "? help  q quit", WAIT_MS));
+    ptyterm_pump(t, 300); /* let the first frame finish */
+    size_t before = ptyterm_bytes(t);
+    ptyterm_pump(t, 1500);
+    assert_int_equal(ptyterm_bytes(t), before);
+    ptyterm_send(t, "q");
+    expect_clean_exit(t, 0);
+    ptyterm_free(t);
+}
+
 static void test_sigterm_restores_terminal(void **state)
 {
     struct ptyterm *t = start(24, 80);
@@ -114,8 +154,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame_has_name_and_help_hint_and_q_quits),
+        cmocka_unit_test(test_no_color_draws_with_attributes_only),
         cmocka_unit_test(test_help_overlay_comes_from_the_keymap),
         cmocka_unit_test(test_small_terminal_says_minimum_and_recovers),
+        cmocka_unit_test(test_idle_writes_nothing),
         cmocka_unit_test(test_sigterm_restores_terminal),
         cmocka_unit_test(test_exits_when_the_terminal_goes_away),
     };

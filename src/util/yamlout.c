@@ -1,0 +1,149 @@
+/* cJSON -> libyaml emitter events. */
+#include "util/yamlout.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "util/xalloc.h"
+
+static int yamlout_sink(void *data, unsigned char *buffer, size_t size)
+{
+    strbuf_append_len(data, (const char *)buffer, size);
+    return 1;
+}
+
+static bool yamlout_all(const char *s, const char *set)
+{
+    return *s != '\0' && s[strspn(s, set)] == '\0';
+}
+
+/* Would a plain scalar with this text be read back as something other than a string? Covers the
+ * YAML 1.1 words kubectl's parser still honours (yes/no/on/off), integers (with _ separators,
+ * 0x, 0o), floats (what strtod takes whole, .inf, .nan), sexagesimal numbers and timestamps. */
+static bool yamlout_needs_quotes(const char *s)
+{
+    static const char *const words[] = {"true", "false", "yes", "no",   "on",    "off",   "y",
+                                        "n",    "null",  "~",   ".inf", "-.inf", "+.inf", ".nan"};
+    if (*s == '\0')
+        return true;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcasecmp(s, words[i]) == 0)
+            return true;
+    const char *p = (*s == '+' || *s == '-') ? s + 1 : s;
+    if (yamlout_all(p, "0123456789_") || yamlout_all(p, "0123456789_:"))
+        return true;
+    if ((strncmp(p, "0x", 2) == 0 && yamlout_all(p + 2, "0123456789abcdefABCDEF_")) ||
+        (strncmp(p, "0o", 2) == 0 && yamlout_all(p + 2, "01234567_")))
+        return true;
+    char *end;
+    if (strspn(s, "0123456789.+-eE") == strlen(s)) {
+        (void)strtod(s, &end);
+        if (*end == '\0')
+            return true;
+    }
+    /* 2026-08-20, 2026-08-20T16:00:40Z: YAML 1.1 timestamps */
+    if (strlen(s) >= 8 && yamlout_all((char[]){s[0], s[1], s[2], s[3], 0}, "0123456789") &&
+        s[4] == '-' && isdigit((unsigned char)s[5]))
+        return true;
+    return false;
+}
+
+static int yamlout_scalar(yaml_emitter_t *e, const char *text, yaml_scalar_style_t style)
+{
+    yaml_event_t ev;
+    /* both implicit flags: whatever style the emitter settles on, no "!" tag is written */
+    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), 1, 1,
+                                 style);
+    return yaml_emitter_emit(e, &ev);
+}
+
+static int yamlout_node(yaml_emitter_t *e, const cJSON *n)
+{
+    yaml_event_t ev;
+    char num[64];
+
+    if (cJSON_IsObject(n)) {
+        yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
+        if (!yaml_emitter_emit(e, &ev))
+            return 0;
+        for (const cJSON *c = n->child; c != NULL; c = c->next) {
+            const char *k = c->string ? c->string : "";
+            if (!yamlout_scalar(e, k,
+                                yamlout_needs_quotes(k) ? YAML_SINGLE_QUOTED_SCALAR_STYLE
+                                                        : YAML_ANY_SCALAR_STYLE) ||
+                !yamlout_node(e, c))
+                return 0;
+        }
+        yaml_mapping_end_event_initialize(&ev);
+        return yaml_emitter_emit(e, &ev);
+    }
+    if (cJSON_IsArray(n)) {
+        yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
+        if (!yaml_emitter_emit(e, &ev))
+            return 0;
+        for (const cJSON *c = n->child; c != NULL; c = c->next)
+            if (!yamlout_node(e, c))
+                return 0;
+        yaml_sequence_end_event_initialize(&ev);
+        return yaml_emitter_emit(e, &ev);
+    }
+    if (cJSON_IsString(n)) {
+        const char *s = n->valuestring;
+        yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
+        if (yamlout_needs_quotes(s))
+            style = YAML_SINGLE_QUOTED_SCALAR_STYLE;
+        else if (strchr(s, '\n') != NULL)
+            style = YAML_LITERAL_SCALAR_STYLE;
+        return yamlout_scalar(e, s, style);
+    }
+    if (cJSON_IsNumber(n)) {
+        double d = n->valuedouble;
+        if (d == (double)(long long)d && d < 9.0e15 && d > -9.0e15)
+            snprintf(num, sizeof num, "%lld", (long long)d);
+        else
+            snprintf(num, sizeof num, "%.17g", d);
+        return yamlout_scalar(e, num, YAML_PLAIN_SCALAR_STYLE);
+    }
+    if (cJSON_IsBool(n))
+        return yamlout_scalar(e, cJSON_IsTrue(n) ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
+    return yamlout_scalar(e, "null", YAML_PLAIN_SCALAR_STYLE);
+}
+
+int yamlout_write(const cJSON *root, struct strbuf *out, char **cause)
+{
+    yaml_emitter_t e;
+    yaml_event_t ev;
+    int ok;
+
+    if (!yaml_emitter_initialize(&e)) {
+        cause_set(cause, "cannot start the YAML emitter");
+        return -1;
+    }
+    yaml_emitter_set_output(&e, yamlout_sink, out);
+    yaml_emitter_set_unicode(&e, 1);
+    yaml_emitter_set_width(&e, -1); /* never fold long lines: a view scrolls sideways instead */
+    yaml_emitter_set_indent(&e, 2);
+    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+    ok = yaml_emitter_emit(&e, &ev);
+    if (ok) {
+        yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+        ok = yaml_emitter_emit(&e, &ev) && yamlout_node(&e, root);
+    }
+    if (ok) {
+        yaml_document_end_event_initialize(&ev, 1);
+        ok = yaml_emitter_emit(&e, &ev);
+    }
+    if (ok) {
+        yaml_stream_end_event_initialize(&ev);
+        ok = yaml_emitter_emit(&e, &ev) && yaml_emitter_flush(&e);
+    }
+    if (!ok)
+        cause_set(cause, "cannot write YAML: %s", e.problem ? e.problem : "emitter error");
+    yaml_emitter_delete(&e);
+    return ok ? 0 : -1;
+}
