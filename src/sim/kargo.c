@@ -34,7 +34,7 @@ static cJSON *list(struct kargo *k, const char *plural, const char *ns)
  */
 static void project_status(struct kargo *k, cJSON *projects, cJSON *project, struct kargo_ns *n)
 {
-    cJSON *st = cJSON_Duplicate(json_get(project, "status", NULL), true);
+    cJSON *st = cJSON_Duplicate(json_get(project, "status", (char *)NULL), true);
     if (st == NULL)
         st = cJSON_CreateObject();
     cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
@@ -43,13 +43,13 @@ static void project_status(struct kargo *k, cJSON *projects, cJSON *project, str
         kargo_json_put(st, "conditions", conds);
     }
     double gen = 1;
-    json_get_number(project, &gen, "metadata", "generation", NULL);
+    json_get_number(project, &gen, "metadata", "generation", (char *)NULL);
     kargo_condition_set(k, conds, "Ready", "True", "Synced", "", gen);
     int healthy = 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, n->stages)
     {
-        const char *h = json_get_string(s, "status", "health", "status", NULL);
+        const char *h = json_get_string(s, "status", "health", "status", (char *)NULL);
         healthy += h != NULL && strcmp(h, "Healthy") == 0;
     }
     cJSON *stats = cJSON_CreateObject();
@@ -67,7 +67,7 @@ static void project_status(struct kargo *k, cJSON *projects, cJSON *project, str
 static void namespace_pass(struct kargo *k, cJSON *projects, cJSON *project)
 {
     struct kargo_ns n = {0};
-    n.ns = json_get_string(project, "metadata", "name", NULL);
+    n.ns = json_get_string(project, "metadata", "name", (char *)NULL);
     if (n.ns == NULL)
         return;
     n.stages = list(k, "stages", n.ns);
@@ -100,7 +100,10 @@ static int pass(struct kargo *k)
     k->writes = 0;
     cJSON *projects = list(k, "projects", NULL);
     cJSON *p;
-    cJSON_ArrayForEach(p, projects) namespace_pass(k, projects, p);
+    cJSON_ArrayForEach(p, projects)
+    {
+        namespace_pass(k, projects, p);
+    }
     cJSON_Delete(projects);
     return k->writes;
 }
@@ -229,10 +232,10 @@ static void load_one(void *ctx, cJSON *obj)
     }
     if (l->shift != 0)
         scenarios_shift_times(obj, l->shift);
-    const char *kind = json_get_string(obj, "kind", NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
     const char *plural = plural_of(kind);
-    const char *name = json_get_string(obj, "metadata", "name", NULL);
-    const char *ns = json_get_string(obj, "metadata", "namespace", NULL);
+    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
+    const char *ns = json_get_string(obj, "metadata", "namespace", (char *)NULL);
     if (plural == NULL || name == NULL) {
         cause_set(&l->cause, "unsupported object kind %s", kind ? kind : "(none)");
         l->failed = 1;

@@ -88,15 +88,16 @@ struct scan {
 static void scan_object(void *ctx, cJSON *obj)
 {
     struct scan *s = ctx;
-    const char *kind = json_get_string(obj, "kind", NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
     if (strcmp(kind, "Freight") == 0) {
         char id[41];
         s->freight++;
         if (kargo_freight_id(obj, id, NULL) != 0 ||
-            strcmp(id, json_get_string(obj, "metadata", "name", NULL)) != 0)
+            strcmp(id, json_get_string(obj, "metadata", "name", (char *)NULL)) != 0)
             s->bad++;
-        if (strcmp(json_get_string(obj, "alias", NULL),
-                   json_get_string(obj, "metadata", "labels", "kargo.akuity.io/alias", NULL)) != 0)
+        if (strcmp(json_get_string(obj, "alias", (char *)NULL),
+                   json_get_string(obj, "metadata", "labels", "kargo.akuity.io/alias",
+                                   (char *)NULL)) != 0)
             s->bad++;
     }
     static const char *const kinds[] = {"Project", "ProjectConfig", "Warehouse",
@@ -159,7 +160,7 @@ static void test_availability_follows_verification_soak_and_strategy(void **stat
     assert_true(kargo_freight_available(oneof, f, now + 1800));
     /* All needs uat too. */
     assert_false(kargo_freight_available(all, f, now + 1800));
-    cJSON *vi = (cJSON *)json_get(f, "status", "verifiedIn", NULL);
+    cJSON *vi = (cJSON *)json_get(f, "status", "verifiedIn", (char *)NULL);
     cJSON_AddItemToObject(vi, "uat", parse("{\"longestSoak\":\"2h0m0s\"}"));
     assert_true(kargo_freight_available(all, f, now + 1800));
     /* A manual approval overrides everything. */
@@ -240,11 +241,12 @@ static void test_shift_moves_only_kubernetes_times(void **state)
     cJSON *o = parse("{\"a\":\"2026-01-01T00:00:00Z\",\"b\":[{\"t\":\"2025-12-31T23:00:00Z\"}],"
                      "\"tag\":\"1.2.3\",\"c\":\"2026-01-01\"}");
     scenarios_shift_times(o, 3600);
-    assert_string_equal(json_get_string(o, "a", NULL), "2026-01-01T01:00:00Z");
-    assert_string_equal(json_get_string(cJSON_GetArrayItem(json_get(o, "b", NULL), 0), "t", NULL),
-                        "2026-01-01T00:00:00Z");
-    assert_string_equal(json_get_string(o, "tag", NULL), "1.2.3");
-    assert_string_equal(json_get_string(o, "c", NULL), "2026-01-01");
+    assert_string_equal(json_get_string(o, "a", (char *)NULL), "2026-01-01T01:00:00Z");
+    assert_string_equal(
+        json_get_string(cJSON_GetArrayItem(json_get(o, "b", (char *)NULL), 0), "t", (char *)NULL),
+        "2026-01-01T00:00:00Z");
+    assert_string_equal(json_get_string(o, "tag", (char *)NULL), "1.2.3");
+    assert_string_equal(json_get_string(o, "c", (char *)NULL), "2026-01-01");
     cJSON_Delete(o);
 }
 
@@ -271,13 +273,13 @@ static void count_large(void *ctx, cJSON *obj)
     struct counts *c = ctx;
     static const char *const kinds[] = {"Project", "ProjectConfig", "Warehouse",
                                         "Stage",   "Freight",       "Promotion"};
-    const char *kind = json_get_string(obj, "kind", NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
     for (int i = 0; i < 6; i++)
         c->kinds[i] += strcmp(kind, kinds[i]) == 0;
     if (strcmp(kind, "Freight") == 0 && c->kinds[4] % 997 == 1) {
         char id[41];
         if (kargo_freight_id(obj, id, NULL) != 0 ||
-            strcmp(id, json_get_string(obj, "metadata", "name", NULL)) != 0)
+            strcmp(id, json_get_string(obj, "metadata", "name", (char *)NULL)) != 0)
             c->bad_names++;
     }
     cJSON_Delete(obj);

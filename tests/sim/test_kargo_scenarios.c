@@ -92,10 +92,10 @@ static void start(struct env *e, const char *scenario)
 static const char *cond(const cJSON *obj, const char *type, const char *field)
 {
     const cJSON *c;
-    cJSON_ArrayForEach(c, json_get(obj, "status", "conditions", NULL))
+    cJSON_ArrayForEach(c, json_get(obj, "status", "conditions", (char *)NULL))
     {
-        if (strcmp(json_get_string(c, "type", NULL), type) == 0)
-            return json_get_string(c, field, NULL);
+        if (strcmp(json_get_string(c, "type", (char *)NULL), type) == 0)
+            return json_get_string(c, field, (char *)NULL);
     }
     return NULL;
 }
@@ -103,9 +103,9 @@ static const char *cond(const cJSON *obj, const char *type, const char *field)
 static const cJSON *find(const cJSON *list, const char *name)
 {
     const cJSON *it;
-    cJSON_ArrayForEach(it, json_get(list, "items", NULL))
+    cJSON_ArrayForEach(it, json_get(list, "items", (char *)NULL))
     {
-        if (strcmp(json_get_string(it, "metadata", "name", NULL), name) == 0)
+        if (strcmp(json_get_string(it, "metadata", "name", (char *)NULL), name) == 0)
             return it;
     }
     fail_msg("%s not found", name);
@@ -116,14 +116,16 @@ static const char *current(const cJSON *stage, const char *warehouse)
 {
     char key[128];
     snprintf(key, sizeof(key), "Warehouse/%s", warehouse);
-    return json_get_string(cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", NULL), 0),
-                           "items", key, "name", NULL);
+    return json_get_string(
+        cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", (char *)NULL), 0), "items",
+        key, "name", (char *)NULL);
 }
 
 static const char *tag_of(const cJSON *freights, const char *name)
 {
     const cJSON *f = find(freights, name);
-    return json_get_string(cJSON_GetArrayItem(json_get(f, "images", NULL), 0), "tag", NULL);
+    return json_get_string(cJSON_GetArrayItem(json_get(f, "images", (char *)NULL), 0), "tag",
+                           (char *)NULL);
 }
 
 /* Runs the clock for ten simulated minutes, then checks the scenario converged: every Stage has
@@ -132,20 +134,20 @@ static void converge(struct env *e, const char *ns, int stages)
 {
     kargo_advance(e->k, 600000, 2000);
     cJSON *list = get(e, "/apis/kargo.akuity.io/v1alpha1/namespaces/%s/stages", ns);
-    assert_int_equal(cJSON_GetArraySize(json_get(list, "items", NULL)), stages);
+    assert_int_equal(cJSON_GetArraySize(json_get(list, "items", (char *)NULL)), stages);
     const cJSON *s;
-    cJSON_ArrayForEach(s, json_get(list, "items", NULL))
+    cJSON_ArrayForEach(s, json_get(list, "items", (char *)NULL))
     {
         assert_non_null(cond(s, "Ready", "status"));
-        assert_non_null(json_get_string(s, "status", "freightSummary", NULL));
-        assert_null(json_get(s, "status", "currentPromotion", NULL));
+        assert_non_null(json_get_string(s, "status", "freightSummary", (char *)NULL));
+        assert_null(json_get(s, "status", "currentPromotion", (char *)NULL));
     }
     cJSON_Delete(list);
     list = get(e, "/apis/kargo.akuity.io/v1alpha1/namespaces/%s/promotions", ns);
     const cJSON *p;
-    cJSON_ArrayForEach(p, json_get(list, "items", NULL))
+    cJSON_ArrayForEach(p, json_get(list, "items", (char *)NULL))
     {
-        const char *ph = json_get_string(p, "status", "phase", NULL);
+        const char *ph = json_get_string(p, "status", "phase", (char *)NULL);
         assert_non_null(ph);
         assert_true(strcmp(ph, "Succeeded") == 0 || strcmp(ph, "Failed") == 0 ||
                     strcmp(ph, "Errored") == 0 || strcmp(ph, "Aborted") == 0);
@@ -154,7 +156,7 @@ static void converge(struct env *e, const char *ns, int stages)
     cJSON *project = get(e, "/apis/kargo.akuity.io/v1alpha1/projects/%s", ns);
     assert_string_equal(cond(project, "Ready", "status"), "True");
     double n = 0;
-    assert_true(json_get_number(project, &n, "status", "stats", "stages", "count", NULL));
+    assert_true(json_get_number(project, &n, "status", "stats", "stages", "count", (char *)NULL));
     assert_int_equal((int)n, stages);
     cJSON_Delete(project);
     unsigned long long rv = sim_store_rv(sim_store(e->sim));
@@ -174,14 +176,16 @@ static void test_backstage(void **state)
     assert_string_equal(tag_of(freights, current(find(stages, "staging"), "backstage")), "0.6.0");
     assert_string_equal(tag_of(freights, current(prod, "backstage")), "0.5.2");
     /* History to roll back to: production has had 0.5.1 and 0.5.0. */
-    assert_int_equal(cJSON_GetArraySize(json_get(prod, "status", "freightHistory", NULL)), 3);
-    assert_true(cJSON_IsTrue(json_get(dev, "status", "autoPromotionEnabled", NULL)));
+    assert_int_equal(cJSON_GetArraySize(json_get(prod, "status", "freightHistory", (char *)NULL)),
+                     3);
+    assert_true(cJSON_IsTrue(json_get(dev, "status", "autoPromotionEnabled", (char *)NULL)));
     assert_string_equal(cond(prod, "Ready", "status"), "True");
     assert_string_equal(cond(prod, "Verified", "reason"), "Verified");
-    assert_string_equal(json_get_string(prod, "status", "lastPromotion", "status", "phase", NULL),
-                        "Succeeded");
+    assert_string_equal(
+        json_get_string(prod, "status", "lastPromotion", "status", "phase", (char *)NULL),
+        "Succeeded");
     assert_non_null(json_get(find(freights, current(prod, "backstage")), "status", "currentlyIn",
-                             "production", "since", NULL));
+                             "production", "since", (char *)NULL));
     cJSON_Delete(stages);
     cJSON_Delete(freights);
     converge(&e, "backstage-kargo", 3);
@@ -196,14 +200,15 @@ static void test_flask_app(void **state)
     cJSON *stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/flask-app/stages");
     const cJSON *stg = find(stages, "staging");
     assert_string_equal(
-        json_get_string(stg, "metadata", "annotations", "kargo.akuity.io/color", NULL), "#DFC546");
+        json_get_string(stg, "metadata", "annotations", "kargo.akuity.io/color", (char *)NULL),
+        "#DFC546");
     assert_string_equal(json_get_string(find(stages, "dev"), "metadata", "annotations",
-                                        "kargo.akuity.io/color", NULL),
+                                        "kargo.akuity.io/color", (char *)NULL),
                         "green");
     /* 1.8.4 has soaked in dev for more than 30 minutes: staging's policy promotes it now. */
     assert_string_equal(cond(stg, "Promoting", "reason"), "ActivePromotion");
-    assert_true(
-        cJSON_IsFalse(json_get(find(stages, "prod"), "status", "autoPromotionEnabled", NULL)));
+    assert_true(cJSON_IsFalse(
+        json_get(find(stages, "prod"), "status", "autoPromotionEnabled", (char *)NULL)));
     cJSON_Delete(stages);
     converge(&e, "flask-app", 3);
     stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/flask-app/stages");
@@ -221,7 +226,7 @@ static void test_microsvcs(void **state)
     start(&e, "microsvcs");
     kargo_settle(e.k);
     cJSON *whs = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/warehouses");
-    assert_int_equal(cJSON_GetArraySize(json_get(whs, "items", NULL)), 8);
+    assert_int_equal(cJSON_GetArraySize(json_get(whs, "items", (char *)NULL)), 8);
     assert_string_equal(cond(find(whs, "red-dev"), "Ready", "reason"), "ArtifactsDiscovered");
     cJSON_Delete(whs);
     cJSON *stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/stages");
@@ -232,27 +237,28 @@ static void test_microsvcs(void **state)
         snprintf(n, sizeof(n), "%s-development", svcs[i]);
         snprintf(wh, sizeof(wh), "%s-dev", svcs[i]);
         const cJSON *d = find(stages, n);
-        assert_true(cJSON_IsTrue(json_get(d, "status", "autoPromotionEnabled", NULL)));
+        assert_true(cJSON_IsTrue(json_get(d, "status", "autoPromotionEnabled", (char *)NULL)));
         assert_memory_equal(tag_of(freights, current(d, wh)), "sha-", 4);
         snprintf(n, sizeof(n), "%s-staging", svcs[i]);
         snprintf(wh, sizeof(wh), "%s-releases", svcs[i]);
-        assert_true(
-            cJSON_IsTrue(json_get(find(stages, n), "status", "autoPromotionEnabled", NULL)));
+        assert_true(cJSON_IsTrue(
+            json_get(find(stages, n), "status", "autoPromotionEnabled", (char *)NULL)));
         assert_string_equal(tag_of(freights, current(find(stages, n), wh)), "3.2.0");
         snprintf(n, sizeof(n), "%s-production", svcs[i]);
-        assert_true(
-            cJSON_IsFalse(json_get(find(stages, n), "status", "autoPromotionEnabled", NULL)));
+        assert_true(cJSON_IsFalse(
+            json_get(find(stages, n), "status", "autoPromotionEnabled", (char *)NULL)));
         assert_string_equal(json_get_string(find(stages, n), "metadata", "annotations",
-                                            "kargo.akuity.io/color", NULL),
+                                            "kargo.akuity.io/color", (char *)NULL),
                             svcs[i]);
     }
     /* red-production was rolled back from 3.2.0 to 3.1.0. */
     const cJSON *rp = find(stages, "red-production");
     assert_string_equal(tag_of(freights, current(rp, "red-releases")), "3.1.0");
     assert_string_equal(
-        tag_of(freights, json_get_string(
-                             cJSON_GetArrayItem(json_get(rp, "status", "freightHistory", NULL), 1),
-                             "items", "Warehouse/red-releases", "name", NULL)),
+        tag_of(freights,
+               json_get_string(
+                   cJSON_GetArrayItem(json_get(rp, "status", "freightHistory", (char *)NULL), 1),
+                   "items", "Warehouse/red-releases", "name", (char *)NULL)),
         "3.2.0");
     cJSON_Delete(stages);
     cJSON_Delete(freights);
@@ -267,32 +273,35 @@ static void test_myapp(void **state)
     kargo_settle(e.k);
     cJSON *stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/myapp/stages");
     const cJSON *dev = find(stages, "dev");
-    assert_string_equal(json_get_string(dev, "status", "freightSummary", NULL), "2/2 Fulfilled");
+    assert_string_equal(json_get_string(dev, "status", "freightSummary", (char *)NULL),
+                        "2/2 Fulfilled");
     const cJSON *pre = find(stages, "preprod");
     assert_string_equal(cond(pre, "Ready", "status"), "False");
     assert_string_equal(cond(pre, "Ready", "reason"), "LastPromotionFailed");
-    assert_string_equal(json_get_string(pre, "status", "lastPromotion", "status", "phase", NULL),
-                        "Failed");
+    assert_string_equal(
+        json_get_string(pre, "status", "lastPromotion", "status", "phase", (char *)NULL), "Failed");
     /* The failed verification is in staging's history. */
     int failed = 0;
     const cJSON *h;
-    cJSON_ArrayForEach(h, json_get(find(stages, "staging"), "status", "freightHistory", NULL))
+    cJSON_ArrayForEach(h,
+                       json_get(find(stages, "staging"), "status", "freightHistory", (char *)NULL))
     {
-        const char *ph = json_get_string(
-            cJSON_GetArrayItem(json_get(h, "verificationHistory", NULL), 0), "phase", NULL);
+        const char *ph =
+            json_get_string(cJSON_GetArrayItem(json_get(h, "verificationHistory", (char *)NULL), 0),
+                            "phase", (char *)NULL);
         failed += ph != NULL && strcmp(ph, "Failed") == 0;
     }
     assert_int_equal(failed, 1);
-    assert_non_null(json_get(find(stages, "staging"), "spec", "verification", NULL));
-    assert_null(json_get(find(stages, "uat"), "spec", "verification", NULL));
-    assert_true(
-        cJSON_IsFalse(json_get(find(stages, "uat"), "status", "autoPromotionEnabled", NULL)));
-    assert_true(
-        cJSON_IsTrue(json_get(find(stages, "staging"), "status", "autoPromotionEnabled", NULL)));
+    assert_non_null(json_get(find(stages, "staging"), "spec", "verification", (char *)NULL));
+    assert_null(json_get(find(stages, "uat"), "spec", "verification", (char *)NULL));
+    assert_true(cJSON_IsFalse(
+        json_get(find(stages, "uat"), "status", "autoPromotionEnabled", (char *)NULL)));
+    assert_true(cJSON_IsTrue(
+        json_get(find(stages, "staging"), "status", "autoPromotionEnabled", (char *)NULL)));
     cJSON_Delete(stages);
     cJSON *whs = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/myapp/warehouses");
-    assert_int_equal(cJSON_GetArraySize(
-                         json_get(find(whs, "services-warehouse"), "spec", "subscriptions", NULL)),
+    assert_int_equal(cJSON_GetArraySize(json_get(find(whs, "services-warehouse"), "spec",
+                                                 "subscriptions", (char *)NULL)),
                      3);
     cJSON_Delete(whs);
     converge(&e, "myapp", 5);
@@ -329,7 +338,7 @@ static void test_large(void **state)
                   load, settle, idle);
     cJSON *s = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/large/stages/team-07-prod");
     assert_string_equal(cond(s, "Ready", "status"), "True");
-    assert_non_null(json_get_string(s, "status", "lastPromotion", "name", NULL));
+    assert_non_null(json_get_string(s, "status", "lastPromotion", "name", (char *)NULL));
     cJSON_Delete(s);
     sim_stop(e.sim);
 }
