@@ -262,6 +262,18 @@ int kargo_load_scenario(struct kargo *k, const char *name_or_path, char **cause)
 {
     struct loader l = {.k = k};
     int64_t now = simclock_now(&k->clock);
+    if (strcmp(name_or_path, "demo") == 0) {
+        /* The demo: the four teams' setups side by side, as separate projects. */
+        static const char *const demo[] = {"backstage", "flask-app", "microsvcs", "myapp"};
+        int total = 0;
+        for (size_t i = 0; i < sizeof(demo) / sizeof(*demo); i++) {
+            int n = kargo_load_scenario(k, demo[i], cause);
+            if (n < 0)
+                return -1;
+            total += n;
+        }
+        return total;
+    }
     if (strcmp(name_or_path, "large") == 0) {
         struct scenario_large_shape shape;
         scenarios_large_default(&shape);

@@ -239,7 +239,8 @@ static void test_first_matching_policy_wins(void **state)
 static void test_shift_moves_only_kubernetes_times(void **state)
 {
     cJSON *o = parse("{\"a\":\"2026-01-01T00:00:00Z\",\"b\":[{\"t\":\"2025-12-31T23:00:00Z\"}],"
-                     "\"tag\":\"1.2.3\",\"c\":\"2026-01-01\"}");
+                     "\"tag\":\"1.2.3\",\"c\":\"2026-01-01\","
+                     "\"p\":\"uat.01kdvdna00abcdefghjkmnpqrs.666209f\"}");
     scenarios_shift_times(o, 3600);
     assert_string_equal(json_get_string(o, "a", (char *)NULL), "2026-01-01T01:00:00Z");
     assert_string_equal(
@@ -247,6 +248,15 @@ static void test_shift_moves_only_kubernetes_times(void **state)
         "2026-01-01T00:00:00Z");
     assert_string_equal(json_get_string(o, "tag", (char *)NULL), "1.2.3");
     assert_string_equal(json_get_string(o, "c", (char *)NULL), "2026-01-01");
+    /* 01kdvdna00 is 2026-01-01T00:00:00Z; an hour later is 3600000 ms more. */
+    char want[16];
+    struct kargo_rng r;
+    kargo_rng_seed(&r, 1);
+    char u[KARGO_ULID_LEN + 1];
+    kargo_ulid(1767225600000LL + 3600000, &r, u);
+    snprintf(want, sizeof(want), "%.10s", u);
+    assert_memory_equal(json_get_string(o, "p", (char *)NULL) + 4, want, 10);
+    assert_string_equal(json_get_string(o, "p", (char *)NULL) + 14, "abcdefghjkmnpqrs.666209f");
     cJSON_Delete(o);
 }
 

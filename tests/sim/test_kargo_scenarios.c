@@ -68,10 +68,11 @@ static cJSON *get(struct env *e, const char *fmt, ...)
     return body;
 }
 
-static void start(struct env *e, const char *scenario)
+static void start_with(struct env *e, const char *scenario, bool discover)
 {
     const char *scenarios[] = {scenario, NULL};
     memset(e, 0, sizeof(*e));
+    e->opt.discover = discover;
     e->opt.start_ms = T0_MS;
     e->opt.step_ms = 2000;
     e->opt.verify_ms = 10000;
@@ -87,6 +88,11 @@ static void start(struct env *e, const char *scenario)
         fail_msg("sim_start %s: %s", scenario, cause);
     e->k = e->opt.out;
     e->opt.scenarios = NULL;
+}
+
+static void start(struct env *e, const char *scenario)
+{
+    start_with(e, scenario, false);
 }
 
 static const char *cond(const cJSON *obj, const char *type, const char *field)
@@ -308,6 +314,48 @@ static void test_myapp(void **state)
     sim_stop(e.sim);
 }
 
+/* The demo: all four projects, Warehouses discovering on their own; dev Stages follow. */
+static void test_demo_discovers_and_auto_promotes(void **state)
+{
+    struct env e;
+    start_with(&e, "demo", true);
+    kargo_settle(e.k);
+    cJSON *projects = get(&e, "/apis/kargo.akuity.io/v1alpha1/projects");
+    assert_int_equal(cJSON_GetArraySize(json_get(projects, "items", (char *)NULL)), 4);
+    cJSON_Delete(projects);
+    /* backstage discovers every 3 minutes: after 10 minutes three new versions exist. */
+    kargo_advance(e.k, 600000, 2000);
+    cJSON *freights = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/backstage-kargo/freights");
+    assert_int_equal(cJSON_GetArraySize(json_get(freights, "items", (char *)NULL)), 8);
+    cJSON *wh = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/backstage-kargo/warehouses/"
+                        "backstage");
+    const char *newest = json_get_string(wh, "status", "lastFreightID", (char *)NULL);
+    assert_string_equal(tag_of(freights, newest), "0.6.4");
+    assert_string_equal(cond(wh, "FreightCreated", "reason"), "NewFreight");
+    cJSON *dev = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/backstage-kargo/stages/dev");
+    assert_string_equal(current(dev, "backstage"), newest);
+    cJSON_Delete(dev);
+    cJSON_Delete(wh);
+    cJSON_Delete(freights);
+    /* microsvcs dev builds are sha tags. */
+    wh = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/warehouses/red-dev");
+    freights = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/freights");
+    assert_memory_equal(
+        tag_of(freights, json_get_string(wh, "status", "lastFreightID", (char *)NULL)), "sha-", 4);
+    cJSON_Delete(freights);
+    cJSON_Delete(wh);
+    cJSON *events = get(&e, "/api/v1/namespaces/backstage-kargo/events");
+    int created = 0;
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, json_get(events, "items", (char *)NULL))
+    {
+        created += strcmp(json_get_string(ev, "reason", (char *)NULL), "FreightCreated") == 0;
+    }
+    assert_int_equal(created, 3);
+    cJSON_Delete(events);
+    sim_stop(e.sim);
+}
+
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -347,8 +395,11 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_backstage), cmocka_unit_test(test_flask_app),
-        cmocka_unit_test(test_microsvcs), cmocka_unit_test(test_myapp),
+        cmocka_unit_test(test_backstage),
+        cmocka_unit_test(test_flask_app),
+        cmocka_unit_test(test_microsvcs),
+        cmocka_unit_test(test_myapp),
+        cmocka_unit_test(test_demo_discovers_and_auto_promotes),
         cmocka_unit_test(test_large),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
