@@ -360,6 +360,16 @@ static bool alias_taken(void *ctx, const char *alias)
     return false;
 }
 
+/* Equal, counting an absent list as an empty one (schema defaults may add either). */
+static bool same_content(const cJSON *a, const cJSON *b)
+{
+    bool a_empty = a == NULL || (cJSON_IsArray(a) && cJSON_GetArraySize(a) == 0);
+    bool b_empty = b == NULL || (cJSON_IsArray(b) && cJSON_GetArraySize(b) == 0);
+    if (a_empty || b_empty)
+        return a_empty && b_empty;
+    return cJSON_Compare(a, b, true);
+}
+
 static const char *const freight_content[] = {"origin", "commits", "images", "charts", "artifacts"};
 
 static struct sim_status *freight_mutate(void *ctx, struct sim_admission_request *req)
@@ -483,8 +493,8 @@ static struct sim_status *freight_validate(void *ctx, struct sim_admission_reque
         return NULL;
     }
     for (size_t i = 0; i < sizeof(freight_content) / sizeof(*freight_content); i++) {
-        if (!cJSON_Compare(json_get(req->old_object, freight_content[i], (char *)NULL),
-                           json_get(req->object, freight_content[i], (char *)NULL), true))
+        if (!same_content(json_get(req->old_object, freight_content[i], (char *)NULL),
+                          json_get(req->object, freight_content[i], (char *)NULL)))
             return invalid("freights", req->name, freight_content[i], "Freight is immutable");
     }
     return NULL;

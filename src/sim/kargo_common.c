@@ -24,7 +24,7 @@ void kargo_ulid_now(struct kargo *k, char *out)
 {
     int64_t ms = simclock_now_ms(&k->clock);
     pthread_mutex_lock(&k->lock);
-    kargo_ulid(ms, &k->rng, out);
+    kargo_ulid_monotonic(&k->ulid, ms, &k->rng, out);
     pthread_mutex_unlock(&k->lock);
 }
 

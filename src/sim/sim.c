@@ -328,6 +328,10 @@ void sim_stop(struct sim *sim)
     pthread_cond_broadcast(&sim->wake);
     pthread_mutex_unlock(&sim->mu);
     sim_store_shutdown(sim->store);
+    /* The server goes first: a request in flight may run admission hooks and the store clock,
+     * which belong to a controller's context freed below. */
+    sim_server_stop(sim->srv);
+    sim->srv = NULL;
     struct sim_controller *c = sim->controllers;
     while (c != NULL) {
         struct sim_controller *next = c->next;
@@ -339,7 +343,6 @@ void sim_stop(struct sim *sim)
         free(c);
         c = next;
     }
-    sim_server_stop(sim->srv);
     sim_store_free(sim->store);
     sim_tls_free(&sim->tls);
     memset(sim->tokens, 0, sizeof sim->tokens);

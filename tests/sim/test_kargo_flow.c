@@ -114,7 +114,9 @@ static char *merge_patch(struct env *e, const char *user, const char *what, cons
     char *path = xasprintf(API "/%s", what);
     struct reply r = http(e, user, "PATCH", path, "application/merge-patch+json", patch);
     free(path);
-    assert_int_equal(r.code, want);
+    if (r.code != want)
+        fail_msg("PATCH %s: %ld %s", what, r.code,
+                 json_get_string(r.body, "message", (char *)NULL));
     char *msg = xstrdup(r.code >= 400 ? json_get_string(r.body, "message", (char *)NULL) : "");
     cJSON_Delete(r.body);
     return msg;
@@ -560,6 +562,194 @@ static void test_abort_stops_a_running_promotion(void **state)
     free(before);
 }
 
+static void test_freight_admission_names_aliases_and_protects(void **state)
+{
+    struct env *e = *state;
+    const char *body =
+        "{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"Freight\","
+        "\"metadata\":{\"generateName\":\"f-\"},"
+        "\"origin\":{\"kind\":\"Warehouse\",\"name\":\"backstage\"},"
+        "\"images\":[{\"repoURL\":\"ghcr.io/craigedmunds/backstage\",\"tag\":\"9.9.9\","
+        "\"digest\":\"sha256:abc\"}]}";
+    struct reply r = http(e, "admin", "POST", API "/freights", NULL, body);
+    assert_int_equal(r.code, 201);
+    /* sha1("Warehouse/backstage:ghcr.io/craigedmunds/backstage:9.9.9@sha256:abc") */
+    const char *name = json_get_string(r.body, "metadata", "name", (char *)NULL);
+    assert_string_equal(name, "d6d266e1d82514bd0d474094e7f4ae9e3d18ad7a");
+    const char *alias = json_get_string(r.body, "alias", (char *)NULL);
+    assert_non_null(alias);
+    assert_non_null(strchr(alias, '-'));
+    assert_string_equal(
+        json_get_string(r.body, "metadata", "labels", "kargo.akuity.io/alias", (char *)NULL),
+        alias);
+    assert_non_null(json_get_string(r.body, "discoveredAt", (char *)NULL));
+    char *what = xasprintf("freights/%s", name);
+    cJSON_Delete(r.body);
+    /* Same content again: the same name, so it already exists. */
+    r = http(e, "admin", "POST", API "/freights", NULL, body);
+    assert_int_equal(r.code, 409);
+    assert_string_equal(json_get_string(r.body, "reason", (char *)NULL), "AlreadyExists");
+    cJSON_Delete(r.body);
+    /* Artifacts are immutable; the alias label follows the alias. */
+    char *m = merge_patch(e, "admin", what,
+                          "{\"images\":[{\"repoURL\":\"x\",\"tag\":\"1\",\"digest\":\"d\"}]}", 422);
+    assert_non_null(strstr(m, "Freight is immutable"));
+    free(m);
+    free(merge_patch(e, "admin", what, "{\"alias\":\"renamed-one\"}", 200));
+    cJSON *f = get(e, what);
+    assert_string_equal(
+        json_get_string(f, "metadata", "labels", "kargo.akuity.io/alias", (char *)NULL),
+        "renamed-one");
+    cJSON_Delete(f);
+    /* Aliases are unique in the namespace. */
+    char *taken = freight_in(e, "dev");
+    char *tw = xasprintf("freights/%s", taken);
+    cJSON *other = get(e, tw);
+    char *patch = xasprintf("{\"alias\":\"%s\"}", json_get_string(other, "alias", (char *)NULL));
+    m = merge_patch(e, "admin", what, patch, 409);
+    assert_non_null(strstr(m, "already used by another piece of Freight"));
+    free(m);
+    /* Unused Freight may go; Freight a Stage uses may not. */
+    r = http(e, "admin", "DELETE",
+             "/apis/kargo.akuity.io/v1alpha1/namespaces/" NS "/freights/"
+             "d6d266e1d82514bd0d474094e7f4ae9e3d18ad7a",
+             NULL, NULL);
+    assert_int_equal(r.code, 200);
+    cJSON_Delete(r.body);
+    char *path = xasprintf(API "/freights/%s", taken);
+    r = http(e, "admin", "DELETE", path, NULL, NULL);
+    assert_int_equal(r.code, 403);
+    assert_non_null(strstr(json_get_string(r.body, "message", (char *)NULL),
+                           "freight is in-use by stages [dev]"));
+    cJSON_Delete(r.body);
+    free(path);
+    free(patch);
+    cJSON_Delete(other);
+    free(tw);
+    free(taken);
+    free(what);
+}
+
+static void test_refresh_is_echoed(void **state)
+{
+    struct env *e = *state;
+    free(merge_patch(e, "admin", "stages/staging",
+                     "{\"metadata\":{\"annotations\":{\"kargo.akuity.io/refresh\":\"r-1\"}}}",
+                     200));
+    kargo_settle(e->k);
+    cJSON *s = get(e, "stages/staging");
+    assert_string_equal(json_get_string(s, "status", "lastHandledRefresh", (char *)NULL), "r-1");
+    cJSON_Delete(s);
+}
+
+/* The production verification of the current Freight, after a reverify request. */
+static void test_reverify_and_abort_verification(void **state)
+{
+    struct env *e = *state;
+    cJSON *s = get(e, "stages/production");
+    const cJSON *vh =
+        json_get(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                 "verificationHistory", (char *)NULL);
+    char *id = xstrdup(json_get_string(cJSON_GetArrayItem(vh, 0), "id", (char *)NULL));
+    int before = cJSON_GetArraySize(vh);
+    cJSON_Delete(s);
+    char *patch =
+        xasprintf("{\"metadata\":{\"annotations\":{\"kargo.akuity.io/reverify\":\"%s\"}}}", id);
+    free(merge_patch(e, "admin", "stages/production", patch, 200));
+    kargo_settle(e->k);
+    s = get(e, "stages/production");
+    assert_null(json_get(s, "metadata", "annotations", "kargo.akuity.io/reverify", (char *)NULL));
+    vh = json_get(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                  "verificationHistory", (char *)NULL);
+    assert_int_equal(cJSON_GetArraySize(vh), before + 1);
+    const cJSON *v = cJSON_GetArrayItem(vh, 0);
+    assert_string_equal(json_get_string(v, "phase", (char *)NULL), "Pending");
+    assert_string_equal(json_get_string(v, "actor", (char *)NULL), "kubernetes:admin");
+    assert_string_equal(cond(s, "Verified", "reason"), "VerificationPending");
+    char *vid = xstrdup(json_get_string(v, "id", (char *)NULL));
+    cJSON_Delete(s);
+    kargo_advance(e->k, 2000, 1000);
+    free(patch);
+    patch = xasprintf("{\"metadata\":{\"annotations\":{\"kargo.akuity.io/abort\":\"%s\"}}}", vid);
+    free(merge_patch(e, "admin", "stages/production", patch, 200));
+    kargo_settle(e->k);
+    s = get(e, "stages/production");
+    v = cJSON_GetArrayItem(
+        json_get(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                 "verificationHistory", (char *)NULL),
+        0);
+    assert_string_equal(json_get_string(v, "phase", (char *)NULL), "Aborted");
+    assert_string_equal(json_get_string(v, "message", (char *)NULL),
+                        "Verification aborted by kubernetes:admin");
+    assert_string_equal(cond(s, "Verified", "status"), "False");
+    assert_string_equal(cond(s, "Verified", "reason"), "VerificationAborted");
+    assert_string_equal(cond(s, "Ready", "reason"), "VerificationAborted");
+    cJSON_Delete(s);
+    free(vid);
+    free(patch);
+    free(id);
+}
+
+static void test_configured_failure_and_queue_order(void **state)
+{
+    struct env *e = *state;
+    char *f = freight_in(e, "dev");
+    char *fw = xasprintf("freights/%s", f);
+    free(merge_patch(e, "admin", fw,
+                     "{\"metadata\":{\"annotations\":{\"sim.kargotop.io/promotion-fails\":"
+                     "\"staging@1\"}}}",
+                     200));
+    /* Two promotions queue; the second waits for the first. */
+    struct reply r = promote(e, "admin", "staging", f);
+    assert_int_equal(r.code, 201);
+    char *first =
+        xasprintf("promotions/%s", json_get_string(r.body, "metadata", "name", (char *)NULL));
+    cJSON_Delete(r.body);
+    char *older = NULL;
+    cJSON *s = get(e, "stages/staging");
+    older = xstrdup(json_get_string(
+        cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 1), "items",
+        "Warehouse/backstage", "name", (char *)NULL));
+    cJSON_Delete(s);
+    r = promote(e, "admin", "staging", older);
+    assert_int_equal(r.code, 201);
+    char *second =
+        xasprintf("promotions/%s", json_get_string(r.body, "metadata", "name", (char *)NULL));
+    assert_true(strcmp(first, second) < 0);
+    cJSON_Delete(r.body);
+    kargo_settle(e->k);
+    cJSON *p = get(e, second);
+    assert_string_equal(json_get_string(p, "status", "phase", (char *)NULL), "Pending");
+    cJSON_Delete(p);
+    kargo_advance(e->k, 2 * STEP_MS, 1000);
+    p = get(e, first);
+    assert_string_equal(json_get_string(p, "status", "phase", (char *)NULL), "Failed");
+    assert_string_equal(json_get_string(p, "status", "message", (char *)NULL),
+                        "step \"update-image\" failed: kustomize-set-image did not complete "
+                        "successfully");
+    const cJSON *sem = json_get(p, "status", "stepExecutionMetadata", (char *)NULL);
+    assert_string_equal(json_get_string(cJSON_GetArrayItem(sem, 1), "status", (char *)NULL),
+                        "Failed");
+    cJSON_Delete(p);
+    p = get(e, second);
+    assert_string_equal(json_get_string(p, "status", "phase", (char *)NULL), "Running");
+    cJSON_Delete(p);
+    s = get(e, "stages/staging");
+    assert_string_equal(
+        json_get_string(s, "status", "lastPromotion", "status", "phase", (char *)NULL), "Failed");
+    cJSON_Delete(s);
+    kargo_advance(e->k, STEPS * STEP_MS, 1000);
+    s = get(e, "stages/staging");
+    assert_string_equal(current_freight(s), older);
+    assert_string_equal(cond(s, "Ready", "status"), "True");
+    cJSON_Delete(s);
+    free(first);
+    free(second);
+    free(older);
+    free(fw);
+    free(f);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -574,6 +764,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_auto_promotion_follows_policies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_holds_until_resumed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_stops_a_running_promotion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_freight_admission_names_aliases_and_protects, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_refresh_is_echoed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reverify_and_abort_verification, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_configured_failure_and_queue_order, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

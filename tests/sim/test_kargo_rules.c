@@ -38,6 +38,15 @@ static void test_ulid_is_lowercase_crockford_and_time_ordered(void **state)
     /* 1767225600000 ms in 48-bit Crockford base32. */
     assert_memory_equal(a, "01kdvdna00", 10);
     assert_true(strcmp(a, b) < 0);
+    /* Monotonic: the same millisecond still sorts later. */
+    struct kargo_ulid_state st = {0};
+    char c1[KARGO_ULID_LEN + 1], c2[KARGO_ULID_LEN + 1], c3[KARGO_ULID_LEN + 1];
+    kargo_ulid_monotonic(&st, 1767225600000LL, &r, c1);
+    kargo_ulid_monotonic(&st, 1767225600000LL, &r, c2);
+    kargo_ulid_monotonic(&st, 1767225599000LL, &r, c3);
+    assert_true(strcmp(c1, c2) < 0);
+    assert_true(strcmp(c2, c3) < 0);
+    assert_memory_equal(c1, "01kdvdna00", 10);
 }
 
 static void test_promotion_name_is_stage_ulid_freight7(void **state)
