@@ -145,9 +145,11 @@ static void run(struct sim_controller *c, void *ctx)
 {
     struct kargo *k = ctx;
     while (!sim_controller_stopping(c)) {
+        int64_t started = simclock_real_ms();
         pthread_mutex_lock(&k->pass_lock);
         settle_locked(k);
         pthread_mutex_unlock(&k->pass_lock);
+        int64_t took = simclock_real_ms() - started;
         unsigned long long rv = sim_store_rv(k->store);
         /* Running clock: look again every simulated second or so; stepped clock: only when
          * something changed. */
@@ -158,6 +160,10 @@ static void run(struct sim_controller *c, void *ctx)
             wait = 20;
         if (wait > 250)
             wait = 250;
+        /* A big project (the large scenario) takes a while per pass: leave the CPU at least half
+         * of the time to the API server. */
+        if (took > 0 && !sim_controller_sleep(c, (long)took))
+            break;
         sim_store_wait(k->store, rv, (long)wait);
     }
 }
