@@ -20,7 +20,7 @@
  * "v1.3.0-alpha.3", "0.6.1" -> "0.6.2"); no number appends ".1". */
 static char *next_version(const char *v)
 {
-    if (v == NULL || *v == '\0')
+    if (*v == '\0')
         return xstrdup("1.0.0");
     size_t len = strlen(v), end = len;
     while (end > 0 && !isdigit((unsigned char)v[end - 1]))
@@ -32,6 +32,22 @@ static char *next_version(const char *v)
         start--;
     long long num = strtoll(v + start, NULL, 10) + 1;
     return xasprintf("%.*s%lld%s", (int)start, v, num, v + end);
+}
+
+/* The first version a subscription can see: the one its constraint names ("^1.29.0" ->
+ * "1.29.0", ">=1.0.0-alpha" -> "1.0.0-alpha"), else 1.0.0. */
+static char *first_version(const cJSON *sub)
+{
+    const char *c = json_get_string(sub, "constraint", (char *)NULL);
+    if (c == NULL)
+        c = json_get_string(sub, "semverConstraint", (char *)NULL);
+    const char *p = c;
+    while (p != NULL && *p != '\0' && !isdigit((unsigned char)*p))
+        p++;
+    if (p == NULL || *p == '\0')
+        return xstrdup("1.0.0");
+    size_t n = strcspn(p, " ,|<>=~^");
+    return xstrndup(p, n);
 }
 
 static void random_hex(struct kargo *k, char *out, size_t n)
@@ -106,7 +122,7 @@ static cJSON *next_freight(struct kargo *k, const cJSON *wh, const cJSON *base, 
                 random_hex(k, hex, 7);
                 tag = xasprintf("sha-%s", hex);
             } else {
-                tag = next_version(ptag);
+                tag = ptag != NULL ? next_version(ptag) : first_version(img);
             }
             char *seed = xasprintf("%s:%s", repo ? repo : "", tag);
             char d1[41], d2[41];
@@ -129,7 +145,8 @@ static cJSON *next_freight(struct kargo *k, const cJSON *wh, const cJSON *base, 
             const char *name = json_get_string(chart, "name", (char *)NULL);
             const cJSON *prev = find_by(json_get(base, "charts", (char *)NULL), "repoURL", repo,
                                         name ? "name" : NULL, name);
-            char *version = next_version(json_get_string(prev, "version", (char *)NULL));
+            const char *pv = json_get_string(prev, "version", (char *)NULL);
+            char *version = pv != NULL ? next_version(pv) : first_version(chart);
             cJSON *arr = cJSON_GetObjectItemCaseSensitive(f, "charts");
             if (arr == NULL)
                 arr = cJSON_AddArrayToObject(f, "charts");
@@ -213,7 +230,8 @@ void kargo_warehouses_pass(struct kargo *k, struct kargo_ns *n)
             json_get_string(wh, "metadata", "annotations", "kargo.akuity.io/refresh", (char *)NULL);
         const char *handled = json_get_string(st, "lastHandledRefresh", (char *)NULL);
         bool discover = refresh != NULL && (handled == NULL || strcmp(refresh, handled) != 0);
-        if (k->discover && due(k, n->ns, wh, now))
+        /* Kargo discovers as soon as a Warehouse exists; after that, every interval. */
+        if (k->discover && (due(k, n->ns, wh, now) || hmap_get(&newest_of, whname) == NULL))
             discover = true;
         if (refresh != NULL)
             kargo_json_put(st, "lastHandledRefresh", cJSON_CreateString(refresh));

@@ -356,6 +356,32 @@ static void test_demo_discovers_and_auto_promotes(void **state)
     sim_stop(e.sim);
 }
 
+/* A file written for `kubectl apply -f` (no Freight, no status): the controller takes over. */
+static void test_user_file_is_taken_over(void **state)
+{
+    struct env e;
+    start_with(&e, KT_SOURCE_DIR "/tests/sim/data/kargo-apply.yaml", true);
+    kargo_settle(e.k);
+    cJSON *freights = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/kargo-demo/freights");
+    assert_int_equal(cJSON_GetArraySize(json_get(freights, "items", (char *)NULL)), 1);
+    const cJSON *f = cJSON_GetArrayItem(json_get(freights, "items", (char *)NULL), 0);
+    char *name = xstrdup(json_get_string(f, "metadata", "name", (char *)NULL));
+    assert_string_equal(tag_of(freights, name), "1.29.0");
+    cJSON_Delete(freights);
+    kargo_advance(e.k, 10000, 1000);
+    cJSON *stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/kargo-demo/stages");
+    const cJSON *t = find(stages, "test");
+    assert_string_equal(current(t, "kargo-demo"), name);
+    assert_string_equal(cond(t, "Ready", "status"), "True");
+    const cJSON *u = find(stages, "uat");
+    assert_string_equal(json_get_string(u, "status", "freightSummary", (char *)NULL),
+                        "0/1 Fulfilled");
+    assert_string_equal(cond(u, "Ready", "reason"), "NoFreight");
+    cJSON_Delete(stages);
+    free(name);
+    sim_stop(e.sim);
+}
+
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -400,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_microsvcs),
         cmocka_unit_test(test_myapp),
         cmocka_unit_test(test_demo_discovers_and_auto_promotes),
+        cmocka_unit_test(test_user_file_is_taken_over),
         cmocka_unit_test(test_large),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
