@@ -79,7 +79,7 @@ const cJSON *sim_printer_jsonpath(const cJSON *obj, const char *path)
                     const cJSON *it, *arr = cJSON_IsArray(node) ? node : NULL;
                     cJSON_ArrayForEach(it, arr)
                     {
-                        const char *v = json_get_string(it, field, NULL);
+                        const char *v = json_get_string(it, field, (char *)NULL);
                         if (v != NULL && strcmp(v, want) == 0) {
                             found = it;
                             break;
@@ -167,14 +167,14 @@ void sim_printer_add_row(const struct sim_resource *r, cJSON *table, const cJSON
     cJSON *rows = cJSON_GetObjectItemCaseSensitive(table, "rows");
     cJSON *row = cJSON_CreateObject();
     cJSON *cells = cJSON_AddArrayToObject(row, "cells");
-    const char *name = json_get_string(obj, "metadata", "name", NULL);
+    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
     cJSON_AddItemToArray(cells, cJSON_CreateString(name != NULL ? name : ""));
     for (const struct sim_printer_column *c = r->columns; c != NULL && c->name != NULL; c++)
         cJSON_AddItemToArray(cells, cell(c, obj, now));
     cJSON *po = cJSON_AddObjectToObject(row, "object");
     cJSON_AddStringToObject(po, "kind", "PartialObjectMetadata");
     cJSON_AddStringToObject(po, "apiVersion", "meta.k8s.io/v1");
-    const cJSON *meta = json_get(obj, "metadata", NULL);
+    const cJSON *meta = json_get(obj, "metadata", (char *)NULL);
     cJSON_AddItemToObject(po, "metadata",
                           meta != NULL ? cJSON_Duplicate(meta, true) : cJSON_CreateObject());
     cJSON_AddItemToArray(rows, row);

@@ -339,10 +339,10 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
         unsigned char *dec = base64_decode(cont, &dlen, NULL);
         token = dec != NULL ? cJSON_ParseWithLength((const char *)dec, dlen) : NULL;
         free(dec);
-        page.start_ns = json_get_string(token, "ns", NULL);
-        page.start_name = json_get_string(token, "start", NULL);
+        page.start_ns = json_get_string(token, "ns", (char *)NULL);
+        page.start_name = json_get_string(token, "start", (char *)NULL);
         double v = 0;
-        json_get_number(token, &v, "rv", NULL);
+        json_get_number(token, &v, "rv", (char *)NULL);
         list_rv = (unsigned long long)v;
         if (page.start_ns == NULL || page.start_name == NULL) {
             cJSON_Delete(token);
@@ -408,6 +408,7 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
 
 struct watch {
     struct sim_server *srv;
+    char *ns; /* the cursor's namespace: the request's path is gone once the stream runs */
     const struct sim_resource *r;
     struct filter f;
     struct sim_store_cursor cur;
@@ -432,8 +433,8 @@ static void watch_emit(void *ctx, enum sim_event_type type, const char *json, si
     strbuf_appendf(&w->out, "{\"type\":\"%s\",\"object\":", event_name(type));
     if (w->table) {
         cJSON *obj = cJSON_ParseWithLength(json, len);
-        cJSON *t =
-            sim_printer_table(w->r, json_get_string(obj, "metadata", "resourceVersion", NULL));
+        cJSON *t = sim_printer_table(
+            w->r, json_get_string(obj, "metadata", "resourceVersion", (char *)NULL));
         if (obj != NULL)
             sim_printer_add_row(w->r, t, obj, w->now);
         char *text = cJSON_PrintUnformatted(t);
@@ -509,6 +510,7 @@ static void watch_free(void *cls)
     pthread_mutex_unlock(&w->srv->mu);
     filter_free(&w->f);
     strbuf_free(&w->out);
+    free(w->ns);
     free(w);
 }
 
@@ -538,8 +540,9 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
     w->table = rq->table;
     w->bookmarks = truthy(arg(rq, "allowWatchBookmarks"));
     strbuf_init(&w->out);
+    w->ns = r->namespaced && ns != NULL ? xstrdup(ns) : NULL;
     w->cur = (struct sim_store_cursor){.plural = r->plural,
-                                       .ns = r->namespaced ? ns : NULL,
+                                       .ns = w->ns,
                                        .match = filter_any(&w->f) ? filter_match : NULL,
                                        .match_ctx = &w->f,
                                        .emit = watch_emit,
@@ -583,7 +586,8 @@ static enum MHD_Result respond_object(struct request *rq, const struct sim_resou
 {
     if (!rq->table)
         return respond_json(rq, code, obj);
-    cJSON *t = sim_printer_table(r, json_get_string(obj, "metadata", "resourceVersion", NULL));
+    cJSON *t =
+        sim_printer_table(r, json_get_string(obj, "metadata", "resourceVersion", (char *)NULL));
     sim_printer_add_row(r, t, obj, sim_store_now(rq->srv->store));
     cJSON_Delete(obj);
     return respond_json(rq, code, t);
@@ -626,13 +630,13 @@ static enum MHD_Result do_ssar(struct request *rq)
     }
     if (in == NULL)
         return respond_status(rq, st);
-    const cJSON *ra = json_get(in, "spec", "resourceAttributes", NULL);
+    const cJSON *ra = json_get(in, "spec", "resourceAttributes", (char *)NULL);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "kind", "SelfSubjectAccessReview");
     cJSON_AddStringToObject(out, "apiVersion", "authorization.k8s.io/v1");
     cJSON_AddItemToObject(cJSON_AddObjectToObject(out, "metadata"), "creationTimestamp",
                           cJSON_CreateNull());
-    const cJSON *spec = json_get(in, "spec", NULL);
+    const cJSON *spec = json_get(in, "spec", (char *)NULL);
     cJSON_AddItemToObject(out, "spec",
                           spec != NULL ? cJSON_Duplicate(spec, true) : cJSON_CreateObject());
     cJSON *status = cJSON_AddObjectToObject(out, "status");
@@ -641,18 +645,21 @@ static enum MHD_Result do_ssar(struct request *rq)
     if (ra != NULL) {
         struct sim_authz_request az = {
             .user = rq->user,
-            .verb = json_get_string(ra, "verb", NULL),
-            .group = json_get_string(ra, "group", NULL) ? json_get_string(ra, "group", NULL) : "",
-            .resource = json_get_string(ra, "resource", NULL),
-            .subresource = json_get_string(ra, "subresource", NULL),
-            .ns = json_get_string(ra, "namespace", NULL),
-            .name = json_get_string(ra, "name", NULL),
+            .verb = json_get_string(ra, "verb", (char *)NULL),
+            .group = json_get_string(ra, "group", (char *)NULL)
+                         ? json_get_string(ra, "group", (char *)NULL)
+                         : "",
+            .resource = json_get_string(ra, "resource", (char *)NULL),
+            .subresource = json_get_string(ra, "subresource", (char *)NULL),
+            .ns = json_get_string(ra, "namespace", (char *)NULL),
+            .name = json_get_string(ra, "name", (char *)NULL),
         };
         allowed = az.verb != NULL && az.resource != NULL && sim_authz_allowed(&az);
         reason = allowed ? sim_authz_reason(&az) : NULL;
     } else {
         /* Non-resource URLs (discovery, /version): every authenticated user may GET them. */
-        const char *verb = json_get_string(in, "spec", "nonResourceAttributes", "verb", NULL);
+        const char *verb =
+            json_get_string(in, "spec", "nonResourceAttributes", "verb", (char *)NULL);
         allowed = verb != NULL && strcmp(verb, "get") == 0;
     }
     cJSON_AddBoolToObject(status, "allowed", allowed);
@@ -704,15 +711,15 @@ static enum MHD_Result do_resource(struct request *rq, const struct sim_resource
     case SIM_VERB_UPDATE: {
         cJSON *obj = parse_body(rq, &st);
         if (obj != NULL) {
-            cJSON *meta = json_ensure_object(obj, "metadata", NULL);
-            const char *bn = json_get_string(meta, "name", NULL);
+            cJSON *meta = json_ensure_object(obj, "metadata", (char *)NULL);
+            const char *bn = json_get_string(meta, "name", (char *)NULL);
             if (bn == NULL)
                 json_set_string(meta, "name", name);
             else if (strcmp(bn, name) != 0)
                 st = sim_status_bad_request("the name of the object (%s) does not match the "
                                             "name on the URL (%s)",
                                             bn, name);
-            const char *bns = json_get_string(meta, "namespace", NULL);
+            const char *bns = json_get_string(meta, "namespace", (char *)NULL);
             if (st == NULL && r->namespaced && bns != NULL && bns[0] != '\0' &&
                 strcmp(bns, ns) != 0)
                 st = sim_status_bad_request("the namespace of the provided object does not "
@@ -770,7 +777,7 @@ static cJSON *faults_json(const struct sim_faults *f)
 static int num(const cJSON *o, const char *key)
 {
     double v = 0;
-    json_get_number(o, &v, key, NULL);
+    json_get_number(o, &v, key, (char *)NULL);
     return v < 0 ? 0 : (int)v;
 }
 
@@ -796,7 +803,7 @@ static enum MHD_Result do_control(struct request *rq, const char *what)
         if (in == NULL)
             return respond_status(rq, st);
         bool forget = false;
-        json_get_bool(in, &forget, "forgetHistory", NULL);
+        json_get_bool(in, &forget, "forgetHistory", (char *)NULL);
         struct sim_faults f = {
             .watch_close_s = num(in, "watchCloseSeconds"),
             .error500_pct = num(in, "error500Percent"),
