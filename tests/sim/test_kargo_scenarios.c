@@ -266,9 +266,19 @@ static void test_microsvcs(void **state)
                    cJSON_GetArrayItem(json_get(rp, "status", "freightHistory", (char *)NULL), 1),
                    "items", "Warehouse/red-releases", "name", (char *)NULL)),
         "3.2.0");
+    /* In flight at the start: green's 3.2.0 on its way to production. */
+    const cJSON *gp = find(stages, "green-production");
+    assert_string_equal(cond(gp, "Promoting", "reason"), "ActivePromotion");
+    assert_string_equal(tag_of(freights, current(gp, "green-releases")), "3.1.0");
     cJSON_Delete(stages);
     cJSON_Delete(freights);
     converge(&e, "microsvcs", 12);
+    stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/stages");
+    freights = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/freights");
+    assert_string_equal(
+        tag_of(freights, current(find(stages, "green-production"), "green-releases")), "3.2.0");
+    cJSON_Delete(stages);
+    cJSON_Delete(freights);
     sim_stop(e.sim);
 }
 
@@ -311,6 +321,13 @@ static void test_myapp(void **state)
                      3);
     cJSON_Delete(whs);
     converge(&e, "myapp", 5);
+    /* The approved v1.3.0 was in flight to uat and has arrived. */
+    stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/myapp/stages");
+    cJSON *freights = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/myapp/freights");
+    assert_string_equal(tag_of(freights, current(find(stages, "uat"), "services-warehouse")),
+                        "v1.3.0");
+    cJSON_Delete(stages);
+    cJSON_Delete(freights);
     sim_stop(e.sim);
 }
 
