@@ -120,6 +120,80 @@ static char *abort_json(const char *value, const char *actor_user, const char *i
     return s;
 }
 
+/* The Stage's steps with PromotionTask references replaced by the task's steps, aliased
+ * "<taskAlias>::<stepAlias|step-N>" and carrying the task's vars (overridden by the reference's),
+ * as the v1.11 webhook inflates them. NULL with *why when a task does not exist. */
+static cJSON *inflate_steps(struct kargo *k, const cJSON *steps, const char *ns, char **why)
+{
+    cJSON *out = cJSON_CreateArray();
+    int i = 0;
+    const cJSON *step;
+    cJSON_ArrayForEach(step, steps)
+    {
+        i++;
+        const char *tname = json_get_string(step, "task", "name", (char *)NULL);
+        if (tname == NULL) {
+            cJSON_AddItemToArray(out, cJSON_Duplicate(step, true));
+            continue;
+        }
+        const char *tkind = json_get_string(step, "task", "kind", (char *)NULL);
+        bool cluster = tkind != NULL && strcmp(tkind, "ClusterPromotionTask") == 0;
+        struct sim_status *err = NULL;
+        cJSON *task = sim_store_get(k->store, cluster ? "clusterpromotiontasks" : "promotiontasks",
+                                    cluster ? NULL : ns, tname, &err);
+        sim_status_free(err);
+        if (task == NULL) {
+            *why = xasprintf("%s \"%s\" not found",
+                             cluster ? "ClusterPromotionTask" : "PromotionTask", tname);
+            cJSON_Delete(out);
+            return NULL;
+        }
+        char talias[128];
+        const char *as = json_get_string(step, "as", (char *)NULL);
+        if (as != NULL && *as)
+            snprintf(talias, sizeof(talias), "%s", as);
+        else
+            snprintf(talias, sizeof(talias), "task-%d", i);
+        cJSON *vars = cJSON_Duplicate(json_get(task, "spec", "vars", (char *)NULL), true);
+        if (vars == NULL)
+            vars = cJSON_CreateArray();
+        const cJSON *ov;
+        cJSON_ArrayForEach(ov, json_get(step, "vars", (char *)NULL))
+        {
+            const char *vn = json_get_string(ov, "name", (char *)NULL);
+            cJSON *have = NULL, *v;
+            cJSON_ArrayForEach(v, vars)
+            {
+                const char *n = json_get_string(v, "name", (char *)NULL);
+                if (vn != NULL && n != NULL && strcmp(n, vn) == 0)
+                    have = v;
+            }
+            if (have != NULL)
+                cJSON_ReplaceItemViaPointer(vars, have, cJSON_Duplicate(ov, true));
+            else
+                cJSON_AddItemToArray(vars, cJSON_Duplicate(ov, true));
+        }
+        int j = 0;
+        const cJSON *ts;
+        cJSON_ArrayForEach(ts, json_get(task, "spec", "steps", (char *)NULL))
+        {
+            j++;
+            cJSON *c = cJSON_Duplicate(ts, true);
+            const char *sas = json_get_string(ts, "as", (char *)NULL);
+            char *alias = sas != NULL && *sas ? xasprintf("%s::%s", talias, sas)
+                                              : xasprintf("%s::step-%d", talias, j);
+            kargo_json_put(c, "as", cJSON_CreateString(alias));
+            free(alias);
+            if (cJSON_GetArraySize(vars) > 0)
+                kargo_json_put(c, "vars", cJSON_Duplicate(vars, true));
+            cJSON_AddItemToArray(out, c);
+        }
+        cJSON_Delete(vars);
+        cJSON_Delete(task);
+    }
+    return out;
+}
+
 struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const char *ns,
                                          const char *user)
 {
@@ -193,6 +267,14 @@ struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const ch
         goto out;
     }
 
+    char *why = NULL;
+    cJSON *inflated = inflate_steps(k, steps, ns, &why);
+    if (inflated == NULL) {
+        result = invalid("promotions", pname, "spec.steps", why);
+        free(why);
+        goto out;
+    }
+
     /* Name, steps and vars as GeneratePromotionName and the v1.11 webhook make them. */
     char ulid[KARGO_ULID_LEN + 1];
     kargo_ulid_now(k, ulid);
@@ -202,7 +284,7 @@ struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const ch
     drop_key(md, "generateName");
     free(name);
     cJSON *spec = json_ensure_object(promo, "spec", (char *)NULL);
-    kargo_json_put(spec, "steps", cJSON_Duplicate(steps, true));
+    kargo_json_put(spec, "steps", inflated);
     cJSON *vars = cJSON_CreateArray();
     const cJSON *v;
     cJSON_ArrayForEach(v, json_get(stage, "spec", "vars", (char *)NULL))

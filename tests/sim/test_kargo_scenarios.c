@@ -395,6 +395,35 @@ static void test_user_file_is_taken_over(void **state)
                         "0/1 Fulfilled");
     assert_string_equal(cond(u, "Ready", "reason"), "NoFreight");
     cJSON_Delete(stages);
+    /* uat's template refers to a PromotionTask: the webhook inflates it. */
+    cJSON *promo = cJSON_Parse("{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":"
+                               "\"Promotion\",\"metadata\":{\"generateName\":\"p-\"},"
+                               "\"spec\":{\"stage\":\"uat\"}}");
+    cJSON *spec = cJSON_GetObjectItem(promo, "spec");
+    cJSON_AddStringToObject(spec, "freight", name);
+    struct sim_write_opts o = {.user = "admin"};
+    struct sim_status *err = NULL;
+    cJSON *p = sim_store_create(sim_store(e.sim), "promotions", "kargo-demo", promo, &o, &err);
+    if (p == NULL)
+        fail_msg("create: %s", err->message);
+    const cJSON *steps = json_get(p, "spec", "steps", (char *)NULL);
+    assert_int_equal(cJSON_GetArraySize(steps), 2);
+    assert_string_equal(json_get_string(cJSON_GetArrayItem(steps, 0), "as", (char *)NULL),
+                        "promo-process::update");
+    assert_string_equal(json_get_string(cJSON_GetArrayItem(steps, 1), "as", (char *)NULL),
+                        "promo-process::step-2");
+    assert_string_equal(
+        json_get_string(
+            cJSON_GetArrayItem(json_get(cJSON_GetArrayItem(steps, 1), "vars", (char *)NULL), 0),
+            "value", (char *)NULL),
+        "public.ecr.aws/nginx/nginx");
+    assert_null(json_get(cJSON_GetArrayItem(steps, 0), "task", (char *)NULL));
+    cJSON_Delete(p);
+    cJSON_Delete(promo);
+    kargo_advance(e.k, 10000, 1000);
+    stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/kargo-demo/stages");
+    assert_string_equal(current(find(stages, "uat"), "kargo-demo"), name);
+    cJSON_Delete(stages);
     free(name);
     sim_stop(e.sim);
 }
