@@ -26,8 +26,9 @@ struct kargo_options {
  * the webhooks and the controller and loads the scenarios. Returns 0, or -1 with *cause. */
 int kargo_install(struct sim *sim, void *ctx, char **cause);
 
-/* Loads a built-in scenario by name, or a YAML file by path. Built-in histories are moved to end
- * at the clock's now. Returns the number of objects, or -1 with *cause. */
+/* Loads a built-in scenario by name ("backstage", "flask-app", "microsvcs", "myapp", "large", or
+ * "demo" for the first four), or a YAML file by path. Built-in histories are moved to end at the
+ * clock's now. Returns the number of objects, or -1 with *cause. */
 int kargo_load_scenario(struct kargo *k, const char *name_or_path, char **cause);
 /* Runs reconcile passes until one changes nothing; what happens "immediately" has then happened. */
 void kargo_settle(struct kargo *k);

@@ -20,6 +20,14 @@ uint64_t kargo_rng_next(struct kargo_rng *r);
 #define KARGO_ULID_LEN 26
 /* A lowercase ULID for Unix time ms into out (KARGO_ULID_LEN + 1 bytes). Later ms sort later. */
 void kargo_ulid(int64_t ms, struct kargo_rng *r, char *out);
+/* ULIDs that keep increasing within one millisecond too (the spec's monotonic mode), so names
+ * made at the same simulated instant still sort in creation order. */
+struct kargo_ulid_state {
+    int64_t ms;
+    uint64_t hi; /* 16 bits used */
+    uint64_t lo; /* 64 bits */
+};
+void kargo_ulid_monotonic(struct kargo_ulid_state *st, int64_t ms, struct kargo_rng *r, char *out);
 /* A random (version 4) UUID, 36 characters plus NUL. */
 void kargo_uuid(struct kargo_rng *r, char *out);
 /* Lowercase hex SHA-1 of data (41 bytes with NUL). */

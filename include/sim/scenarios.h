@@ -23,9 +23,10 @@ extern const struct scenario_builtin scenarios_builtin[];
 
 /* The built-in YAML scenario called name, or NULL. */
 const struct scenario_builtin *scenarios_find(const char *name);
-/* Whether name is a built-in scenario (YAML or "large"). */
+/* Whether name is a built-in scenario (YAML, "large", or "demo": the four YAML ones). */
 int scenarios_is_builtin(const char *name);
-/* Adds delta_s seconds to every RFC 3339 UTC timestamp string ("...Z") in the tree. */
+/* Adds delta_s seconds to every RFC 3339 UTC timestamp string ("...Z") in the tree, and to the
+ * time inside ULID-based names ("<stage>.<ulid>.<hash7>"). */
 void scenarios_shift_times(cJSON *obj, int64_t delta_s);
 
 /* Shape of the generated `large` scenario. */

@@ -29,6 +29,8 @@ void simclock_advance(struct simclock *c, int64_t ms);
 void simclock_set_speed(struct simclock *c, double speed);
 /* Real milliseconds until simulated time reaches sim_ms (0 if passed, -1 when manual). */
 int64_t simclock_real_ms_until(struct simclock *c, int64_t sim_ms);
+/* The monotonic real clock in milliseconds (for measuring real durations). */
+int64_t simclock_real_ms(void);
 /* The simulated now as RFC 3339 ("2026-01-01T00:00:00Z") into buf of at least 21 bytes. */
 void simclock_rfc3339(struct simclock *c, char *buf, size_t len);
 

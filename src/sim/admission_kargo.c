@@ -78,7 +78,7 @@ static bool may_promote(const char *user, const char *ns, const char *stage)
 
 static cJSON *annotations(cJSON *obj)
 {
-    return json_ensure_object(obj, "metadata", "annotations", NULL);
+    return json_ensure_object(obj, "metadata", "annotations", (char *)NULL);
 }
 
 static void drop_key(cJSON *obj, const char *key)
@@ -120,17 +120,91 @@ static char *abort_json(const char *value, const char *actor_user, const char *i
     return s;
 }
 
+/* The Stage's steps with PromotionTask references replaced by the task's steps, aliased
+ * "<taskAlias>::<stepAlias|step-N>" and carrying the task's vars (overridden by the reference's),
+ * as the v1.11 webhook inflates them. NULL with *why when a task does not exist. */
+static cJSON *inflate_steps(struct kargo *k, const cJSON *steps, const char *ns, char **why)
+{
+    cJSON *out = cJSON_CreateArray();
+    int i = 0;
+    const cJSON *step;
+    cJSON_ArrayForEach(step, steps)
+    {
+        i++;
+        const char *tname = json_get_string(step, "task", "name", (char *)NULL);
+        if (tname == NULL) {
+            cJSON_AddItemToArray(out, cJSON_Duplicate(step, true));
+            continue;
+        }
+        const char *tkind = json_get_string(step, "task", "kind", (char *)NULL);
+        bool cluster = tkind != NULL && strcmp(tkind, "ClusterPromotionTask") == 0;
+        struct sim_status *err = NULL;
+        cJSON *task = sim_store_get(k->store, cluster ? "clusterpromotiontasks" : "promotiontasks",
+                                    cluster ? NULL : ns, tname, &err);
+        sim_status_free(err);
+        if (task == NULL) {
+            *why = xasprintf("%s \"%s\" not found",
+                             cluster ? "ClusterPromotionTask" : "PromotionTask", tname);
+            cJSON_Delete(out);
+            return NULL;
+        }
+        char talias[128];
+        const char *as = json_get_string(step, "as", (char *)NULL);
+        if (as != NULL && *as)
+            snprintf(talias, sizeof(talias), "%s", as);
+        else
+            snprintf(talias, sizeof(talias), "task-%d", i);
+        cJSON *vars = cJSON_Duplicate(json_get(task, "spec", "vars", (char *)NULL), true);
+        if (vars == NULL)
+            vars = cJSON_CreateArray();
+        const cJSON *ov;
+        cJSON_ArrayForEach(ov, json_get(step, "vars", (char *)NULL))
+        {
+            const char *vn = json_get_string(ov, "name", (char *)NULL);
+            cJSON *have = NULL, *v;
+            cJSON_ArrayForEach(v, vars)
+            {
+                const char *n = json_get_string(v, "name", (char *)NULL);
+                if (vn != NULL && n != NULL && strcmp(n, vn) == 0)
+                    have = v;
+            }
+            if (have != NULL)
+                cJSON_ReplaceItemViaPointer(vars, have, cJSON_Duplicate(ov, true));
+            else
+                cJSON_AddItemToArray(vars, cJSON_Duplicate(ov, true));
+        }
+        int j = 0;
+        const cJSON *ts;
+        cJSON_ArrayForEach(ts, json_get(task, "spec", "steps", (char *)NULL))
+        {
+            j++;
+            cJSON *c = cJSON_Duplicate(ts, true);
+            const char *sas = json_get_string(ts, "as", (char *)NULL);
+            char *alias = sas != NULL && *sas ? xasprintf("%s::%s", talias, sas)
+                                              : xasprintf("%s::step-%d", talias, j);
+            kargo_json_put(c, "as", cJSON_CreateString(alias));
+            free(alias);
+            if (cJSON_GetArraySize(vars) > 0)
+                kargo_json_put(c, "vars", cJSON_Duplicate(vars, true));
+            cJSON_AddItemToArray(out, c);
+        }
+        cJSON_Delete(vars);
+        cJSON_Delete(task);
+    }
+    return out;
+}
+
 struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const char *ns,
                                          const char *user)
 {
     if (control_plane(user))
         user = NULL;
-    const char *pname = json_get_string(promo, "metadata", "name", NULL);
-    const char *stage_name = json_get_string(promo, "spec", "stage", NULL);
+    const char *pname = json_get_string(promo, "metadata", "name", (char *)NULL);
+    const char *stage_name = json_get_string(promo, "spec", "stage", (char *)NULL);
     if (stage_name == NULL)
         return NULL; /* the schema check answers with "spec.stage: Required value" */
-    bool has_freight = json_get(promo, "spec", "freight", NULL) != NULL;
-    bool has_origin = json_get(promo, "spec", "origin", NULL) != NULL;
+    bool has_freight = json_get(promo, "spec", "freight", (char *)NULL) != NULL;
+    bool has_origin = json_get(promo, "spec", "origin", (char *)NULL) != NULL;
     if (has_freight == has_origin)
         return invalid("promotions", pname, "spec",
                        "exactly one of spec.freight or spec.origin must be set");
@@ -147,7 +221,8 @@ struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const ch
     }
     struct sim_status *result = NULL;
     cJSON *freights = NULL, *freight = NULL, *pc = NULL;
-    const cJSON *steps = json_get(stage, "spec", "promotionTemplate", "spec", "steps", NULL);
+    const cJSON *steps =
+        json_get(stage, "spec", "promotionTemplate", "spec", "steps", (char *)NULL);
     if (cJSON_GetArraySize(steps) == 0) {
         result = invalid("promotions", pname, "spec.stage", "Stage defines no promotion steps");
         goto out;
@@ -157,11 +232,14 @@ struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const ch
     err = NULL;
     int64_t now = kargo_now(k);
     if (has_origin) {
-        const char *wh = json_get_string(promo, "spec", "origin", "name", NULL);
+        const char *wh = json_get_string(promo, "spec", "origin", "name", (char *)NULL);
         const cJSON **arr = xcalloc((size_t)cJSON_GetArraySize(freights) + 1, sizeof(*arr));
         size_t n = 0;
         cJSON *it;
-        cJSON_ArrayForEach(it, freights) arr[n++] = it;
+        cJSON_ArrayForEach(it, freights)
+        {
+            arr[n++] = it;
+        }
         const cJSON *cand = wh ? kargo_auto_candidate(stage, wh, arr, n, now) : NULL;
         free(arr);
         if (cand == NULL) {
@@ -171,11 +249,11 @@ struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const ch
             free(m);
             goto out;
         }
-        cJSON *spec = json_ensure_object(promo, "spec", NULL);
+        cJSON *spec = json_ensure_object(promo, "spec", (char *)NULL);
         drop_key(spec, "origin");
-        json_set_string(spec, "freight", json_get_string(cand, "metadata", "name", NULL));
+        json_set_string(spec, "freight", json_get_string(cand, "metadata", "name", (char *)NULL));
     }
-    const char *fname = json_get_string(promo, "spec", "freight", NULL);
+    const char *fname = json_get_string(promo, "spec", "freight", (char *)NULL);
     freight = fname ? kargo_find(freights, fname) : NULL;
     if (freight == NULL) {
         char *m = xasprintf("Freight \"%s\" not found in namespace \"%s\"", fname ? fname : "", ns);
@@ -189,22 +267,35 @@ struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const ch
         goto out;
     }
 
+    char *why = NULL;
+    cJSON *inflated = inflate_steps(k, steps, ns, &why);
+    if (inflated == NULL) {
+        result = invalid("promotions", pname, "spec.steps", why);
+        free(why);
+        goto out;
+    }
+
     /* Name, steps and vars as GeneratePromotionName and the v1.11 webhook make them. */
     char ulid[KARGO_ULID_LEN + 1];
     kargo_ulid_now(k, ulid);
     char *name = kargo_promotion_name(stage_name, ulid, fname);
-    cJSON *md = json_ensure_object(promo, "metadata", NULL);
+    cJSON *md = json_ensure_object(promo, "metadata", (char *)NULL);
     json_set_string(md, "name", name);
     drop_key(md, "generateName");
     free(name);
-    cJSON *spec = json_ensure_object(promo, "spec", NULL);
-    kargo_json_put(spec, "steps", cJSON_Duplicate(steps, true));
+    cJSON *spec = json_ensure_object(promo, "spec", (char *)NULL);
+    kargo_json_put(spec, "steps", inflated);
     cJSON *vars = cJSON_CreateArray();
     const cJSON *v;
-    cJSON_ArrayForEach(v, json_get(stage, "spec", "vars", NULL))
+    cJSON_ArrayForEach(v, json_get(stage, "spec", "vars", (char *)NULL))
+    {
         cJSON_AddItemToArray(vars, cJSON_Duplicate(v, true));
-    cJSON_ArrayForEach(v, json_get(stage, "spec", "promotionTemplate", "spec", "vars", NULL))
+    }
+    cJSON_ArrayForEach(v,
+                       json_get(stage, "spec", "promotionTemplate", "spec", "vars", (char *)NULL))
+    {
         cJSON_AddItemToArray(vars, cJSON_Duplicate(v, true));
+    }
     if (cJSON_GetArraySize(vars) > 0)
         kargo_json_put(spec, "vars", vars);
     else {
@@ -212,11 +303,11 @@ struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const ch
         drop_key(spec, "vars");
     }
 
-    cJSON *labels = json_ensure_object(promo, "metadata", "labels", NULL);
+    cJSON *labels = json_ensure_object(promo, "metadata", "labels", (char *)NULL);
     char lbl[80];
     stage_label(stage_name, lbl, sizeof(lbl));
     json_set_string(labels, ANN_STAGE, lbl);
-    const char *shard = json_get_string(stage, "spec", "shard", NULL);
+    const char *shard = json_get_string(stage, "spec", "shard", (char *)NULL);
     if (shard != NULL && *shard)
         json_set_string(labels, LABEL_SHARD, shard);
     else
@@ -235,23 +326,27 @@ struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const ch
         sim_status_free(err);
         err = NULL;
         if (pc != NULL && kargo_auto_promotion_enabled(pc, stage)) {
-            const char *wh = json_get_string(freight, "origin", "name", NULL);
+            const char *wh = json_get_string(freight, "origin", "name", (char *)NULL);
             const cJSON **arr = xcalloc((size_t)cJSON_GetArraySize(freights) + 1, sizeof(*arr));
             size_t n = 0;
             cJSON *it;
-            cJSON_ArrayForEach(it, freights) arr[n++] = it;
+            cJSON_ArrayForEach(it, freights)
+            {
+                arr[n++] = it;
+            }
             const cJSON *cand = kargo_auto_candidate(stage, wh, arr, n, now);
             free(arr);
             char key[300];
             kargo_origin_key(freight, key, sizeof(key));
             bool is_cand =
-                cand != NULL && strcmp(json_get_string(cand, "metadata", "name", NULL), fname) == 0;
+                cand != NULL &&
+                strcmp(json_get_string(cand, "metadata", "name", (char *)NULL), fname) == 0;
             json_set_string(ann, is_cand ? ANN_RESUME : ANN_HOLD, key);
         }
     } else {
         drop_key(ann, ANN_ACTOR);
     }
-    const char *abort_v = json_get_string(ann, ANN_ABORT, NULL);
+    const char *abort_v = json_get_string(ann, ANN_ABORT, (char *)NULL);
     if (abort_v != NULL && user != NULL) {
         char *j = abort_json(abort_v, user, NULL);
         json_set_string(ann, ANN_ABORT, j);
@@ -263,7 +358,7 @@ struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const ch
     cJSON_AddStringToObject(owner, "apiVersion", KARGO_API);
     cJSON_AddStringToObject(owner, "kind", "Stage");
     cJSON_AddStringToObject(owner, "name", stage_name);
-    const char *uid = json_get_string(stage, "metadata", "uid", NULL);
+    const char *uid = json_get_string(stage, "metadata", "uid", (char *)NULL);
     cJSON_AddStringToObject(owner, "uid", uid ? uid : "");
     cJSON_AddBoolToObject(owner, "controller", 1);
     cJSON_AddBoolToObject(owner, "blockOwnerDeletion", 1);
@@ -291,15 +386,15 @@ static struct sim_status *promotion_mutate(void *ctx, struct sim_admission_reque
     static const char *const fixed[] = {ANN_ACTOR, ANN_HOLD, ANN_RESUME};
     for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++) {
         const char *old =
-            json_get_string(req->old_object, "metadata", "annotations", fixed[i], NULL);
+            json_get_string(req->old_object, "metadata", "annotations", fixed[i], (char *)NULL);
         if (old != NULL)
             json_set_string(ann, fixed[i], old);
         else
             drop_key(ann, fixed[i]);
     }
-    const char *abort_v = json_get_string(ann, ANN_ABORT, NULL);
+    const char *abort_v = json_get_string(ann, ANN_ABORT, (char *)NULL);
     const char *old_abort =
-        json_get_string(req->old_object, "metadata", "annotations", ANN_ABORT, NULL);
+        json_get_string(req->old_object, "metadata", "annotations", ANN_ABORT, (char *)NULL);
     if (abort_v != NULL && user != NULL && (old_abort == NULL || strcmp(old_abort, abort_v) != 0)) {
         char *j = abort_json(abort_v, user, NULL);
         json_set_string(ann, ANN_ABORT, j);
@@ -314,13 +409,13 @@ static struct sim_status *promotion_validate(void *ctx, struct sim_admission_req
     if (control_plane(req->user) || (req->subresource != NULL && *req->subresource))
         return NULL;
     const cJSON *obj = req->op == SIM_OP_DELETE ? req->old_object : req->object;
-    const char *stage = json_get_string(obj, "spec", "stage", NULL);
+    const char *stage = json_get_string(obj, "spec", "stage", (char *)NULL);
     if (req->op != SIM_OP_CREATE && stage != NULL && !may_promote(req->user, req->ns, stage))
         return forbidden("promotions", req->name,
                          "subject \"%s\" is not permitted to %s Promotions for Stage \"%s\"",
                          req->user, req->op == SIM_OP_DELETE ? "delete" : "update", stage);
-    if (req->op == SIM_OP_UPDATE &&
-        !cJSON_Compare(json_get(req->old_object, "spec", NULL), json_get(obj, "spec", NULL), true))
+    if (req->op == SIM_OP_UPDATE && !cJSON_Compare(json_get(req->old_object, "spec", (char *)NULL),
+                                                   json_get(obj, "spec", (char *)NULL), true))
         return invalid("promotions", req->name, "spec", "spec is immutable");
     return NULL;
 }
@@ -336,15 +431,25 @@ static bool alias_taken(void *ctx, const char *alias)
     const cJSON *it;
     cJSON_ArrayForEach(it, a->freights)
     {
-        const char *n = json_get_string(it, "metadata", "name", NULL);
-        const char *al = json_get_string(it, "alias", NULL);
+        const char *n = json_get_string(it, "metadata", "name", (char *)NULL);
+        const char *al = json_get_string(it, "alias", (char *)NULL);
         if (al == NULL)
-            al = json_get_string(it, "metadata", "labels", LABEL_ALIAS, NULL);
+            al = json_get_string(it, "metadata", "labels", LABEL_ALIAS, (char *)NULL);
         if (al != NULL && strcmp(al, alias) == 0 &&
             (a->self == NULL || n == NULL || strcmp(n, a->self) != 0))
             return true;
     }
     return false;
+}
+
+/* Equal, counting an absent list as an empty one (schema defaults may add either). */
+static bool same_content(const cJSON *a, const cJSON *b)
+{
+    bool a_empty = a == NULL || (cJSON_IsArray(a) && cJSON_GetArraySize(a) == 0);
+    bool b_empty = b == NULL || (cJSON_IsArray(b) && cJSON_GetArraySize(b) == 0);
+    if (a_empty || b_empty)
+        return a_empty && b_empty;
+    return cJSON_Compare(a, b, true);
 }
 
 static const char *const freight_content[] = {"origin", "commits", "images", "charts", "artifacts"};
@@ -363,9 +468,9 @@ static struct sim_status *freight_mutate(void *ctx, struct sim_admission_request
             free(why);
             return st;
         }
-        json_set_string(json_ensure_object(obj, "metadata", NULL), "name", id);
-        drop_key(json_ensure_object(obj, "metadata", NULL), "generateName");
-        if (json_get_string(obj, "discoveredAt", NULL) == NULL) {
+        json_set_string(json_ensure_object(obj, "metadata", (char *)NULL), "name", id);
+        drop_key(json_ensure_object(obj, "metadata", (char *)NULL), "generateName");
+        if (json_get_string(obj, "discoveredAt", (char *)NULL) == NULL) {
             char now[32];
             kargo_now_str(k, now, sizeof(now));
             json_set_string(obj, "discoveredAt", now);
@@ -374,10 +479,10 @@ static struct sim_status *freight_mutate(void *ctx, struct sim_admission_request
     if (req->op != SIM_OP_CREATE && req->op != SIM_OP_UPDATE)
         return NULL;
     /* The alias lives in .alias and in the label; whichever the request changed wins. */
-    cJSON *labels = json_ensure_object(obj, "metadata", "labels", NULL);
-    const char *alias = json_get_string(obj, "alias", NULL);
-    const char *label = json_get_string(labels, LABEL_ALIAS, NULL);
-    const char *old_alias = json_get_string(req->old_object, "alias", NULL);
+    cJSON *labels = json_ensure_object(obj, "metadata", "labels", (char *)NULL);
+    const char *alias = json_get_string(obj, "alias", (char *)NULL);
+    const char *label = json_get_string(labels, LABEL_ALIAS, (char *)NULL);
+    const char *old_alias = json_get_string(req->old_object, "alias", (char *)NULL);
     char *chosen = NULL;
     if (alias != NULL && (old_alias == NULL || strcmp(alias, old_alias) != 0))
         chosen = xstrdup(alias);
@@ -388,7 +493,7 @@ static struct sim_status *freight_mutate(void *ctx, struct sim_admission_request
     struct sim_status *err = NULL;
     cJSON *freights = sim_store_list(k->store, "freights", req->ns, NULL, &err);
     sim_status_free(err);
-    struct alias_ctx ac = {freights, json_get_string(obj, "metadata", "name", NULL)};
+    struct alias_ctx ac = {freights, json_get_string(obj, "metadata", "name", (char *)NULL)};
     struct sim_status *result = NULL;
     if (chosen == NULL) {
         pthread_mutex_lock(&k->lock);
@@ -417,15 +522,16 @@ static bool freight_in_use(struct kargo *k, const char *ns, const char *name, st
     cJSON *st;
     cJSON_ArrayForEach(st, stages)
     {
-        const cJSON *cur = json_get(
-            cJSON_GetArrayItem(json_get(st, "status", "freightHistory", NULL), 0), "items", NULL);
+        const cJSON *cur =
+            json_get(cJSON_GetArrayItem(json_get(st, "status", "freightHistory", (char *)NULL), 0),
+                     "items", (char *)NULL);
         const cJSON *it;
         cJSON_ArrayForEach(it, cur)
         {
-            const char *n = json_get_string(it, "name", NULL);
+            const char *n = json_get_string(it, "name", (char *)NULL);
             if (n != NULL && strcmp(n, name) == 0) {
                 strbuf_append(who, used ? " " : "");
-                strbuf_append(who, json_get_string(st, "metadata", "name", NULL));
+                strbuf_append(who, json_get_string(st, "metadata", "name", (char *)NULL));
                 used = true;
                 break;
             }
@@ -452,24 +558,25 @@ static struct sim_status *freight_validate(void *ctx, struct sim_admission_reque
     if (req->subresource != NULL && strcmp(req->subresource, "status") == 0) {
         /* Approvals are status writes; each new one is announced as Kargo's webhook does. */
         const cJSON *a;
-        cJSON_ArrayForEach(a, json_get(req->object, "status", "approvedFor", NULL))
+        cJSON_ArrayForEach(a, json_get(req->object, "status", "approvedFor", (char *)NULL))
         {
-            if (json_get(req->old_object, "status", "approvedFor", a->string, NULL) != NULL ||
+            if (json_get(req->old_object, "status", "approvedFor", a->string, (char *)NULL) !=
+                    NULL ||
                 req->dry_run)
                 continue;
             char *msg = xasprintf("Freight approved for Stage \"%s\"", a->string);
             char *actor = control_plane(req->user) ? xstrdup("controller:kargo-controller")
                                                    : xasprintf("kubernetes:%s", req->user);
             kargo_event(k, req->ns, req->object, "FreightApproved", false, msg, "actor", actor,
-                        "stage-name", a->string, NULL);
+                        "stage-name", a->string, (char *)NULL);
             free(msg);
             free(actor);
         }
         return NULL;
     }
     for (size_t i = 0; i < sizeof(freight_content) / sizeof(*freight_content); i++) {
-        if (!cJSON_Compare(json_get(req->old_object, freight_content[i], NULL),
-                           json_get(req->object, freight_content[i], NULL), true))
+        if (!same_content(json_get(req->old_object, freight_content[i], (char *)NULL),
+                          json_get(req->object, freight_content[i], (char *)NULL)))
             return invalid("freights", req->name, freight_content[i], "Freight is immutable");
     }
     return NULL;
@@ -481,23 +588,23 @@ static struct sim_status *stage_mutate(void *ctx, struct sim_admission_request *
     if (req->op == SIM_OP_DELETE || (req->subresource != NULL && *req->subresource))
         return NULL;
     cJSON *obj = req->object;
-    cJSON *labels = json_ensure_object(obj, "metadata", "labels", NULL);
-    const char *shard = json_get_string(obj, "spec", "shard", NULL);
+    cJSON *labels = json_ensure_object(obj, "metadata", "labels", (char *)NULL);
+    const char *shard = json_get_string(obj, "spec", "shard", (char *)NULL);
     if (shard != NULL && *shard)
         json_set_string(labels, LABEL_SHARD, shard);
     else
         drop_key(labels, LABEL_SHARD);
     if (cJSON_GetArraySize(labels) == 0)
-        drop_key(json_ensure_object(obj, "metadata", NULL), "labels");
+        drop_key(json_ensure_object(obj, "metadata", (char *)NULL), "labels");
     if (control_plane(req->user))
         return NULL;
     /* Reverify and verification-abort requests carry the requesting actor. */
     static const char *const keyed[] = {ANN_REVERIFY, ANN_ABORT};
-    cJSON *ann = (cJSON *)json_get(obj, "metadata", "annotations", NULL);
+    cJSON *ann = (cJSON *)json_get(obj, "metadata", "annotations", (char *)NULL);
     for (size_t i = 0; ann != NULL && i < 2; i++) {
-        const char *v = json_get_string(ann, keyed[i], NULL);
+        const char *v = json_get_string(ann, keyed[i], (char *)NULL);
         const char *old =
-            json_get_string(req->old_object, "metadata", "annotations", keyed[i], NULL);
+            json_get_string(req->old_object, "metadata", "annotations", keyed[i], (char *)NULL);
         if (v == NULL || (old != NULL && strcmp(old, v) == 0))
             continue;
         char *j = abort_json(v, req->user, "id");

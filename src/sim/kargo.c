@@ -34,7 +34,7 @@ static cJSON *list(struct kargo *k, const char *plural, const char *ns)
  */
 static void project_status(struct kargo *k, cJSON *projects, cJSON *project, struct kargo_ns *n)
 {
-    cJSON *st = cJSON_Duplicate(json_get(project, "status", NULL), true);
+    cJSON *st = cJSON_Duplicate(json_get(project, "status", (char *)NULL), true);
     if (st == NULL)
         st = cJSON_CreateObject();
     cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
@@ -43,13 +43,13 @@ static void project_status(struct kargo *k, cJSON *projects, cJSON *project, str
         kargo_json_put(st, "conditions", conds);
     }
     double gen = 1;
-    json_get_number(project, &gen, "metadata", "generation", NULL);
+    json_get_number(project, &gen, "metadata", "generation", (char *)NULL);
     kargo_condition_set(k, conds, "Ready", "True", "Synced", "", gen);
     int healthy = 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, n->stages)
     {
-        const char *h = json_get_string(s, "status", "health", "status", NULL);
+        const char *h = json_get_string(s, "status", "health", "status", (char *)NULL);
         healthy += h != NULL && strcmp(h, "Healthy") == 0;
     }
     cJSON *stats = cJSON_CreateObject();
@@ -67,7 +67,7 @@ static void project_status(struct kargo *k, cJSON *projects, cJSON *project, str
 static void namespace_pass(struct kargo *k, cJSON *projects, cJSON *project)
 {
     struct kargo_ns n = {0};
-    n.ns = json_get_string(project, "metadata", "name", NULL);
+    n.ns = json_get_string(project, "metadata", "name", (char *)NULL);
     if (n.ns == NULL)
         return;
     n.stages = list(k, "stages", n.ns);
@@ -100,7 +100,10 @@ static int pass(struct kargo *k)
     k->writes = 0;
     cJSON *projects = list(k, "projects", NULL);
     cJSON *p;
-    cJSON_ArrayForEach(p, projects) namespace_pass(k, projects, p);
+    cJSON_ArrayForEach(p, projects)
+    {
+        namespace_pass(k, projects, p);
+    }
     cJSON_Delete(projects);
     return k->writes;
 }
@@ -142,9 +145,11 @@ static void run(struct sim_controller *c, void *ctx)
 {
     struct kargo *k = ctx;
     while (!sim_controller_stopping(c)) {
+        int64_t started = simclock_real_ms();
         pthread_mutex_lock(&k->pass_lock);
         settle_locked(k);
         pthread_mutex_unlock(&k->pass_lock);
+        int64_t took = simclock_real_ms() - started;
         unsigned long long rv = sim_store_rv(k->store);
         /* Running clock: look again every simulated second or so; stepped clock: only when
          * something changed. */
@@ -155,6 +160,10 @@ static void run(struct sim_controller *c, void *ctx)
             wait = 20;
         if (wait > 250)
             wait = 250;
+        /* A big project (the large scenario) takes a while per pass: leave the CPU at least half
+         * of the time to the API server. */
+        if (took > 0 && !sim_controller_sleep(c, (long)took))
+            break;
         sim_store_wait(k->store, rv, (long)wait);
     }
 }
@@ -229,10 +238,10 @@ static void load_one(void *ctx, cJSON *obj)
     }
     if (l->shift != 0)
         scenarios_shift_times(obj, l->shift);
-    const char *kind = json_get_string(obj, "kind", NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
     const char *plural = plural_of(kind);
-    const char *name = json_get_string(obj, "metadata", "name", NULL);
-    const char *ns = json_get_string(obj, "metadata", "namespace", NULL);
+    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
+    const char *ns = json_get_string(obj, "metadata", "namespace", (char *)NULL);
     if (plural == NULL || name == NULL) {
         cause_set(&l->cause, "unsupported object kind %s", kind ? kind : "(none)");
         l->failed = 1;
@@ -259,6 +268,18 @@ int kargo_load_scenario(struct kargo *k, const char *name_or_path, char **cause)
 {
     struct loader l = {.k = k};
     int64_t now = simclock_now(&k->clock);
+    if (strcmp(name_or_path, "demo") == 0) {
+        /* The demo: the four teams' setups side by side, as separate projects. */
+        static const char *const demo[] = {"backstage", "flask-app", "microsvcs", "myapp"};
+        int total = 0;
+        for (size_t i = 0; i < sizeof(demo) / sizeof(*demo); i++) {
+            int n = kargo_load_scenario(k, demo[i], cause);
+            if (n < 0)
+                return -1;
+            total += n;
+        }
+        return total;
+    }
     if (strcmp(name_or_path, "large") == 0) {
         struct scenario_large_shape shape;
         scenarios_large_default(&shape);

@@ -20,19 +20,20 @@ static bool blocked_by_promotions(const struct kargo_ns *n, const char *stage, c
     const struct kargo_plist *l = kargo_ns_promotions(n, stage);
     for (size_t i = 0; i < l->n; i++) {
         const cJSON *p = l->items[i];
-        const char *f = json_get_string(p, "spec", "freight", NULL);
+        const char *f = json_get_string(p, "spec", "freight", (char *)NULL);
         if (f == NULL || strcmp(f, freight) != 0)
             continue;
-        const char *ph = json_get_string(p, "status", "phase", NULL);
+        const char *ph = json_get_string(p, "status", "phase", (char *)NULL);
         if (!kargo_phase_terminal(ph))
             return true;
         if (newest_terminal == NULL ||
-            strcmp(json_get_string(p, "metadata", "name", NULL),
-                   json_get_string(newest_terminal, "metadata", "name", NULL)) > 0)
+            strcmp(json_get_string(p, "metadata", "name", (char *)NULL),
+                   json_get_string(newest_terminal, "metadata", "name", (char *)NULL)) > 0)
             newest_terminal = p;
     }
     return newest_terminal != NULL &&
-           strcmp(json_get_string(newest_terminal, "status", "phase", NULL), "Succeeded") != 0;
+           strcmp(json_get_string(newest_terminal, "status", "phase", (char *)NULL), "Succeeded") !=
+               0;
 }
 
 void kargo_auto_pass(struct kargo *k, struct kargo_ns *n)
@@ -44,7 +45,10 @@ void kargo_auto_pass(struct kargo *k, struct kargo_ns *n)
     const cJSON **freights = xcalloc(nf + 1, sizeof(*freights));
     size_t i = 0;
     const cJSON *it;
-    cJSON_ArrayForEach(it, n->freights) freights[i++] = it;
+    cJSON_ArrayForEach(it, n->freights)
+    {
+        freights[i++] = it;
+    }
 
     const cJSON *stage;
     cJSON_ArrayForEach(stage, n->stages)
@@ -52,26 +56,27 @@ void kargo_auto_pass(struct kargo *k, struct kargo_ns *n)
         if (kargo_stage_is_control_flow(stage) ||
             !kargo_auto_promotion_enabled(n->projectconfig, stage))
             continue;
-        const char *sname = json_get_string(stage, "metadata", "name", NULL);
-        const cJSON *cur =
-            json_get(cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", NULL), 0),
-                     "items", NULL);
+        const char *sname = json_get_string(stage, "metadata", "name", (char *)NULL);
+        const cJSON *cur = json_get(
+            cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", (char *)NULL), 0),
+            "items", (char *)NULL);
         const cJSON *req;
-        cJSON_ArrayForEach(req, json_get(stage, "spec", "requestedFreight", NULL))
+        cJSON_ArrayForEach(req, json_get(stage, "spec", "requestedFreight", (char *)NULL))
         {
-            const char *wh = json_get_string(req, "origin", "name", NULL);
+            const char *wh = json_get_string(req, "origin", "name", (char *)NULL);
             if (wh == NULL)
                 continue;
             char key[300];
             snprintf(key, sizeof(key), "Warehouse/%s", wh);
-            if (json_get(stage, "status", "effectiveAutoPromotionHolds", key, NULL) != NULL ||
-                json_get(stage, "status", "autoPromotionHolds", key, NULL) != NULL)
+            if (json_get(stage, "status", "effectiveAutoPromotionHolds", key, (char *)NULL) !=
+                    NULL ||
+                json_get(stage, "status", "autoPromotionHolds", key, (char *)NULL) != NULL)
                 continue;
             const cJSON *cand = kargo_auto_candidate(stage, wh, freights, nf, now);
             if (cand == NULL)
                 continue;
-            const char *fname = json_get_string(cand, "metadata", "name", NULL);
-            const char *current = json_get_string(cur, key, "name", NULL);
+            const char *fname = json_get_string(cand, "metadata", "name", (char *)NULL);
+            const char *current = json_get_string(cur, key, "name", (char *)NULL);
             if ((current != NULL && strcmp(current, fname) == 0) ||
                 blocked_by_promotions(n, sname, fname))
                 continue;

@@ -24,7 +24,7 @@ void kargo_ulid_now(struct kargo *k, char *out)
 {
     int64_t ms = simclock_now_ms(&k->clock);
     pthread_mutex_lock(&k->lock);
-    kargo_ulid(ms, &k->rng, out);
+    kargo_ulid_monotonic(&k->ulid, ms, &k->rng, out);
     pthread_mutex_unlock(&k->lock);
 }
 
@@ -40,7 +40,7 @@ cJSON *kargo_find(const cJSON *list, const char *name)
     cJSON *it;
     cJSON_ArrayForEach(it, list)
     {
-        const char *n = json_get_string(it, "metadata", "name", NULL);
+        const char *n = json_get_string(it, "metadata", "name", (char *)NULL);
         if (n != NULL && strcmp(n, name) == 0)
             return it;
     }
@@ -84,14 +84,14 @@ const struct kargo_plist *kargo_ns_promotions(const struct kargo_ns *n, const ch
 
 static void index_freight(struct kargo_ns *n, cJSON *obj)
 {
-    const char *name = json_get_string(obj, "metadata", "name", NULL);
+    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
     if (name != NULL)
         hmap_put(&n->freight_idx, name, obj);
 }
 
 static void index_promotion(struct kargo_ns *n, cJSON *obj)
 {
-    const char *stage = json_get_string(obj, "spec", "stage", NULL);
+    const char *stage = json_get_string(obj, "spec", "stage", (char *)NULL);
     if (stage == NULL)
         return;
     struct kargo_plist *l = hmap_get(&n->promo_idx, stage);
@@ -120,8 +120,14 @@ void kargo_ns_index(struct kargo_ns *n)
     hmap_init(&n->freight_idx);
     hmap_init(&n->promo_idx);
     cJSON *it;
-    cJSON_ArrayForEach(it, n->freights) index_freight(n, it);
-    cJSON_ArrayForEach(it, n->promotions) index_promotion(n, it);
+    cJSON_ArrayForEach(it, n->freights)
+    {
+        index_freight(n, it);
+    }
+    cJSON_ArrayForEach(it, n->promotions)
+    {
+        index_promotion(n, it);
+    }
 }
 
 static void free_plist(void *v)
@@ -188,7 +194,7 @@ void kargo_condition_set(struct kargo *k, cJSON *conds, const char *type, const 
     cJSON *c = NULL, *it;
     cJSON_ArrayForEach(it, conds)
     {
-        const char *t = json_get_string(it, "type", NULL);
+        const char *t = json_get_string(it, "type", (char *)NULL);
         if (t != NULL && strcmp(t, type) == 0) {
             c = it;
             break;
@@ -199,8 +205,8 @@ void kargo_condition_set(struct kargo *k, cJSON *conds, const char *type, const 
     const char *since = now;
     char *keep = NULL;
     if (c != NULL) {
-        const char *old = json_get_string(c, "status", NULL);
-        const char *ltt = json_get_string(c, "lastTransitionTime", NULL);
+        const char *old = json_get_string(c, "status", (char *)NULL);
+        const char *ltt = json_get_string(c, "lastTransitionTime", (char *)NULL);
         if (old != NULL && strcmp(old, status) == 0 && ltt != NULL)
             since = keep = xstrdup(ltt);
     } else {
@@ -222,15 +228,15 @@ cJSON *kargo_freight_ref(const cJSON *freight)
 {
     static const char *const keys[] = {"commits", "images", "charts", "artifacts"};
     cJSON *r = cJSON_CreateObject();
-    const char *name = json_get_string(freight, "metadata", "name", NULL);
+    const char *name = json_get_string(freight, "metadata", "name", (char *)NULL);
     if (name == NULL)
-        name = json_get_string(freight, "name", NULL);
+        name = json_get_string(freight, "name", (char *)NULL);
     cJSON_AddStringToObject(r, "name", name ? name : "");
-    const cJSON *o = json_get(freight, "origin", NULL);
+    const cJSON *o = json_get(freight, "origin", (char *)NULL);
     if (o != NULL)
         cJSON_AddItemToObject(r, "origin", cJSON_Duplicate(o, true));
     for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
-        const cJSON *a = json_get(freight, keys[i], NULL);
+        const cJSON *a = json_get(freight, keys[i], (char *)NULL);
         if (cJSON_GetArraySize(a) > 0)
             cJSON_AddItemToObject(r, keys[i], cJSON_Duplicate(a, true));
     }
@@ -239,15 +245,15 @@ cJSON *kargo_freight_ref(const cJSON *freight)
 
 const char *kargo_origin_key(const cJSON *obj, char *buf, size_t n)
 {
-    const char *kind = json_get_string(obj, "origin", "kind", NULL);
-    const char *name = json_get_string(obj, "origin", "name", NULL);
+    const char *kind = json_get_string(obj, "origin", "kind", (char *)NULL);
+    const char *name = json_get_string(obj, "origin", "name", (char *)NULL);
     snprintf(buf, n, "%s/%s", kind ? kind : "Warehouse", name ? name : "");
     return buf;
 }
 
 void kargo_step_alias(const cJSON *steps, int i, char *buf, size_t n)
 {
-    const char *as = json_get_string(cJSON_GetArrayItem(steps, i), "as", NULL);
+    const char *as = json_get_string(cJSON_GetArrayItem(steps, i), "as", (char *)NULL);
     if (as != NULL && *as)
         snprintf(buf, n, "%s", as);
     else

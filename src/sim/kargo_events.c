@@ -26,8 +26,8 @@ static void put(cJSON *ann, const char *suffix, const char *value)
 void kargo_event(struct kargo *k, const char *ns, const cJSON *obj, const char *reason,
                  bool warning, const char *message, ...)
 {
-    const char *kind = json_get_string(obj, "kind", NULL);
-    const char *name = json_get_string(obj, "metadata", "name", NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
+    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
     if (kind == NULL || name == NULL)
         return;
     char now[32];
@@ -49,17 +49,18 @@ void kargo_event(struct kargo *k, const char *ns, const cJSON *obj, const char *
     if (strcmp(kind, "Promotion") == 0) {
         put(ann, "promotion-name", name);
         put(ann, "promotion-create-time",
-            json_get_string(obj, "metadata", "creationTimestamp", NULL));
-        put(ann, "stage-name", json_get_string(obj, "spec", "stage", NULL));
-        put(ann, "freight-name", json_get_string(obj, "spec", "freight", NULL));
+            json_get_string(obj, "metadata", "creationTimestamp", (char *)NULL));
+        put(ann, "stage-name", json_get_string(obj, "spec", "stage", (char *)NULL));
+        put(ann, "freight-name", json_get_string(obj, "spec", "freight", (char *)NULL));
         put(ann, "actor",
-            json_get_string(obj, "metadata", "annotations", "kargo.akuity.io/create-actor", NULL));
+            json_get_string(obj, "metadata", "annotations", "kargo.akuity.io/create-actor",
+                            (char *)NULL));
     } else if (strcmp(kind, "Freight") == 0) {
         put(ann, "freight-name", name);
-        put(ann, "freight-alias", json_get_string(obj, "alias", NULL));
-        put(ann, "freight-warehouse-name", json_get_string(obj, "origin", "name", NULL));
+        put(ann, "freight-alias", json_get_string(obj, "alias", (char *)NULL));
+        put(ann, "freight-warehouse-name", json_get_string(obj, "origin", "name", (char *)NULL));
         put(ann, "freight-create-time",
-            json_get_string(obj, "metadata", "creationTimestamp", NULL));
+            json_get_string(obj, "metadata", "creationTimestamp", (char *)NULL));
     } else if (strcmp(kind, "Stage") == 0) {
         put(ann, "stage-name", name);
     }
@@ -77,7 +78,7 @@ void kargo_event(struct kargo *k, const char *ns, const cJSON *obj, const char *
     cJSON_AddStringToObject(io, "kind", kind);
     cJSON_AddStringToObject(io, "name", name);
     cJSON_AddStringToObject(io, "namespace", ns);
-    const char *uid = json_get_string(obj, "metadata", "uid", NULL);
+    const char *uid = json_get_string(obj, "metadata", "uid", (char *)NULL);
     if (uid != NULL)
         cJSON_AddStringToObject(io, "uid", uid);
     cJSON_AddStringToObject(ev, "reason", reason);

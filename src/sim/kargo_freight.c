@@ -59,7 +59,7 @@ void kargo_freight_pass(struct kargo *k, struct kargo_ns *n)
     const cJSON *stage;
     cJSON_ArrayForEach(stage, n->stages)
     {
-        const char *sname = json_get_string(stage, "metadata", "name", NULL);
+        const char *sname = json_get_string(stage, "metadata", "name", (char *)NULL);
         if (kargo_stage_is_control_flow(stage)) {
             const cJSON *f;
             cJSON_ArrayForEach(f, n->freights)
@@ -67,29 +67,32 @@ void kargo_freight_pass(struct kargo *k, struct kargo_ns *n)
                 if (kargo_freight_available(stage, f, now))
                     json_set_string(
                         (cJSON *)json_get(
-                            facts_for(&facts, json_get_string(f, "metadata", "name", NULL)),
-                            "verifiedIn", NULL),
+                            facts_for(&facts, json_get_string(f, "metadata", "name", (char *)NULL)),
+                            "verifiedIn", (char *)NULL),
                         sname, now_s);
             }
             continue;
         }
         const cJSON *entry =
-            cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", NULL), 0);
-        const cJSON *v = cJSON_GetArrayItem(json_get(entry, "verificationHistory", NULL), 0);
-        const char *vph = json_get_string(v, "phase", NULL);
-        const char *since = json_get_string(stage, "status", "lastPromotion", "finishedAt", NULL);
+            cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", (char *)NULL), 0);
+        const cJSON *v =
+            cJSON_GetArrayItem(json_get(entry, "verificationHistory", (char *)NULL), 0);
+        const char *vph = json_get_string(v, "phase", (char *)NULL);
+        const char *since =
+            json_get_string(stage, "status", "lastPromotion", "finishedAt", (char *)NULL);
         const cJSON *it;
-        cJSON_ArrayForEach(it, json_get(entry, "items", NULL))
+        cJSON_ArrayForEach(it, json_get(entry, "items", (char *)NULL))
         {
-            const char *name = json_get_string(it, "name", NULL);
+            const char *name = json_get_string(it, "name", (char *)NULL);
             if (name == NULL)
                 continue;
             cJSON *f = facts_for(&facts, name);
-            json_set_string((cJSON *)json_get(f, "currentlyIn", NULL), sname,
+            json_set_string((cJSON *)json_get(f, "currentlyIn", (char *)NULL), sname,
                             since ? since : now_s);
             if (vph != NULL && strcmp(vph, "Successful") == 0) {
-                const char *at = json_get_string(v, "finishTime", NULL);
-                json_set_string((cJSON *)json_get(f, "verifiedIn", NULL), sname, at ? at : now_s);
+                const char *at = json_get_string(v, "finishTime", (char *)NULL);
+                json_set_string((cJSON *)json_get(f, "verifiedIn", (char *)NULL), sname,
+                                at ? at : now_s);
             }
         }
     }
@@ -97,23 +100,23 @@ void kargo_freight_pass(struct kargo *k, struct kargo_ns *n)
     cJSON *fr;
     cJSON_ArrayForEach(fr, n->freights)
     {
-        const char *name = json_get_string(fr, "metadata", "name", NULL);
+        const char *name = json_get_string(fr, "metadata", "name", (char *)NULL);
         const cJSON *f = name ? hmap_get(&facts, name) : NULL;
-        cJSON *st = cJSON_Duplicate(json_get(fr, "status", NULL), true);
+        cJSON *st = cJSON_Duplicate(json_get(fr, "status", (char *)NULL), true);
         if (st == NULL)
             st = cJSON_CreateObject();
-        cJSON *ci = json_ensure_object(st, "currentlyIn", NULL);
-        cJSON *vi = json_ensure_object(st, "verifiedIn", NULL);
+        cJSON *ci = json_ensure_object(st, "currentlyIn", (char *)NULL);
+        cJSON *vi = json_ensure_object(st, "verifiedIn", (char *)NULL);
         /* Leaving a Stage: keep the longest continuous stay for soak-time checks. */
         cJSON *e = ci->child;
         while (e != NULL) {
             cJSON *next = e->next;
-            if (json_get(f, "currentlyIn", e->string, NULL) == NULL) {
+            if (json_get(f, "currentlyIn", e->string, (char *)NULL) == NULL) {
                 cJSON *ve = cJSON_GetObjectItemCaseSensitive(vi, e->string);
-                int64_t stay = now - parse_time(json_get_string(e, "since", NULL));
+                int64_t stay = now - parse_time(json_get_string(e, "since", (char *)NULL));
                 if (ve != NULL && stay > 0) {
                     long long old = 0;
-                    const char *ls = json_get_string(ve, "longestSoak", NULL);
+                    const char *ls = json_get_string(ve, "longestSoak", (char *)NULL);
                     if (ls != NULL)
                         timefmt_parse_duration(ls, &old, NULL);
                     if ((long long)stay * 1000 > old) {
@@ -127,14 +130,14 @@ void kargo_freight_pass(struct kargo *k, struct kargo_ns *n)
             e = next;
         }
         const cJSON *x;
-        cJSON_ArrayForEach(x, json_get(f, "currentlyIn", NULL))
+        cJSON_ArrayForEach(x, json_get(f, "currentlyIn", (char *)NULL))
         {
             if (cJSON_GetObjectItemCaseSensitive(ci, x->string) == NULL) {
                 cJSON *c = cJSON_AddObjectToObject(ci, x->string);
                 cJSON_AddStringToObject(c, "since", x->valuestring);
             }
         }
-        cJSON_ArrayForEach(x, json_get(f, "verifiedIn", NULL))
+        cJSON_ArrayForEach(x, json_get(f, "verifiedIn", (char *)NULL))
         {
             if (cJSON_GetObjectItemCaseSensitive(vi, x->string) == NULL) {
                 cJSON *c = cJSON_AddObjectToObject(vi, x->string);

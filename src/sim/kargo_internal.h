@@ -32,6 +32,7 @@ struct kargo {
     /* Guards the generator, which admission hooks on server threads use too. */
     pthread_mutex_t lock;
     struct kargo_rng rng;
+    struct kargo_ulid_state ulid;
     int step_ms;
     int verify_ms;
     bool discover;

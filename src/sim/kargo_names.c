@@ -24,22 +24,39 @@ uint64_t kargo_rng_next(struct kargo_rng *r)
     return z ^ (z >> 31);
 }
 
-void kargo_ulid(int64_t ms, struct kargo_rng *r, char *out)
+/* 10 characters of time (48 bits), then 16 of the 80-bit random part (hi: top 16 bits). */
+static void ulid_encode(int64_t ms, uint64_t hi, uint64_t lo, char *out)
 {
     static const char crockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
     uint64_t t = (uint64_t)ms;
-    /* 10 characters of time (48 bits), 16 of randomness (80 bits). */
     for (int i = 9; i >= 0; i--) {
         out[i] = crockford[t & 31];
         t >>= 5;
     }
-    uint64_t hi = kargo_rng_next(r), lo = kargo_rng_next(r);
-    for (int i = 0; i < 16; i++) {
-        uint64_t *src = i < 8 ? &hi : &lo;
-        out[10 + i] = crockford[*src & 31];
-        *src >>= 5;
+    for (int i = 25; i >= 10; i--) {
+        out[i] = crockford[lo & 31];
+        lo = (lo >> 5) | ((hi & 31) << 59);
+        hi >>= 5;
     }
     out[KARGO_ULID_LEN] = '\0';
+}
+
+void kargo_ulid(int64_t ms, struct kargo_rng *r, char *out)
+{
+    ulid_encode(ms, kargo_rng_next(r) & 0xffff, kargo_rng_next(r), out);
+}
+
+void kargo_ulid_monotonic(struct kargo_ulid_state *st, int64_t ms, struct kargo_rng *r, char *out)
+{
+    if (ms <= st->ms) {
+        if (++st->lo == 0)
+            st->hi = (st->hi + 1) & 0xffff;
+    } else {
+        st->ms = ms;
+        st->hi = kargo_rng_next(r) & 0x7fff; /* room to count up without overflow */
+        st->lo = kargo_rng_next(r);
+    }
+    ulid_encode(st->ms, st->hi, st->lo, out);
 }
 
 void kargo_uuid(struct kargo_rng *r, char *out)

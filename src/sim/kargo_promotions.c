@@ -31,7 +31,7 @@ static void put_time(cJSON *obj, const char *key, int64_t t)
 
 static const char *phase_of(const cJSON *p)
 {
-    const char *ph = json_get_string(p, "status", "phase", NULL);
+    const char *ph = json_get_string(p, "status", "phase", (char *)NULL);
     return ph ? ph : "";
 }
 
@@ -41,8 +41,8 @@ static int queue_cmp(const void *a, const void *b)
     int ra = strcmp(phase_of(pa), "Running") == 0, rb = strcmp(phase_of(pb), "Running") == 0;
     if (ra != rb)
         return rb - ra;
-    return strcmp(json_get_string(pa, "metadata", "name", NULL),
-                  json_get_string(pb, "metadata", "name", NULL));
+    return strcmp(json_get_string(pa, "metadata", "name", (char *)NULL),
+                  json_get_string(pb, "metadata", "name", (char *)NULL));
 }
 
 /* "stage@step[:Errored]" entries of a Freight's sim annotation: whether promoting it to stage
@@ -50,7 +50,7 @@ static int queue_cmp(const void *a, const void *b)
 static const char *configured_failure(const cJSON *freight, const char *stage, int step)
 {
     const char *spec =
-        json_get_string(freight, "metadata", "annotations", SIMK_FAIL_PROMOTION, NULL);
+        json_get_string(freight, "metadata", "annotations", SIMK_FAIL_PROMOTION, (char *)NULL);
     if (spec == NULL)
         return NULL;
     char *copy = xstrdup(spec), *save = NULL;
@@ -74,8 +74,8 @@ static const char *configured_failure(const cJSON *freight, const char *stage, i
 static void emit_terminal_event(struct kargo *k, const char *ns, const cJSON *promo)
 {
     const char *phase = phase_of(promo);
-    const char *stage = json_get_string(promo, "spec", "stage", NULL);
-    const char *msg = json_get_string(promo, "status", "message", NULL);
+    const char *stage = json_get_string(promo, "spec", "stage", (char *)NULL);
+    const char *msg = json_get_string(promo, "status", "message", (char *)NULL);
     char *text;
     if (strcmp(phase, "Succeeded") == 0)
         text = xasprintf("Promotion succeeded for Stage \"%s\"", stage);
@@ -87,7 +87,7 @@ static void emit_terminal_event(struct kargo *k, const char *ns, const cJSON *pr
                          stage, msg ? msg : "");
     char reason[32];
     snprintf(reason, sizeof(reason), "Promotion%s", phase);
-    kargo_event(k, ns, promo, reason, strcmp(phase, "Succeeded") != 0, text, NULL);
+    kargo_event(k, ns, promo, reason, strcmp(phase, "Succeeded") != 0, text, (char *)NULL);
     free(text);
 }
 
@@ -95,8 +95,9 @@ static void emit_terminal_event(struct kargo *k, const char *ns, const cJSON *pr
 static cJSON *next_collection(const cJSON *stage, const cJSON *freight, char *id_out)
 {
     cJSON *items = cJSON_CreateObject();
-    const cJSON *cur = json_get(
-        cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", NULL), 0), "items", NULL);
+    const cJSON *cur =
+        json_get(cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", (char *)NULL), 0),
+                 "items", (char *)NULL);
     char key[300];
     kargo_origin_key(freight, key, sizeof(key));
     const cJSON *it;
@@ -111,7 +112,7 @@ static cJSON *next_collection(const cJSON *stage, const cJSON *freight, char *id
     cJSON_ArrayForEach(it, items)
     {
         if (n < 64)
-            names[n++] = json_get_string(it, "name", NULL);
+            names[n++] = json_get_string(it, "name", (char *)NULL);
     }
     kargo_collection_id(names, n, id_out);
     return items;
@@ -124,17 +125,17 @@ static void start_verification(struct kargo *k, const cJSON *stage, cJSON *entry
     char uuid[40];
     kargo_uuid_new(k, uuid);
     cJSON_AddStringToObject(v, "id", uuid);
-    if (json_get(stage, "spec", "verification", NULL) != NULL) {
+    if (json_get(stage, "spec", "verification", (char *)NULL) != NULL) {
         cJSON_AddStringToObject(v, "phase", "Pending");
         put_time(v, "startTime", now);
         char ulid[KARGO_ULID_LEN + 1];
         kargo_ulid_now(k, ulid);
-        char *ar = kargo_promotion_name(json_get_string(stage, "metadata", "name", NULL), ulid,
-                                        json_get_string(entry, "id", NULL));
+        char *ar = kargo_promotion_name(json_get_string(stage, "metadata", "name", (char *)NULL),
+                                        ulid, json_get_string(entry, "id", (char *)NULL));
         cJSON *run = cJSON_AddObjectToObject(v, "analysisRun");
         cJSON_AddStringToObject(run, "name", ar);
         cJSON_AddStringToObject(run, "namespace",
-                                json_get_string(stage, "metadata", "namespace", NULL));
+                                json_get_string(stage, "metadata", "namespace", (char *)NULL));
         cJSON_AddStringToObject(run, "phase", "Pending");
         free(ar);
     } else {
@@ -151,16 +152,17 @@ static void start_verification(struct kargo *k, const cJSON *stage, cJSON *entry
 static cJSON *record_on_stage(struct kargo *k, struct kargo_ns *n, cJSON *stage, const cJSON *promo,
                               const cJSON *freight, int64_t now)
 {
-    cJSON *st = cJSON_Duplicate(json_get(stage, "status", NULL), true);
+    cJSON *st = cJSON_Duplicate(json_get(stage, "status", (char *)NULL), true);
     if (st == NULL)
         st = cJSON_CreateObject();
     const char *phase = phase_of(promo);
-    const char *pname = json_get_string(promo, "metadata", "name", NULL);
+    const char *pname = json_get_string(promo, "metadata", "name", (char *)NULL);
     cJSON *last = cJSON_CreateObject();
     cJSON_AddStringToObject(last, "name", pname);
     cJSON_AddItemToObject(last, "freight", kargo_freight_ref(freight));
-    cJSON_AddItemToObject(last, "status", cJSON_Duplicate(json_get(promo, "status", NULL), true));
-    const char *fin = json_get_string(promo, "status", "finishedAt", NULL);
+    cJSON_AddItemToObject(last, "status",
+                          cJSON_Duplicate(json_get(promo, "status", (char *)NULL), true));
+    const char *fin = json_get_string(promo, "status", "finishedAt", (char *)NULL);
     if (fin != NULL)
         cJSON_AddStringToObject(last, "finishedAt", fin);
     kargo_json_put(st, "lastPromotion", last);
@@ -186,19 +188,19 @@ static cJSON *record_on_stage(struct kargo *k, struct kargo_ns *n, cJSON *stage,
         char key[300];
         kargo_origin_key(freight, key, sizeof(key));
         const char *hold = json_get_string(promo, "metadata", "annotations",
-                                           "kargo.akuity.io/auto-promotion-hold", NULL);
+                                           "kargo.akuity.io/auto-promotion-hold", (char *)NULL);
         const char *resume = json_get_string(promo, "metadata", "annotations",
-                                             "kargo.akuity.io/auto-promotion-resume", NULL);
-        cJSON *holds = json_ensure_object(st, "autoPromotionHolds", NULL);
+                                             "kargo.akuity.io/auto-promotion-resume", (char *)NULL);
+        cJSON *holds = json_ensure_object(st, "autoPromotionHolds", (char *)NULL);
         if (hold != NULL) {
             cJSON *h = cJSON_CreateObject();
             cJSON_AddStringToObject(h, "freightName",
-                                    json_get_string(freight, "metadata", "name", NULL));
+                                    json_get_string(freight, "metadata", "name", (char *)NULL));
             cJSON_AddItemToObject(h, "origin",
-                                  cJSON_Duplicate(json_get(freight, "origin", NULL), true));
+                                  cJSON_Duplicate(json_get(freight, "origin", (char *)NULL), true));
             cJSON_AddStringToObject(h, "promotionName", pname);
             const char *actor = json_get_string(promo, "metadata", "annotations",
-                                                "kargo.akuity.io/create-actor", NULL);
+                                                "kargo.akuity.io/create-actor", (char *)NULL);
             if (actor != NULL)
                 cJSON_AddStringToObject(h, "actor", actor);
             put_time(h, "createdAt", now);
@@ -227,18 +229,18 @@ static void step_entry(cJSON *sem, const cJSON *steps, int i, int64_t at)
 static bool advance(struct kargo *k, cJSON *st, const cJSON *promo, const cJSON *freight,
                     const char *stage, int64_t now)
 {
-    const cJSON *steps = json_get(promo, "spec", "steps", NULL);
+    const cJSON *steps = json_get(promo, "spec", "steps", (char *)NULL);
     int nsteps = cJSON_GetArraySize(steps);
     int64_t step_s = k->step_ms / 1000 > 0 ? k->step_ms / 1000 : 1;
     cJSON *sem = cJSON_GetObjectItemCaseSensitive(st, "stepExecutionMetadata");
     double d = 0;
-    json_get_number(st, &d, "currentStep", NULL);
+    json_get_number(st, &d, "currentStep", (char *)NULL);
     int cur = (int)d;
     for (;;) {
         cJSON *e = cJSON_GetArrayItem(sem, cur);
         if (e == NULL)
             return false;
-        int64_t started = parse_time(json_get_string(e, "startedAt", NULL));
+        int64_t started = parse_time(json_get_string(e, "startedAt", (char *)NULL));
         int64_t done = started + step_s;
         if (now < done)
             return false;
@@ -247,7 +249,8 @@ static bool advance(struct kargo *k, cJSON *st, const cJSON *promo, const cJSON 
         if (fail != NULL) {
             char alias[128];
             kargo_step_alias(steps, cur, alias, sizeof(alias));
-            const char *uses = json_get_string(cJSON_GetArrayItem(steps, cur), "uses", NULL);
+            const char *uses =
+                json_get_string(cJSON_GetArrayItem(steps, cur), "uses", (char *)NULL);
             char *msg = strcmp(fail, "Errored") == 0
                             ? xasprintf("step \"%s\" met error threshold of 1: error running step "
                                         "\"%s\": connection refused",
@@ -280,17 +283,18 @@ static bool verification_busy(const cJSON *stage)
 {
     const char *ph = json_get_string(
         cJSON_GetArrayItem(
-            json_get(cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", NULL), 0),
-                     "verificationHistory", NULL),
+            json_get(
+                cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", (char *)NULL), 0),
+                "verificationHistory", (char *)NULL),
             0),
-        "phase", NULL);
+        "phase", (char *)NULL);
     return ph != NULL && (strcmp(ph, "Pending") == 0 || strcmp(ph, "Running") == 0);
 }
 
 static char *abort_actor(const char *value)
 {
     cJSON *v = cJSON_Parse(value);
-    const char *a = json_get_string(v, "actor", NULL);
+    const char *a = json_get_string(v, "actor", (char *)NULL);
     char *r = a ? xstrdup(a) : NULL;
     cJSON_Delete(v);
     return r;
@@ -299,7 +303,7 @@ static char *abort_actor(const char *value)
 static void stage_queue(struct kargo *k, struct kargo_ns *n, cJSON *stage, int64_t now)
 {
     /* A copy: recording a result on the Stage replaces the strings inside it. */
-    char *sname = xstrdup(json_get_string(stage, "metadata", "name", NULL));
+    char *sname = xstrdup(json_get_string(stage, "metadata", "name", (char *)NULL));
     size_t cap = 0, count = 0;
     cJSON **q = NULL;
     const struct kargo_plist *l = kargo_ns_promotions(n, sname);
@@ -320,9 +324,9 @@ static void stage_queue(struct kargo *k, struct kargo_ns *n, cJSON *stage, int64
     for (size_t i = 0; i < count; i++) {
         cJSON *promo = q[i];
         const char *phase = phase_of(promo);
-        const char *fname = json_get_string(promo, "spec", "freight", NULL);
+        const char *fname = json_get_string(promo, "spec", "freight", (char *)NULL);
         const cJSON *freight = kargo_ns_freight(n, fname);
-        cJSON *st = cJSON_Duplicate(json_get(promo, "status", NULL), true);
+        cJSON *st = cJSON_Duplicate(json_get(promo, "status", (char *)NULL), true);
         if (st == NULL)
             st = cJSON_CreateObject();
         bool created = *phase == '\0';
@@ -331,8 +335,8 @@ static void stage_queue(struct kargo *k, struct kargo_ns *n, cJSON *stage, int64
             if (freight != NULL)
                 kargo_json_put(st, "freight", kargo_freight_ref(freight));
         }
-        const char *abort_v =
-            json_get_string(promo, "metadata", "annotations", "kargo.akuity.io/abort", NULL);
+        const char *abort_v = json_get_string(promo, "metadata", "annotations",
+                                              "kargo.akuity.io/abort", (char *)NULL);
         bool running = strcmp(phase, "Running") == 0;
         bool terminal = false;
         if (abort_v != NULL) {
@@ -343,8 +347,9 @@ static void stage_queue(struct kargo *k, struct kargo_ns *n, cJSON *stage, int64
             kargo_json_put(st, "message", cJSON_CreateString(msg));
             put_time(st, "finishedAt", now);
             double d = 0;
-            json_get_number(st, &d, "currentStep", NULL);
-            cJSON *e = cJSON_GetArrayItem(json_get(st, "stepExecutionMetadata", NULL), (int)d);
+            json_get_number(st, &d, "currentStep", (char *)NULL);
+            cJSON *e =
+                cJSON_GetArrayItem(json_get(st, "stepExecutionMetadata", (char *)NULL), (int)d);
             if (running && e != NULL) {
                 kargo_json_put(e, "status", cJSON_CreateString("Aborted"));
                 put_time(e, "finishedAt", now);
@@ -374,7 +379,7 @@ static void stage_queue(struct kargo *k, struct kargo_ns *n, cJSON *stage, int64
                 put_time(st, "startedAt", now);
                 kargo_json_put(st, "currentStep", cJSON_CreateNumber(0));
                 cJSON *sem = cJSON_CreateArray();
-                step_entry(sem, json_get(promo, "spec", "steps", NULL), 0, now);
+                step_entry(sem, json_get(promo, "spec", "steps", (char *)NULL), 0, now);
                 kargo_json_put(st, "stepExecutionMetadata", sem);
                 running = true;
             }
@@ -386,17 +391,17 @@ static void stage_queue(struct kargo *k, struct kargo_ns *n, cJSON *stage, int64
             put_time(st, "finishedAt", now);
             terminal = true;
         }
-        const char *refresh =
-            json_get_string(promo, "metadata", "annotations", "kargo.akuity.io/refresh", NULL);
+        const char *refresh = json_get_string(promo, "metadata", "annotations",
+                                              "kargo.akuity.io/refresh", (char *)NULL);
         if (refresh != NULL)
             kargo_json_put(st, "lastHandledRefresh", cJSON_CreateString(refresh));
         /* Stored in place: promo now holds what the store answered (unchanged if refused). */
         cJSON *stored = kargo_set_status(k, "promotions", n->ns, n->promotions, promo, st);
         if (created && *phase_of(stored) != '\0' &&
-            json_get(stored, "metadata", "annotations", "kargo.akuity.io/create-actor", NULL) !=
-                NULL) {
+            json_get(stored, "metadata", "annotations", "kargo.akuity.io/create-actor",
+                     (char *)NULL) != NULL) {
             char *msg = xasprintf("Promotion created for Stage \"%s\"", sname);
-            kargo_event(k, n->ns, stored, "PromotionCreated", false, msg, NULL);
+            kargo_event(k, n->ns, stored, "PromotionCreated", false, msg, (char *)NULL);
             free(msg);
         }
         if (terminal && kargo_phase_terminal(phase_of(stored))) {
@@ -414,15 +419,18 @@ void kargo_promotions_pass(struct kargo *k, struct kargo_ns *n)
     int64_t now = kargo_now(k);
     /* Stages may be replaced in the list while iterating, so walk by index. */
     cJSON *stage;
-    cJSON_ArrayForEach(stage, n->stages) stage_queue(k, n, stage, now);
+    cJSON_ArrayForEach(stage, n->stages)
+    {
+        stage_queue(k, n, stage, now);
+    }
     /* Promotions of Stages that do not exist error out, as Kargo's reconciler reports. */
     cJSON *p;
     cJSON_ArrayForEach(p, n->promotions)
     {
-        const char *s = json_get_string(p, "spec", "stage", NULL);
+        const char *s = json_get_string(p, "spec", "stage", (char *)NULL);
         if (kargo_phase_terminal(phase_of(p)) || s == NULL || kargo_find(n->stages, s) != NULL)
             continue;
-        cJSON *st = cJSON_Duplicate(json_get(p, "status", NULL), true);
+        cJSON *st = cJSON_Duplicate(json_get(p, "status", (char *)NULL), true);
         if (st == NULL)
             st = cJSON_CreateObject();
         kargo_json_put(st, "phase", cJSON_CreateString("Errored"));

@@ -13,10 +13,10 @@
 const cJSON *kargo_stage_request(const cJSON *stage, const char *warehouse)
 {
     const cJSON *r;
-    cJSON_ArrayForEach(r, json_get(stage, "spec", "requestedFreight", NULL))
+    cJSON_ArrayForEach(r, json_get(stage, "spec", "requestedFreight", (char *)NULL))
     {
-        const char *kind = json_get_string(r, "origin", "kind", NULL);
-        const char *name = json_get_string(r, "origin", "name", NULL);
+        const char *kind = json_get_string(r, "origin", "kind", (char *)NULL);
+        const char *name = json_get_string(r, "origin", "name", (char *)NULL);
         if (name != NULL && strcmp(name, warehouse) == 0 &&
             (kind == NULL || strcmp(kind, "Warehouse") == 0))
             return r;
@@ -27,12 +27,12 @@ const cJSON *kargo_stage_request(const cJSON *stage, const char *warehouse)
 bool kargo_stage_is_control_flow(const cJSON *stage)
 {
     return cJSON_GetArraySize(
-               json_get(stage, "spec", "promotionTemplate", "spec", "steps", NULL)) == 0;
+               json_get(stage, "spec", "promotionTemplate", "spec", "steps", (char *)NULL)) == 0;
 }
 
 static int64_t time_at(const cJSON *obj, const char *a, const char *b, const char *c, const char *d)
 {
-    const char *s = json_get_string(obj, a, b, c, d, NULL);
+    const char *s = json_get_string(obj, a, b, c, d, (char *)NULL);
     time_t t;
     if (s == NULL || timefmt_parse_rfc3339(s, &t, NULL) != 0)
         return 0;
@@ -42,13 +42,13 @@ static int64_t time_at(const cJSON *obj, const char *a, const char *b, const cha
 static bool verified_and_soaked(const cJSON *freight, const char *up, long long soak_ms,
                                 int64_t now_s)
 {
-    const cJSON *vi = json_get(freight, "status", "verifiedIn", up, NULL);
+    const cJSON *vi = json_get(freight, "status", "verifiedIn", up, (char *)NULL);
     if (vi == NULL)
         return false;
     if (soak_ms <= 0)
         return true;
     long long longest = 0;
-    const char *ls = json_get_string(vi, "longestSoak", NULL);
+    const char *ls = json_get_string(vi, "longestSoak", (char *)NULL);
     if (ls != NULL)
         timefmt_parse_duration(ls, &longest, NULL);
     int64_t since = time_at(freight, "status", "currentlyIn", up, "since");
@@ -58,27 +58,27 @@ static bool verified_and_soaked(const cJSON *freight, const char *up, long long 
 
 bool kargo_freight_available(const cJSON *stage, const cJSON *freight, int64_t now_s)
 {
-    const char *sns = json_get_string(stage, "metadata", "namespace", NULL);
-    const char *fns = json_get_string(freight, "metadata", "namespace", NULL);
-    const char *sname = json_get_string(stage, "metadata", "name", NULL);
-    const char *wh = json_get_string(freight, "origin", "name", NULL);
+    const char *sns = json_get_string(stage, "metadata", "namespace", (char *)NULL);
+    const char *fns = json_get_string(freight, "metadata", "namespace", (char *)NULL);
+    const char *sname = json_get_string(stage, "metadata", "name", (char *)NULL);
+    const char *wh = json_get_string(freight, "origin", "name", (char *)NULL);
     if (sns == NULL || fns == NULL || sname == NULL || wh == NULL || strcmp(sns, fns) != 0)
         return false;
     const cJSON *req = kargo_stage_request(stage, wh);
     if (req == NULL)
         return false;
-    if (json_get(freight, "status", "approvedFor", sname, NULL) != NULL)
+    if (json_get(freight, "status", "approvedFor", sname, (char *)NULL) != NULL)
         return true;
     bool direct = false;
-    if (json_get_bool(req, &direct, "sources", "direct", NULL) && direct)
+    if (json_get_bool(req, &direct, "sources", "direct", (char *)NULL) && direct)
         return true;
     long long soak_ms = 0;
-    const char *soak = json_get_string(req, "sources", "requiredSoakTime", NULL);
+    const char *soak = json_get_string(req, "sources", "requiredSoakTime", (char *)NULL);
     if (soak != NULL)
         timefmt_parse_duration(soak, &soak_ms, NULL);
-    const char *strategy = json_get_string(req, "sources", "availabilityStrategy", NULL);
+    const char *strategy = json_get_string(req, "sources", "availabilityStrategy", (char *)NULL);
     bool all = strategy != NULL && strcmp(strategy, "All") == 0;
-    const cJSON *ups = json_get(req, "sources", "stages", NULL);
+    const cJSON *ups = json_get(req, "sources", "stages", (char *)NULL);
     if (cJSON_GetArraySize(ups) == 0)
         return false;
     const cJSON *up;
@@ -106,8 +106,8 @@ bool kargo_freight_newer(const cJSON *a, const cJSON *b)
     int64_t ta = kargo_freight_time(a), tb = kargo_freight_time(b);
     if (ta != tb)
         return ta > tb;
-    const char *na = json_get_string(a, "metadata", "name", NULL);
-    const char *nb = json_get_string(b, "metadata", "name", NULL);
+    const char *na = json_get_string(a, "metadata", "name", (char *)NULL);
+    const char *nb = json_get_string(b, "metadata", "name", (char *)NULL);
     return strcmp(na ? na : "", nb ? nb : "") > 0;
 }
 
@@ -118,10 +118,10 @@ const cJSON *kargo_auto_candidate(const cJSON *stage, const char *warehouse,
     if (req == NULL)
         return NULL;
     const char *policy =
-        json_get_string(req, "sources", "autoPromotionOptions", "selectionPolicy", NULL);
+        json_get_string(req, "sources", "autoPromotionOptions", "selectionPolicy", (char *)NULL);
     const char *upstream = NULL;
     if (policy != NULL && strcmp(policy, "MatchUpstream") == 0) {
-        const cJSON *ups = json_get(req, "sources", "stages", NULL);
+        const cJSON *ups = json_get(req, "sources", "stages", (char *)NULL);
         if (cJSON_GetArraySize(ups) != 1)
             return NULL;
         upstream = cJSON_GetStringValue(cJSON_GetArrayItem(ups, 0));
@@ -129,13 +129,13 @@ const cJSON *kargo_auto_candidate(const cJSON *stage, const char *warehouse,
     const cJSON *best = NULL;
     size_t matches = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *wh = json_get_string(freights[i], "origin", "name", NULL);
+        const char *wh = json_get_string(freights[i], "origin", "name", (char *)NULL);
         if (wh == NULL || strcmp(wh, warehouse) != 0)
             continue;
         if (!kargo_freight_available(stage, freights[i], now_s))
             continue;
         if (upstream != NULL &&
-            json_get(freights[i], "status", "currentlyIn", upstream, NULL) == NULL)
+            json_get(freights[i], "status", "currentlyIn", upstream, (char *)NULL) == NULL)
             continue;
         matches++;
         if (best == NULL || kargo_freight_newer(freights[i], best))
@@ -178,29 +178,29 @@ static bool value_in(const cJSON *values, const char *v)
 
 bool kargo_stage_selector_matches(const cJSON *selector, const cJSON *stage)
 {
-    const char *name = json_get_string(stage, "metadata", "name", NULL);
-    const char *pattern = json_get_string(selector, "name", NULL);
+    const char *name = json_get_string(stage, "metadata", "name", (char *)NULL);
+    const char *pattern = json_get_string(selector, "name", (char *)NULL);
     if (name == NULL)
         return false;
     if (pattern != NULL && *pattern && !name_matches(pattern, name))
         return false;
-    const cJSON *labels = json_get(stage, "metadata", "labels", NULL);
+    const cJSON *labels = json_get(stage, "metadata", "labels", (char *)NULL);
     const cJSON *l;
-    cJSON_ArrayForEach(l, json_get(selector, "matchLabels", NULL))
+    cJSON_ArrayForEach(l, json_get(selector, "matchLabels", (char *)NULL))
     {
-        const char *have = json_get_string(labels, l->string, NULL);
+        const char *have = json_get_string(labels, l->string, (char *)NULL);
         if (have == NULL || !cJSON_IsString(l) || strcmp(have, l->valuestring) != 0)
             return false;
     }
     const cJSON *e;
-    cJSON_ArrayForEach(e, json_get(selector, "matchExpressions", NULL))
+    cJSON_ArrayForEach(e, json_get(selector, "matchExpressions", (char *)NULL))
     {
-        const char *key = json_get_string(e, "key", NULL);
-        const char *op = json_get_string(e, "operator", NULL);
+        const char *key = json_get_string(e, "key", (char *)NULL);
+        const char *op = json_get_string(e, "operator", (char *)NULL);
         if (key == NULL || op == NULL)
             return false;
-        const char *have = json_get_string(labels, key, NULL);
-        const cJSON *values = json_get(e, "values", NULL);
+        const char *have = json_get_string(labels, key, (char *)NULL);
+        const cJSON *values = json_get(e, "values", (char *)NULL);
         bool ok = strcmp(op, "In") == 0             ? have != NULL && value_in(values, have)
                   : strcmp(op, "NotIn") == 0        ? have == NULL || !value_in(values, have)
                   : strcmp(op, "Exists") == 0       ? have != NULL
@@ -214,18 +214,18 @@ bool kargo_stage_selector_matches(const cJSON *selector, const cJSON *stage)
 
 bool kargo_auto_promotion_enabled(const cJSON *projectconfig, const cJSON *stage)
 {
-    const char *name = json_get_string(stage, "metadata", "name", NULL);
+    const char *name = json_get_string(stage, "metadata", "name", (char *)NULL);
     const cJSON *p;
-    cJSON_ArrayForEach(p, json_get(projectconfig, "spec", "promotionPolicies", NULL))
+    cJSON_ArrayForEach(p, json_get(projectconfig, "spec", "promotionPolicies", (char *)NULL))
     {
-        const char *exact = json_get_string(p, "stage", NULL);
-        const cJSON *sel = json_get(p, "stageSelector", NULL);
+        const char *exact = json_get_string(p, "stage", (char *)NULL);
+        const cJSON *sel = json_get(p, "stageSelector", (char *)NULL);
         bool match = exact != NULL ? name != NULL && strcmp(exact, name) == 0
                      : sel != NULL ? kargo_stage_selector_matches(sel, stage)
                                    : false;
         if (match) {
             bool enabled = false;
-            json_get_bool(p, &enabled, "autoPromotionEnabled", NULL);
+            json_get_bool(p, &enabled, "autoPromotionEnabled", (char *)NULL);
             return enabled;
         }
     }

@@ -42,9 +42,9 @@ static char *annotation_id(const char *value, char **actor)
     cJSON *v = cJSON_Parse(value);
     char *id;
     if (cJSON_IsObject(v)) {
-        const char *s = json_get_string(v, "id", NULL);
+        const char *s = json_get_string(v, "id", (char *)NULL);
         id = xstrdup(s ? s : "");
-        const char *a = json_get_string(v, "actor", NULL);
+        const char *a = json_get_string(v, "actor", (char *)NULL);
         *actor = a ? xstrdup(a) : NULL;
     } else {
         id = xstrdup(value);
@@ -58,7 +58,7 @@ static bool freight_fails_verification(const struct kargo_ns *n, const char *nam
                                        const char *stage)
 {
     const char *spec = json_get_string(kargo_ns_freight(n, name), "metadata", "annotations",
-                                       SIMK_FAIL_VERIFY, NULL);
+                                       SIMK_FAIL_VERIFY, (char *)NULL);
     if (spec == NULL)
         return false;
     char *copy = xstrdup(spec), *save = NULL;
@@ -73,15 +73,17 @@ static bool freight_fails_verification(const struct kargo_ns *n, const char *nam
 static int verify_step(struct kargo *k, struct kargo_ns *n, const cJSON *stage, cJSON *st,
                        int64_t now)
 {
-    const char *sname = json_get_string(stage, "metadata", "name", NULL);
-    cJSON *entry = cJSON_GetArrayItem(json_get(st, "freightHistory", NULL), 0);
+    const char *sname = json_get_string(stage, "metadata", "name", (char *)NULL);
+    cJSON *entry = cJSON_GetArrayItem(json_get(st, "freightHistory", (char *)NULL), 0);
     cJSON *vh = cJSON_GetObjectItemCaseSensitive(entry, "verificationHistory");
     cJSON *v = cJSON_GetArrayItem(vh, 0);
     int clear = 0;
-    const char *abort_v = json_get_string(stage, "metadata", "annotations", ANN_ABORT, NULL);
-    const char *reverify_v = json_get_string(stage, "metadata", "annotations", ANN_REVERIFY, NULL);
-    const char *phase = json_get_string(v, "phase", NULL);
-    const char *vid = json_get_string(v, "id", NULL);
+    const char *abort_v =
+        json_get_string(stage, "metadata", "annotations", ANN_ABORT, (char *)NULL);
+    const char *reverify_v =
+        json_get_string(stage, "metadata", "annotations", ANN_REVERIFY, (char *)NULL);
+    const char *phase = json_get_string(v, "phase", (char *)NULL);
+    const char *vid = json_get_string(v, "id", (char *)NULL);
     bool busy = phase_is(phase, "Pending") || phase_is(phase, "Running");
     if (abort_v != NULL) {
         char *actor = NULL;
@@ -97,7 +99,8 @@ static int verify_step(struct kargo *k, struct kargo_ns *n, const cJSON *stage, 
             if (run != NULL)
                 kargo_json_put(run, "phase", cJSON_CreateString("Aborted"));
             kargo_event(k, n->ns, stage, "FreightVerificationAborted", true,
-                        "Freight verification aborted", "verification-pending", "false", NULL);
+                        "Freight verification aborted", "verification-pending", "false",
+                        (char *)NULL);
             busy = false;
         }
         free(id);
@@ -116,10 +119,11 @@ static int verify_step(struct kargo *k, struct kargo_ns *n, const cJSON *stage, 
                 cJSON_AddStringToObject(nv, "actor", actor);
             cJSON_AddStringToObject(nv, "phase", "Pending");
             put_time(nv, "startTime", now);
-            if (json_get(stage, "spec", "verification", NULL) != NULL) {
+            if (json_get(stage, "spec", "verification", (char *)NULL) != NULL) {
                 char ulid[KARGO_ULID_LEN + 1];
                 kargo_ulid_now(k, ulid);
-                char *ar = kargo_promotion_name(sname, ulid, json_get_string(entry, "id", NULL));
+                char *ar =
+                    kargo_promotion_name(sname, ulid, json_get_string(entry, "id", (char *)NULL));
                 cJSON *run = cJSON_AddObjectToObject(nv, "analysisRun");
                 cJSON_AddStringToObject(run, "name", ar);
                 cJSON_AddStringToObject(run, "namespace", n->ns);
@@ -139,9 +143,9 @@ static int verify_step(struct kargo *k, struct kargo_ns *n, const cJSON *stage, 
     }
     if (!busy)
         return clear;
-    int64_t start = parse_time(json_get_string(v, "startTime", NULL));
+    int64_t start = parse_time(json_get_string(v, "startTime", (char *)NULL));
     int64_t verify_s = k->verify_ms / 1000 > 0 ? k->verify_ms / 1000 : 1;
-    if (json_get(stage, "spec", "verification", NULL) == NULL) {
+    if (json_get(stage, "spec", "verification", (char *)NULL) == NULL) {
         /* A reverify of a Stage without verification succeeds at once. */
         kargo_json_put(v, "phase", cJSON_CreateString("Successful"));
         put_time(v, "finishTime", now);
@@ -158,13 +162,15 @@ static int verify_step(struct kargo *k, struct kargo_ns *n, const cJSON *stage, 
     /* Every origin's Freight must pass; a Freight marked to fail fails the collection. */
     bool failed = false;
     const cJSON *it;
-    cJSON_ArrayForEach(it, json_get(entry, "items", NULL))
+    cJSON_ArrayForEach(it, json_get(entry, "items", (char *)NULL))
     {
-        failed = failed || freight_fails_verification(n, json_get_string(it, "name", NULL), sname);
+        failed = failed ||
+                 freight_fails_verification(n, json_get_string(it, "name", (char *)NULL), sname);
     }
     const char *tmpl = json_get_string(
-        cJSON_GetArrayItem(json_get(stage, "spec", "verification", "analysisTemplates", NULL), 0),
-        "name", NULL);
+        cJSON_GetArrayItem(
+            json_get(stage, "spec", "verification", "analysisTemplates", (char *)NULL), 0),
+        "name", (char *)NULL);
     const char *result = failed ? "Failed" : "Successful";
     kargo_json_put(v, "phase", cJSON_CreateString(result));
     put_time(v, "finishTime", start + verify_s);
@@ -176,15 +182,16 @@ static int verify_step(struct kargo *k, struct kargo_ns *n, const cJSON *stage, 
     }
     if (run != NULL)
         kargo_json_put(run, "phase", cJSON_CreateString(result));
-    cJSON_ArrayForEach(it, json_get(entry, "items", NULL))
+    cJSON_ArrayForEach(it, json_get(entry, "items", (char *)NULL))
     {
-        const cJSON *f = kargo_ns_freight(n, json_get_string(it, "name", NULL));
+        const cJSON *f = kargo_ns_freight(n, json_get_string(it, "name", (char *)NULL));
         if (f == NULL)
             continue;
-        kargo_event(
-            k, n->ns, f, failed ? "FreightVerificationFailed" : "FreightVerificationSucceeded",
-            failed, failed ? "Freight verification failed" : "Freight verification succeeded",
-            "stage-name", sname, "analysis-run-name", json_get_string(run, "name", NULL), NULL);
+        kargo_event(k, n->ns, f,
+                    failed ? "FreightVerificationFailed" : "FreightVerificationSucceeded", failed,
+                    failed ? "Freight verification failed" : "Freight verification succeeded",
+                    "stage-name", sname, "analysis-run-name",
+                    json_get_string(run, "name", (char *)NULL), (char *)NULL);
     }
     return clear;
 }
@@ -205,7 +212,7 @@ static void drop_condition(cJSON *conds, const char *type)
     const cJSON *c;
     cJSON_ArrayForEach(c, conds)
     {
-        const char *t = json_get_string(c, "type", NULL);
+        const char *t = json_get_string(c, "type", (char *)NULL);
         if (t != NULL && strcmp(t, type) == 0) {
             cJSON_DeleteItemFromArray(conds, i);
             return;
@@ -221,7 +228,7 @@ static const cJSON *current_promotion(const struct kargo_ns *n, const char *stag
     const struct kargo_plist *l = kargo_ns_promotions(n, stage);
     for (size_t i = 0; i < l->n; i++) {
         const cJSON *p = l->items[i];
-        const char *ph = json_get_string(p, "status", "phase", NULL);
+        const char *ph = json_get_string(p, "status", "phase", (char *)NULL);
         if (kargo_phase_terminal(ph))
             continue;
         if (best == NULL) {
@@ -229,10 +236,10 @@ static const cJSON *current_promotion(const struct kargo_ns *n, const char *stag
             continue;
         }
         bool pr = phase_is(ph, "Running");
-        bool br = phase_is(json_get_string(best, "status", "phase", NULL), "Running");
+        bool br = phase_is(json_get_string(best, "status", "phase", (char *)NULL), "Running");
         if ((pr && !br) ||
-            (pr == br && strcmp(json_get_string(p, "metadata", "name", NULL),
-                                json_get_string(best, "metadata", "name", NULL)) < 0))
+            (pr == br && strcmp(json_get_string(p, "metadata", "name", (char *)NULL),
+                                json_get_string(best, "metadata", "name", (char *)NULL)) < 0))
             best = p;
     }
     return best;
@@ -245,10 +252,10 @@ static const cJSON *newest_terminal(const struct kargo_ns *n, const char *stage)
     const struct kargo_plist *l = kargo_ns_promotions(n, stage);
     for (size_t i = 0; i < l->n; i++) {
         const cJSON *p = l->items[i];
-        if (!kargo_phase_terminal(json_get_string(p, "status", "phase", NULL)))
+        if (!kargo_phase_terminal(json_get_string(p, "status", "phase", (char *)NULL)))
             continue;
-        if (best == NULL || strcmp(json_get_string(p, "metadata", "name", NULL),
-                                   json_get_string(best, "metadata", "name", NULL)) > 0)
+        if (best == NULL || strcmp(json_get_string(p, "metadata", "name", (char *)NULL),
+                                   json_get_string(best, "metadata", "name", (char *)NULL)) > 0)
             best = p;
     }
     return best;
@@ -256,16 +263,16 @@ static const cJSON *newest_terminal(const struct kargo_ns *n, const char *stage)
 
 static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage, cJSON *st)
 {
-    const char *sname = json_get_string(stage, "metadata", "name", NULL);
+    const char *sname = json_get_string(stage, "metadata", "name", (char *)NULL);
     double gen = 1;
-    json_get_number(stage, &gen, "metadata", "generation", NULL);
+    json_get_number(stage, &gen, "metadata", "generation", (char *)NULL);
     cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
     if (!cJSON_IsArray(conds)) {
         conds = cJSON_CreateArray();
         kargo_json_put(st, "conditions", conds);
     }
     const char *refresh =
-        json_get_string(stage, "metadata", "annotations", "kargo.akuity.io/refresh", NULL);
+        json_get_string(stage, "metadata", "annotations", "kargo.akuity.io/refresh", (char *)NULL);
     if (refresh != NULL)
         kargo_json_put(st, "lastHandledRefresh", cJSON_CreateString(refresh));
     bool auto_on = kargo_auto_promotion_enabled(n->projectconfig, stage);
@@ -287,18 +294,18 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
         return;
     }
 
-    const cJSON *cur_items =
-        json_get(cJSON_GetArrayItem(json_get(st, "freightHistory", NULL), 0), "items", NULL);
-    int requested = cJSON_GetArraySize(json_get(stage, "spec", "requestedFreight", NULL));
+    const cJSON *cur_items = json_get(
+        cJSON_GetArrayItem(json_get(st, "freightHistory", (char *)NULL), 0), "items", (char *)NULL);
+    int requested = cJSON_GetArraySize(json_get(stage, "spec", "requestedFreight", (char *)NULL));
     int fulfilled = 0;
     const cJSON *r;
     const char *only = NULL;
-    cJSON_ArrayForEach(r, json_get(stage, "spec", "requestedFreight", NULL))
+    cJSON_ArrayForEach(r, json_get(stage, "spec", "requestedFreight", (char *)NULL))
     {
         char key[300];
         snprintf(key, sizeof(key), "Warehouse/%s",
-                 or_empty(json_get_string(r, "origin", "name", NULL)));
-        const char *fname = json_get_string(cur_items, key, "name", NULL);
+                 or_empty(json_get_string(r, "origin", "name", (char *)NULL)));
+        const char *fname = json_get_string(cur_items, key, "name", (char *)NULL);
         if (fname != NULL) {
             fulfilled++;
             only = fname;
@@ -316,11 +323,11 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
     const cJSON *cp = current_promotion(n, sname);
     char *promoting_msg = NULL;
     if (cp != NULL) {
-        const char *pname = json_get_string(cp, "metadata", "name", NULL);
-        const char *ph = json_get_string(cp, "status", "phase", NULL);
+        const char *pname = json_get_string(cp, "metadata", "name", (char *)NULL);
+        const char *ph = json_get_string(cp, "status", "phase", (char *)NULL);
         cJSON *ref = cJSON_CreateObject();
         cJSON_AddStringToObject(ref, "name", pname);
-        const cJSON *f = kargo_ns_freight(n, json_get_string(cp, "spec", "freight", NULL));
+        const cJSON *f = kargo_ns_freight(n, json_get_string(cp, "spec", "freight", (char *)NULL));
         if (f != NULL)
             cJSON_AddItemToObject(ref, "freight", kargo_freight_ref(f));
         kargo_json_put(st, "currentPromotion", ref);
@@ -331,23 +338,24 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
         cJSON_DeleteItemFromObjectCaseSensitive(st, "currentPromotion");
         drop_condition(conds, "Promoting");
     }
-    if (json_get(st, "lastPromotion", NULL) == NULL) {
+    if (json_get(st, "lastPromotion", (char *)NULL) == NULL) {
         const cJSON *lp = newest_terminal(n, sname);
         const cJSON *f =
-            lp ? kargo_ns_freight(n, json_get_string(lp, "spec", "freight", NULL)) : NULL;
+            lp ? kargo_ns_freight(n, json_get_string(lp, "spec", "freight", (char *)NULL)) : NULL;
         if (lp != NULL && f != NULL) {
             cJSON *last = cJSON_CreateObject();
-            cJSON_AddStringToObject(last, "name", json_get_string(lp, "metadata", "name", NULL));
+            cJSON_AddStringToObject(last, "name",
+                                    json_get_string(lp, "metadata", "name", (char *)NULL));
             cJSON_AddItemToObject(last, "freight", kargo_freight_ref(f));
             cJSON_AddItemToObject(last, "status",
-                                  cJSON_Duplicate(json_get(lp, "status", NULL), true));
-            const char *fin = json_get_string(lp, "status", "finishedAt", NULL);
+                                  cJSON_Duplicate(json_get(lp, "status", (char *)NULL), true));
+            const char *fin = json_get_string(lp, "status", "finishedAt", (char *)NULL);
             if (fin != NULL)
                 cJSON_AddStringToObject(last, "finishedAt", fin);
             kargo_json_put(st, "lastPromotion", last);
         }
     }
-    const char *last_phase = json_get_string(st, "lastPromotion", "status", "phase", NULL);
+    const char *last_phase = json_get_string(st, "lastPromotion", "status", "phase", (char *)NULL);
     bool last_bad = last_phase != NULL && kargo_phase_terminal(last_phase) &&
                     strcmp(last_phase, "Succeeded") != 0;
 
@@ -396,8 +404,9 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
         cJSON_AddStringToObject(cJSON_AddObjectToObject(app, "health"), "status", "Healthy");
         cJSON *sync = cJSON_AddObjectToObject(app, "sync");
         cJSON_AddStringToObject(sync, "status", "Synced");
-        const char *id = json_get_string(
-            cJSON_GetArrayItem(json_get(st, "freightHistory", NULL), 0), "id", NULL);
+        const char *id =
+            json_get_string(cJSON_GetArrayItem(json_get(st, "freightHistory", (char *)NULL), 0),
+                            "id", (char *)NULL);
         cJSON_AddStringToObject(sync, "revision", id ? id : "");
         cJSON_AddItemToArray(apps, app);
         cJSON_AddItemToArray(out, check);
@@ -406,11 +415,11 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
     kargo_condition_set(k, conds, "Healthy", h_status, h_reason, h_msg, gen);
 
     /* Verified, from the current Freight's newest verification. */
-    const cJSON *v =
-        cJSON_GetArrayItem(json_get(cJSON_GetArrayItem(json_get(st, "freightHistory", NULL), 0),
-                                    "verificationHistory", NULL),
-                           0);
-    const char *vph = json_get_string(v, "phase", NULL);
+    const cJSON *v = cJSON_GetArrayItem(
+        json_get(cJSON_GetArrayItem(json_get(st, "freightHistory", (char *)NULL), 0),
+                 "verificationHistory", (char *)NULL),
+        0);
+    const char *vph = json_get_string(v, "phase", (char *)NULL);
     const char *v_status = "Unknown", *v_reason;
     char *v_msg;
     if (fulfilled == 0) {
@@ -431,14 +440,15 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
         v_msg = xstrdup("Freight has been verified");
     } else if (phase_is(vph, "Inconclusive")) {
         v_reason = "VerificationInconclusive";
-        v_msg = xstrdup(
-            or_default(json_get_string(v, "message", NULL), "Verification is inconclusive"));
+        v_msg = xstrdup(or_default(json_get_string(v, "message", (char *)NULL),
+                                   "Verification is inconclusive"));
     } else {
         v_status = "False";
         v_reason = phase_is(vph, "Failed")    ? "VerificationFailed"
                    : phase_is(vph, "Aborted") ? "VerificationAborted"
                                               : "VerificationError";
-        v_msg = xstrdup(or_default(json_get_string(v, "message", NULL), "Verification failed"));
+        v_msg =
+            xstrdup(or_default(json_get_string(v, "message", (char *)NULL), "Verification failed"));
     }
     kargo_condition_set(k, conds, "Verified", v_status, v_reason, v_msg, gen);
 
@@ -446,7 +456,7 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
     if (cp != NULL) {
         kargo_condition_set(k, conds, "Ready", "False", "ActivePromotion", promoting_msg, gen);
     } else if (last_bad) {
-        const char *m = json_get_string(st, "lastPromotion", "status", "message", NULL);
+        const char *m = json_get_string(st, "lastPromotion", "status", "message", (char *)NULL);
         kargo_condition_set(k, conds, "Ready", "False",
                             strcmp(last_phase, "Failed") == 0    ? "LastPromotionFailed"
                             : strcmp(last_phase, "Errored") == 0 ? "LastPromotionErrored"
@@ -466,28 +476,31 @@ static void derive(struct kargo *k, const struct kargo_ns *n, const cJSON *stage
     free(v_msg);
 
     /* Effective holds: the durable ones plus those in-flight Promotions will set. */
-    cJSON *eff = cJSON_Duplicate(json_get(st, "autoPromotionHolds", NULL), true);
+    cJSON *eff = cJSON_Duplicate(json_get(st, "autoPromotionHolds", (char *)NULL), true);
     if (eff == NULL)
         eff = cJSON_CreateObject();
     const struct kargo_plist *l = kargo_ns_promotions(n, sname);
     for (size_t i = 0; i < l->n; i++) {
         const cJSON *p = l->items[i];
         const char *hold = json_get_string(p, "metadata", "annotations",
-                                           "kargo.akuity.io/auto-promotion-hold", NULL);
+                                           "kargo.akuity.io/auto-promotion-hold", (char *)NULL);
         if (hold == NULL || !auto_on ||
-            kargo_phase_terminal(json_get_string(p, "status", "phase", NULL)))
+            kargo_phase_terminal(json_get_string(p, "status", "phase", (char *)NULL)))
             continue;
         cJSON *h = cJSON_CreateObject();
-        cJSON_AddStringToObject(h, "freightName", json_get_string(p, "spec", "freight", NULL));
-        const cJSON *f = kargo_ns_freight(n, json_get_string(p, "spec", "freight", NULL));
+        cJSON_AddStringToObject(h, "freightName",
+                                json_get_string(p, "spec", "freight", (char *)NULL));
+        const cJSON *f = kargo_ns_freight(n, json_get_string(p, "spec", "freight", (char *)NULL));
         if (f != NULL)
-            cJSON_AddItemToObject(h, "origin", cJSON_Duplicate(json_get(f, "origin", NULL), true));
-        cJSON_AddStringToObject(h, "promotionName", json_get_string(p, "metadata", "name", NULL));
-        const char *actor =
-            json_get_string(p, "metadata", "annotations", "kargo.akuity.io/create-actor", NULL);
+            cJSON_AddItemToObject(h, "origin",
+                                  cJSON_Duplicate(json_get(f, "origin", (char *)NULL), true));
+        cJSON_AddStringToObject(h, "promotionName",
+                                json_get_string(p, "metadata", "name", (char *)NULL));
+        const char *actor = json_get_string(p, "metadata", "annotations",
+                                            "kargo.akuity.io/create-actor", (char *)NULL);
         if (actor != NULL)
             cJSON_AddStringToObject(h, "actor", actor);
-        const char *ct = json_get_string(p, "metadata", "creationTimestamp", NULL);
+        const char *ct = json_get_string(p, "metadata", "creationTimestamp", (char *)NULL);
         if (ct != NULL)
             cJSON_AddStringToObject(h, "createdAt", ct);
         kargo_json_put(eff, hold, h);
@@ -506,7 +519,7 @@ void kargo_stages_pass(struct kargo *k, struct kargo_ns *n)
     cJSON *stage;
     cJSON_ArrayForEach(stage, n->stages)
     {
-        cJSON *st = cJSON_Duplicate(json_get(stage, "status", NULL), true);
+        cJSON *st = cJSON_Duplicate(json_get(stage, "status", (char *)NULL), true);
         if (st == NULL)
             st = cJSON_CreateObject();
         int clear = verify_step(k, n, stage, st, now);
@@ -515,7 +528,7 @@ void kargo_stages_pass(struct kargo *k, struct kargo_ns *n)
         if (clear != 0) {
             /* Handled requests are removed, as Kargo clears them after acting. */
             cJSON *obj = cJSON_Duplicate(stage, true);
-            cJSON *ann = (cJSON *)json_get(obj, "metadata", "annotations", NULL);
+            cJSON *ann = (cJSON *)json_get(obj, "metadata", "annotations", (char *)NULL);
             if (clear & 1)
                 cJSON_DeleteItemFromObjectCaseSensitive(ann, ANN_ABORT);
             if (clear & 2)

@@ -20,7 +20,7 @@
  * "v1.3.0-alpha.3", "0.6.1" -> "0.6.2"); no number appends ".1". */
 static char *next_version(const char *v)
 {
-    if (v == NULL || *v == '\0')
+    if (*v == '\0')
         return xstrdup("1.0.0");
     size_t len = strlen(v), end = len;
     while (end > 0 && !isdigit((unsigned char)v[end - 1]))
@@ -32,6 +32,22 @@ static char *next_version(const char *v)
         start--;
     long long num = strtoll(v + start, NULL, 10) + 1;
     return xasprintf("%.*s%lld%s", (int)start, v, num, v + end);
+}
+
+/* The first version a subscription can see: the one its constraint names ("^1.29.0" ->
+ * "1.29.0", ">=1.0.0-alpha" -> "1.0.0-alpha"), else 1.0.0. */
+static char *first_version(const cJSON *sub)
+{
+    const char *c = json_get_string(sub, "constraint", (char *)NULL);
+    if (c == NULL)
+        c = json_get_string(sub, "semverConstraint", (char *)NULL);
+    const char *p = c;
+    while (p != NULL && *p != '\0' && !isdigit((unsigned char)*p))
+        p++;
+    if (p == NULL || *p == '\0')
+        return xstrdup("1.0.0");
+    size_t n = strcspn(p, " ,|<>=~^");
+    return xstrndup(p, n);
 }
 
 static void random_hex(struct kargo *k, char *out, size_t n)
@@ -50,8 +66,8 @@ static const cJSON *find_by(const cJSON *arr, const char *key, const char *value
     const cJSON *it;
     cJSON_ArrayForEach(it, arr)
     {
-        const char *a = json_get_string(it, key, NULL);
-        const char *b = key2 ? json_get_string(it, key2, NULL) : NULL;
+        const char *a = json_get_string(it, key, (char *)NULL);
+        const char *b = key2 ? json_get_string(it, key2, (char *)NULL) : NULL;
         if (a != NULL && strcmp(a, value) == 0 &&
             (key2 == NULL || (b != NULL && value2 != NULL && strcmp(b, value2) == 0)))
             return it;
@@ -61,11 +77,11 @@ static const cJSON *find_by(const cJSON *arr, const char *key, const char *value
 
 static bool wants_sha_tags(const cJSON *img, const char *base_tag)
 {
-    const char *strategy = json_get_string(img, "imageSelectionStrategy", NULL);
+    const char *strategy = json_get_string(img, "imageSelectionStrategy", (char *)NULL);
     if (base_tag != NULL)
         return strncmp(base_tag, "sha-", 4) == 0;
     const cJSON *re;
-    cJSON_ArrayForEach(re, json_get(img, "allowTagsRegexes", NULL))
+    cJSON_ArrayForEach(re, json_get(img, "allowTagsRegexes", (char *)NULL))
     {
         if (cJSON_IsString(re) && strstr(re->valuestring, "sha") != NULL)
             return true;
@@ -76,7 +92,7 @@ static bool wants_sha_tags(const cJSON *img, const char *base_tag)
 /* Freight with the next version of every subscription of the Warehouse after base (may be NULL). */
 static cJSON *next_freight(struct kargo *k, const cJSON *wh, const cJSON *base, const char *ns)
 {
-    const char *whname = json_get_string(wh, "metadata", "name", NULL);
+    const char *whname = json_get_string(wh, "metadata", "name", (char *)NULL);
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "apiVersion", KARGO_API);
     cJSON_AddStringToObject(f, "kind", "Freight");
@@ -90,23 +106,23 @@ static cJSON *next_freight(struct kargo *k, const cJSON *wh, const cJSON *base, 
     kargo_now_str(k, now, sizeof(now));
     cJSON_AddStringToObject(f, "discoveredAt", now);
     const cJSON *sub;
-    cJSON_ArrayForEach(sub, json_get(wh, "spec", "subscriptions", NULL))
+    cJSON_ArrayForEach(sub, json_get(wh, "spec", "subscriptions", (char *)NULL))
     {
-        const cJSON *img = json_get(sub, "image", NULL);
-        const cJSON *chart = json_get(sub, "chart", NULL);
-        const cJSON *git = json_get(sub, "git", NULL);
+        const cJSON *img = json_get(sub, "image", (char *)NULL);
+        const cJSON *chart = json_get(sub, "chart", (char *)NULL);
+        const cJSON *git = json_get(sub, "git", (char *)NULL);
         if (img != NULL) {
-            const char *repo = json_get_string(img, "repoURL", NULL);
+            const char *repo = json_get_string(img, "repoURL", (char *)NULL);
             const cJSON *prev =
-                find_by(json_get(base, "images", NULL), "repoURL", repo, NULL, NULL);
-            const char *ptag = json_get_string(prev, "tag", NULL);
+                find_by(json_get(base, "images", (char *)NULL), "repoURL", repo, NULL, NULL);
+            const char *ptag = json_get_string(prev, "tag", (char *)NULL);
             char *tag;
             if (wants_sha_tags(img, ptag)) {
                 char hex[8];
                 random_hex(k, hex, 7);
                 tag = xasprintf("sha-%s", hex);
             } else {
-                tag = next_version(ptag);
+                tag = ptag != NULL ? next_version(ptag) : first_version(img);
             }
             char *seed = xasprintf("%s:%s", repo ? repo : "", tag);
             char d1[41], d2[41];
@@ -125,11 +141,12 @@ static cJSON *next_freight(struct kargo *k, const cJSON *wh, const cJSON *base, 
             free(seed);
             free(digest);
         } else if (chart != NULL) {
-            const char *repo = json_get_string(chart, "repoURL", NULL);
-            const char *name = json_get_string(chart, "name", NULL);
-            const cJSON *prev = find_by(json_get(base, "charts", NULL), "repoURL", repo,
+            const char *repo = json_get_string(chart, "repoURL", (char *)NULL);
+            const char *name = json_get_string(chart, "name", (char *)NULL);
+            const cJSON *prev = find_by(json_get(base, "charts", (char *)NULL), "repoURL", repo,
                                         name ? "name" : NULL, name);
-            char *version = next_version(json_get_string(prev, "version", NULL));
+            const char *pv = json_get_string(prev, "version", (char *)NULL);
+            char *version = pv != NULL ? next_version(pv) : first_version(chart);
             cJSON *arr = cJSON_GetObjectItemCaseSensitive(f, "charts");
             if (arr == NULL)
                 arr = cJSON_AddArrayToObject(f, "charts");
@@ -141,8 +158,8 @@ static cJSON *next_freight(struct kargo *k, const cJSON *wh, const cJSON *base, 
             cJSON_AddItemToArray(arr, e);
             free(version);
         } else if (git != NULL) {
-            const char *repo = json_get_string(git, "repoURL", NULL);
-            const char *branch = json_get_string(git, "branch", NULL);
+            const char *repo = json_get_string(git, "repoURL", (char *)NULL);
+            const char *branch = json_get_string(git, "branch", (char *)NULL);
             char id[41];
             random_hex(k, id, 40);
             cJSON *arr = cJSON_GetObjectItemCaseSensitive(f, "commits");
@@ -162,9 +179,9 @@ static cJSON *next_freight(struct kargo *k, const cJSON *wh, const cJSON *base, 
 
 static int64_t interval_s(const cJSON *wh)
 {
-    const char *s = json_get_string(wh, "metadata", "annotations", SIMK_DISCOVERY, NULL);
+    const char *s = json_get_string(wh, "metadata", "annotations", SIMK_DISCOVERY, (char *)NULL);
     if (s == NULL)
-        s = json_get_string(wh, "spec", "interval", NULL);
+        s = json_get_string(wh, "spec", "interval", (char *)NULL);
     long long ms = 0;
     if (s == NULL || timefmt_parse_duration(s, &ms, NULL) != 0 || ms < 1000)
         ms = 300000;
@@ -173,7 +190,7 @@ static int64_t interval_s(const cJSON *wh)
 
 static bool due(struct kargo *k, const char *ns, const cJSON *wh, int64_t now)
 {
-    char *key = xasprintf("%s/%s", ns, json_get_string(wh, "metadata", "name", NULL));
+    char *key = xasprintf("%s/%s", ns, json_get_string(wh, "metadata", "name", (char *)NULL));
     int64_t *next = hmap_get(&k->next_discovery, key);
     bool result = false;
     if (next == NULL) {
@@ -197,7 +214,7 @@ void kargo_warehouses_pass(struct kargo *k, struct kargo_ns *n)
     cJSON *f;
     cJSON_ArrayForEach(f, n->freights)
     {
-        const char *o = json_get_string(f, "origin", "name", NULL);
+        const char *o = json_get_string(f, "origin", "name", (char *)NULL);
         const cJSON *have = o ? hmap_get(&newest_of, o) : NULL;
         if (o != NULL && (have == NULL || kargo_freight_newer(f, have)))
             hmap_put(&newest_of, o, f);
@@ -205,20 +222,21 @@ void kargo_warehouses_pass(struct kargo *k, struct kargo_ns *n)
     cJSON *wh;
     cJSON_ArrayForEach(wh, n->warehouses)
     {
-        const char *whname = json_get_string(wh, "metadata", "name", NULL);
-        cJSON *st = cJSON_Duplicate(json_get(wh, "status", NULL), true);
+        const char *whname = json_get_string(wh, "metadata", "name", (char *)NULL);
+        cJSON *st = cJSON_Duplicate(json_get(wh, "status", (char *)NULL), true);
         if (st == NULL)
             st = cJSON_CreateObject();
         const char *refresh =
-            json_get_string(wh, "metadata", "annotations", "kargo.akuity.io/refresh", NULL);
-        const char *handled = json_get_string(st, "lastHandledRefresh", NULL);
+            json_get_string(wh, "metadata", "annotations", "kargo.akuity.io/refresh", (char *)NULL);
+        const char *handled = json_get_string(st, "lastHandledRefresh", (char *)NULL);
         bool discover = refresh != NULL && (handled == NULL || strcmp(refresh, handled) != 0);
-        if (k->discover && due(k, n->ns, wh, now))
+        /* Kargo discovers as soon as a Warehouse exists; after that, every interval. */
+        if (k->discover && (due(k, n->ns, wh, now) || hmap_get(&newest_of, whname) == NULL))
             discover = true;
         if (refresh != NULL)
             kargo_json_put(st, "lastHandledRefresh", cJSON_CreateString(refresh));
         double gen = 1;
-        json_get_number(wh, &gen, "metadata", "generation", NULL);
+        json_get_number(wh, &gen, "metadata", "generation", (char *)NULL);
 
         const cJSON *newest = hmap_get(&newest_of, whname);
         cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
@@ -235,7 +253,7 @@ void kargo_warehouses_pass(struct kargo *k, struct kargo_ns *n)
             k->writes++;
             if (stored != NULL) {
                 kargo_event(k, n->ns, stored, "FreightCreated", false,
-                            "Freight created by Warehouse discovery", NULL);
+                            "Freight created by Warehouse discovery", (char *)NULL);
                 kargo_ns_add_freight(n, stored);
                 newest = stored;
                 kargo_condition_set(k, conds, "FreightCreated", "True", "NewFreight",
@@ -247,18 +265,19 @@ void kargo_warehouses_pass(struct kargo *k, struct kargo_ns *n)
             }
             char now_s[32];
             kargo_now_str(k, now_s, sizeof(now_s));
-            kargo_json_put(json_ensure_object(st, "discoveredArtifacts", NULL), "discoveredAt",
-                           cJSON_CreateString(now_s));
+            kargo_json_put(json_ensure_object(st, "discoveredArtifacts", (char *)NULL),
+                           "discoveredAt", cJSON_CreateString(now_s));
         }
-        int subs = cJSON_GetArraySize(json_get(wh, "spec", "subscriptions", NULL));
+        int subs = cJSON_GetArraySize(json_get(wh, "spec", "subscriptions", (char *)NULL));
         char *msg = xasprintf("Successfully discovered artifacts from %d subscriptions", subs);
         kargo_condition_set(k, conds, "Ready", "True", "ArtifactsDiscovered", msg, gen);
         kargo_condition_set(k, conds, "Healthy", "True", "ReconciliationSucceeded", "", gen);
         free(msg);
         kargo_json_put(st, "observedGeneration", cJSON_CreateNumber(gen));
         if (newest != NULL)
-            kargo_json_put(st, "lastFreightID",
-                           cJSON_CreateString(json_get_string(newest, "metadata", "name", NULL)));
+            kargo_json_put(
+                st, "lastFreightID",
+                cJSON_CreateString(json_get_string(newest, "metadata", "name", (char *)NULL)));
         kargo_set_status(k, "warehouses", n->ns, n->warehouses, wh, st);
     }
     hmap_free(&newest_of, NULL);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/kargo.h"
 #include "sim/sim.h"
 #include "util/xalloc.h"
 
@@ -25,6 +26,8 @@ enum opt_id {
     OPT_CUT,
     OPT_TOKEN_EXPIRE,
     OPT_FORGET,
+    OPT_SPEED,
+    OPT_NO_DISCOVERY,
     OPT_HELP,
 };
 
@@ -39,7 +42,11 @@ static const struct opt opts[] = {
     {"port", "N", OPT_PORT, "port on 127.0.0.1 (default: chosen by the OS)"},
     {"http", NULL, OPT_HTTP, "serve plain HTTP instead of HTTPS"},
     {"seed", "N", OPT_SEED, "seed for uids, generated names and fault draws (default 1)"},
-    {"scenario", "FILE", OPT_SCENARIO, "load a multi-document YAML of objects (repeatable)"},
+    {"scenario", "NAME|FILE", OPT_SCENARIO,
+     "load a built-in scenario (backstage, flask-app, microsvcs, myapp, large, demo) or a YAML "
+     "file of objects (repeatable)"},
+    {"speed", "N", OPT_SPEED, "run the simulated Kargo clock N times faster (default 1)"},
+    {"no-discovery", NULL, OPT_NO_DISCOVERY, "warehouses discover no new versions on their own"},
     {"kubeconfig-out", "FILE", OPT_KUBECONFIG,
      "write a kubeconfig with contexts admin, promoter, viewer"},
     {"history", "N", OPT_HISTORY, "watch events retained for resumes (default 10000)"},
@@ -90,6 +97,7 @@ int main(int argc, char **argv)
     lo[NOPTS] = (struct option){0};
 
     struct sim_config cfg = {.tls = true, .seed = 1};
+    struct kargo_options kopt = {.speed = 1, .discover = true};
     const char **scenarios = xcalloc((size_t)argc + 1, sizeof *scenarios);
     size_t nscen = 0;
     const char *kubeconfig = NULL;
@@ -163,6 +171,20 @@ int main(int argc, char **argv)
         case OPT_FORGET:
             cfg.faults.forget_history = true;
             break;
+        case OPT_SPEED: {
+            char *end;
+            double sp = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || !(sp > 0 && sp <= 100000)) {
+                fprintf(stderr, "kargo-sim: --speed: '%s' is not a number above 0\n", optarg);
+                rc = 2;
+                goto out;
+            }
+            kopt.speed = sp;
+            break;
+        }
+        case OPT_NO_DISCOVERY:
+            kopt.discover = false;
+            break;
         case OPT_HELP:
             usage(stdout);
             rc = 0;
@@ -178,7 +200,12 @@ int main(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    cfg.scenarios = scenarios;
+    /* Scenarios load through Kargo's part, which knows the built-in names and shifts their
+     * histories to end now; files go on to the server's loader. */
+    kopt.scenarios = scenarios;
+    kopt.seed = cfg.seed;
+    cfg.install = kargo_install;
+    cfg.install_ctx = &kopt;
 
     /* Signals are taken with sigwait: block them before any thread starts. */
     sigset_t set;

@@ -20,7 +20,7 @@ const struct scenario_builtin *scenarios_find(const char *name)
 
 int scenarios_is_builtin(const char *name)
 {
-    return strcmp(name, "large") == 0 || scenarios_find(name) != NULL;
+    return strcmp(name, "large") == 0 || strcmp(name, "demo") == 0 || scenarios_find(name) != NULL;
 }
 
 /* Only the exact form Kubernetes writes (20 characters, UTC) is shifted: other strings that merely
@@ -37,12 +37,37 @@ static int is_k8s_time(const char *s)
     return 1;
 }
 
+static const char crockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/* Names made with a ULID (Promotions "<stage>.<ulid>.<freight7>", AnalysisRuns) encode their
+ * creation time; it moves with the rest of the history so that name order stays time order. */
+static void shift_ulid(char *s, int64_t delta_ms)
+{
+    for (char *dot = strchr(s, '.'); dot != NULL; dot = strchr(dot + 1, '.')) {
+        char *u = dot + 1;
+        size_t n = strspn(u, crockford);
+        if (n != 26 || u[26] != '.')
+            continue;
+        uint64_t t = 0;
+        for (int i = 0; i < 10; i++)
+            t = t * 32 + (uint64_t)(strchr(crockford, u[i]) - crockford);
+        t = (uint64_t)((int64_t)t + delta_ms);
+        for (int i = 9; i >= 0; i--) {
+            u[i] = crockford[t & 31];
+            t >>= 5;
+        }
+        return;
+    }
+}
+
 void scenarios_shift_times(cJSON *obj, int64_t delta_s)
 {
     cJSON *it;
     cJSON_ArrayForEach(it, obj)
     {
-        if (cJSON_IsString(it) && is_k8s_time(it->valuestring)) {
+        if (cJSON_IsString(it) && strchr(it->valuestring, '.') != NULL) {
+            shift_ulid(it->valuestring, delta_s * 1000);
+        } else if (cJSON_IsString(it) && is_k8s_time(it->valuestring)) {
             time_t t;
             if (timefmt_parse_rfc3339(it->valuestring, &t, NULL) == 0) {
                 char buf[32];

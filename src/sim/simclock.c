@@ -6,7 +6,7 @@
 
 #include "util/timefmt.h"
 
-static int64_t real_ms(void)
+int64_t simclock_real_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -17,7 +17,7 @@ static int64_t now_locked(const struct simclock *c)
 {
     if (c->manual)
         return c->base_sim;
-    return c->base_sim + (int64_t)((double)(real_ms() - c->base_real) * c->speed);
+    return c->base_sim + (int64_t)((double)(simclock_real_ms() - c->base_real) * c->speed);
 }
 
 void simclock_init(struct simclock *c, int64_t start_ms, double speed)
@@ -29,7 +29,7 @@ void simclock_init(struct simclock *c, int64_t start_ms, double speed)
         start_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     }
     c->base_sim = start_ms;
-    c->base_real = real_ms();
+    c->base_real = simclock_real_ms();
     c->manual = speed <= 0;
     c->speed = speed <= 0 ? 0 : speed;
 }
@@ -56,7 +56,7 @@ void simclock_advance(struct simclock *c, int64_t ms)
 {
     pthread_mutex_lock(&c->lock);
     c->base_sim = now_locked(c) + ms;
-    c->base_real = real_ms();
+    c->base_real = simclock_real_ms();
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -64,7 +64,7 @@ void simclock_set_speed(struct simclock *c, double speed)
 {
     pthread_mutex_lock(&c->lock);
     c->base_sim = now_locked(c);
-    c->base_real = real_ms();
+    c->base_real = simclock_real_ms();
     c->manual = speed <= 0;
     c->speed = speed <= 0 ? 0 : speed;
     pthread_mutex_unlock(&c->lock);

@@ -38,6 +38,15 @@ static void test_ulid_is_lowercase_crockford_and_time_ordered(void **state)
     /* 1767225600000 ms in 48-bit Crockford base32. */
     assert_memory_equal(a, "01kdvdna00", 10);
     assert_true(strcmp(a, b) < 0);
+    /* Monotonic: the same millisecond still sorts later. */
+    struct kargo_ulid_state st = {0};
+    char c1[KARGO_ULID_LEN + 1], c2[KARGO_ULID_LEN + 1], c3[KARGO_ULID_LEN + 1];
+    kargo_ulid_monotonic(&st, 1767225600000LL, &r, c1);
+    kargo_ulid_monotonic(&st, 1767225600000LL, &r, c2);
+    kargo_ulid_monotonic(&st, 1767225599000LL, &r, c3);
+    assert_true(strcmp(c1, c2) < 0);
+    assert_true(strcmp(c2, c3) < 0);
+    assert_memory_equal(c1, "01kdvdna00", 10);
 }
 
 static void test_promotion_name_is_stage_ulid_freight7(void **state)
@@ -88,15 +97,16 @@ struct scan {
 static void scan_object(void *ctx, cJSON *obj)
 {
     struct scan *s = ctx;
-    const char *kind = json_get_string(obj, "kind", NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
     if (strcmp(kind, "Freight") == 0) {
         char id[41];
         s->freight++;
         if (kargo_freight_id(obj, id, NULL) != 0 ||
-            strcmp(id, json_get_string(obj, "metadata", "name", NULL)) != 0)
+            strcmp(id, json_get_string(obj, "metadata", "name", (char *)NULL)) != 0)
             s->bad++;
-        if (strcmp(json_get_string(obj, "alias", NULL),
-                   json_get_string(obj, "metadata", "labels", "kargo.akuity.io/alias", NULL)) != 0)
+        if (strcmp(json_get_string(obj, "alias", (char *)NULL),
+                   json_get_string(obj, "metadata", "labels", "kargo.akuity.io/alias",
+                                   (char *)NULL)) != 0)
             s->bad++;
     }
     static const char *const kinds[] = {"Project", "ProjectConfig", "Warehouse",
@@ -159,7 +169,7 @@ static void test_availability_follows_verification_soak_and_strategy(void **stat
     assert_true(kargo_freight_available(oneof, f, now + 1800));
     /* All needs uat too. */
     assert_false(kargo_freight_available(all, f, now + 1800));
-    cJSON *vi = (cJSON *)json_get(f, "status", "verifiedIn", NULL);
+    cJSON *vi = (cJSON *)json_get(f, "status", "verifiedIn", (char *)NULL);
     cJSON_AddItemToObject(vi, "uat", parse("{\"longestSoak\":\"2h0m0s\"}"));
     assert_true(kargo_freight_available(all, f, now + 1800));
     /* A manual approval overrides everything. */
@@ -238,13 +248,24 @@ static void test_first_matching_policy_wins(void **state)
 static void test_shift_moves_only_kubernetes_times(void **state)
 {
     cJSON *o = parse("{\"a\":\"2026-01-01T00:00:00Z\",\"b\":[{\"t\":\"2025-12-31T23:00:00Z\"}],"
-                     "\"tag\":\"1.2.3\",\"c\":\"2026-01-01\"}");
+                     "\"tag\":\"1.2.3\",\"c\":\"2026-01-01\","
+                     "\"p\":\"uat.01kdvdna00abcdefghjkmnpqrs.666209f\"}");
     scenarios_shift_times(o, 3600);
-    assert_string_equal(json_get_string(o, "a", NULL), "2026-01-01T01:00:00Z");
-    assert_string_equal(json_get_string(cJSON_GetArrayItem(json_get(o, "b", NULL), 0), "t", NULL),
-                        "2026-01-01T00:00:00Z");
-    assert_string_equal(json_get_string(o, "tag", NULL), "1.2.3");
-    assert_string_equal(json_get_string(o, "c", NULL), "2026-01-01");
+    assert_string_equal(json_get_string(o, "a", (char *)NULL), "2026-01-01T01:00:00Z");
+    assert_string_equal(
+        json_get_string(cJSON_GetArrayItem(json_get(o, "b", (char *)NULL), 0), "t", (char *)NULL),
+        "2026-01-01T00:00:00Z");
+    assert_string_equal(json_get_string(o, "tag", (char *)NULL), "1.2.3");
+    assert_string_equal(json_get_string(o, "c", (char *)NULL), "2026-01-01");
+    /* 01kdvdna00 is 2026-01-01T00:00:00Z; an hour later is 3600000 ms more. */
+    char want[16];
+    struct kargo_rng r;
+    kargo_rng_seed(&r, 1);
+    char u[KARGO_ULID_LEN + 1];
+    kargo_ulid(1767225600000LL + 3600000, &r, u);
+    snprintf(want, sizeof(want), "%.10s", u);
+    assert_memory_equal(json_get_string(o, "p", (char *)NULL) + 4, want, 10);
+    assert_string_equal(json_get_string(o, "p", (char *)NULL) + 14, "abcdefghjkmnpqrs.666209f");
     cJSON_Delete(o);
 }
 
@@ -271,13 +292,13 @@ static void count_large(void *ctx, cJSON *obj)
     struct counts *c = ctx;
     static const char *const kinds[] = {"Project", "ProjectConfig", "Warehouse",
                                         "Stage",   "Freight",       "Promotion"};
-    const char *kind = json_get_string(obj, "kind", NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
     for (int i = 0; i < 6; i++)
         c->kinds[i] += strcmp(kind, kinds[i]) == 0;
     if (strcmp(kind, "Freight") == 0 && c->kinds[4] % 997 == 1) {
         char id[41];
         if (kargo_freight_id(obj, id, NULL) != 0 ||
-            strcmp(id, json_get_string(obj, "metadata", "name", NULL)) != 0)
+            strcmp(id, json_get_string(obj, "metadata", "name", (char *)NULL)) != 0)
             c->bad_names++;
     }
     cJSON_Delete(obj);

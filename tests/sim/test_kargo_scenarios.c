@@ -68,10 +68,11 @@ static cJSON *get(struct env *e, const char *fmt, ...)
     return body;
 }
 
-static void start(struct env *e, const char *scenario)
+static void start_with(struct env *e, const char *scenario, bool discover)
 {
     const char *scenarios[] = {scenario, NULL};
     memset(e, 0, sizeof(*e));
+    e->opt.discover = discover;
     e->opt.start_ms = T0_MS;
     e->opt.step_ms = 2000;
     e->opt.verify_ms = 10000;
@@ -89,13 +90,18 @@ static void start(struct env *e, const char *scenario)
     e->opt.scenarios = NULL;
 }
 
+static void start(struct env *e, const char *scenario)
+{
+    start_with(e, scenario, false);
+}
+
 static const char *cond(const cJSON *obj, const char *type, const char *field)
 {
     const cJSON *c;
-    cJSON_ArrayForEach(c, json_get(obj, "status", "conditions", NULL))
+    cJSON_ArrayForEach(c, json_get(obj, "status", "conditions", (char *)NULL))
     {
-        if (strcmp(json_get_string(c, "type", NULL), type) == 0)
-            return json_get_string(c, field, NULL);
+        if (strcmp(json_get_string(c, "type", (char *)NULL), type) == 0)
+            return json_get_string(c, field, (char *)NULL);
     }
     return NULL;
 }
@@ -103,9 +109,9 @@ static const char *cond(const cJSON *obj, const char *type, const char *field)
 static const cJSON *find(const cJSON *list, const char *name)
 {
     const cJSON *it;
-    cJSON_ArrayForEach(it, json_get(list, "items", NULL))
+    cJSON_ArrayForEach(it, json_get(list, "items", (char *)NULL))
     {
-        if (strcmp(json_get_string(it, "metadata", "name", NULL), name) == 0)
+        if (strcmp(json_get_string(it, "metadata", "name", (char *)NULL), name) == 0)
             return it;
     }
     fail_msg("%s not found", name);
@@ -116,14 +122,16 @@ static const char *current(const cJSON *stage, const char *warehouse)
 {
     char key[128];
     snprintf(key, sizeof(key), "Warehouse/%s", warehouse);
-    return json_get_string(cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", NULL), 0),
-                           "items", key, "name", NULL);
+    return json_get_string(
+        cJSON_GetArrayItem(json_get(stage, "status", "freightHistory", (char *)NULL), 0), "items",
+        key, "name", (char *)NULL);
 }
 
 static const char *tag_of(const cJSON *freights, const char *name)
 {
     const cJSON *f = find(freights, name);
-    return json_get_string(cJSON_GetArrayItem(json_get(f, "images", NULL), 0), "tag", NULL);
+    return json_get_string(cJSON_GetArrayItem(json_get(f, "images", (char *)NULL), 0), "tag",
+                           (char *)NULL);
 }
 
 /* Runs the clock for ten simulated minutes, then checks the scenario converged: every Stage has
@@ -132,20 +140,20 @@ static void converge(struct env *e, const char *ns, int stages)
 {
     kargo_advance(e->k, 600000, 2000);
     cJSON *list = get(e, "/apis/kargo.akuity.io/v1alpha1/namespaces/%s/stages", ns);
-    assert_int_equal(cJSON_GetArraySize(json_get(list, "items", NULL)), stages);
+    assert_int_equal(cJSON_GetArraySize(json_get(list, "items", (char *)NULL)), stages);
     const cJSON *s;
-    cJSON_ArrayForEach(s, json_get(list, "items", NULL))
+    cJSON_ArrayForEach(s, json_get(list, "items", (char *)NULL))
     {
         assert_non_null(cond(s, "Ready", "status"));
-        assert_non_null(json_get_string(s, "status", "freightSummary", NULL));
-        assert_null(json_get(s, "status", "currentPromotion", NULL));
+        assert_non_null(json_get_string(s, "status", "freightSummary", (char *)NULL));
+        assert_null(json_get(s, "status", "currentPromotion", (char *)NULL));
     }
     cJSON_Delete(list);
     list = get(e, "/apis/kargo.akuity.io/v1alpha1/namespaces/%s/promotions", ns);
     const cJSON *p;
-    cJSON_ArrayForEach(p, json_get(list, "items", NULL))
+    cJSON_ArrayForEach(p, json_get(list, "items", (char *)NULL))
     {
-        const char *ph = json_get_string(p, "status", "phase", NULL);
+        const char *ph = json_get_string(p, "status", "phase", (char *)NULL);
         assert_non_null(ph);
         assert_true(strcmp(ph, "Succeeded") == 0 || strcmp(ph, "Failed") == 0 ||
                     strcmp(ph, "Errored") == 0 || strcmp(ph, "Aborted") == 0);
@@ -154,7 +162,7 @@ static void converge(struct env *e, const char *ns, int stages)
     cJSON *project = get(e, "/apis/kargo.akuity.io/v1alpha1/projects/%s", ns);
     assert_string_equal(cond(project, "Ready", "status"), "True");
     double n = 0;
-    assert_true(json_get_number(project, &n, "status", "stats", "stages", "count", NULL));
+    assert_true(json_get_number(project, &n, "status", "stats", "stages", "count", (char *)NULL));
     assert_int_equal((int)n, stages);
     cJSON_Delete(project);
     unsigned long long rv = sim_store_rv(sim_store(e->sim));
@@ -174,14 +182,16 @@ static void test_backstage(void **state)
     assert_string_equal(tag_of(freights, current(find(stages, "staging"), "backstage")), "0.6.0");
     assert_string_equal(tag_of(freights, current(prod, "backstage")), "0.5.2");
     /* History to roll back to: production has had 0.5.1 and 0.5.0. */
-    assert_int_equal(cJSON_GetArraySize(json_get(prod, "status", "freightHistory", NULL)), 3);
-    assert_true(cJSON_IsTrue(json_get(dev, "status", "autoPromotionEnabled", NULL)));
+    assert_int_equal(cJSON_GetArraySize(json_get(prod, "status", "freightHistory", (char *)NULL)),
+                     3);
+    assert_true(cJSON_IsTrue(json_get(dev, "status", "autoPromotionEnabled", (char *)NULL)));
     assert_string_equal(cond(prod, "Ready", "status"), "True");
     assert_string_equal(cond(prod, "Verified", "reason"), "Verified");
-    assert_string_equal(json_get_string(prod, "status", "lastPromotion", "status", "phase", NULL),
-                        "Succeeded");
+    assert_string_equal(
+        json_get_string(prod, "status", "lastPromotion", "status", "phase", (char *)NULL),
+        "Succeeded");
     assert_non_null(json_get(find(freights, current(prod, "backstage")), "status", "currentlyIn",
-                             "production", "since", NULL));
+                             "production", "since", (char *)NULL));
     cJSON_Delete(stages);
     cJSON_Delete(freights);
     converge(&e, "backstage-kargo", 3);
@@ -196,14 +206,15 @@ static void test_flask_app(void **state)
     cJSON *stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/flask-app/stages");
     const cJSON *stg = find(stages, "staging");
     assert_string_equal(
-        json_get_string(stg, "metadata", "annotations", "kargo.akuity.io/color", NULL), "#DFC546");
+        json_get_string(stg, "metadata", "annotations", "kargo.akuity.io/color", (char *)NULL),
+        "#DFC546");
     assert_string_equal(json_get_string(find(stages, "dev"), "metadata", "annotations",
-                                        "kargo.akuity.io/color", NULL),
+                                        "kargo.akuity.io/color", (char *)NULL),
                         "green");
     /* 1.8.4 has soaked in dev for more than 30 minutes: staging's policy promotes it now. */
     assert_string_equal(cond(stg, "Promoting", "reason"), "ActivePromotion");
-    assert_true(
-        cJSON_IsFalse(json_get(find(stages, "prod"), "status", "autoPromotionEnabled", NULL)));
+    assert_true(cJSON_IsFalse(
+        json_get(find(stages, "prod"), "status", "autoPromotionEnabled", (char *)NULL)));
     cJSON_Delete(stages);
     converge(&e, "flask-app", 3);
     stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/flask-app/stages");
@@ -221,7 +232,7 @@ static void test_microsvcs(void **state)
     start(&e, "microsvcs");
     kargo_settle(e.k);
     cJSON *whs = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/warehouses");
-    assert_int_equal(cJSON_GetArraySize(json_get(whs, "items", NULL)), 8);
+    assert_int_equal(cJSON_GetArraySize(json_get(whs, "items", (char *)NULL)), 8);
     assert_string_equal(cond(find(whs, "red-dev"), "Ready", "reason"), "ArtifactsDiscovered");
     cJSON_Delete(whs);
     cJSON *stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/stages");
@@ -232,31 +243,42 @@ static void test_microsvcs(void **state)
         snprintf(n, sizeof(n), "%s-development", svcs[i]);
         snprintf(wh, sizeof(wh), "%s-dev", svcs[i]);
         const cJSON *d = find(stages, n);
-        assert_true(cJSON_IsTrue(json_get(d, "status", "autoPromotionEnabled", NULL)));
+        assert_true(cJSON_IsTrue(json_get(d, "status", "autoPromotionEnabled", (char *)NULL)));
         assert_memory_equal(tag_of(freights, current(d, wh)), "sha-", 4);
         snprintf(n, sizeof(n), "%s-staging", svcs[i]);
         snprintf(wh, sizeof(wh), "%s-releases", svcs[i]);
-        assert_true(
-            cJSON_IsTrue(json_get(find(stages, n), "status", "autoPromotionEnabled", NULL)));
+        assert_true(cJSON_IsTrue(
+            json_get(find(stages, n), "status", "autoPromotionEnabled", (char *)NULL)));
         assert_string_equal(tag_of(freights, current(find(stages, n), wh)), "3.2.0");
         snprintf(n, sizeof(n), "%s-production", svcs[i]);
-        assert_true(
-            cJSON_IsFalse(json_get(find(stages, n), "status", "autoPromotionEnabled", NULL)));
+        assert_true(cJSON_IsFalse(
+            json_get(find(stages, n), "status", "autoPromotionEnabled", (char *)NULL)));
         assert_string_equal(json_get_string(find(stages, n), "metadata", "annotations",
-                                            "kargo.akuity.io/color", NULL),
+                                            "kargo.akuity.io/color", (char *)NULL),
                             svcs[i]);
     }
     /* red-production was rolled back from 3.2.0 to 3.1.0. */
     const cJSON *rp = find(stages, "red-production");
     assert_string_equal(tag_of(freights, current(rp, "red-releases")), "3.1.0");
     assert_string_equal(
-        tag_of(freights, json_get_string(
-                             cJSON_GetArrayItem(json_get(rp, "status", "freightHistory", NULL), 1),
-                             "items", "Warehouse/red-releases", "name", NULL)),
+        tag_of(freights,
+               json_get_string(
+                   cJSON_GetArrayItem(json_get(rp, "status", "freightHistory", (char *)NULL), 1),
+                   "items", "Warehouse/red-releases", "name", (char *)NULL)),
         "3.2.0");
+    /* In flight at the start: green's 3.2.0 on its way to production. */
+    const cJSON *gp = find(stages, "green-production");
+    assert_string_equal(cond(gp, "Promoting", "reason"), "ActivePromotion");
+    assert_string_equal(tag_of(freights, current(gp, "green-releases")), "3.1.0");
     cJSON_Delete(stages);
     cJSON_Delete(freights);
     converge(&e, "microsvcs", 12);
+    stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/stages");
+    freights = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/freights");
+    assert_string_equal(
+        tag_of(freights, current(find(stages, "green-production"), "green-releases")), "3.2.0");
+    cJSON_Delete(stages);
+    cJSON_Delete(freights);
     sim_stop(e.sim);
 }
 
@@ -267,35 +289,142 @@ static void test_myapp(void **state)
     kargo_settle(e.k);
     cJSON *stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/myapp/stages");
     const cJSON *dev = find(stages, "dev");
-    assert_string_equal(json_get_string(dev, "status", "freightSummary", NULL), "2/2 Fulfilled");
+    assert_string_equal(json_get_string(dev, "status", "freightSummary", (char *)NULL),
+                        "2/2 Fulfilled");
     const cJSON *pre = find(stages, "preprod");
     assert_string_equal(cond(pre, "Ready", "status"), "False");
     assert_string_equal(cond(pre, "Ready", "reason"), "LastPromotionFailed");
-    assert_string_equal(json_get_string(pre, "status", "lastPromotion", "status", "phase", NULL),
-                        "Failed");
+    assert_string_equal(
+        json_get_string(pre, "status", "lastPromotion", "status", "phase", (char *)NULL), "Failed");
     /* The failed verification is in staging's history. */
     int failed = 0;
     const cJSON *h;
-    cJSON_ArrayForEach(h, json_get(find(stages, "staging"), "status", "freightHistory", NULL))
+    cJSON_ArrayForEach(h,
+                       json_get(find(stages, "staging"), "status", "freightHistory", (char *)NULL))
     {
-        const char *ph = json_get_string(
-            cJSON_GetArrayItem(json_get(h, "verificationHistory", NULL), 0), "phase", NULL);
+        const char *ph =
+            json_get_string(cJSON_GetArrayItem(json_get(h, "verificationHistory", (char *)NULL), 0),
+                            "phase", (char *)NULL);
         failed += ph != NULL && strcmp(ph, "Failed") == 0;
     }
     assert_int_equal(failed, 1);
-    assert_non_null(json_get(find(stages, "staging"), "spec", "verification", NULL));
-    assert_null(json_get(find(stages, "uat"), "spec", "verification", NULL));
-    assert_true(
-        cJSON_IsFalse(json_get(find(stages, "uat"), "status", "autoPromotionEnabled", NULL)));
-    assert_true(
-        cJSON_IsTrue(json_get(find(stages, "staging"), "status", "autoPromotionEnabled", NULL)));
+    assert_non_null(json_get(find(stages, "staging"), "spec", "verification", (char *)NULL));
+    assert_null(json_get(find(stages, "uat"), "spec", "verification", (char *)NULL));
+    assert_true(cJSON_IsFalse(
+        json_get(find(stages, "uat"), "status", "autoPromotionEnabled", (char *)NULL)));
+    assert_true(cJSON_IsTrue(
+        json_get(find(stages, "staging"), "status", "autoPromotionEnabled", (char *)NULL)));
     cJSON_Delete(stages);
     cJSON *whs = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/myapp/warehouses");
-    assert_int_equal(cJSON_GetArraySize(
-                         json_get(find(whs, "services-warehouse"), "spec", "subscriptions", NULL)),
+    assert_int_equal(cJSON_GetArraySize(json_get(find(whs, "services-warehouse"), "spec",
+                                                 "subscriptions", (char *)NULL)),
                      3);
     cJSON_Delete(whs);
     converge(&e, "myapp", 5);
+    /* The approved v1.3.0 was in flight to uat and has arrived. */
+    stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/myapp/stages");
+    cJSON *freights = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/myapp/freights");
+    assert_string_equal(tag_of(freights, current(find(stages, "uat"), "services-warehouse")),
+                        "v1.3.0");
+    cJSON_Delete(stages);
+    cJSON_Delete(freights);
+    sim_stop(e.sim);
+}
+
+/* The demo: all four projects, Warehouses discovering on their own; dev Stages follow. */
+static void test_demo_discovers_and_auto_promotes(void **state)
+{
+    struct env e;
+    start_with(&e, "demo", true);
+    kargo_settle(e.k);
+    cJSON *projects = get(&e, "/apis/kargo.akuity.io/v1alpha1/projects");
+    assert_int_equal(cJSON_GetArraySize(json_get(projects, "items", (char *)NULL)), 4);
+    cJSON_Delete(projects);
+    /* backstage discovers every 3 minutes: after 10 minutes three new versions exist. */
+    kargo_advance(e.k, 600000, 2000);
+    cJSON *freights = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/backstage-kargo/freights");
+    assert_int_equal(cJSON_GetArraySize(json_get(freights, "items", (char *)NULL)), 8);
+    cJSON *wh = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/backstage-kargo/warehouses/"
+                        "backstage");
+    const char *newest = json_get_string(wh, "status", "lastFreightID", (char *)NULL);
+    assert_string_equal(tag_of(freights, newest), "0.6.4");
+    assert_string_equal(cond(wh, "FreightCreated", "reason"), "NewFreight");
+    cJSON *dev = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/backstage-kargo/stages/dev");
+    assert_string_equal(current(dev, "backstage"), newest);
+    cJSON_Delete(dev);
+    cJSON_Delete(wh);
+    cJSON_Delete(freights);
+    /* microsvcs dev builds are sha tags. */
+    wh = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/warehouses/red-dev");
+    freights = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/microsvcs/freights");
+    assert_memory_equal(
+        tag_of(freights, json_get_string(wh, "status", "lastFreightID", (char *)NULL)), "sha-", 4);
+    cJSON_Delete(freights);
+    cJSON_Delete(wh);
+    cJSON *events = get(&e, "/api/v1/namespaces/backstage-kargo/events");
+    int created = 0;
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, json_get(events, "items", (char *)NULL))
+    {
+        created += strcmp(json_get_string(ev, "reason", (char *)NULL), "FreightCreated") == 0;
+    }
+    assert_int_equal(created, 3);
+    cJSON_Delete(events);
+    sim_stop(e.sim);
+}
+
+/* A file written for `kubectl apply -f` (no Freight, no status): the controller takes over. */
+static void test_user_file_is_taken_over(void **state)
+{
+    struct env e;
+    start_with(&e, KT_SOURCE_DIR "/tests/sim/data/kargo-apply.yaml", true);
+    kargo_settle(e.k);
+    cJSON *freights = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/kargo-demo/freights");
+    assert_int_equal(cJSON_GetArraySize(json_get(freights, "items", (char *)NULL)), 1);
+    const cJSON *f = cJSON_GetArrayItem(json_get(freights, "items", (char *)NULL), 0);
+    char *name = xstrdup(json_get_string(f, "metadata", "name", (char *)NULL));
+    assert_string_equal(tag_of(freights, name), "1.29.0");
+    cJSON_Delete(freights);
+    kargo_advance(e.k, 10000, 1000);
+    cJSON *stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/kargo-demo/stages");
+    const cJSON *t = find(stages, "test");
+    assert_string_equal(current(t, "kargo-demo"), name);
+    assert_string_equal(cond(t, "Ready", "status"), "True");
+    const cJSON *u = find(stages, "uat");
+    assert_string_equal(json_get_string(u, "status", "freightSummary", (char *)NULL),
+                        "0/1 Fulfilled");
+    assert_string_equal(cond(u, "Ready", "reason"), "NoFreight");
+    cJSON_Delete(stages);
+    /* uat's template refers to a PromotionTask: the webhook inflates it. */
+    cJSON *promo = cJSON_Parse("{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":"
+                               "\"Promotion\",\"metadata\":{\"generateName\":\"p-\"},"
+                               "\"spec\":{\"stage\":\"uat\"}}");
+    cJSON *spec = cJSON_GetObjectItem(promo, "spec");
+    cJSON_AddStringToObject(spec, "freight", name);
+    struct sim_write_opts o = {.user = "admin"};
+    struct sim_status *err = NULL;
+    cJSON *p = sim_store_create(sim_store(e.sim), "promotions", "kargo-demo", promo, &o, &err);
+    if (p == NULL)
+        fail_msg("create: %s", err->message);
+    const cJSON *steps = json_get(p, "spec", "steps", (char *)NULL);
+    assert_int_equal(cJSON_GetArraySize(steps), 2);
+    assert_string_equal(json_get_string(cJSON_GetArrayItem(steps, 0), "as", (char *)NULL),
+                        "promo-process::update");
+    assert_string_equal(json_get_string(cJSON_GetArrayItem(steps, 1), "as", (char *)NULL),
+                        "promo-process::step-2");
+    assert_string_equal(
+        json_get_string(
+            cJSON_GetArrayItem(json_get(cJSON_GetArrayItem(steps, 1), "vars", (char *)NULL), 0),
+            "value", (char *)NULL),
+        "public.ecr.aws/nginx/nginx");
+    assert_null(json_get(cJSON_GetArrayItem(steps, 0), "task", (char *)NULL));
+    cJSON_Delete(p);
+    cJSON_Delete(promo);
+    kargo_advance(e.k, 10000, 1000);
+    stages = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/kargo-demo/stages");
+    assert_string_equal(current(find(stages, "uat"), "kargo-demo"), name);
+    cJSON_Delete(stages);
+    free(name);
     sim_stop(e.sim);
 }
 
@@ -329,7 +458,7 @@ static void test_large(void **state)
                   load, settle, idle);
     cJSON *s = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/large/stages/team-07-prod");
     assert_string_equal(cond(s, "Ready", "status"), "True");
-    assert_non_null(json_get_string(s, "status", "lastPromotion", "name", NULL));
+    assert_non_null(json_get_string(s, "status", "lastPromotion", "name", (char *)NULL));
     cJSON_Delete(s);
     sim_stop(e.sim);
 }
@@ -338,8 +467,12 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_backstage), cmocka_unit_test(test_flask_app),
-        cmocka_unit_test(test_microsvcs), cmocka_unit_test(test_myapp),
+        cmocka_unit_test(test_backstage),
+        cmocka_unit_test(test_flask_app),
+        cmocka_unit_test(test_microsvcs),
+        cmocka_unit_test(test_myapp),
+        cmocka_unit_test(test_demo_discovers_and_auto_promotes),
+        cmocka_unit_test(test_user_file_is_taken_over),
         cmocka_unit_test(test_large),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
