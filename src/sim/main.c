@@ -87,7 +87,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NOPTS; i++)
         lo[i] = (struct option){opts[i].name, opts[i].arg ? required_argument : no_argument, NULL,
                                 (int)opts[i].id};
-    memset(&lo[NOPTS], 0, sizeof lo[NOPTS]);
+    lo[NOPTS] = (struct option){0};
 
     struct sim_config cfg = {.tls = true, .seed = 1};
     const char **scenarios = xcalloc((size_t)argc + 1, sizeof *scenarios);

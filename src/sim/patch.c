@@ -25,9 +25,14 @@ cJSON *sim_patch_merge(cJSON *target, const cJSON *patch)
             cJSON_DeleteItemFromObjectCaseSensitive(target, it->string);
             continue;
         }
-        cJSON *cur = cJSON_DetachItemFromObjectCaseSensitive(target, it->string);
-        cJSON *merged = sim_patch_merge(cur, it);
-        cJSON_AddItemToObject(target, it->string, merged);
+        /* Replaced in place, so that keys keep their order. */
+        cJSON *cur = cJSON_GetObjectItemCaseSensitive(target, it->string);
+        if (cur == NULL) {
+            cJSON_AddItemToObject(target, it->string, sim_patch_merge(NULL, it));
+        } else {
+            cJSON *merged = sim_patch_merge(cJSON_Duplicate(cur, true), it);
+            cJSON_ReplaceItemInObjectCaseSensitive(target, it->string, merged);
+        }
     }
     return target;
 }
@@ -143,6 +148,19 @@ static cJSON *detach(cJSON *root, const struct pointer *p)
     return NULL;
 }
 
+/* Inserts v before index idx. cJSON_InsertItemInArray of cJSON 1.7.15 (Debian 12) fails on
+ * valid input, so the tail is moved aside and back. */
+static void array_insert(cJSON *arr, int idx, cJSON *v)
+{
+    cJSON *tail = cJSON_CreateArray();
+    while (cJSON_GetArraySize(arr) > idx)
+        cJSON_AddItemToArray(tail, cJSON_DetachItemFromArray(arr, idx));
+    cJSON_AddItemToArray(arr, v);
+    while (tail->child != NULL)
+        cJSON_AddItemToArray(arr, cJSON_DetachItemFromArray(tail, 0));
+    cJSON_Delete(tail);
+}
+
 /* Adds value (consumed) at p; the root itself is replaced through *root. */
 static int add(cJSON **root, const struct pointer *p, cJSON *value, const char *path, char **cause)
 {
@@ -165,7 +183,7 @@ static int add(cJSON **root, const struct pointer *p, cJSON *value, const char *
         if (idx == cJSON_GetArraySize(parent))
             cJSON_AddItemToArray(parent, value);
         else
-            cJSON_InsertItemInArray(parent, idx, value);
+            array_insert(parent, idx, value);
         return 0;
     }
     cJSON_Delete(value);

@@ -43,11 +43,11 @@ void sim_printer_age(long long d, char *buf, size_t len)
         snprintf(buf, len, "%lldy", y);
 }
 
-/* Reads one key of a path: characters up to an unescaped '.' or '['; "\." is a dot. */
+/* Reads one key of a path: characters up to an unescaped ".[=)"; "\\." is a dot. */
 static const char *read_key(const char *p, struct strbuf *key)
 {
     strbuf_reset(key);
-    while (*p != '\0' && *p != '.' && *p != '[') {
+    while (*p != '\0' && !strchr(".[=)", *p)) {
         if (*p == '\\' && p[1] != '\0')
             p++;
         strbuf_append_char(key, *p++);
@@ -79,7 +79,7 @@ const cJSON *sim_printer_jsonpath(const cJSON *obj, const char *path)
                     const cJSON *it, *arr = cJSON_IsArray(node) ? node : NULL;
                     cJSON_ArrayForEach(it, arr)
                     {
-                        const char *v = json_get_string(it, field, NULL);
+                        const char *v = json_get_string(it, field, (char *)NULL);
                         if (v != NULL && strcmp(v, want) == 0) {
                             found = it;
                             break;
@@ -167,14 +167,14 @@ void sim_printer_add_row(const struct sim_resource *r, cJSON *table, const cJSON
     cJSON *rows = cJSON_GetObjectItemCaseSensitive(table, "rows");
     cJSON *row = cJSON_CreateObject();
     cJSON *cells = cJSON_AddArrayToObject(row, "cells");
-    const char *name = json_get_string(obj, "metadata", "name", NULL);
+    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
     cJSON_AddItemToArray(cells, cJSON_CreateString(name != NULL ? name : ""));
     for (const struct sim_printer_column *c = r->columns; c != NULL && c->name != NULL; c++)
         cJSON_AddItemToArray(cells, cell(c, obj, now));
     cJSON *po = cJSON_AddObjectToObject(row, "object");
     cJSON_AddStringToObject(po, "kind", "PartialObjectMetadata");
     cJSON_AddStringToObject(po, "apiVersion", "meta.k8s.io/v1");
-    const cJSON *meta = json_get(obj, "metadata", NULL);
+    const cJSON *meta = json_get(obj, "metadata", (char *)NULL);
     cJSON_AddItemToObject(po, "metadata",
                           meta != NULL ? cJSON_Duplicate(meta, true) : cJSON_CreateObject());
     cJSON_AddItemToArray(rows, row);

@@ -88,7 +88,7 @@ static bool dns_subdomain(const char *s)
 
 struct sim_status *sim_schema_validate(const struct sim_resource *r, const cJSON *obj)
 {
-    const char *name = json_get_string(obj, "metadata", "name", NULL);
+    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
     struct sim_status *st = sim_status_invalid(r, name);
     if (name == NULL || name[0] == '\0') {
         sim_status_add_cause(st, "FieldValueRequired",

@@ -1,11 +1,14 @@
 /* The API server: libmicrohttpd with a thread per connection. Every request is authenticated by
  * bearer token, authorized by the Kargo roles, routed by the resource table and answered with the
  * JSON kube-apiserver would send; watches block their connection's thread on the store. */
+/* POLLRDHUP, to notice a watcher that hung up. */
+#define _GNU_SOURCE
 #include "sim/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 #include "sim/authz.h"
 #include "sim/discovery.h"
 #include "sim/printer.h"
+#include "sim/protobuf.h"
 #include "sim/resource.h"
 #include "sim/selector.h"
 #include "sim/status.h"
@@ -67,7 +71,8 @@ struct request {
     const char *body;
     size_t body_len;
     const char *user;
-    bool table; /* the client accepts meta.k8s.io/v1 Table */
+    bool table;   /* the client accepts meta.k8s.io/v1 Table */
+    bool control; /* the simulator's own endpoint: never faulted */
     enum sim_verb verb;
     int code; /* answered with */
 };
@@ -135,7 +140,7 @@ static enum MHD_Result respond_text(struct request *rq, int code, char *text, co
     struct sim_server *srv = rq->srv;
     size_t len = strlen(text);
     bool cut = false;
-    if (rq->user != NULL && len > 1) {
+    if (rq->user != NULL && !rq->control && len > 1) {
         pthread_mutex_lock(&srv->mu);
         if (srv->faults.cut_body_pct > 0 && (int)(srv_rand(srv) % 100) < srv->faults.cut_body_pct) {
             cut = true;
@@ -339,10 +344,10 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
         unsigned char *dec = base64_decode(cont, &dlen, NULL);
         token = dec != NULL ? cJSON_ParseWithLength((const char *)dec, dlen) : NULL;
         free(dec);
-        page.start_ns = json_get_string(token, "ns", NULL);
-        page.start_name = json_get_string(token, "start", NULL);
+        page.start_ns = json_get_string(token, "ns", (char *)NULL);
+        page.start_name = json_get_string(token, "start", (char *)NULL);
         double v = 0;
-        json_get_number(token, &v, "rv", NULL);
+        json_get_number(token, &v, "rv", (char *)NULL);
         list_rv = (unsigned long long)v;
         if (page.start_ns == NULL || page.start_name == NULL) {
             cJSON_Delete(token);
@@ -408,6 +413,8 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
 
 struct watch {
     struct sim_server *srv;
+    int fd;   /* the connection's socket, polled for a hang-up while idle; -1 if unknown */
+    char *ns; /* the cursor's namespace: the request's path is gone once the stream runs */
     const struct sim_resource *r;
     struct filter f;
     struct sim_store_cursor cur;
@@ -432,8 +439,8 @@ static void watch_emit(void *ctx, enum sim_event_type type, const char *json, si
     strbuf_appendf(&w->out, "{\"type\":\"%s\",\"object\":", event_name(type));
     if (w->table) {
         cJSON *obj = cJSON_ParseWithLength(json, len);
-        cJSON *t =
-            sim_printer_table(w->r, json_get_string(obj, "metadata", "resourceVersion", NULL));
+        cJSON *t = sim_printer_table(
+            w->r, json_get_string(obj, "metadata", "resourceVersion", (char *)NULL));
         if (obj != NULL)
             sim_printer_add_row(w->r, t, obj, w->now);
         char *text = cJSON_PrintUnformatted(t);
@@ -489,6 +496,13 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max)
             w->done = true;
             continue;
         }
+        if (n == 0 && w->fd >= 0) {
+            /* Nothing is written to an idle watch, so a client that left would keep this thread
+             * until the timeout; its hang-up shows on the socket. */
+            struct pollfd pfd = {.fd = w->fd, .events = POLLRDHUP};
+            if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
         if (n == 0 && w->bookmarks && mono_now() >= w->next_bookmark) {
             strbuf_appendf(&w->out,
                            "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":"
@@ -509,6 +523,7 @@ static void watch_free(void *cls)
     pthread_mutex_unlock(&w->srv->mu);
     filter_free(&w->f);
     strbuf_free(&w->out);
+    free(w->ns);
     free(w);
 }
 
@@ -535,11 +550,15 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
     }
     w->srv = srv;
     w->r = r;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(rq->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    w->fd = ci != NULL ? ci->connect_fd : -1;
     w->table = rq->table;
     w->bookmarks = truthy(arg(rq, "allowWatchBookmarks"));
     strbuf_init(&w->out);
+    w->ns = r->namespaced && ns != NULL ? xstrdup(ns) : NULL;
     w->cur = (struct sim_store_cursor){.plural = r->plural,
-                                       .ns = r->namespaced ? ns : NULL,
+                                       .ns = w->ns,
                                        .match = filter_any(&w->f) ? filter_match : NULL,
                                        .match_ctx = &w->f,
                                        .emit = watch_emit,
@@ -583,7 +602,8 @@ static enum MHD_Result respond_object(struct request *rq, const struct sim_resou
 {
     if (!rq->table)
         return respond_json(rq, code, obj);
-    cJSON *t = sim_printer_table(r, json_get_string(obj, "metadata", "resourceVersion", NULL));
+    cJSON *t =
+        sim_printer_table(r, json_get_string(obj, "metadata", "resourceVersion", (char *)NULL));
     sim_printer_add_row(r, t, obj, sim_store_now(rq->srv->store));
     cJSON_Delete(obj);
     return respond_json(rq, code, t);
@@ -612,16 +632,27 @@ static cJSON *parse_body(struct request *rq, struct sim_status **st)
 static enum MHD_Result do_ssar(struct request *rq)
 {
     struct sim_status *st = NULL;
-    cJSON *in = parse_body(rq, &st);
+    cJSON *in;
+    const char *ct = header(rq, "Content-Type");
+    if (ct != NULL && strncmp(ct, "application/vnd.kubernetes.protobuf", 35) == 0) {
+        char *cause = NULL;
+        in = sim_protobuf_ssar((const unsigned char *)rq->body, rq->body_len, &cause);
+        if (in == NULL) {
+            st = sim_status_bad_request("%s", cause);
+            free(cause);
+        }
+    } else {
+        in = parse_body(rq, &st);
+    }
     if (in == NULL)
         return respond_status(rq, st);
-    const cJSON *ra = json_get(in, "spec", "resourceAttributes", NULL);
+    const cJSON *ra = json_get(in, "spec", "resourceAttributes", (char *)NULL);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "kind", "SelfSubjectAccessReview");
     cJSON_AddStringToObject(out, "apiVersion", "authorization.k8s.io/v1");
     cJSON_AddItemToObject(cJSON_AddObjectToObject(out, "metadata"), "creationTimestamp",
                           cJSON_CreateNull());
-    const cJSON *spec = json_get(in, "spec", NULL);
+    const cJSON *spec = json_get(in, "spec", (char *)NULL);
     cJSON_AddItemToObject(out, "spec",
                           spec != NULL ? cJSON_Duplicate(spec, true) : cJSON_CreateObject());
     cJSON *status = cJSON_AddObjectToObject(out, "status");
@@ -630,18 +661,21 @@ static enum MHD_Result do_ssar(struct request *rq)
     if (ra != NULL) {
         struct sim_authz_request az = {
             .user = rq->user,
-            .verb = json_get_string(ra, "verb", NULL),
-            .group = json_get_string(ra, "group", NULL) ? json_get_string(ra, "group", NULL) : "",
-            .resource = json_get_string(ra, "resource", NULL),
-            .subresource = json_get_string(ra, "subresource", NULL),
-            .ns = json_get_string(ra, "namespace", NULL),
-            .name = json_get_string(ra, "name", NULL),
+            .verb = json_get_string(ra, "verb", (char *)NULL),
+            .group = json_get_string(ra, "group", (char *)NULL)
+                         ? json_get_string(ra, "group", (char *)NULL)
+                         : "",
+            .resource = json_get_string(ra, "resource", (char *)NULL),
+            .subresource = json_get_string(ra, "subresource", (char *)NULL),
+            .ns = json_get_string(ra, "namespace", (char *)NULL),
+            .name = json_get_string(ra, "name", (char *)NULL),
         };
         allowed = az.verb != NULL && az.resource != NULL && sim_authz_allowed(&az);
         reason = allowed ? sim_authz_reason(&az) : NULL;
     } else {
         /* Non-resource URLs (discovery, /version): every authenticated user may GET them. */
-        const char *verb = json_get_string(in, "spec", "nonResourceAttributes", "verb", NULL);
+        const char *verb =
+            json_get_string(in, "spec", "nonResourceAttributes", "verb", (char *)NULL);
         allowed = verb != NULL && strcmp(verb, "get") == 0;
     }
     cJSON_AddBoolToObject(status, "allowed", allowed);
@@ -693,15 +727,15 @@ static enum MHD_Result do_resource(struct request *rq, const struct sim_resource
     case SIM_VERB_UPDATE: {
         cJSON *obj = parse_body(rq, &st);
         if (obj != NULL) {
-            cJSON *meta = json_ensure_object(obj, "metadata", NULL);
-            const char *bn = json_get_string(meta, "name", NULL);
+            cJSON *meta = json_ensure_object(obj, "metadata", (char *)NULL);
+            const char *bn = json_get_string(meta, "name", (char *)NULL);
             if (bn == NULL)
                 json_set_string(meta, "name", name);
             else if (strcmp(bn, name) != 0)
                 st = sim_status_bad_request("the name of the object (%s) does not match the "
                                             "name on the URL (%s)",
                                             bn, name);
-            const char *bns = json_get_string(meta, "namespace", NULL);
+            const char *bns = json_get_string(meta, "namespace", (char *)NULL);
             if (st == NULL && r->namespaced && bns != NULL && bns[0] != '\0' &&
                 strcmp(bns, ns) != 0)
                 st = sim_status_bad_request("the namespace of the provided object does not "
@@ -759,7 +793,7 @@ static cJSON *faults_json(const struct sim_faults *f)
 static int num(const cJSON *o, const char *key)
 {
     double v = 0;
-    json_get_number(o, &v, key, NULL);
+    json_get_number(o, &v, key, (char *)NULL);
     return v < 0 ? 0 : (int)v;
 }
 
@@ -785,7 +819,7 @@ static enum MHD_Result do_control(struct request *rq, const char *what)
         if (in == NULL)
             return respond_status(rq, st);
         bool forget = false;
-        json_get_bool(in, &forget, "forgetHistory", NULL);
+        json_get_bool(in, &forget, "forgetHistory", (char *)NULL);
         struct sim_faults f = {
             .watch_close_s = num(in, "watchCloseSeconds"),
             .error500_pct = num(in, "error500Percent"),
@@ -823,9 +857,10 @@ static enum MHD_Result do_control(struct request *rq, const char *what)
 
 /* ---- routing ------------------------------------------------------------------------------- */
 
-static const char *authenticate(struct sim_server *srv, const char *auth, bool *expired)
+/* The user of a bearer token. Expiry (a fault) spares the control endpoint, which must stay
+ * usable to lift it. */
+static const char *authenticate(struct sim_server *srv, const char *auth, bool control)
 {
-    *expired = false;
     if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
         return NULL;
     const char *tok = auth + 7;
@@ -836,8 +871,7 @@ static const char *authenticate(struct sim_server *srv, const char *auth, bool *
         int exp = srv->faults.token_expire_s;
         struct timespec at = srv->faults_at;
         pthread_mutex_unlock(&srv->mu);
-        if (exp > 0 && mono_now() - ((double)at.tv_sec + at.tv_nsec / 1e9) >= exp) {
-            *expired = true;
+        if (!control && exp > 0 && mono_now() - ((double)at.tv_sec + at.tv_nsec / 1e9) >= exp) {
             return NULL;
         }
         return srv->users[i].name;
@@ -1056,10 +1090,10 @@ static enum MHD_Result handle(struct sim_server *srv, struct MHD_Connection *c, 
         goto done;
     }
     bool control = strncmp(url, "/sim/", 5) == 0;
+    rq.control = control;
     if (!control && inject(&rq, &res))
         goto done;
-    bool expired;
-    rq.user = authenticate(srv, header(&rq, "Authorization"), &expired);
+    rq.user = authenticate(srv, header(&rq, "Authorization"), control);
     if (rq.user == NULL && header(&rq, "Authorization") == NULL)
         rq.user = authenticate_cert(srv, c);
     if (rq.user == NULL) {

@@ -61,15 +61,15 @@ const char *sim_verb_name(enum sim_verb v)
 
 static int load_object(struct sim *sim, const cJSON *obj, const char *path, int line, char **cause)
 {
-    const char *av = json_get_string(obj, "apiVersion", NULL);
-    const char *kind = json_get_string(obj, "kind", NULL);
+    const char *av = json_get_string(obj, "apiVersion", (char *)NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
     const struct sim_resource *r = sim_resource_by_kind(av, kind);
     if (r == NULL || !r->storable) {
         cause_set(cause, "%s:%d: no resource for kind \"%s\" in apiVersion \"%s\"", path, line,
                   kind != NULL ? kind : "", av != NULL ? av : "");
         return -1;
     }
-    const char *ns = json_get_string(obj, "metadata", "namespace", NULL);
+    const char *ns = json_get_string(obj, "metadata", "namespace", (char *)NULL);
     if (r->namespaced && (ns == NULL || ns[0] == '\0'))
         ns = "default";
     struct sim_write_opts o = {.user = "admin", .skip_admission = true};
@@ -87,7 +87,7 @@ static int load_object(struct sim *sim, const cJSON *obj, const char *path, int 
 /* Namespaces and Projects first, so that the file's order does not matter. */
 static bool first_pass(const cJSON *obj)
 {
-    const char *kind = json_get_string(obj, "kind", NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
     return kind != NULL && (strcmp(kind, "Namespace") == 0 || strcmp(kind, "Project") == 0);
 }
 
@@ -106,7 +106,7 @@ int sim_load_file(struct sim *sim, const char *path, char **cause)
     cJSON_ArrayForEach(doc, docs)
     {
         const cJSON *items = cJSON_GetObjectItemCaseSensitive(doc, "items");
-        const char *kind = json_get_string(doc, "kind", NULL);
+        const char *kind = json_get_string(doc, "kind", (char *)NULL);
         bool list = kind != NULL && strlen(kind) >= 4 &&
                     strcmp(kind + strlen(kind) - 4, "List") == 0 && cJSON_IsArray(items);
         const cJSON *it, *arr = list ? items : NULL;

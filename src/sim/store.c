@@ -100,7 +100,7 @@ static struct rec *rec_new(const cJSON *obj, const char *ns, const char *name,
     if (r->text == NULL)
         xalloc_fail(0);
     r->len = strlen(r->text);
-    const cJSON *labels = json_get(obj, "metadata", "labels", NULL);
+    const cJSON *labels = json_get(obj, "metadata", "labels", (char *)NULL);
     if (cJSON_IsObject(labels))
         r->labels = cJSON_Duplicate(labels, true);
     r->ns = xstrdup(ns != NULL ? ns : "");
@@ -692,7 +692,7 @@ static bool spec_differs(const cJSON *a, const cJSON *b)
 
 static bool has_finalizers(const cJSON *obj)
 {
-    const cJSON *f = json_get(obj, "metadata", "finalizers", NULL);
+    const cJSON *f = json_get(obj, "metadata", "finalizers", (char *)NULL);
     return cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0;
 }
 
@@ -712,19 +712,19 @@ static struct sim_status *prepare_create(struct sim_store *s, const struct write
     if (!cJSON_IsObject(obj))
         return sim_status_bad_request(
             "the object provided is unrecognized (must be a JSON object)");
-    const char *kind = json_get_string(obj, "kind", NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
     if (kind != NULL && strcmp(kind, r->kind) != 0)
         return sim_status_bad_request("the API version in the data (%s) does not match the "
                                       "expected API version (%s) or kind %s does not match %s",
-                                      json_get_string(obj, "apiVersion", NULL) != NULL
-                                          ? json_get_string(obj, "apiVersion", NULL)
+                                      json_get_string(obj, "apiVersion", (char *)NULL) != NULL
+                                          ? json_get_string(obj, "apiVersion", (char *)NULL)
                                           : "",
                                       r->api_version, kind, r->kind);
     set_string(obj, "apiVersion", r->api_version);
     set_string(obj, "kind", r->kind);
-    cJSON *meta = json_ensure_object(obj, "metadata", NULL);
+    cJSON *meta = json_ensure_object(obj, "metadata", (char *)NULL);
     if (r->namespaced) {
-        const char *ons = json_get_string(meta, "namespace", NULL);
+        const char *ons = json_get_string(meta, "namespace", (char *)NULL);
         if (ons != NULL && ons[0] != '\0' && strcmp(ons, w->ns) != 0)
             return sim_status_bad_request("the namespace of the provided object does not match "
                                           "the namespace sent on the request");
@@ -732,8 +732,8 @@ static struct sim_status *prepare_create(struct sim_store *s, const struct write
     } else {
         cJSON_DeleteItemFromObjectCaseSensitive(meta, "namespace");
     }
-    const char *name = json_get_string(meta, "name", NULL);
-    const char *gen = json_get_string(meta, "generateName", NULL);
+    const char *name = json_get_string(meta, "name", (char *)NULL);
+    const char *gen = json_get_string(meta, "generateName", (char *)NULL);
     if ((name == NULL || name[0] == '\0') && gen != NULL && gen[0] != '\0') {
         char *n = generate_name(s, gen);
         set_string(meta, "name", n);
@@ -742,11 +742,11 @@ static struct sim_status *prepare_create(struct sim_store *s, const struct write
     /* A scenario may set creationTimestamp (for ages) and uid; the API never lets a client. */
     bool loading = w->o != NULL && w->o->skip_admission;
     char uid[40], ts[32];
-    if (!loading || json_get_string(meta, "uid", NULL) == NULL) {
+    if (!loading || json_get_string(meta, "uid", (char *)NULL) == NULL) {
         make_uid(s, uid, sizeof uid);
         set_string(meta, "uid", uid);
     }
-    if (!loading || json_get_string(meta, "creationTimestamp", NULL) == NULL) {
+    if (!loading || json_get_string(meta, "creationTimestamp", (char *)NULL) == NULL) {
         store_timestamp(s, ts, sizeof ts);
         set_string(meta, "creationTimestamp", ts);
     }
@@ -758,15 +758,15 @@ static struct sim_status *prepare_create(struct sim_store *s, const struct write
     if (r->has_status && r->is_crd && !loading)
         cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
     if (strcmp(r->plural, "namespaces") == 0) {
-        cJSON *spec = json_ensure_object(obj, "spec", NULL);
+        cJSON *spec = json_ensure_object(obj, "spec", (char *)NULL);
         if (cJSON_GetObjectItemCaseSensitive(spec, "finalizers") == NULL) {
             cJSON *f = cJSON_AddArrayToObject(spec, "finalizers");
             cJSON_AddItemToArray(f, cJSON_CreateString("kubernetes"));
         }
-        cJSON *st = json_ensure_object(obj, "status", NULL);
+        cJSON *st = json_ensure_object(obj, "status", (char *)NULL);
         set_string(st, "phase", "Active");
-        cJSON *labels = json_ensure_object(meta, "labels", NULL);
-        const char *n = json_get_string(meta, "name", NULL);
+        cJSON *labels = json_ensure_object(meta, "labels", (char *)NULL);
+        const char *n = json_get_string(meta, "name", (char *)NULL);
         if (n != NULL)
             set_string(labels, "kubernetes.io/metadata.name", n);
     }
@@ -785,31 +785,31 @@ static struct sim_status *prepare_update(const struct write *w, const cJSON *old
     if (!cJSON_IsObject(obj))
         return sim_status_bad_request(
             "the object provided is unrecognized (must be a JSON object)");
-    const char *kind = json_get_string(obj, "kind", NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
     if (kind != NULL && strcmp(kind, r->kind) != 0)
         return sim_status_bad_request("the kind of the object (%s) does not match the resource "
                                       "(%s)",
                                       kind, r->kind);
     set_string(obj, "apiVersion", r->api_version);
     set_string(obj, "kind", r->kind);
-    cJSON *meta = json_ensure_object(obj, "metadata", NULL);
-    const char *name = json_get_string(meta, "name", NULL);
+    cJSON *meta = json_ensure_object(obj, "metadata", (char *)NULL);
+    const char *name = json_get_string(meta, "name", (char *)NULL);
     if (name == NULL || strcmp(name, w->name) != 0)
         return sim_status_bad_request("the name of the object (%s) does not match the name on "
                                       "the URL (%s)",
                                       name != NULL ? name : "", w->name);
     if (r->namespaced) {
-        const char *ons = json_get_string(meta, "namespace", NULL);
+        const char *ons = json_get_string(meta, "namespace", (char *)NULL);
         if (ons != NULL && ons[0] != '\0' && strcmp(ons, w->ns) != 0)
             return sim_status_bad_request("the namespace of the provided object does not match "
                                           "the namespace sent on the request");
         set_string(meta, "namespace", w->ns);
     }
-    const char *want = json_get_string(meta, "resourceVersion", NULL);
-    const char *have = json_get_string(old, "metadata", "resourceVersion", NULL);
+    const char *want = json_get_string(meta, "resourceVersion", (char *)NULL);
+    const char *have = json_get_string(old, "metadata", "resourceVersion", (char *)NULL);
     if (check_rv && want != NULL && want[0] != '\0' && (have == NULL || strcmp(want, have) != 0))
         return sim_status_conflict(r, w->name);
-    const cJSON *ometa = json_get(old, "metadata", NULL);
+    const cJSON *ometa = json_get(old, "metadata", (char *)NULL);
     copy_key(meta, ometa, "uid");
     copy_key(meta, ometa, "creationTimestamp");
     copy_key(meta, ometa, "generation");
@@ -820,7 +820,7 @@ static struct sim_status *prepare_update(const struct write *w, const cJSON *old
         copy_key(obj, old, "status");
     if (r->is_crd && spec_differs(old, obj)) {
         double g = 1;
-        json_get_number(ometa, &g, "generation", NULL);
+        json_get_number(ometa, &g, "generation", (char *)NULL);
         replace_item(meta, "generation", cJSON_CreateNumber(g + 1));
     }
     return NULL;
@@ -830,15 +830,15 @@ static struct sim_status *prepare_update(const struct write *w, const cJSON *old
 static cJSON *status_update(const struct write *w, const cJSON *old, const cJSON *obj,
                             struct sim_status **err)
 {
-    const char *name = json_get_string(obj, "metadata", "name", NULL);
+    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
     if (name != NULL && strcmp(name, w->name) != 0) {
         *err = sim_status_bad_request("the name of the object (%s) does not match the name on "
                                       "the URL (%s)",
                                       name, w->name);
         return NULL;
     }
-    const char *want = json_get_string(obj, "metadata", "resourceVersion", NULL);
-    const char *have = json_get_string(old, "metadata", "resourceVersion", NULL);
+    const char *want = json_get_string(obj, "metadata", "resourceVersion", (char *)NULL);
+    const char *have = json_get_string(old, "metadata", "resourceVersion", (char *)NULL);
     if (want != NULL && want[0] != '\0' && (have == NULL || strcmp(want, have) != 0)) {
         *err = sim_status_conflict(w->r, w->name);
         return NULL;
@@ -875,7 +875,8 @@ static struct sim_status *admit(struct sim_store *s, const struct write *w, enum
     const struct sim_write_opts *o = w->o;
     if (o != NULL && o->skip_admission)
         return NULL;
-    const char *name = obj != NULL ? json_get_string(obj, "metadata", "name", NULL) : w->name;
+    const char *name =
+        obj != NULL ? json_get_string(obj, "metadata", "name", (char *)NULL) : w->name;
     struct sim_admission_request rq = {
         .op = op,
         .resource = w->r,
@@ -888,12 +889,12 @@ static struct sim_status *admit(struct sim_store *s, const struct write *w, enum
         .object = obj,
     };
     struct sim_status *st = run_hooks(s, &rq, true);
-    if (st == NULL && obj != NULL && !w->status_only) {
-        sim_schema_default(w->r, obj);
+    if (st == NULL && obj != NULL && !w->status_only)
         st = sim_schema_validate(w->r, obj);
-    }
     if (st == NULL)
         st = run_hooks(s, &rq, false);
+    /* A hook returns a Status it allocated, never a pointer into rq. */
+    // cppcheck-suppress returnDanglingLifetime
     return st;
 }
 
@@ -955,8 +956,8 @@ static cJSON *build(struct sim_store *s, const struct write *w, const cJSON *old
         if (*err != NULL)
             break;
         /* A resourceVersion in the patch is a precondition, as in kube-apiserver. */
-        const char *want = json_get_string(n, "metadata", "resourceVersion", NULL);
-        const char *have = json_get_string(old, "metadata", "resourceVersion", NULL);
+        const char *want = json_get_string(n, "metadata", "resourceVersion", (char *)NULL);
+        const char *have = json_get_string(old, "metadata", "resourceVersion", (char *)NULL);
         if (want != NULL && have != NULL && strcmp(want, have) != 0) {
             *err = sim_status_conflict(w->r, w->name);
             break;
@@ -980,10 +981,10 @@ static cJSON *build(struct sim_store *s, const struct write *w, const cJSON *old
             *del = true;
             return n;
         }
-        if (json_get(old, "metadata", "deletionTimestamp", NULL) == NULL) {
+        if (json_get(old, "metadata", "deletionTimestamp", (char *)NULL) == NULL) {
             char ts[32];
             store_timestamp(s, ts, sizeof ts);
-            cJSON *meta = json_ensure_object(n, "metadata", NULL);
+            cJSON *meta = json_ensure_object(n, "metadata", (char *)NULL);
             set_string(meta, "deletionTimestamp", ts);
             replace_item(meta, "deletionGracePeriodSeconds", cJSON_CreateNumber(0));
         }
@@ -994,7 +995,7 @@ static cJSON *build(struct sim_store *s, const struct write *w, const cJSON *old
         return NULL;
     }
     /* An update that empties the finalizers of an object being deleted completes the delete. */
-    if (json_get(n, "metadata", "deletionTimestamp", NULL) != NULL && !has_finalizers(n))
+    if (json_get(n, "metadata", "deletionTimestamp", (char *)NULL) != NULL && !has_finalizers(n))
         *del = true;
     return n;
 }
@@ -1015,7 +1016,7 @@ static int commit(struct sim_store *s, const struct write *w, const char *name,
     unsigned long long rv = ++s->rv;
     char buf[32];
     snprintf(buf, sizeof buf, "%llu", rv);
-    set_string(json_ensure_object(n, "metadata", NULL), "resourceVersion", buf);
+    set_string(json_ensure_object(n, "metadata", (char *)NULL), "resourceVersion", buf);
     struct rec *rec = rec_new(n, w->ns, name, rv);
     if (del) {
         ring_push(s, SIM_EVENT_DELETED, w->ri, rec);
@@ -1048,12 +1049,14 @@ static cJSON *write_run(struct sim_store *s, struct write *w, struct sim_status 
             cJSON_Delete(old);
             return NULL;
         }
+        if (!del && !w->status_only)
+            sim_schema_default(w->r, n);
         enum sim_operation op = w->kind == W_CREATE   ? SIM_OP_CREATE
                                 : w->kind == W_DELETE ? SIM_OP_DELETE
                                                       : SIM_OP_UPDATE;
         *err = admit(s, w, op, old, op == SIM_OP_DELETE ? NULL : n);
         /* A mutating hook may not rename the object. */
-        const char *nn = json_get_string(n, "metadata", "name", NULL);
+        const char *nn = json_get_string(n, "metadata", "name", (char *)NULL);
         if (*err == NULL && (nn == NULL || strcmp(nn, w->name) != 0))
             *err = sim_status_internal("admission changed the name of %s", w->name);
         if (*err != NULL) {
@@ -1086,9 +1089,10 @@ static void after_write(struct sim_store *s, const struct write *w, const cJSON 
     if (strcmp(w->r->plural, "projects") == 0 && !del && w->kind == W_CREATE &&
         !namespace_exists(s, w->name)) {
         cJSON *ns = cJSON_CreateObject();
-        cJSON *meta = json_ensure_object(ns, "metadata", NULL);
+        cJSON *meta = json_ensure_object(ns, "metadata", (char *)NULL);
         set_string(meta, "name", w->name);
-        set_string(json_ensure_object(meta, "labels", NULL), "kargo.akuity.io/project", "true");
+        set_string(json_ensure_object(meta, "labels", (char *)NULL), "kargo.akuity.io/project",
+                   "true");
         struct sim_write_opts o = {.user = CONTROLLER_USER};
         struct sim_status *err = NULL;
         cJSON_Delete(sim_store_create(s, "namespaces", NULL, ns, &o, &err));
@@ -1107,7 +1111,7 @@ static void after_write(struct sim_store *s, const struct write *w, const cJSON 
                 char buf[32];
                 unsigned long long rv = ++s->rv;
                 snprintf(buf, sizeof buf, "%llu", rv);
-                set_string(json_ensure_object(o, "metadata", NULL), "resourceVersion", buf);
+                set_string(json_ensure_object(o, "metadata", (char *)NULL), "resourceVersion", buf);
                 struct rec *rec = rec_new(o, cur->ns, cur->name, rv);
                 cJSON_Delete(o);
                 ring_push(s, SIM_EVENT_DELETED, ri, rec);
@@ -1146,7 +1150,7 @@ cJSON *sim_store_create(struct sim_store *s, const char *plural, const char *ns,
 {
     *err = NULL;
     if (ns == NULL || ns[0] == '\0')
-        ns = json_get_string(obj, "metadata", "namespace", NULL);
+        ns = json_get_string(obj, "metadata", "namespace", (char *)NULL);
     struct write w;
     if (write_init(s, &w, plural, ns, o, err) < 0)
         return NULL;
@@ -1154,7 +1158,7 @@ cJSON *sim_store_create(struct sim_store *s, const char *plural, const char *ns,
     cJSON *prepared = cJSON_Duplicate(obj, true);
     *err = prepare_create(s, &w, prepared);
     if (*err == NULL) {
-        const char *name = json_get_string(prepared, "metadata", "name", NULL);
+        const char *name = json_get_string(prepared, "metadata", "name", (char *)NULL);
         if (name == NULL || name[0] == '\0') {
             /* Reported by the schema with kube's wording; admission sees the nameless object. */
             *err = sim_schema_validate(w.r, prepared);
@@ -1181,7 +1185,7 @@ static cJSON *replace(struct sim_store *s, enum write_kind kind, const char *plu
         return NULL;
     w.kind = kind;
     w.status_only = kind == W_STATUS;
-    w.name = json_get_string(obj, "metadata", "name", NULL);
+    w.name = json_get_string(obj, "metadata", "name", (char *)NULL);
     if (w.name == NULL) {
         *err = sim_status_bad_request("the object has no metadata.name");
         return NULL;
@@ -1194,7 +1198,7 @@ cJSON *sim_store_update(struct sim_store *s, const char *plural, const char *ns,
                         const struct sim_write_opts *o, struct sim_status **err)
 {
     if (ns == NULL || ns[0] == '\0')
-        ns = json_get_string(obj, "metadata", "namespace", NULL);
+        ns = json_get_string(obj, "metadata", "namespace", (char *)NULL);
     return replace(s, W_UPDATE, plural, ns, obj, o, err);
 }
 
@@ -1203,7 +1207,7 @@ cJSON *sim_store_update_status(struct sim_store *s, const char *plural, const ch
                                struct sim_status **err)
 {
     if (ns == NULL || ns[0] == '\0')
-        ns = json_get_string(obj, "metadata", "namespace", NULL);
+        ns = json_get_string(obj, "metadata", "namespace", (char *)NULL);
     return replace(s, W_STATUS, plural, ns, obj, o, err);
 }
 

@@ -207,6 +207,7 @@ static cJSON *parse_node(struct parser *ps, yaml_event_t *ev)
                                   ? (yaml_char_t *)xstrdup((char *)ev->data.mapping_start.anchor)
                                   : NULL;
         node = cJSON_CreateObject();
+        cJSON *merged = NULL;
         for (;;) {
             yaml_event_t k;
             if (!next_event(ps, &k)) {
@@ -243,14 +244,12 @@ static cJSON *parse_node(struct parser *ps, yaml_event_t *ev)
                 break;
             }
             if (strcmp(key, "<<") == 0 && cJSON_IsObject(child)) {
-                /* Merge key: copy the aliased mapping's entries not set explicitly. */
-                cJSON *it;
-                cJSON_ArrayForEach(it, child)
-                {
-                    if (cJSON_GetObjectItemCaseSensitive(node, it->string) == NULL)
-                        cJSON_AddItemToObject(node, it->string, cJSON_Duplicate(it, true));
-                }
-                cJSON_Delete(child);
+                /* Merge key: the aliased mapping's entries count where not set explicitly,
+                 * before or after; applied when the mapping ends. */
+                if (merged == NULL)
+                    merged = child;
+                else
+                    cJSON_Delete(child);
             } else if (cJSON_GetObjectItemCaseSensitive(node, key) != NULL) {
                 char *msg = xasprintf("mapping key \"%s\" already defined", key);
                 fail_at(ps, kline, msg);
@@ -265,6 +264,15 @@ static cJSON *parse_node(struct parser *ps, yaml_event_t *ev)
             }
             free(key);
         }
+        if (node != NULL && merged != NULL) {
+            cJSON *it;
+            cJSON_ArrayForEach(it, merged)
+            {
+                if (cJSON_GetObjectItemCaseSensitive(node, it->string) == NULL)
+                    cJSON_AddItemToObject(node, it->string, cJSON_Duplicate(it, true));
+            }
+        }
+        cJSON_Delete(merged);
         if (node != NULL)
             remember(ps, anchor, node);
         free(anchor);

@@ -1,0 +1,435 @@
+/* kubectl, unchanged, against kargo-sim: each command of issue #3, asserted on what kubectl prints
+ * and on the server's state afterwards. Skipped, saying so, when kubectl is not on PATH. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "proc.h"
+#include "sim/sim.h"
+#include "sim/store.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define SCENARIO KT_SOURCE_DIR "/tests/sim/data/demo.yaml"
+
+struct fixture {
+    struct sim *sim;
+    char dir[64];
+    char kubeconfig[128];
+    char cachedir[128];
+};
+
+static bool have_kubectl(void)
+{
+    char *argv[] = {"sh", "-c", "command -v kubectl", NULL};
+    struct proc_result r;
+    if (proc_run(argv, NULL, 10000, &r) < 0)
+        return false;
+    bool ok = r.status == 0;
+    proc_result_free(&r);
+    return ok;
+}
+
+static int setup(void **state)
+{
+    if (!have_kubectl()) {
+        fprintf(stderr, "sim_kubectl: kubectl is not on PATH; skipping the kubectl suite "
+                        "(make deps installs it)\n");
+        *state = NULL;
+        return 0;
+    }
+    struct fixture *f = xcalloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/kt-sim-kubectl-XXXXXX");
+    if (mkdtemp(f->dir) == NULL)
+        return -1;
+    snprintf(f->kubeconfig, sizeof f->kubeconfig, "%s/kubeconfig", f->dir);
+    snprintf(f->cachedir, sizeof f->cachedir, "%s/cache", f->dir);
+    static const char *const scen[] = {SCENARIO, NULL};
+    struct sim_config cfg = {.tls = true, .seed = 3, .scenarios = scen};
+    char *cause = NULL;
+    f->sim = sim_start(&cfg, &cause);
+    if (f->sim == NULL || sim_write_kubeconfig(f->sim, f->kubeconfig, &cause) < 0) {
+        fprintf(stderr, "sim_kubectl: %s\n", cause);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    if (f == NULL)
+        return 0;
+    sim_stop(f->sim);
+    char *argv[] = {"rm", "-rf", f->dir, NULL};
+    struct proc_result r;
+    if (proc_run(argv, NULL, 10000, &r) == 0)
+        proc_result_free(&r);
+    free(f);
+    return 0;
+}
+
+static struct fixture *fixture(void **state)
+{
+    if (*state == NULL)
+        skip();
+    return *state;
+}
+
+/* Runs kubectl with the fixture's kubeconfig and arguments (NULL-terminated). */
+static void kubectl(struct fixture *f, struct proc_result *r, int timeout_ms, ...)
+{
+    char *argv[32];
+    int n = 0;
+    argv[n++] = "kubectl";
+    char kc[160], cache[160];
+    snprintf(kc, sizeof kc, "--kubeconfig=%s", f->kubeconfig);
+    snprintf(cache, sizeof cache, "--cache-dir=%s", f->cachedir);
+    argv[n++] = kc;
+    argv[n++] = cache;
+    va_list ap;
+    va_start(ap, timeout_ms);
+    char *a;
+    while ((a = va_arg(ap, char *)) != NULL && n < 31)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    if (proc_run(argv, NULL, timeout_ms, r) < 0)
+        fail_msg("cannot run kubectl");
+}
+
+static void expect_ok(const struct proc_result *r, const char *out)
+{
+    if (r->status != 0)
+        fail_msg("kubectl exited %d: %s", r->status, r->err);
+    if (out != NULL && strcmp(r->out, out) != 0)
+        fail_msg("kubectl printed [%s], want [%s]", r->out, out);
+}
+
+static cJSON *stored(struct fixture *f, const char *plural, const char *name)
+{
+    struct sim_status *err = NULL;
+    cJSON *o = sim_store_get(sim_store(f->sim), plural, "kargo-demo", name, &err);
+    sim_status_free(err);
+    return o;
+}
+
+static void test_api_resources(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct proc_result r;
+    kubectl(f, &r, 30000, "api-resources", NULL);
+    expect_ok(&r, NULL);
+    const char *want[] = {"stages",
+                          "promotions",
+                          "promo,promos",
+                          "freights",
+                          "warehouses",
+                          "projects",
+                          "projectconfigs",
+                          "kargo.akuity.io/v1alpha1",
+                          "selfsubjectaccessreviews",
+                          "namespaces"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (strstr(r.out, want[i]) == NULL)
+            fail_msg("api-resources lacks %s:\n%s", want[i], r.out);
+    /* The stage line reads as the CRD declares it: namespaced, kind Stage. */
+    const char *line = strstr(r.out, "\nstages ");
+    assert_non_null(line);
+    const char *eol = strchr(line + 1, '\n');
+    char buf[256];
+    snprintf(buf, sizeof buf, "%.*s", (int)(eol - line - 1), line + 1);
+    assert_non_null(strstr(buf, "true"));
+    assert_non_null(strstr(buf, "Stage"));
+    proc_result_free(&r);
+}
+
+static void names_in_json(const char *out, const char *expect)
+{
+    cJSON *l = cJSON_Parse(out);
+    assert_non_null(l);
+    assert_string_equal(json_get_string(l, "kind", NULL), "List");
+    char joined[512] = "";
+    const cJSON *it;
+    cJSON_ArrayForEach(it, json_get(l, "items", NULL))
+    {
+        if (joined[0] != '\0')
+            strcat(joined, ",");
+        strcat(joined, json_get_string(it, "metadata", "name", NULL));
+    }
+    assert_string_equal(joined, expect);
+    cJSON_Delete(l);
+}
+
+static void test_get_json(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct proc_result r;
+    kubectl(f, &r, 30000, "get", "stages", "-n", "kargo-demo", "-o", "json", NULL);
+    expect_ok(&r, NULL);
+    names_in_json(r.out, "dev,prod,uat");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "get", "freight", "-n", "kargo-demo", "-o", "json", NULL);
+    expect_ok(&r, NULL);
+    names_in_json(
+        r.out, "666209fd9755a1e48bec6b27f5f447747410dd9e,7a1e2b3c4d5e6f708192a3b4c5d6e7f809102132");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "get", "promotions", "-n", "kargo-demo", "-o", "json", NULL);
+    expect_ok(&r, NULL);
+    names_in_json(r.out,
+                  "dev.01k0000000000000000000000.666209f,uat.01k0000000000000000000001.666209f");
+    proc_result_free(&r);
+}
+
+/* Asserts that out has a line starting with first and then containing each further word in
+ * order (NULL-terminated): column widths are kubectl's business. */
+static void assert_row(const char *out, const char *first, ...)
+{
+    size_t flen = strlen(first);
+    const char *line = out;
+    while (line != NULL && *line != '\0' &&
+           !(strncmp(line, first, flen) == 0 && (line[flen] == ' ' || line[flen] == '\n')))
+        line = strchr(line, '\n') != NULL ? strchr(line, '\n') + 1 : NULL;
+    if (line == NULL || *line == '\0')
+        fail_msg("no line starting with '%s' in:\n%s", first, out);
+    const char *eol = strchr(line, '\n');
+    char *copy = xstrndup(line, eol != NULL ? (size_t)(eol - line) : strlen(line));
+    const char *p = copy + flen;
+    va_list ap;
+    va_start(ap, first);
+    const char *w;
+    while ((w = va_arg(ap, const char *)) != NULL) {
+        const char *q = strstr(p, w);
+        if (q == NULL)
+            fail_msg("'%s' lacks '%s' (in order)", copy, w);
+        p = q + strlen(w);
+    }
+    va_end(ap);
+    free(copy);
+}
+
+static void test_get_table(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct proc_result r;
+    kubectl(f, &r, 30000, "get", "stages", "-n", "kargo-demo", NULL);
+    expect_ok(&r, NULL);
+    assert_row(r.out, "NAME", "SHARD", "CURRENT FREIGHT", "HEALTH", "READY", "STATUS", "AGE", NULL);
+    assert_row(r.out, "dev", "666209fd9755a1e48bec6b27f5f447747410dd9e", "Healthy", "True",
+               "Stage is ready", NULL);
+    assert_row(r.out, "prod", "east", NULL);
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "get", "freight", "-n", "kargo-demo", NULL);
+    expect_ok(&r, NULL);
+    assert_row(r.out, "NAME", "ALIAS", "ORIGIN (KIND)", "ORIGIN (NAME)", "AGE", NULL);
+    assert_row(r.out, "666209fd9755a1e48bec6b27f5f447747410dd9e", "mortal-dragonfly", "Warehouse",
+               "kargo-demo", NULL);
+    proc_result_free(&r);
+}
+
+struct bg {
+    struct fixture *f;
+    struct proc_result r;
+};
+
+static void *watch_main(void *arg)
+{
+    struct bg *b = arg;
+    kubectl(b->f, &b->r, 8000, "get", "promotions", "-n", "kargo-demo", "-w", NULL);
+    return NULL;
+}
+
+static void test_watch(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct bg b = {.f = f};
+    pthread_t t;
+    pthread_create(&t, NULL, watch_main, &b);
+    /* Create the promotion once kubectl watches, so the event comes through the watch. */
+    struct sim_stats st;
+    for (int i = 0; i < 600; i++) {
+        sim_stats_get(f->sim, &st);
+        if (st.watches_open > 0)
+            break;
+        struct timespec ts = {0, 10000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(st.watches_open > 0);
+    cJSON *p =
+        cJSON_Parse("{\"metadata\":{\"name\":\"watched-promo\"},\"spec\":{\"stage\":\"prod\","
+                    "\"freight\":\"666209fd9755a1e48bec6b27f5f447747410dd9e\","
+                    "\"steps\":[{\"uses\":\"git-clone\"}]}}");
+    struct sim_status *err = NULL;
+    cJSON *o = sim_store_create(sim_store(f->sim), "promotions", "kargo-demo", p, NULL, &err);
+    assert_non_null(o);
+    cJSON_Delete(o);
+    cJSON_Delete(p);
+    pthread_join(t, NULL);
+    /* kubectl was stopped by the deadline; what it printed is what a user saw. */
+    assert_row(b.r.out, "NAME", "STAGE", "FREIGHT", "PHASE", NULL);
+    assert_row(b.r.out, "watched-promo", "prod", "666209fd9755a1e48bec6b27f5f447747410dd9e", NULL);
+    proc_result_free(&b.r);
+}
+
+static void test_create_annotate_patch_delete(void **state)
+{
+    struct fixture *f = fixture(state);
+    char file[160];
+    snprintf(file, sizeof file, "%s/promo.yaml", f->dir);
+    FILE *fp = fopen(file, "w");
+    fputs("apiVersion: kargo.akuity.io/v1alpha1\nkind: Promotion\nmetadata:\n  name: kt-created\n"
+          "  namespace: kargo-demo\nspec:\n  stage: uat\n  freight: "
+          "666209fd9755a1e48bec6b27f5f447747410dd9e\n  steps:\n  - uses: git-clone\n",
+          fp);
+    fclose(fp);
+    struct proc_result r;
+    kubectl(f, &r, 30000, "create", "-f", file, NULL);
+    expect_ok(&r, "promotion.kargo.akuity.io/kt-created created\n");
+    proc_result_free(&r);
+    cJSON *o = stored(f, "promotions", "kt-created");
+    assert_non_null(o);
+    assert_string_equal(json_get_string(o, "spec", "stage", NULL), "uat");
+    cJSON_Delete(o);
+    kubectl(f, &r, 30000, "create", "-f", file, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "Error from server (AlreadyExists): error when creating"));
+    proc_result_free(&r);
+
+    kubectl(f, &r, 30000, "annotate", "promotion", "kt-created", "-n", "kargo-demo",
+            "kargo.akuity.io/abort=terminate", NULL);
+    expect_ok(&r, "promotion.kargo.akuity.io/kt-created annotated\n");
+    proc_result_free(&r);
+    o = stored(f, "promotions", "kt-created");
+    assert_string_equal(
+        json_get_string(o, "metadata", "annotations", "kargo.akuity.io/abort", NULL), "terminate");
+    cJSON_Delete(o);
+
+    kubectl(f, &r, 30000, "patch", "stage", "uat", "-n", "kargo-demo", "--type", "merge", "-p",
+            "{\"spec\":{\"shard\":\"blue\"}}", NULL);
+    expect_ok(&r, "stage.kargo.akuity.io/uat patched\n");
+    proc_result_free(&r);
+    o = stored(f, "stages", "uat");
+    assert_string_equal(json_get_string(o, "spec", "shard", NULL), "blue");
+    double gen = 0;
+    json_get_number(o, &gen, "metadata", "generation", NULL);
+    assert_int_equal((int)gen, 2);
+    cJSON_Delete(o);
+
+    kubectl(f, &r, 30000, "patch", "promotion", "kt-created", "-n", "kargo-demo", "--subresource",
+            "status", "--type", "merge", "-p", "{\"status\":{\"phase\":\"Running\"}}", NULL);
+    expect_ok(&r, "promotion.kargo.akuity.io/kt-created patched\n");
+    proc_result_free(&r);
+    o = stored(f, "promotions", "kt-created");
+    assert_string_equal(json_get_string(o, "status", "phase", NULL), "Running");
+    cJSON_Delete(o);
+
+    /* kubectl's default patch type is strategic merge: a CRD answers 415. */
+    kubectl(f, &r, 30000, "patch", "stage", "uat", "-n", "kargo-demo", "-p",
+            "{\"spec\":{\"shard\":\"red\"}}", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "application/strategic-merge-patch+json is not supported"));
+    proc_result_free(&r);
+
+    kubectl(f, &r, 30000, "delete", "promotion", "kt-created", "-n", "kargo-demo", NULL);
+    expect_ok(&r, "promotion.kargo.akuity.io \"kt-created\" deleted\n");
+    proc_result_free(&r);
+    o = stored(f, "promotions", "kt-created");
+    assert_null(o);
+}
+
+static void test_auth(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct proc_result r;
+    kubectl(f, &r, 30000, "--context", "promoter", "auth", "can-i", "promote", "stages/uat", "-n",
+            "kargo-demo", NULL);
+    expect_ok(&r, "yes\n");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "--context", "viewer", "auth", "can-i", "promote", "stages/uat", "-n",
+            "kargo-demo", NULL);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.out, "no\n");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "--context", "promoter", "auth", "can-i", "patch", "stages/uat", "-n",
+            "kargo-demo", NULL);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.out, "no\n");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "--context", "viewer", "patch", "stage", "dev", "-n", "kargo-demo",
+            "--type", "merge", "-p", "{\"spec\":{\"shard\":\"x\"}}", NULL);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.err, "Error from server (Forbidden): stages.kargo.akuity.io \"dev\" is "
+                               "forbidden: User \"viewer\" cannot patch resource \"stages\" in API "
+                               "group \"kargo.akuity.io\" in the namespace \"kargo-demo\"\n");
+    proc_result_free(&r);
+    cJSON *o = stored(f, "stages", "dev");
+    assert_null(json_get(o, "spec", "shard", NULL));
+    cJSON_Delete(o);
+}
+
+/* The "done when" of the issue: the binary with a scenario and a kubeconfig, then kubectl. */
+static void test_binary(void **state)
+{
+    struct fixture *f = fixture(state);
+    char kc[160];
+    snprintf(kc, sizeof kc, "%s/bin-kubeconfig", f->dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 1);
+        execl(KARGO_SIM_BIN, "kargo-sim", "--scenario", SCENARIO, "--kubeconfig-out", kc,
+              (char *)NULL);
+        _exit(127);
+    }
+    struct stat sb;
+    for (int i = 0; i < 1000 && stat(kc, &sb) != 0; i++) {
+        struct timespec ts = {0, 10000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(stat(kc, &sb), 0);
+    char arg[200], cache[160];
+    snprintf(arg, sizeof arg, "--kubeconfig=%s", kc);
+    snprintf(cache, sizeof cache, "--cache-dir=%s/cache2", f->dir);
+    char *argv[] = {"kubectl", arg, cache, "get", "stages", "-n", "kargo-demo", NULL};
+    struct proc_result r;
+    assert_int_equal(proc_run(argv, NULL, 30000, &r), 0);
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    expect_ok(&r, NULL);
+    assert_non_null(strstr(r.out, "\ndev "));
+    assert_non_null(strstr(r.out, "\nprod "));
+    assert_non_null(strstr(r.out, "\nuat "));
+    proc_result_free(&r);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_api_resources),
+        cmocka_unit_test(test_get_json),
+        cmocka_unit_test(test_get_table),
+        cmocka_unit_test(test_watch),
+        cmocka_unit_test(test_create_annotate_patch_delete),
+        cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_binary),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
