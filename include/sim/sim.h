@@ -20,6 +20,7 @@ struct sim_faults {
     int cut_body_pct;    /* send only the first half of this % of response bodies, then close */
     int token_expire_s;  /* every token answers 401 once N seconds have passed since it was set */
     bool forget_history; /* drop watch history now (and keep dropping it): resumes get 410 */
+    bool deny_watch;     /* RBAC that grants list but not watch: every watch answers 403 */
 };
 
 struct sim_config {

@@ -530,6 +530,17 @@ static void watch_free(void *cls)
 static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r, const char *ns)
 {
     struct sim_server *srv = rq->srv;
+    pthread_mutex_lock(&srv->mu);
+    bool deny = srv->faults.deny_watch;
+    pthread_mutex_unlock(&srv->mu);
+    if (deny) {
+        struct sim_authz_request az = {.user = rq->user,
+                                       .verb = "watch",
+                                       .group = r->group,
+                                       .resource = r->plural,
+                                       .ns = ns};
+        return respond_status(rq, sim_authz_forbidden(&az));
+    }
     struct watch *w = xcalloc(1, sizeof *w);
     struct sim_status *st = filter_parse(rq, &w->f);
     const char *rvs = arg(rq, "resourceVersion");

@@ -324,6 +324,37 @@ static void test_state_retrying_then_connected(void **state)
     coll_free(&c);
 }
 
+static void test_polling_when_watch_is_forbidden(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "viewer");
+    simfix_seed_events(f, "q", 2);
+    struct sim_faults faults = {.deny_watch = true};
+    simfix_faults(f, &faults);
+    struct coll c;
+    coll_init(&c);
+    struct informer_opts o = {
+        .group_version = "v1", .plural = "events", .namespace = "q", .poll_interval_s = 1};
+    struct informer_callbacks cb = {on_event, on_relist, on_state, &c};
+    struct informer *inf = informer_start(f->client, &o, &cb);
+    struct phasewait pw = {&c, INFORMER_POLLING};
+    assert_true(kt_wait_until(in_phase, &pw, 10000));
+    pthread_mutex_lock(&c.mu);
+    assert_non_null(c.message);
+    assert_non_null(strstr(c.message, "listing every 1 s"));
+    assert_non_null(strstr(c.message, "cannot watch"));
+    pthread_mutex_unlock(&c.mu);
+    unsigned long watches = watch_count(f);
+    store_create(f, "q", "seen-by-polling");
+    store_delete(f, "q", "ev-00000");
+    struct matchwait mw = {f, &c, "q"};
+    assert_true(kt_wait_until(in_sync, &mw, 10000));
+    informer_stop(inf);
+    assert_int_equal(watch_count(f), watches); /* no more watch attempts while polling */
+    assert_true(c.relists >= 2);
+    coll_free(&c);
+}
+
 static int setup_http(void **state)
 {
     struct simfix *f = xcalloc(1, sizeof *f);
@@ -360,6 +391,7 @@ int main(void)
         T(test_resume_after_close_every_watch_loses_nothing),
         T(test_relist_on_410),
         T(test_state_retrying_then_connected),
+        T(test_polling_when_watch_is_forbidden),
     };
     int rc = cmocka_run_group_tests_name("http", tests, setup_http, teardown);
     rc += cmocka_run_group_tests_name("https", tests, setup_https, teardown);
