@@ -100,6 +100,10 @@ struct kube_client_stats {
 };
 void kube_client_stats(struct kube_client *c, struct kube_client_stats *out);
 
+/* How many times api_* calls try an idempotent request (default 5; at least 1). */
+void kube_client_set_attempts(struct kube_client *c, int attempts);
+int kube_client_attempts(const struct kube_client *c);
+
 /* What the exec plugin last wrote on stderr ("" if none or no plugin); allocated. */
 char *kube_client_exec_message(struct kube_client *c);
 

@@ -20,6 +20,7 @@ struct sim_faults {
     int cut_body_pct;    /* send only the first half of this % of response bodies, then close */
     int token_expire_s;  /* every token answers 401 once N seconds have passed since it was set */
     bool forget_history; /* drop watch history now (and keep dropping it): resumes get 410 */
+    bool deny_watch;     /* RBAC that grants list but not watch: every watch answers 403 */
 };
 
 struct sim_config {
@@ -48,6 +49,10 @@ const char *sim_url(const struct sim *sim);
 int sim_port(const struct sim *sim);
 /* The CA certificate in PEM (NULL without TLS), for clients to verify the server. */
 const char *sim_ca_pem(const struct sim *sim);
+/* A client certificate and key (PEM) for user "viewer", signed by the CA; NULL without TLS. Never
+ * print the key. */
+const char *sim_client_cert_pem(const struct sim *sim);
+const char *sim_client_key_pem(const struct sim *sim);
 /* The bearer token of "admin", "promoter" or "viewer"; NULL for other names. Never print it. */
 const char *sim_token(const struct sim *sim, const char *user);
 /* Writes a kubeconfig (mode 0600) with contexts admin, promoter and viewer, current-context

@@ -7,6 +7,10 @@ struct sim_tls {
     char *ca_pem;   /* CA certificate */
     char *cert_pem; /* server certificate, signed by the CA */
     char *key_pem;  /* server private key */
+    /* A client certificate (CN "viewer", O "kargo-sim") and its key, signed by the CA, for
+     * kubeconfig users that authenticate with client-certificate-data. */
+    char *client_cert_pem;
+    char *client_key_pem;
 };
 
 /* Returns 0, or -1 with *cause set. */

@@ -18,7 +18,6 @@
 #include "util/xalloc.h"
 
 #define LIST_PAGE       500
-#define GET_ATTEMPTS    5
 #define CREATE_ATTEMPTS 3
 #define CREATE_ID_LABEL "kargotop/create-id"
 
@@ -128,7 +127,7 @@ static cJSON *call(struct kube_client *c, enum http_method m, const char *path, 
 cJSON *api_get(struct kube_client *c, const struct api_ref *ref, struct kube_error *err)
 {
     char *path = api_path(ref, NULL);
-    cJSON *o = call(c, HTTP_GET, path, NULL, NULL, GET_ATTEMPTS, NULL, err);
+    cJSON *o = call(c, HTTP_GET, path, NULL, NULL, kube_client_attempts(c), NULL, err);
     free(path);
     return o;
 }
@@ -155,7 +154,7 @@ cJSON *api_list(struct kube_client *c, const struct api_ref *ref, const char *la
             append_escaped(&path, cont);
         }
         n++;
-        cJSON *page = call(c, HTTP_GET, path.buf, NULL, NULL, GET_ATTEMPTS, NULL, err);
+        cJSON *page = call(c, HTTP_GET, path.buf, NULL, NULL, kube_client_attempts(c), NULL, err);
         strbuf_free(&path);
         if (page == NULL)
             goto out;
@@ -292,8 +291,8 @@ cJSON *api_merge_patch(struct kube_client *c, const struct api_ref *ref, const c
                        const char *patch, struct kube_error *err)
 {
     char *path = api_path(ref, subresource);
-    cJSON *o =
-        call(c, HTTP_PATCH, path, patch, "application/merge-patch+json", GET_ATTEMPTS, NULL, err);
+    cJSON *o = call(c, HTTP_PATCH, path, patch, "application/merge-patch+json",
+                    kube_client_attempts(c), NULL, err);
     free(path);
     return o;
 }
@@ -301,7 +300,7 @@ cJSON *api_merge_patch(struct kube_client *c, const struct api_ref *ref, const c
 int api_delete(struct kube_client *c, const struct api_ref *ref, struct kube_error *err)
 {
     char *path = api_path(ref, NULL);
-    cJSON *o = call(c, HTTP_DELETE, path, NULL, NULL, GET_ATTEMPTS, NULL, err);
+    cJSON *o = call(c, HTTP_DELETE, path, NULL, NULL, kube_client_attempts(c), NULL, err);
     free(path);
     if (o == NULL)
         return -1;
@@ -337,7 +336,7 @@ int api_access_review(struct kube_client *c, const char *verb, const char *group
     };
     struct http_response resp;
     int rc = -1;
-    if (http_request_sync(c, &hr, GET_ATTEMPTS, &resp, NULL) != 0) {
+    if (http_request_sync(c, &hr, kube_client_attempts(c), &resp, NULL) != 0) {
         error_set(err, resp.code, resp.body, resp.len, resp.error);
     } else {
         cJSON *o = json_parse(resp.body, resp.len, NULL);

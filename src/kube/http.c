@@ -78,6 +78,7 @@ struct kube_client {
     char *base_url;
     char *user_agent;
     struct curl_slist *connect_to;
+    int attempts; /* for idempotent api_* calls */
 };
 
 static long long mono_ms(void)
@@ -421,17 +422,43 @@ static bool not_sent(CURLcode rc)
     }
 }
 
+/* OpenSSL's X509_V_ERR_* codes that a person may meet, in words. */
+static const char *verify_text(long verify)
+{
+    switch (verify) {
+    case 2:  /* UNABLE_TO_GET_ISSUER_CERT */
+    case 20: /* UNABLE_TO_GET_ISSUER_CERT_LOCALLY */
+    case 21: /* UNABLE_TO_VERIFY_LEAF_SIGNATURE */
+        return "it is not signed by the cluster's certificate authority";
+    case 7: /* CERT_SIGNATURE_FAILURE */
+        return "its signature does not match the cluster's certificate authority";
+    case 18: /* DEPTH_ZERO_SELF_SIGNED_CERT */
+    case 19: /* SELF_SIGNED_CERT_IN_CHAIN */
+        return "it is self-signed and not the cluster's certificate authority";
+    case 9:
+        return "it is not valid yet";
+    case 10:
+        return "it has expired";
+    case 62: /* HOSTNAME_MISMATCH */
+        return "it is not issued for this host name (see the cluster's tls-server-name)";
+    default:
+        return "it is not trusted by the cluster's certificate authority";
+    }
+}
+
 static char *transport_message(struct kube_client *c, struct http_xfer *x, CURLcode rc, long code)
 {
+    long verify = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
     const struct kube_config *cfg = c->cfg;
     const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
     const char *m = method_name(x->req.method);
     switch (rc) {
     case CURLE_PEER_FAILED_VERIFICATION:
-        return xasprintf("cannot verify the TLS certificate of %s (cluster '%s' in %s): %s; "
+        return xasprintf("cannot verify the TLS certificate of %s (cluster '%s' in %s): %s (%s); "
                          "check the cluster's certificate-authority-data or "
                          "certificate-authority",
-                         cfg->server, cfg->cluster_name, cfg->source, detail);
+                         cfg->server, cfg->cluster_name, cfg->source, verify_text(verify), detail);
     case CURLE_SSL_CERTPROBLEM:
         return xasprintf("the client certificate of user '%s' (in %s) was not accepted by "
                          "libcurl: %s",
@@ -479,6 +506,12 @@ static void xfer_done(struct kube_client *c, struct http_xfer *x, CURLcode rc)
         return;
     }
 
+    /* OpenSSL reports some verification failures (an issuer with the right name but another
+     * key) as a handshake error; the verify result says what really happened. */
+    long verify = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+    if (rc == CURLE_SSL_CONNECT_ERROR && verify != 0 && !c->cfg->insecure)
+        rc = CURLE_PEER_FAILED_VERIFICATION;
     struct http_response resp = {.code = code, .retry_after = x->retry_after, .curl_code = rc};
     if (rc != CURLE_OK && !x->stream_aborted) {
         resp.error = transport_message(c, x, rc, code);
@@ -774,6 +807,7 @@ struct kube_client *kube_client_new(const struct kube_config *cfg, char **cause)
         fcntl(c->wake[i], F_SETFD, FD_CLOEXEC);
     }
     c->user_agent = user_agent();
+    c->attempts = 5;
     c->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c;
     if (c->rng == 0)
         c->rng = 0x9e3779b97f4a7c15ULL;
@@ -836,6 +870,16 @@ void kube_client_free(struct kube_client *c)
     curl_global_cleanup();
 }
 
+void kube_client_set_attempts(struct kube_client *c, int attempts)
+{
+    c->attempts = attempts < 1 ? 1 : attempts;
+}
+
+int kube_client_attempts(const struct kube_client *c)
+{
+    return c->attempts;
+}
+
 const struct kube_config *kube_client_config(const struct kube_client *c)
 {
     return c->cfg;
@@ -881,8 +925,17 @@ static bool should_retry(const struct http_request *req, const struct http_respo
     bool idempotent = req->method != HTTP_POST || req->retry_post;
     if (r->code == 429)
         return true;
-    if (r->curl_code == -1)
-        return false; /* no credential: running the plugin again will not help */
+    switch (r->curl_code) {
+    case -1: /* no credential: running the plugin again will not help */
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return false; /* the kubeconfig is wrong; waiting will not fix it */
+    default:
+        break;
+    }
     if (r->code >= 200 && r->code < 300)
         return r->error != NULL && idempotent; /* a body cut short */
     if (r->code == 0)

@@ -39,6 +39,7 @@ struct informer {
     long long watch_t0; /* when the current watch was opened */
     bool watch_had_data;
     unsigned list_failures;
+    unsigned quick_relists; /* 410s right after a relist, in a row */
     struct informer_state st;
     char *msg;
 };
@@ -268,7 +269,20 @@ static void watch_done(void *arg, struct http_response *resp)
         begin_watch(inf);
         break;
     case WATCH_NEXT_RELIST:
-        begin_list(inf);
+        /* client-go relists at once; but a server that answers every resume with 410 would
+         * then be listed in a tight loop, so a second quick 410 in a row backs off. */
+        if (mono_ms() - inf->watch_t0 < SHORT_WATCH_MS)
+            inf->quick_relists++;
+        else
+            inf->quick_relists = 0;
+        if (inf->quick_relists > 1) {
+            long ms = kube_backoff_ms(inf->quick_relists - 2, http_rand01(inf->c));
+            report(inf, INFORMER_RETRYING, (int)((ms + 999) / 1000),
+                   resp->error ? resp->error : "the server keeps expiring the resourceVersion");
+            schedule(inf, ms, timer_list);
+        } else {
+            begin_list(inf);
+        }
         break;
     case WATCH_NEXT_POLL: {
         inf->mode = MODE_POLL;

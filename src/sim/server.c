@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 
 #include "sim/authz.h"
@@ -528,6 +530,17 @@ static void watch_free(void *cls)
 static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r, const char *ns)
 {
     struct sim_server *srv = rq->srv;
+    pthread_mutex_lock(&srv->mu);
+    bool deny = srv->faults.deny_watch;
+    pthread_mutex_unlock(&srv->mu);
+    if (deny) {
+        struct sim_authz_request az = {.user = rq->user,
+                                       .verb = "watch",
+                                       .group = r->group,
+                                       .resource = r->plural,
+                                       .ns = ns};
+        return respond_status(rq, sim_authz_forbidden(&az));
+    }
     struct watch *w = xcalloc(1, sizeof *w);
     struct sim_status *st = filter_parse(rq, &w->f);
     const char *rvs = arg(rq, "resourceVersion");
@@ -877,6 +890,38 @@ static const char *authenticate(struct sim_server *srv, const char *auth, bool c
     return NULL;
 }
 
+/* The user named by the CN of a client certificate the CA signed, as kube-apiserver's x509
+ * authenticator maps it; NULL without a valid certificate. */
+static const char *authenticate_cert(struct sim_server *srv, struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (ci == NULL || ci->tls_session == NULL)
+        return NULL;
+    gnutls_session_t session = (gnutls_session_t)ci->tls_session;
+    unsigned status = 0;
+    unsigned n = 0;
+    if (gnutls_certificate_verify_peers2(session, &status) < 0 || status != 0)
+        return NULL;
+    const gnutls_datum_t *peers = gnutls_certificate_get_peers(session, &n);
+    if (peers == NULL || n == 0)
+        return NULL;
+    gnutls_x509_crt_t crt;
+    if (gnutls_x509_crt_init(&crt) < 0)
+        return NULL;
+    char cn[256];
+    size_t len = sizeof cn;
+    const char *user = NULL;
+    if (gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) >= 0 &&
+        gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &len) >= 0) {
+        for (int i = 0; i < srv->nusers && user == NULL; i++)
+            if (strcmp(srv->users[i].name, cn) == 0)
+                user = srv->users[i].name;
+    }
+    gnutls_x509_crt_deinit(crt);
+    return user;
+}
+
 static bool accepts_table(const char *accept)
 {
     return accept != NULL && strstr(accept, "as=Table") != NULL;
@@ -1060,6 +1105,8 @@ static enum MHD_Result handle(struct sim_server *srv, struct MHD_Connection *c, 
     if (!control && inject(&rq, &res))
         goto done;
     rq.user = authenticate(srv, header(&rq, "Authorization"), control);
+    if (rq.user == NULL && header(&rq, "Authorization") == NULL)
+        rq.user = authenticate_cert(srv, c);
     if (rq.user == NULL) {
         res = respond_status(&rq, sim_status_new(401, "Unauthorized", "Unauthorized"));
         goto done;
@@ -1168,6 +1215,8 @@ struct sim_server *sim_server_start(const struct sim_server_config *cfg, char **
     if (cfg->tls != NULL) {
         opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, cfg->tls->key_pem};
         opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cfg->tls->cert_pem};
+        /* Asks for (does not require) client certificates signed by the CA. */
+        opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, cfg->tls->ca_pem};
     }
     opts[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,

@@ -367,6 +367,16 @@ const char *sim_ca_pem(const struct sim *sim)
     return sim->tls_on ? sim->tls.ca_pem : NULL;
 }
 
+const char *sim_client_cert_pem(const struct sim *sim)
+{
+    return sim->tls_on ? sim->tls.client_cert_pem : NULL;
+}
+
+const char *sim_client_key_pem(const struct sim *sim)
+{
+    return sim->tls_on ? sim->tls.client_key_pem : NULL;
+}
+
 const char *sim_token(const struct sim *sim, const char *user)
 {
     for (int i = 0; i < NUSERS; i++)

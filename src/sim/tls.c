@@ -50,8 +50,8 @@ static int fill_cert(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const cha
 int sim_tls_generate(struct sim_tls *t, char **cause)
 {
     memset(t, 0, sizeof *t);
-    gnutls_x509_privkey_t ca_key = NULL, key = NULL;
-    gnutls_x509_crt_t ca = NULL, crt = NULL;
+    gnutls_x509_privkey_t ca_key = NULL, key = NULL, ckey = NULL;
+    gnutls_x509_crt_t ca = NULL, crt = NULL, ccrt = NULL;
     gnutls_datum_t d;
     int ok = 0;
     static const unsigned char ip[4] = {127, 0, 0, 1};
@@ -75,6 +75,19 @@ int sim_tls_generate(struct sim_tls *t, char **cause)
                                              GNUTLS_FSAN_APPEND) < 0 ||
         gnutls_x509_crt_sign2(crt, ca, ca_key, GNUTLS_DIG_SHA256, 0) < 0)
         goto out;
+    if (make_key(&ckey) < 0 || gnutls_x509_crt_init(&ccrt) < 0 ||
+        fill_cert(ccrt, ckey, "viewer", 3) < 0 ||
+        gnutls_x509_crt_set_basic_constraints(ccrt, 0, -1) < 0 ||
+        gnutls_x509_crt_set_key_usage(ccrt, GNUTLS_KEY_DIGITAL_SIGNATURE) < 0 ||
+        gnutls_x509_crt_set_key_purpose_oid(ccrt, GNUTLS_KP_TLS_WWW_CLIENT, 0) < 0 ||
+        gnutls_x509_crt_sign2(ccrt, ca, ca_key, GNUTLS_DIG_SHA256, 0) < 0)
+        goto out;
+    if (gnutls_x509_crt_export2(ccrt, GNUTLS_X509_FMT_PEM, &d) < 0)
+        goto out;
+    t->client_cert_pem = datum_string(&d);
+    if (gnutls_x509_privkey_export2(ckey, GNUTLS_X509_FMT_PEM, &d) < 0)
+        goto out;
+    t->client_key_pem = datum_string(&d);
     if (gnutls_x509_crt_export2(ca, GNUTLS_X509_FMT_PEM, &d) < 0)
         goto out;
     t->ca_pem = datum_string(&d);
@@ -90,6 +103,10 @@ out:
         gnutls_x509_crt_deinit(ca);
     if (crt != NULL)
         gnutls_x509_crt_deinit(crt);
+    if (ccrt != NULL)
+        gnutls_x509_crt_deinit(ccrt);
+    if (ckey != NULL)
+        gnutls_x509_privkey_deinit(ckey);
     if (ca_key != NULL)
         gnutls_x509_privkey_deinit(ca_key);
     if (key != NULL)
@@ -106,6 +123,10 @@ void sim_tls_free(struct sim_tls *t)
 {
     free(t->ca_pem);
     free(t->cert_pem);
+    free(t->client_cert_pem);
+    if (t->client_key_pem != NULL)
+        memset(t->client_key_pem, 0, strlen(t->client_key_pem));
+    free(t->client_key_pem);
     if (t->key_pem != NULL)
         memset(t->key_pem, 0, strlen(t->key_pem));
     free(t->key_pem);

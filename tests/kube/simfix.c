@@ -17,7 +17,8 @@
 
 void simfix_start(struct simfix *f, const char *context)
 {
-    struct sim_config sc = {.tls = f->tls, .seed = 42};
+    struct sim_config sc = {
+        .tls = f->tls, .seed = 42, .log_requests = getenv("KT_SIM_LOG") != NULL};
     char *cause = NULL;
     f->sim = sim_start(&sc, &cause);
     if (f->sim == NULL)

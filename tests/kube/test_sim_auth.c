@@ -146,6 +146,61 @@ static void test_exec_plugin_rerun_after_401(void **state)
     kube_error_clear(&err);
 }
 
+/* A kubeconfig whose user authenticates with a client certificate (and no token). */
+static void connect_cert(struct simfix *f, const char *cert, const char *key)
+{
+    char *ca = base64_encode(sim_ca_pem(f->sim), strlen(sim_ca_pem(f->sim)));
+    char *c64 = base64_encode(cert, strlen(cert));
+    char *k64 = base64_encode(key, strlen(key));
+    char *kc = xasprintf("apiVersion: v1\nkind: Config\ncurrent-context: cert\n"
+                         "clusters:\n- name: sim\n  cluster:\n    server: %s\n"
+                         "    certificate-authority-data: %s\n"
+                         "users:\n- name: cert-user\n  user:\n"
+                         "    client-certificate-data: %s\n    client-key-data: %s\n"
+                         "contexts:\n- name: cert\n  context: {cluster: sim, user: cert-user}\n",
+                         sim_url(f->sim), ca, c64, k64);
+    char *path = kt_write(f->dir, "cert-config", kc, false);
+    char *cause = NULL;
+    if (simfix_connect(f, path, NULL, &cause) != 0)
+        fail_msg("%s", cause);
+    free(path);
+    free(kc);
+    free(ca);
+    free(c64);
+    free(k64);
+}
+
+static void test_client_certificate(void **state)
+{
+    struct simfix *f = *state;
+    if (!f->tls)
+        skip();
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "x", 2);
+    connect_cert(f, sim_client_cert_pem(f->sim), sim_client_key_pem(f->sim));
+    struct kube_error err = {0};
+    assert_true(list_ok(f, &err));
+    /* The server knows who it is by the certificate alone: "viewer", who may not create. */
+    struct api_ref ref = {"v1", "events", "x", NULL};
+    cJSON *ev = simfix_event("x", "by-cert");
+    assert_null(api_create(f->client, &ref, ev, &err));
+    cJSON_Delete(ev);
+    assert_int_equal(err.code, 403);
+    assert_non_null(strstr(err.message, "User \"viewer\" cannot create"));
+    kube_error_clear(&err);
+
+    /* A certificate from another CA proves nothing: 401, and the key is in no message. */
+    struct sim_config sc = {.tls = true, .seed = 9};
+    char *cause = NULL;
+    struct sim *other = sim_start(&sc, &cause);
+    assert_non_null(other);
+    connect_cert(f, sim_client_cert_pem(other), sim_client_key_pem(other));
+    assert_false(list_ok(f, &err));
+    assert_int_equal(err.code, 401);
+    kube_error_clear(&err);
+    sim_stop(other);
+}
+
 static int setup_http(void **state)
 {
     *state = xcalloc(1, sizeof(struct simfix));
@@ -180,6 +235,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_exec_plugin_cached_then_rerun_after_expiry),
         T(test_exec_plugin_rerun_after_401),
+        T(test_client_certificate),
     };
     int rc = cmocka_run_group_tests_name("http", tests, setup_http, teardown);
     rc += cmocka_run_group_tests_name("https", tests, setup_https, teardown);

@@ -144,6 +144,20 @@ static bool in_phase(void *arg)
     return ok;
 }
 
+struct relistwait {
+    struct coll *c;
+    int n;
+};
+
+static bool relisted(void *arg)
+{
+    struct relistwait *w = arg;
+    pthread_mutex_lock(&w->c->mu);
+    bool ok = w->c->relists >= w->n;
+    pthread_mutex_unlock(&w->c->mu);
+    return ok;
+}
+
 struct watchwait {
     struct simfix *f;
     unsigned long n;
@@ -213,9 +227,10 @@ static void test_resume_after_close_every_watch_loses_nothing(void **state)
     simfix_seed_events(f, "w", 5);
     struct coll c;
     coll_init(&c);
-    struct informer *inf = start(f, &c, "w");
+    /* The sim applies the fault to watches opened after it is set. */
     struct sim_faults faults = {.watch_close_s = 1};
     simfix_faults(f, &faults);
+    struct informer *inf = start(f, &c, "w");
 
     /* Changes in four rounds, each after the server has ended a watch and the client reopened
      * it, so events fall before, during and after reconnects. */
@@ -255,20 +270,26 @@ static void test_relist_on_410(void **state)
     simfix_seed_events(f, "g", 3);
     struct coll c;
     coll_init(&c);
+    struct sim_faults faults = {.watch_close_s = 1};
+    simfix_faults(f, &faults);
     struct informer *inf = start(f, &c, "g");
-    struct sim_faults faults = {.watch_close_s = 1, .forget_history = true};
+    /* The server forgets its history: the next resume gets 410 and the client lists again. */
+    simfix_seed_events(f, "elsewhere", 0);
+    faults.forget_history = true;
     simfix_faults(f, &faults);
     store_create(f, "g", "after-forget");
     store_delete(f, "g", "ev-00001");
+    /* A change this watch does not see moves the global resourceVersion past the client's, so
+     * the forgotten history is history it needed. */
+    store_create(f, "elsewhere", "unseen");
+    struct relistwait rw = {&c, 2};
+    assert_true(kt_wait_until(relisted, &rw, 10000));
+    /* History kept again: the client settles into watching and catches up. */
+    faults.forget_history = false;
+    simfix_faults(f, &faults);
+    store_create(f, "g", "after-recovery");
     struct matchwait mw = {f, &c, "g"};
-    /* In sync again, through a relist. */
-    struct watchwait ww = {f, watch_count(f) + 1};
-    assert_true(kt_wait_until(watches_at_least, &ww, 10000));
     assert_true(kt_wait_until(in_sync, &mw, 10000));
-    pthread_mutex_lock(&c.mu);
-    int relists = c.relists;
-    pthread_mutex_unlock(&c.mu);
-    assert_true(relists >= 2);
     informer_stop(inf);
     coll_free(&c);
 }
@@ -280,8 +301,10 @@ static void test_state_retrying_then_connected(void **state)
     simfix_seed_events(f, "s", 1);
     struct coll c;
     coll_init(&c);
+    struct sim_faults faults = {.watch_close_s = 1};
+    simfix_faults(f, &faults);
     struct informer *inf = start(f, &c, "s");
-    struct sim_faults faults = {.watch_close_s = 1, .error500_pct = 100};
+    faults.error500_pct = 100;
     simfix_faults(f, &faults);
     struct phasewait pw = {&c, INFORMER_RETRYING};
     assert_true(kt_wait_until(in_phase, &pw, 10000));
@@ -290,14 +313,45 @@ static void test_state_retrying_then_connected(void **state)
     assert_non_null(c.message);
     assert_non_null(strstr(c.message, "HTTP 500"));
     pthread_mutex_unlock(&c.mu);
-    struct sim_faults none = {0};
-    simfix_faults(f, &none);
+    faults.error500_pct = 0;
+    simfix_faults(f, &faults);
     store_create(f, "s", "while-down");
     pw.phase = INFORMER_CONNECTED;
     assert_true(kt_wait_until(in_phase, &pw, 15000));
     struct matchwait mw = {f, &c, "s"};
     assert_true(kt_wait_until(in_sync, &mw, 10000));
     informer_stop(inf);
+    coll_free(&c);
+}
+
+static void test_polling_when_watch_is_forbidden(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "viewer");
+    simfix_seed_events(f, "q", 2);
+    struct sim_faults faults = {.deny_watch = true};
+    simfix_faults(f, &faults);
+    struct coll c;
+    coll_init(&c);
+    struct informer_opts o = {
+        .group_version = "v1", .plural = "events", .namespace = "q", .poll_interval_s = 1};
+    struct informer_callbacks cb = {on_event, on_relist, on_state, &c};
+    struct informer *inf = informer_start(f->client, &o, &cb);
+    struct phasewait pw = {&c, INFORMER_POLLING};
+    assert_true(kt_wait_until(in_phase, &pw, 10000));
+    pthread_mutex_lock(&c.mu);
+    assert_non_null(c.message);
+    assert_non_null(strstr(c.message, "listing every 1 s"));
+    assert_non_null(strstr(c.message, "cannot watch"));
+    pthread_mutex_unlock(&c.mu);
+    unsigned long watches = watch_count(f);
+    store_create(f, "q", "seen-by-polling");
+    store_delete(f, "q", "ev-00000");
+    struct matchwait mw = {f, &c, "q"};
+    assert_true(kt_wait_until(in_sync, &mw, 10000));
+    informer_stop(inf);
+    assert_int_equal(watch_count(f), watches); /* no more watch attempts while polling */
+    assert_true(c.relists >= 2);
     coll_free(&c);
 }
 
@@ -337,6 +391,7 @@ int main(void)
         T(test_resume_after_close_every_watch_loses_nothing),
         T(test_relist_on_410),
         T(test_state_retrying_then_connected),
+        T(test_polling_when_watch_is_forbidden),
     };
     int rc = cmocka_run_group_tests_name("http", tests, setup_http, teardown);
     rc += cmocka_run_group_tests_name("https", tests, setup_https, teardown);
