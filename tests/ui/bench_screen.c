@@ -1,0 +1,128 @@
+/* Screen benchmark: the generated `large` scenario (60 pipelines x 5 stages = 300 Stages, 10,000
+ * Freight, 30,000 Promotions) in a store, and the time one frame takes on a headless 50x200
+ * screen: the pipeline, the list form, a move, the project's freight and promotions lists, a
+ * detail. It prints figures and checks the frames show what they should; it asserts nothing about
+ * time. */
+#include <curses.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model/store.h"
+#include "sim/scenarios.h"
+#include "ui/screen.h"
+#include "ui/source.h"
+#include "util/json.h"
+
+static struct store *bench_store;
+static size_t bench_loaded;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void emit(void *ctx, cJSON *obj)
+{
+    (void)ctx;
+    static const struct {
+        const char *kind;
+        enum kargo_kind k;
+    } kinds[] = {{"Stage", KARGO_STAGE},
+                 {"Warehouse", KARGO_WAREHOUSE},
+                 {"Freight", KARGO_FREIGHT},
+                 {"Promotion", KARGO_PROMOTION},
+                 {"ProjectConfig", KARGO_PROJECT_CONFIG}};
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
+    for (size_t i = 0; kind != NULL && i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(kind, kinds[i].kind) == 0 &&
+            store_apply(bench_store, kinds[i].k, STORE_ADDED, obj, NULL) == 0)
+            bench_loaded++;
+    cJSON_Delete(obj);
+}
+
+static struct store *src_store(void *ctx)
+{
+    (void)ctx;
+    return bench_store;
+}
+
+static void src_status(void *ctx, struct source_status *out)
+{
+    (void)ctx;
+    memset(out, 0, sizeof *out);
+    snprintf(out->project, sizeof out->project, "large");
+    for (int k = 0; k < KARGO_KIND_COUNT; k++)
+        out->watch[k].conn = SOURCE_LIVE;
+}
+
+static bool screen_has(const char *text)
+{
+    for (int y = 0; y < LINES; y++) {
+        char row[1024];
+        mvinnstr(y, 0, row, COLS < 1000 ? COLS : 1000);
+        if (strstr(row, text) != NULL)
+            return true;
+    }
+    return false;
+}
+
+static double frame(struct screen *s, const char *keys, time_t now)
+{
+    double t0 = now_ms();
+    for (const char *k = keys; *k; k++)
+        screen_key(s, (unsigned char)*k, false);
+    screen_draw(s, now);
+    return now_ms() - t0;
+}
+
+int main(void)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+    SCREEN *term = newterm("xterm-256color", out, in);
+    if (term == NULL)
+        return 1;
+    start_color();
+    use_default_colors();
+    resize_term(50, 200);
+
+    struct scenario_large_shape shape;
+    scenarios_large_default(&shape);
+    bench_store = store_new("large");
+    time_t now = 1767225600;
+    double t0 = now_ms();
+    scenarios_large_build(&shape, "large", (int64_t)now, emit, NULL);
+    printf("store: %zu objects loaded in %.0f ms\n", bench_loaded, now_ms() - t0);
+
+    struct ui_source src = {.store = src_store, .status = src_status};
+    struct screen_opts o = {.colour = true, .utf8 = true};
+    struct screen *s = screen_new(&src, &o, NULL);
+    int bad = 0;
+    printf("first frame (layout of 300 stages):  %6.1f ms\n", frame(s, "", now));
+    printf("next frame (same generation):        %6.1f ms\n", frame(s, "", now));
+    printf("move right:                          %6.1f ms\n", frame(s, "l", now));
+    bad += !screen_has("Freight for");
+    printf("list form:                           %6.1f ms\n", frame(s, "L", now));
+    bad += !screen_has("Stages (list)");
+    printf(":freight (10,000 rows):              %6.1f ms\n", frame(s, ":freight\r", now));
+    bad += !screen_has("Freight of large");
+    printf("filter keystroke in :freight:        %6.1f ms\n", frame(s, "/1", now));
+    printf(":promotions (30,000 rows):           %6.1f ms\n", frame(s, "\033\033:promotions\r", now));
+    bad += !screen_has("Promotions of large");
+    printf("detail of a promotion:               %6.1f ms\n", frame(s, "\r", now));
+    bad += !screen_has("Steps");
+    screen_free(s);
+    store_free(bench_store);
+    endwin();
+    delscreen(term);
+    fclose(out);
+    fclose(in);
+    if (bad)
+        fprintf(stderr, "bench_ui_screen: %d frames did not show what they should\n", bad);
+    return bad != 0;
+}
