@@ -89,7 +89,7 @@ static void artifacts(struct lines *l, const struct kargo_artifacts *a)
             more(l, paint_role(l->p, THEME_DIM), a->commits[i].message);
         }
         if (a->commits[i].author != NULL) {
-            more(l, paint_role(l->p, THEME_DIM), " — ");
+            more(l, paint_role(l->p, THEME_DIM), paint_glyph(l->p, " \u2014 ", " - "));
             more(l, paint_role(l->p, THEME_DIM), a->commits[i].author);
         }
     }

@@ -354,7 +354,7 @@ static void pipeline_draw_stage(const struct canvas *c, const struct layout_node
         if (fy + 1 < n->y + n->h - 1) {
             char line[200];
             snprintf(line, sizeof line, "%s%s%s%s", art, art[0] && ncur > 1 ? " +" : "",
-                     art[0] && age[0] ? " \xc2\xb7 " : "", age);
+                     art[0] && age[0] ? paint_glyph(p, " \u00b7 ", " - ") : "", age);
             canvas_str(c, fy + 1, x + 1, inner - 1, line, paint_role(p, THEME_NORMAL), p->utf8);
         }
     }

@@ -167,19 +167,33 @@ bool table_key(struct table *t, enum ui_action a)
     return false;
 }
 
-/* Column widths for w cells: fixed columns as asked (shrunk from the right when too wide), the
- * flexible one gets the rest. */
+/* Column widths for w cells: fixed columns as asked, the flexible one gets the rest; when that
+ * leaves it too little, the widest fixed columns give way first (down to a floor), so a narrow
+ * pane still shows every column. */
 static void table_widths(const struct table *t, int w, int *out)
 {
+    const int flex_min = 14, fixed_min = 6;
     int fixed = 0, flex = -1;
     for (size_t c = 0; c < t->ncols; c++) {
-        if (t->cols[c].width == 0 && flex < 0)
+        if (t->cols[c].width == 0 && flex < 0) {
             flex = (int)c;
-        else
-            fixed += t->cols[c].width + 1;
+            out[c] = 0;
+        } else {
+            out[c] = t->cols[c].width;
+            fixed += out[c] + 1;
+        }
     }
-    for (size_t c = 0; c < t->ncols; c++)
-        out[c] = (int)c == flex ? 0 : t->cols[c].width;
+    int room = w - (flex >= 0 ? flex_min + 1 : 0);
+    while (fixed > room) {
+        int widest = -1;
+        for (size_t c = 0; c < t->ncols; c++)
+            if ((int)c != flex && out[c] > fixed_min && (widest < 0 || out[c] > out[widest]))
+                widest = (int)c;
+        if (widest < 0)
+            break;
+        out[widest]--;
+        fixed--;
+    }
     if (flex >= 0)
         out[flex] = w - fixed - 1 > 4 ? w - fixed - 1 : 4;
 }
