@@ -585,6 +585,15 @@ static void test_freight_admission_names_aliases_and_protects(void **state)
     assert_non_null(json_get_string(r.body, "discoveredAt", (char *)NULL));
     char *what = xasprintf("freights/%s", name);
     cJSON_Delete(r.body);
+    /* Artifacts must come from the Warehouse's subscriptions. */
+    struct reply bad = http(e, "admin", "POST", API "/freights", NULL,
+                            "{\"metadata\":{\"generateName\":\"f-\"},\"origin\":{\"kind\":"
+                            "\"Warehouse\",\"name\":\"backstage\"},\"images\":[{\"repoURL\":"
+                            "\"docker.io/other\",\"tag\":\"1\",\"digest\":\"sha256:d\"}]}");
+    assert_int_equal(bad.code, 422);
+    assert_non_null(strstr(json_get_string(bad.body, "message", (char *)NULL),
+                           "no subscription found for image \"docker.io/other\""));
+    cJSON_Delete(bad.body);
     /* Same content again: the same name, so it already exists. */
     r = http(e, "admin", "POST", API "/freights", NULL, body);
     assert_int_equal(r.code, 409);
