@@ -1,11 +1,14 @@
 /* The API server: libmicrohttpd with a thread per connection. Every request is authenticated by
  * bearer token, authorized by the Kargo roles, routed by the resource table and answered with the
  * JSON kube-apiserver would send; watches block their connection's thread on the store. */
+/* POLLRDHUP, to notice a watcher that hung up. */
+#define _GNU_SOURCE
 #include "sim/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@
 #include "sim/selector.h"
 #include "sim/status.h"
 #include "sim/store.h"
+#include "sim/yaml.h"
 #include "util/base64.h"
 #include "util/json.h"
 #include "util/strbuf.h"
@@ -66,8 +70,9 @@ struct request {
     const char *body;
     size_t body_len;
     const char *user;
-    bool table;   /* the client accepts meta.k8s.io/v1 Table */
-    bool control; /* the simulator's own endpoint: never faulted */
+    bool table;                          /* the client accepts meta.k8s.io/v1 Table */
+    bool control;                        /* the simulator's own endpoint: never faulted */
+    const struct sim_resource *resource; /* of a resource path, once routed */
     enum sim_verb verb;
     int code; /* answered with */
 };
@@ -408,6 +413,7 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
 
 struct watch {
     struct sim_server *srv;
+    int fd;   /* the connection's socket, polled for a hang-up while idle; -1 if unknown */
     char *ns; /* the cursor's namespace: the request's path is gone once the stream runs */
     const struct sim_resource *r;
     struct filter f;
@@ -490,6 +496,13 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max)
             w->done = true;
             continue;
         }
+        if (n == 0 && w->fd >= 0) {
+            /* Nothing is written to an idle watch, so a client that left would keep this thread
+             * until the timeout; its hang-up shows on the socket. */
+            struct pollfd pfd = {.fd = w->fd, .events = POLLRDHUP};
+            if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
         if (n == 0 && w->bookmarks && mono_now() >= w->next_bookmark) {
             strbuf_appendf(&w->out,
                            "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":"
@@ -537,6 +550,9 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
     }
     w->srv = srv;
     w->r = r;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(rq->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    w->fd = ci != NULL ? ci->connect_fd : -1;
     w->table = rq->table;
     w->bookmarks = truthy(arg(rq, "allowWatchBookmarks"));
     strbuf_init(&w->out);
@@ -596,6 +612,30 @@ static enum MHD_Result respond_object(struct request *rq, const struct sim_resou
 static cJSON *parse_body(struct request *rq, struct sim_status **st)
 {
     const char *ct = header(rq, "Content-Type");
+    char *cause = NULL;
+    if (ct != NULL && strncmp(ct, "application/vnd.kubernetes.protobuf", 35) == 0 &&
+        rq->resource != NULL && strcmp(rq->resource->plural, "namespaces") == 0) {
+        cJSON *ns = sim_protobuf_namespace((const unsigned char *)rq->body, rq->body_len, &cause);
+        if (ns == NULL) {
+            *st = sim_status_bad_request("%s", cause);
+            free(cause);
+        }
+        return ns;
+    }
+    if (ct != NULL &&
+        (strncmp(ct, "application/yaml", 16) == 0 || strncmp(ct, "application/x-yaml", 18) == 0)) {
+        cJSON *docs = sim_yaml_parse(rq->body, rq->body_len, "body", NULL, &cause);
+        cJSON *obj = docs != NULL ? cJSON_DetachItemFromArray(docs, 0) : NULL;
+        cJSON_Delete(docs);
+        if (!cJSON_IsObject(obj)) {
+            cJSON_Delete(obj);
+            *st = sim_status_bad_request("the object provided is unrecognized (%s)",
+                                         cause != NULL ? cause : "not a YAML mapping");
+            free(cause);
+            return NULL;
+        }
+        return obj;
+    }
     if (ct != NULL && strncmp(ct, "application/json", 16) != 0) {
         *st = sim_status_new(415, "UnsupportedMediaType",
                              "the body of the request was in an unknown format - accepted media "
@@ -928,6 +968,7 @@ static enum MHD_Result route_api(struct request *rq, const char *group, const ch
                                "the server does not allow this method on the requested resource"));
     }
     rq->verb = verb;
+    rq->resource = r;
     struct sim_authz_request az = {.user = rq->user,
                                    .verb = verb_word(verb),
                                    .group = group,

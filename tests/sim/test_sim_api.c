@@ -19,6 +19,7 @@
 #include "sim/store.h"
 #include "simhttp.h"
 #include "util/json.h"
+#include "util/xalloc.h"
 
 #define NS        "/apis/kargo.akuity.io/v1alpha1/namespaces/kargo-demo"
 #define SCENARIO  KT_SOURCE_DIR "/tests/sim/data/demo.yaml"
@@ -539,6 +540,21 @@ static void test_create(void **state)
     st = req(s, "admin", "POST", NS "/promotions", "application/json", "{not json", 400);
     assert_status(st, 400, "BadRequest", NULL);
     cJSON_Delete(st);
+
+    /* YAML bodies are accepted, as by kube-apiserver; the answer is JSON, type first. */
+    struct simhttp_resp r;
+    simhttp_do(s, "admin", "POST", NS "/warehouses", "application/yaml",
+               "metadata:\n  name: from-yaml\n  labels: {tier: \"1\"}\nspec:\n  subscriptions: []\n",
+               &r);
+    assert_int_equal(r.code, 201);
+    assert_memory_equal(
+        r.body, "{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"Warehouse\",",
+        strlen("{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"Warehouse\","));
+    simhttp_free(&r);
+    simhttp_do(s, "admin", "POST", NS "/warehouses", "text/plain", "x", &r);
+    assert_int_equal(r.code, 415);
+    assert_status(r.json, 415, "UnsupportedMediaType", NULL);
+    simhttp_free(&r);
 }
 
 static void test_invalid(void **state)
@@ -863,6 +879,44 @@ static void test_watch_expired(void **state)
     cJSON_Delete(ev);
 }
 
+static size_t discard(char *p, size_t size, size_t n, void *ctx)
+{
+    return size * n;
+}
+
+/* A watcher that hangs up frees its server thread without waiting for timeoutSeconds. */
+static void test_watch_client_gone(void **state)
+{
+    struct sim *s = *state;
+    struct sim_stats st0, st;
+    sim_stats_get(s, &st0);
+    CURL *c = curl_easy_init();
+    char *url = xasprintf("%s" NS "/stages?watch=1&timeoutSeconds=60", sim_url(s));
+    char *auth = xasprintf("Authorization: Bearer %s", sim_token(s, "admin"));
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    const char *ca = sim_ca_pem(s);
+    struct curl_blob blob = {(void *)ca, strlen(ca), CURL_BLOB_COPY};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 500L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    assert_int_equal(curl_easy_perform(c), CURLE_OPERATION_TIMEDOUT);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(h);
+    free(url);
+    free(auth);
+    for (int i = 0; i < 300; i++) {
+        sim_stats_get(s, &st);
+        if (st.watches_open == st0.watches_open)
+            break;
+        struct timespec ts = {0, 10000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(st.watches_open, st0.watches_open);
+}
+
 /* ---- faults -------------------------------------------------------------------------------- */
 
 static void set_faults(struct sim *s, const char *json)
@@ -1086,6 +1140,7 @@ int main(void)
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_watch_bookmarks),
         cmocka_unit_test(test_watch_expired),
+        cmocka_unit_test(test_watch_client_gone),
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_faults_deterministic),
         cmocka_unit_test(test_plain_http),
