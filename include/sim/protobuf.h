@@ -1,5 +1,7 @@
-/* The one protobuf body the simulated cluster reads: kubectl sends SelfSubjectAccessReview
- * ("kubectl auth can-i") as application/vnd.kubernetes.protobuf, a runtime.Unknown envelope. */
+/* The protobuf bodies the simulated cluster reads: kubectl's typed clients send core and
+ * authorization objects as application/vnd.kubernetes.protobuf ("kubectl auth can-i" a
+ * SelfSubjectAccessReview, "kubectl create namespace" a Namespace) in a runtime.Unknown envelope.
+ */
 #ifndef KT_SIM_PROTOBUF_H
 #define KT_SIM_PROTOBUF_H
 
@@ -10,5 +12,9 @@
 /* Decodes a SelfSubjectAccessReview into its JSON form ({"spec": {"resourceAttributes": ...}}).
  * Returns NULL with *cause on malformed input. */
 cJSON *sim_protobuf_ssar(const unsigned char *data, size_t len, char **cause);
+
+/* Decodes a Namespace (metadata name, generateName, labels, annotations) into its JSON form.
+ * Returns NULL with *cause on malformed input. */
+cJSON *sim_protobuf_namespace(const unsigned char *data, size_t len, char **cause);
 
 #endif

@@ -454,6 +454,42 @@ static bool same_content(const cJSON *a, const cJSON *b)
 
 static const char *const freight_content[] = {"origin", "commits", "images", "charts", "artifacts"};
 
+/* A new Freight's artifacts must come from its Warehouse's subscriptions; the reason when not. */
+static char *unsubscribed(struct kargo *k, const cJSON *freight, const char *ns)
+{
+    const char *wh = json_get_string(freight, "origin", "name", (char *)NULL);
+    struct sim_status *err = NULL;
+    cJSON *w = wh != NULL ? sim_store_get(k->store, "warehouses", ns, wh, &err) : NULL;
+    sim_status_free(err);
+    if (w == NULL)
+        return xasprintf("Warehouse \"%s\" not found in namespace \"%s\"", wh ? wh : "", ns);
+    static const struct {
+        const char *list, *sub, *what;
+    } kinds[] = {{"images", "image", "image"},
+                 {"charts", "chart", "chart"},
+                 {"commits", "git", "git repository"}};
+    char *why = NULL;
+    for (size_t i = 0; i < 3 && why == NULL; i++) {
+        const cJSON *a;
+        cJSON_ArrayForEach(a, json_get(freight, kinds[i].list, (char *)NULL))
+        {
+            const char *url = json_get_string(a, "repoURL", (char *)NULL);
+            bool found = false;
+            const cJSON *sub;
+            cJSON_ArrayForEach(sub, json_get(w, "spec", "subscriptions", (char *)NULL))
+            {
+                const char *su = json_get_string(sub, kinds[i].sub, "repoURL", (char *)NULL);
+                found = found || (su != NULL && url != NULL && strcmp(su, url) == 0);
+            }
+            if (!found && why == NULL)
+                why = xasprintf("no subscription found for %s \"%s\" in Warehouse \"%s\"",
+                                kinds[i].what, url ? url : "", wh);
+        }
+    }
+    cJSON_Delete(w);
+    return why;
+}
+
 static struct sim_status *freight_mutate(void *ctx, struct sim_admission_request *req)
 {
     struct kargo *k = ctx;
@@ -466,6 +502,12 @@ static struct sim_status *freight_mutate(void *ctx, struct sim_admission_request
         if (kargo_freight_id(obj, id, &why) != 0) {
             struct sim_status *st = invalid("freights", req->name, "", why);
             free(why);
+            return st;
+        }
+        char *stray = unsubscribed(k, obj, req->ns);
+        if (stray != NULL) {
+            struct sim_status *st = invalid("freights", req->name, "origin", stray);
+            free(stray);
             return st;
         }
         json_set_string(json_ensure_object(obj, "metadata", (char *)NULL), "name", id);

@@ -64,6 +64,30 @@ static void project_status(struct kargo *k, cJSON *projects, cJSON *project, str
     kargo_set_status(k, "projects", NULL, projects, project, st);
 }
 
+/* ProjectConfig status as Kargo keeps it: Ready, observedGeneration, the refresh echo. */
+static void projectconfig_status(struct kargo *k, struct kargo_ns *n)
+{
+    if (n->projectconfig == NULL)
+        return;
+    cJSON *st = cJSON_Duplicate(json_get(n->projectconfig, "status", (char *)NULL), true);
+    if (st == NULL)
+        st = cJSON_CreateObject();
+    cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
+    if (!cJSON_IsArray(conds)) {
+        conds = cJSON_CreateArray();
+        kargo_json_put(st, "conditions", conds);
+    }
+    double gen = 1;
+    json_get_number(n->projectconfig, &gen, "metadata", "generation", (char *)NULL);
+    kargo_condition_set(k, conds, "Ready", "True", "Synced", "", gen);
+    kargo_json_put(st, "observedGeneration", cJSON_CreateNumber(gen));
+    const char *refresh = json_get_string(n->projectconfig, "metadata", "annotations",
+                                          "kargo.akuity.io/refresh", (char *)NULL);
+    if (refresh != NULL)
+        kargo_json_put(st, "lastHandledRefresh", cJSON_CreateString(refresh));
+    kargo_set_status(k, "projectconfigs", n->ns, NULL, n->projectconfig, st);
+}
+
 static void namespace_pass(struct kargo *k, cJSON *projects, cJSON *project)
 {
     struct kargo_ns n = {0};
@@ -84,6 +108,7 @@ static void namespace_pass(struct kargo *k, cJSON *projects, cJSON *project)
     kargo_freight_pass(k, &n);
     kargo_warehouses_pass(k, &n);
     kargo_auto_pass(k, &n);
+    projectconfig_status(k, &n);
     project_status(k, projects, project, &n);
     kargo_ns_unindex(&n);
 

@@ -423,10 +423,21 @@ void kargo_promotions_pass(struct kargo *k, struct kargo_ns *n)
     {
         stage_queue(k, n, stage, now);
     }
-    /* Promotions of Stages that do not exist error out, as Kargo's reconciler reports. */
+    /* Refresh requests on finished Promotions are still answered; Promotions of Stages that do
+     * not exist error out, as Kargo's reconciler reports. */
     cJSON *p;
     cJSON_ArrayForEach(p, n->promotions)
     {
+        const char *refresh = json_get_string(p, "metadata", "annotations",
+                                              "kargo.akuity.io/refresh", (char *)NULL);
+        const char *handled = json_get_string(p, "status", "lastHandledRefresh", (char *)NULL);
+        if (refresh != NULL && kargo_phase_terminal(phase_of(p)) &&
+            (handled == NULL || strcmp(refresh, handled) != 0)) {
+            cJSON *st = cJSON_Duplicate(json_get(p, "status", (char *)NULL), true);
+            kargo_json_put(st, "lastHandledRefresh", cJSON_CreateString(refresh));
+            kargo_set_status(k, "promotions", n->ns, n->promotions, p, st);
+            continue;
+        }
         const char *s = json_get_string(p, "spec", "stage", (char *)NULL);
         if (kargo_phase_terminal(phase_of(p)) || s == NULL || kargo_find(n->stages, s) != NULL)
             continue;

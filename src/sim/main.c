@@ -28,6 +28,8 @@ enum opt_id {
     OPT_FORGET,
     OPT_SPEED,
     OPT_NO_DISCOVERY,
+    OPT_STEP_MS,
+    OPT_VERIFY_MS,
     OPT_HELP,
 };
 
@@ -43,10 +45,12 @@ static const struct opt opts[] = {
     {"http", NULL, OPT_HTTP, "serve plain HTTP instead of HTTPS"},
     {"seed", "N", OPT_SEED, "seed for uids, generated names and fault draws (default 1)"},
     {"scenario", "NAME|FILE", OPT_SCENARIO,
-     "load a built-in scenario (backstage, flask-app, microsvcs, myapp, large, demo) or a YAML "
-     "file of objects (repeatable)"},
+     "load objects (repeatable): a YAML file, or demo, backstage, flask-app, microsvcs, myapp, "
+     "large"},
     {"speed", "N", OPT_SPEED, "run the simulated Kargo clock N times faster (default 1)"},
     {"no-discovery", NULL, OPT_NO_DISCOVERY, "warehouses discover no new versions on their own"},
+    {"step-ms", "MS", OPT_STEP_MS, "simulated duration of one promotion step (default 3000)"},
+    {"verify-ms", "MS", OPT_VERIFY_MS, "simulated duration of a verification (default 20000)"},
     {"kubeconfig-out", "FILE", OPT_KUBECONFIG,
      "write a kubeconfig with contexts admin, promoter, viewer"},
     {"history", "N", OPT_HISTORY, "watch events retained for resumes (default 10000)"},
@@ -184,6 +188,15 @@ int main(int argc, char **argv)
         }
         case OPT_NO_DISCOVERY:
             kopt.discover = false;
+            break;
+        case OPT_STEP_MS:
+        case OPT_VERIFY_MS:
+            if (number(name, optarg, 86400000, &v) < 0)
+                goto out;
+            if (c == OPT_STEP_MS)
+                kopt.step_ms = (int)v;
+            else
+                kopt.verify_ms = (int)v;
             break;
         case OPT_HELP:
             usage(stdout);

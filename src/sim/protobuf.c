@@ -85,25 +85,37 @@ static bool attributes(struct pb b, cJSON *out, const char *const *names, unsign
     return !bad;
 }
 
+/* The object's bytes (runtime.Unknown.raw) inside the "k8s\0" envelope. */
+static bool envelope(const unsigned char *data, size_t len, struct pb *raw, char **cause)
+{
+    if (len < 4 || memcmp(data, "k8s\0", 4) != 0) {
+        cause_set(cause, "the protobuf body lacks the k8s envelope");
+        return false;
+    }
+    struct pb env = {data + 4, data + len}, sub;
+    unsigned num;
+    bool bad;
+    raw->p = raw->end = NULL;
+    while (field(&env, &num, &sub, &bad))
+        if (num == 2 && sub.p != NULL)
+            *raw = sub;
+    if (bad || raw->p == NULL) {
+        cause_set(cause, "malformed protobuf envelope");
+        return false;
+    }
+    return true;
+}
+
 cJSON *sim_protobuf_ssar(const unsigned char *data, size_t len, char **cause)
 {
     static const char *const ra_names[] = {"namespace", "verb",        "group", "version",
                                            "resource",  "subresource", "name"};
     static const char *const nra_names[] = {"path", "verb"};
-    if (len < 4 || memcmp(data, "k8s\0", 4) != 0) {
-        cause_set(cause, "the protobuf body lacks the k8s envelope");
-        return NULL;
-    }
-    struct pb env = {data + 4, data + len}, raw = {NULL, NULL}, sub;
+    struct pb raw, sub;
     unsigned num;
-    bool bad;
-    while (field(&env, &num, &sub, &bad))
-        if (num == 2 && sub.p != NULL)
-            raw = sub;
-    if (bad || raw.p == NULL) {
-        cause_set(cause, "malformed protobuf envelope");
+    bool bad = false;
+    if (!envelope(data, len, &raw, cause))
         return NULL;
-    }
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "apiVersion", "authorization.k8s.io/v1");
     cJSON_AddStringToObject(out, "kind", "SelfSubjectAccessReview");
@@ -128,6 +140,69 @@ cJSON *sim_protobuf_ssar(const unsigned char *data, size_t len, char **cause)
     if (!ok || bad) {
         cJSON_Delete(out);
         cause_set(cause, "malformed SelfSubjectAccessReview protobuf");
+        return NULL;
+    }
+    return out;
+}
+
+/* A map<string,string> entry {key = 1, value = 2} into obj. */
+static bool map_entry(struct pb b, cJSON *obj)
+{
+    struct pb sub, key = {NULL, NULL}, value = {NULL, NULL};
+    unsigned num;
+    bool bad;
+    while (field(&b, &num, &sub, &bad)) {
+        if (num == 1 && sub.p != NULL)
+            key = sub;
+        else if (num == 2 && sub.p != NULL)
+            value = sub;
+    }
+    if (bad || key.p == NULL)
+        return false;
+    char *k = xstrndup((const char *)key.p, (size_t)(key.end - key.p));
+    char *v = value.p != NULL ? xstrndup((const char *)value.p, (size_t)(value.end - value.p))
+                              : xstrdup("");
+    cJSON_AddStringToObject(obj, k, v);
+    free(k);
+    free(v);
+    return true;
+}
+
+cJSON *sim_protobuf_namespace(const unsigned char *data, size_t len, char **cause)
+{
+    struct pb raw, sub;
+    unsigned num;
+    bool bad = false, ok = true;
+    if (!envelope(data, len, &raw, cause))
+        return NULL;
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "apiVersion", "v1");
+    cJSON_AddStringToObject(out, "kind", "Namespace");
+    cJSON *meta = cJSON_AddObjectToObject(out, "metadata");
+    while (ok && field(&raw, &num, &sub, &bad)) {
+        if (num != 1 || sub.p == NULL)
+            continue; /* spec and status are the server's to set */
+        struct pb m = sub;
+        while (ok && field(&m, &num, &sub, &bad)) {
+            if (sub.p == NULL)
+                continue;
+            if (num == 1)
+                add_string(meta, "name", &sub);
+            else if (num == 2)
+                add_string(meta, "generateName", &sub);
+            else if (num == 11 || num == 12) {
+                const char *key = num == 11 ? "labels" : "annotations";
+                cJSON *map = cJSON_GetObjectItemCaseSensitive(meta, key);
+                if (map == NULL)
+                    map = cJSON_AddObjectToObject(meta, key);
+                ok = map_entry(sub, map);
+            }
+        }
+        ok = ok && !bad;
+    }
+    if (!ok || bad) {
+        cJSON_Delete(out);
+        cause_set(cause, "malformed Namespace protobuf");
         return NULL;
     }
     return out;

@@ -30,6 +30,7 @@
 #include "sim/selector.h"
 #include "sim/status.h"
 #include "sim/store.h"
+#include "sim/yaml.h"
 #include "util/base64.h"
 #include "util/json.h"
 #include "util/strbuf.h"
@@ -71,8 +72,9 @@ struct request {
     const char *body;
     size_t body_len;
     const char *user;
-    bool table;   /* the client accepts meta.k8s.io/v1 Table */
-    bool control; /* the simulator's own endpoint: never faulted */
+    bool table;                          /* the client accepts meta.k8s.io/v1 Table */
+    bool control;                        /* the simulator's own endpoint: never faulted */
+    const struct sim_resource *resource; /* of a resource path, once routed */
     enum sim_verb verb;
     int code; /* answered with */
 };
@@ -623,6 +625,30 @@ static enum MHD_Result respond_object(struct request *rq, const struct sim_resou
 static cJSON *parse_body(struct request *rq, struct sim_status **st)
 {
     const char *ct = header(rq, "Content-Type");
+    char *cause = NULL;
+    if (ct != NULL && strncmp(ct, "application/vnd.kubernetes.protobuf", 35) == 0 &&
+        rq->resource != NULL && strcmp(rq->resource->plural, "namespaces") == 0) {
+        cJSON *ns = sim_protobuf_namespace((const unsigned char *)rq->body, rq->body_len, &cause);
+        if (ns == NULL) {
+            *st = sim_status_bad_request("%s", cause);
+            free(cause);
+        }
+        return ns;
+    }
+    if (ct != NULL &&
+        (strncmp(ct, "application/yaml", 16) == 0 || strncmp(ct, "application/x-yaml", 18) == 0)) {
+        cJSON *docs = sim_yaml_parse(rq->body, rq->body_len, "body", NULL, &cause);
+        cJSON *obj = docs != NULL ? cJSON_DetachItemFromArray(docs, 0) : NULL;
+        cJSON_Delete(docs);
+        if (!cJSON_IsObject(obj)) {
+            cJSON_Delete(obj);
+            *st = sim_status_bad_request("the object provided is unrecognized (%s)",
+                                         cause != NULL ? cause : "not a YAML mapping");
+            free(cause);
+            return NULL;
+        }
+        return obj;
+    }
     if (ct != NULL && strncmp(ct, "application/json", 16) != 0) {
         *st = sim_status_new(415, "UnsupportedMediaType",
                              "the body of the request was in an unknown format - accepted media "
@@ -987,6 +1013,7 @@ static enum MHD_Result route_api(struct request *rq, const char *group, const ch
                                "the server does not allow this method on the requested resource"));
     }
     rq->verb = verb;
+    rq->resource = r;
     struct sim_authz_request az = {.user = rq->user,
                                    .verb = verb_word(verb),
                                    .group = group,

@@ -659,6 +659,27 @@ static void replace_item(cJSON *obj, const char *key, cJSON *value)
         cJSON_AddItemToObject(obj, key, value);
 }
 
+/* Sets apiVersion and kind and puts them first, where kube-apiserver writes them. */
+static void set_type(cJSON *obj, const struct sim_resource *r)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, "apiVersion");
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, "kind");
+    cJSON *rest = obj->child;
+    obj->child = NULL;
+    cJSON_AddStringToObject(obj, "apiVersion", r->api_version);
+    cJSON_AddStringToObject(obj, "kind", r->kind);
+    cJSON *last = obj->child->next;
+    last->next = rest;
+    if (rest != NULL) {
+        rest->prev = last;
+        /* cJSON keeps the last element in the first one's prev. */
+        cJSON *tail = rest;
+        while (tail->next != NULL)
+            tail = tail->next;
+        obj->child->prev = tail;
+    }
+}
+
 /* Copies (or removes) key of src into dst. */
 static void copy_key(cJSON *dst, const cJSON *src, const char *key)
 {
@@ -721,8 +742,7 @@ static struct sim_status *prepare_create(struct sim_store *s, const struct write
                                           ? json_get_string(obj, "apiVersion", (char *)NULL)
                                           : "",
                                       r->api_version, kind, r->kind);
-    set_string(obj, "apiVersion", r->api_version);
-    set_string(obj, "kind", r->kind);
+    set_type(obj, r);
     cJSON *meta = json_ensure_object(obj, "metadata", (char *)NULL);
     if (r->namespaced) {
         const char *ons = json_get_string(meta, "namespace", (char *)NULL);
@@ -791,8 +811,7 @@ static struct sim_status *prepare_update(const struct write *w, const cJSON *old
         return sim_status_bad_request("the kind of the object (%s) does not match the resource "
                                       "(%s)",
                                       kind, r->kind);
-    set_string(obj, "apiVersion", r->api_version);
-    set_string(obj, "kind", r->kind);
+    set_type(obj, r);
     cJSON *meta = json_ensure_object(obj, "metadata", (char *)NULL);
     const char *name = json_get_string(meta, "name", (char *)NULL);
     if (name == NULL || strcmp(name, w->name) != 0)

@@ -17,6 +17,7 @@
 #include "sim/kargo.h"
 #include "sim/sim.h"
 #include "sim/simclock.h"
+#include "sim/store.h"
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -352,6 +353,35 @@ static void test_viewer_may_not_promote(void **state)
     free(f);
 }
 
+/* The webhook's own check, below RBAC: a user without `promote` on the Stage is refused with
+ * Kargo's message even where RBAC would let the create through. */
+static void test_webhook_requires_promote_verb(void **state)
+{
+    struct env *e = *state;
+    char *f = freight_in(e, "dev");
+    cJSON *promo = cJSON_CreateObject();
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(promo, "metadata"), "generateName", "p-");
+    cJSON *spec = cJSON_AddObjectToObject(promo, "spec");
+    cJSON_AddStringToObject(spec, "stage", "staging");
+    cJSON_AddStringToObject(spec, "freight", f);
+    struct sim_write_opts o = {.user = "viewer"};
+    struct sim_status *err = NULL;
+    cJSON *p = sim_store_create(sim_store(e->sim), "promotions", NS, promo, &o, &err);
+    assert_null(p);
+    assert_non_null(err);
+    assert_int_equal(err->code, 403);
+    assert_string_equal(err->reason, "Forbidden");
+    assert_non_null(strstr(err->message, "subject \"viewer\" is not permitted to create "
+                                         "Promotions for Stage \"staging\""));
+    sim_status_free(err);
+    o.user = "promoter";
+    p = sim_store_create(sim_store(e->sim), "promotions", NS, promo, &o, &err);
+    assert_non_null(p);
+    cJSON_Delete(p);
+    cJSON_Delete(promo);
+    free(f);
+}
+
 static void test_approval_makes_freight_available(void **state)
 {
     struct env *e = *state;
@@ -585,6 +615,15 @@ static void test_freight_admission_names_aliases_and_protects(void **state)
     assert_non_null(json_get_string(r.body, "discoveredAt", (char *)NULL));
     char *what = xasprintf("freights/%s", name);
     cJSON_Delete(r.body);
+    /* Artifacts must come from the Warehouse's subscriptions. */
+    struct reply bad = http(e, "admin", "POST", API "/freights", NULL,
+                            "{\"metadata\":{\"generateName\":\"f-\"},\"origin\":{\"kind\":"
+                            "\"Warehouse\",\"name\":\"backstage\"},\"images\":[{\"repoURL\":"
+                            "\"docker.io/other\",\"tag\":\"1\",\"digest\":\"sha256:d\"}]}");
+    assert_int_equal(bad.code, 422);
+    assert_non_null(strstr(json_get_string(bad.body, "message", (char *)NULL),
+                           "no subscription found for image \"docker.io/other\""));
+    cJSON_Delete(bad.body);
     /* Same content again: the same name, so it already exists. */
     r = http(e, "admin", "POST", API "/freights", NULL, body);
     assert_int_equal(r.code, 409);
@@ -760,6 +799,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_promoter_may_promote_but_not_abort_or_refresh, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_viewer_may_not_promote, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_requires_promote_verb, setup, teardown),
         cmocka_unit_test_setup_teardown(test_approval_makes_freight_available, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auto_promotion_follows_policies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_holds_until_resumed, setup, teardown),

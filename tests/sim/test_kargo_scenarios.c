@@ -165,6 +165,9 @@ static void converge(struct env *e, const char *ns, int stages)
     assert_true(json_get_number(project, &n, "status", "stats", "stages", "count", (char *)NULL));
     assert_int_equal((int)n, stages);
     cJSON_Delete(project);
+    cJSON *pc = get(e, "/apis/kargo.akuity.io/v1alpha1/namespaces/%s/projectconfigs/%s", ns, ns);
+    assert_string_equal(cond(pc, "Ready", "status"), "True");
+    cJSON_Delete(pc);
     unsigned long long rv = sim_store_rv(sim_store(e->sim));
     kargo_settle(e->k);
     assert_int_equal(sim_store_rv(sim_store(e->sim)), rv);

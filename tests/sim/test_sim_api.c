@@ -540,6 +540,21 @@ static void test_create(void **state)
     st = req(s, "admin", "POST", NS "/promotions", "application/json", "{not json", 400);
     assert_status(st, 400, "BadRequest", NULL);
     cJSON_Delete(st);
+
+    /* YAML bodies are accepted, as by kube-apiserver; the answer is JSON, type first. */
+    struct simhttp_resp r;
+    simhttp_do(s, "admin", "POST", NS "/warehouses", "application/yaml",
+               "metadata:\n  name: from-yaml\n  labels: {tier: \"1\"}\nspec:\n  subscriptions: []\n",
+               &r);
+    assert_int_equal(r.code, 201);
+    assert_memory_equal(
+        r.body, "{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"Warehouse\",",
+        strlen("{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"Warehouse\","));
+    simhttp_free(&r);
+    simhttp_do(s, "admin", "POST", NS "/warehouses", "text/plain", "x", &r);
+    assert_int_equal(r.code, 415);
+    assert_status(r.json, 415, "UnsupportedMediaType", NULL);
+    simhttp_free(&r);
 }
 
 static void test_invalid(void **state)

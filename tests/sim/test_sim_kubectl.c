@@ -352,6 +352,40 @@ static void test_create_annotate_patch_delete(void **state)
     assert_null(o);
 }
 
+/* A namespace through kubectl's typed (protobuf) client, and a manifest through kubectl apply. */
+static void test_namespace_and_apply(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct proc_result r;
+    kubectl(f, &r, 30000, "create", "namespace", "kt-ns", NULL);
+    expect_ok(&r, "namespace/kt-ns created\n");
+    proc_result_free(&r);
+    struct sim_status *err = NULL;
+    cJSON *ns = sim_store_get(sim_store(f->sim), "namespaces", NULL, "kt-ns", &err);
+    assert_non_null(ns);
+    assert_string_equal(json_get_string(ns, "status", "phase", (char *)NULL), "Active");
+    cJSON_Delete(ns);
+    const char *file = KT_SHARED_DIR "/reference/kargo-examples/01-quickstart-pipeline.yaml";
+    kubectl(f, &r, 30000, "apply", "-f", file, NULL);
+    expect_ok(&r, NULL);
+    assert_non_null(strstr(r.out, "stage.kargo.akuity.io/test created\n"));
+    assert_non_null(strstr(r.out, "promotiontask.kargo.akuity.io/demo-promo-process created\n"));
+    proc_result_free(&r);
+    /* A second apply changes nothing. */
+    kubectl(f, &r, 30000, "apply", "-f", file, NULL);
+    expect_ok(&r, NULL);
+    assert_non_null(strstr(r.out, "stage.kargo.akuity.io/test unchanged\n"));
+    proc_result_free(&r);
+    cJSON *st = stored(f, "stages", "test");
+    assert_non_null(json_get_string(st, "metadata", "annotations",
+                                    "kubectl.kubernetes.io/last-applied-configuration",
+                                    (char *)NULL));
+    cJSON_Delete(st);
+    kubectl(f, &r, 30000, "delete", "stage", "test", "-n", "kargo-demo", NULL);
+    expect_ok(&r, "stage.kargo.akuity.io \"test\" deleted\n");
+    proc_result_free(&r);
+}
+
 static void test_auth(void **state)
 {
     struct fixture *f = fixture(state);
@@ -428,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_get_table),
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_create_annotate_patch_delete),
+        cmocka_unit_test(test_namespace_and_apply),
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_binary),
     };

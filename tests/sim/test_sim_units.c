@@ -304,14 +304,33 @@ static void test_protobuf_ssar(void **state)
     free(cause);
 }
 
+static void test_protobuf_namespace(void **state)
+{
+    /* "kubectl create namespace kt" with a label, as the typed client encodes it. */
+    static const unsigned char buf[] = {
+        'k',  '8',  's',  0,   0x0a, 0x0f, 0x0a, 0x02, 'v',  '1',  0x12, 0x09, 'N',  'a',  'm',
+        'e',  's',  'p',  'a', 'c',  'e',  0x12, 0x12, 0x0a, 0x0c, 0x0a, 0x02, 'k',  't',  0x5a,
+        0x06, 0x0a, 0x01, 'a', 0x12, 0x01, 'b',  0x12, 0x00, 0x1a, 0x00, 0x1a, 0x00, 0x22, 0x00};
+    char *cause = NULL;
+    cJSON *o = sim_protobuf_namespace(buf, sizeof buf, &cause);
+    if (o == NULL)
+        fail_msg("%s", cause);
+    assert_json(o, "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"kt\","
+                   "\"labels\":{\"a\":\"b\"}}}");
+    cJSON_Delete(o);
+    assert_null(sim_protobuf_namespace(buf, sizeof buf - 20, &cause));
+    free(cause);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_yaml_scalars),   cmocka_unit_test(test_yaml_structure),
-        cmocka_unit_test(test_yaml_errors),    cmocka_unit_test(test_scenario_errors),
-        cmocka_unit_test(test_selectors),      cmocka_unit_test(test_merge_patch),
-        cmocka_unit_test(test_json_patch),     cmocka_unit_test(test_jsonpath_and_age),
-        cmocka_unit_test(test_status_wording), cmocka_unit_test(test_protobuf_ssar),
+        cmocka_unit_test(test_yaml_scalars),       cmocka_unit_test(test_yaml_structure),
+        cmocka_unit_test(test_yaml_errors),        cmocka_unit_test(test_scenario_errors),
+        cmocka_unit_test(test_selectors),          cmocka_unit_test(test_merge_patch),
+        cmocka_unit_test(test_json_patch),         cmocka_unit_test(test_jsonpath_and_age),
+        cmocka_unit_test(test_status_wording),     cmocka_unit_test(test_protobuf_ssar),
+        cmocka_unit_test(test_protobuf_namespace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
