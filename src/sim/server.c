@@ -423,6 +423,7 @@ struct watch {
     bool table;
     bool bookmarks;
     bool done;
+    bool cut; /* fault: the stream breaks in the middle of its first event */
     struct strbuf out;
     size_t off;
     double deadline;
@@ -461,6 +462,16 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max)
     struct watch *w = cls;
     struct sim_server *srv = w->srv;
     for (;;) {
+        if (w->cut && w->out.len > 1) {
+            if (w->off >= w->out.len / 2)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+            size_t n = w->out.len / 2 - w->off;
+            if (n > max)
+                n = max;
+            memcpy(buf, w->out.buf + w->off, n);
+            w->off += n;
+            return (ssize_t)n;
+        }
         if (w->off < w->out.len) {
             size_t n = w->out.len - w->off;
             if (n > max)
@@ -568,6 +579,7 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
     w->fd = ci != NULL ? ci->connect_fd : -1;
     w->table = rq->table;
     w->bookmarks = truthy(arg(rq, "allowWatchBookmarks"));
+    bool initial_events = truthy(arg(rq, "sendInitialEvents"));
     strbuf_init(&w->out);
     w->ns = r->namespaced && ns != NULL ? xstrdup(ns) : NULL;
     w->cur = (struct sim_store_cursor){.plural = r->plural,
@@ -584,6 +596,10 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
     pthread_mutex_lock(&srv->mu);
     int close_s = srv->faults.watch_close_s;
     bool forget = srv->faults.forget_history;
+    if (srv->faults.cut_body_pct > 0 && (int)(srv_rand(srv) % 100) < srv->faults.cut_body_pct) {
+        w->cut = true;
+        srv->stats.faults_injected++;
+    }
     srv->stats.watches_open++;
     pthread_mutex_unlock(&srv->mu);
     if (close_s > 0 && close_s < timeout)
@@ -591,7 +607,16 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
     w->deadline = now + (double)timeout;
     w->next_bookmark = now + srv->bookmark_ms / 1000.0;
     w->now = sim_store_now(srv->store);
-    if (rv == 0) {
+    if (initial_events) {
+        /* The streaming list (sendInitialEvents=true): the current state as ADDED events, then
+         * a bookmark marked as the end of the initial events, whatever resourceVersion was sent. */
+        sim_store_snapshot(srv->store, &w->cur);
+        strbuf_appendf(&w->out,
+                       "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"%s\","
+                       "\"metadata\":{\"resourceVersion\":\"%llu\",\"creationTimestamp\":null,"
+                       "\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}}}}\n",
+                       r->kind, r->api_version, w->cur.rv);
+    } else if (rv == 0) {
         sim_store_snapshot(srv->store, &w->cur);
     } else {
         if (forget)

@@ -543,9 +543,9 @@ static void test_create(void **state)
 
     /* YAML bodies are accepted, as by kube-apiserver; the answer is JSON, type first. */
     struct simhttp_resp r;
-    simhttp_do(s, "admin", "POST", NS "/warehouses", "application/yaml",
-               "metadata:\n  name: from-yaml\n  labels: {tier: \"1\"}\nspec:\n  subscriptions: []\n",
-               &r);
+    simhttp_do(
+        s, "admin", "POST", NS "/warehouses", "application/yaml",
+        "metadata:\n  name: from-yaml\n  labels: {tier: \"1\"}\nspec:\n  subscriptions: []\n", &r);
     assert_int_equal(r.code, 201);
     assert_memory_equal(
         r.body, "{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"Warehouse\",",
@@ -884,6 +884,26 @@ static size_t discard(char *p, size_t size, size_t n, void *ctx)
     return size * n;
 }
 
+static void test_watch_initial_events(void **state)
+{
+    struct sim *s = *state;
+    struct simhttp_watch w;
+    simhttp_watch_start(&w, s, "admin",
+                        NS
+                        "/stages?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+                        "&allowWatchBookmarks=true&timeoutSeconds=1",
+                        NULL);
+    cJSON *ev = simhttp_watch_finish(&w, 5000);
+    assert_true(cJSON_GetArraySize(ev) >= 4);
+    assert_string_equal(ev_type(ev, 0), "ADDED");
+    assert_string_equal(ev_name(ev, 0), "dev");
+    assert_string_equal(ev_type(ev, 3), "BOOKMARK");
+    assert_string_equal(json_get_string(cJSON_GetArrayItem(ev, 3), "object", "metadata",
+                                        "annotations", "k8s.io/initial-events-end", NULL),
+                        "true");
+    cJSON_Delete(ev);
+}
+
 /* A watcher that hangs up frees its server thread without waiting for timeoutSeconds. */
 static void test_watch_client_gone(void **state)
 {
@@ -951,6 +971,14 @@ static void test_faults(void **state)
     assert_int_equal(r.curl_error, CURLE_PARTIAL_FILE);
     assert_null(r.json);
     simhttp_free(&r);
+    /* A watch stream breaks halfway through its initial events: the last line is not JSON. */
+    struct simhttp_watch cw;
+    simhttp_watch_start(&cw, s, "admin", NS "/stages?watch=1&timeoutSeconds=5", NULL);
+    cJSON *cev = simhttp_watch_finish(&cw, 5000);
+    int ncut = cJSON_GetArraySize(cev);
+    assert_true(ncut >= 1 && ncut < 4);
+    assert_true(cJSON_IsString(cJSON_GetArrayItem(cev, ncut - 1)));
+    cJSON_Delete(cev);
     set_faults(s, "{\"tokenExpireSeconds\":1}");
     simhttp_do(s, "admin", "GET", NS "/stages/dev", NULL, NULL, &r);
     assert_int_equal(r.code, 200);
@@ -1140,6 +1168,7 @@ int main(void)
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_watch_bookmarks),
         cmocka_unit_test(test_watch_expired),
+        cmocka_unit_test(test_watch_initial_events),
         cmocka_unit_test(test_watch_client_gone),
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_faults_deterministic),
