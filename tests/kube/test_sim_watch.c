@@ -53,8 +53,8 @@ static void coll_free(struct coll *c)
 static void on_event(void *ctx, enum informer_event t, const cJSON *obj)
 {
     struct coll *c = ctx;
-    const char *name = json_get_string(obj, "metadata", "name", NULL);
-    const char *rv = json_get_string(obj, "metadata", "resourceVersion", NULL);
+    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
+    const char *rv = json_get_string(obj, "metadata", "resourceVersion", (char *)NULL);
     pthread_mutex_lock(&c->mu);
     if (t == INFORMER_ADDED) {
         if (hmap_contains(&c->objs, name))
@@ -80,8 +80,9 @@ static void on_relist(void *ctx, const cJSON *items)
     const cJSON *it;
     cJSON_ArrayForEach(it, items)
     {
-        const char *rv = json_get_string(it, "metadata", "resourceVersion", NULL);
-        hmap_put(&c->objs, json_get_string(it, "metadata", "name", NULL), xstrdup(rv ? rv : ""));
+        const char *rv = json_get_string(it, "metadata", "resourceVersion", (char *)NULL);
+        hmap_put(&c->objs, json_get_string(it, "metadata", "name", (char *)NULL),
+                 xstrdup(rv ? rv : ""));
     }
     c->relists++;
     pthread_mutex_unlock(&c->mu);
@@ -119,8 +120,9 @@ static bool in_sync(void *arg)
     {
         if (!ok)
             break;
-        const char *rv = hmap_get(&w->c->objs, json_get_string(it, "metadata", "name", NULL));
-        const char *want = json_get_string(it, "metadata", "resourceVersion", NULL);
+        const char *rv =
+            hmap_get(&w->c->objs, json_get_string(it, "metadata", "name", (char *)NULL));
+        const char *want = json_get_string(it, "metadata", "resourceVersion", (char *)NULL);
         ok = rv != NULL && want != NULL && strcmp(rv, want) == 0;
     }
     pthread_mutex_unlock(&w->c->mu);
