@@ -155,8 +155,18 @@ static void test_pagination_over_2000_objects(void **state)
     struct kube_error err = {0};
     struct api_ref ref = events_in("bulk");
     int pages = 0;
+    struct kube_client_stats c0, c1;
+    kube_client_stats(f->client, &c0);
+    long long t0 = kt_now_ms();
     cJSON *list = api_list(f->client, &ref, NULL, &pages, &err);
+    long long ms = kt_now_ms() - t0;
     assert_non_null(list);
+    kube_client_stats(f->client, &c1);
+    /* Four requests, one connection: the pool keeps it alive between pages. */
+    assert_int_equal(c1.requests - c0.requests, 4);
+    assert_true(c1.connections - c0.connections <= 1);
+    print_message("%s: 2000 objects in %d pages, %lld ms, %lu connection(s)\n",
+                  f->tls ? "https" : "http", pages, ms, c1.connections - c0.connections);
     sim_stats_get(f->sim, &after);
     const cJSON *items = json_get(list, "items", (char *)NULL);
     assert_int_equal(cJSON_GetArraySize(items), 2000);
