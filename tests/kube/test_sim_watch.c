@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +254,12 @@ static void test_resume_after_close_every_watch_loses_nothing(void **state)
     struct matchwait mw = {f, &c, "w"};
     assert_true(kt_wait_until(in_sync, &mw, 10000));
     informer_stop(inf);
+
+    /* The UI's wake-up pipe was made readable by the deliveries, and drains. */
+    struct pollfd pfd = {.fd = kube_client_wake_fd(f->client), .events = POLLIN};
+    assert_int_equal(poll(&pfd, 1, 0), 1);
+    kube_client_wake_drain(f->client);
+    assert_int_equal(poll(&pfd, 1, 0), 0);
 
     assert_int_equal(c.relists, 1); /* resumed every time, never listed again */
     assert_int_equal(c.dup_adds, 0);
