@@ -168,8 +168,8 @@ cJSON *api_list(struct kube_client *c, const struct api_ref *ref, const char *la
         while (pitems != NULL && cJSON_GetArraySize(pitems) > 0)
             cJSON_AddItemToArray(items, cJSON_DetachItemFromArray(pitems, 0));
         cJSON_Delete(pitems);
-        const char *prv = json_get_string(page, "metadata", "resourceVersion", NULL);
-        const char *pc = json_get_string(page, "metadata", "continue", NULL);
+        const char *prv = json_get_string(page, "metadata", "resourceVersion", (char *)NULL);
+        const char *pc = json_get_string(page, "metadata", "continue", (char *)NULL);
         free(rv);
         rv = prv ? xstrdup(prv) : NULL;
         free(cont);
@@ -250,12 +250,12 @@ cJSON *api_create(struct kube_client *c, const struct api_ref *ref, const cJSON 
                   struct kube_error *err)
 {
     cJSON *o = cJSON_Duplicate(obj, true);
-    const char *name = json_get_string(o, "metadata", "name", NULL);
+    const char *name = json_get_string(o, "metadata", "name", (char *)NULL);
     char create_id[33] = "";
     if (name == NULL || name[0] == '\0') {
         name = NULL;
         random_hex(create_id, 16);
-        cJSON *labels = json_ensure_object(o, "metadata", "labels", NULL);
+        cJSON *labels = json_ensure_object(o, "metadata", "labels", (char *)NULL);
         json_set_string(labels, CREATE_ID_LABEL, create_id);
     }
     char *body = cJSON_PrintUnformatted(o);
@@ -315,7 +315,7 @@ int api_access_review(struct kube_client *c, const char *verb, const char *group
     cJSON *req = cJSON_CreateObject();
     cJSON_AddStringToObject(req, "apiVersion", "authorization.k8s.io/v1");
     cJSON_AddStringToObject(req, "kind", "SelfSubjectAccessReview");
-    cJSON *ra = json_ensure_object(req, "spec", "resourceAttributes", NULL);
+    cJSON *ra = json_ensure_object(req, "spec", "resourceAttributes", (char *)NULL);
     cJSON_AddStringToObject(ra, "verb", verb);
     cJSON_AddStringToObject(ra, "group", group ? group : "");
     cJSON_AddStringToObject(ra, "resource", resource);
@@ -343,7 +343,7 @@ int api_access_review(struct kube_client *c, const char *verb, const char *group
         bool a = false;
         if (o != NULL) {
             /* "allowed" is omitted when false. */
-            *allowed = json_get_bool(o, &a, "status", "allowed", NULL) && a;
+            *allowed = json_get_bool(o, &a, "status", "allowed", (char *)NULL) && a;
             rc = 0;
         } else {
             error_setf(err, "the SelfSubjectAccessReview answer is not JSON");

@@ -114,8 +114,8 @@ static int parse_cred(const struct kube_config *cfg, const char *out, size_t len
         return -1;
     }
     int rc = -1;
-    const char *kind = json_get_string(root, "kind", NULL);
-    const char *apiv = json_get_string(root, "apiVersion", NULL);
+    const char *kind = json_get_string(root, "kind", (char *)NULL);
+    const char *apiv = json_get_string(root, "apiVersion", (char *)NULL);
     if (kind == NULL || strcmp(kind, "ExecCredential") != 0) {
         cause_set(cause, "exec plugin '%s' for user '%s' printed kind '%s', not ExecCredential",
                   x->command, cfg->user_name, kind ? kind : "");
@@ -128,10 +128,10 @@ static int parse_cred(const struct kube_config *cfg, const char *out, size_t len
                   x->command, cfg->user_name, apiv ? apiv : "", x->api_version);
         goto out;
     }
-    const char *token = json_get_string(root, "status", "token", NULL);
-    const char *cert = json_get_string(root, "status", "clientCertificateData", NULL);
-    const char *key = json_get_string(root, "status", "clientKeyData", NULL);
-    const char *exp = json_get_string(root, "status", "expirationTimestamp", NULL);
+    const char *token = json_get_string(root, "status", "token", (char *)NULL);
+    const char *cert = json_get_string(root, "status", "clientCertificateData", (char *)NULL);
+    const char *key = json_get_string(root, "status", "clientKeyData", (char *)NULL);
+    const char *exp = json_get_string(root, "status", "expirationTimestamp", (char *)NULL);
     if ((token == NULL || token[0] == '\0') && (cert == NULL || key == NULL)) {
         cause_set(cause,
                   "exec plugin '%s' for user '%s' returned neither a token nor a client "

@@ -726,7 +726,7 @@ static char *user_agent(void)
     char osbuf[64];
     if (uname(&u) == 0) {
         size_t i = 0;
-        for (; u.sysname[i] && i < sizeof osbuf - 1; i++)
+        for (; i < sizeof osbuf - 1 && u.sysname[i]; i++)
             osbuf[i] = (char)(u.sysname[i] >= 'A' && u.sysname[i] <= 'Z' ? u.sysname[i] + 32
                                                                          : u.sysname[i]);
         osbuf[i] = '\0';

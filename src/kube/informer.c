@@ -167,7 +167,7 @@ static void list_done(void *arg, struct http_response *resp)
     cJSON *items = cJSON_GetObjectItemCaseSensitive(page, "items");
     while (cJSON_GetArraySize(items) > 0)
         cJSON_AddItemToArray(inf->pending, cJSON_DetachItemFromArray(items, 0));
-    const char *cont = json_get_string(page, "metadata", "continue", NULL);
+    const char *cont = json_get_string(page, "metadata", "continue", (char *)NULL);
     free(inf->cont);
     inf->cont = cont && cont[0] ? xstrdup(cont) : NULL;
     if (inf->cont != NULL) {
@@ -176,7 +176,7 @@ static void list_done(void *arg, struct http_response *resp)
         return;
     }
     inf->list_failures = 0;
-    const char *rv = json_get_string(page, "metadata", "resourceVersion", NULL);
+    const char *rv = json_get_string(page, "metadata", "resourceVersion", (char *)NULL);
     deliver_list(inf, rv);
     watch_state_set_rv(&inf->ws, rv);
     cJSON_Delete(page);

@@ -253,7 +253,7 @@ static void merge_list(struct entries *es, const cJSON *root, const char *key, c
     const cJSON *item;
     cJSON_ArrayForEach(item, list)
     {
-        const char *name = json_get_string(item, "name", NULL);
+        const char *name = json_get_string(item, "name", (char *)NULL);
         const cJSON *body = cJSON_GetObjectItemCaseSensitive(item, inner);
         if (name == NULL)
             continue;
@@ -354,7 +354,7 @@ static int merged_load(struct merged *m, const struct kubeconfig_opts *opts, cha
         return -1;
     for (size_t i = 0; i < m->nfiles; i++) {
         const cJSON *r = m->roots[i];
-        const char *cc = json_get_string(r, "current-context", NULL);
+        const char *cc = json_get_string(r, "current-context", (char *)NULL);
         if (m->current_context == NULL && cc != NULL && cc[0] != '\0')
             m->current_context = cc;
         merge_list(&m->clusters, r, "clusters", "cluster", m->files[i]);
@@ -400,7 +400,7 @@ static int load_pem(const cJSON *body, const char *data_key, const char *file_ke
 {
     *out = NULL;
     *len = 0;
-    const char *data = json_get_string(body, data_key, NULL);
+    const char *data = json_get_string(body, data_key, (char *)NULL);
     if (data != NULL && data[0] != '\0') {
         char *err = NULL;
         *out = base64_decode(data, len, &err);
@@ -412,7 +412,7 @@ static int load_pem(const cJSON *body, const char *data_key, const char *file_ke
         }
         return 0;
     }
-    char *path = resolve_path(json_get_string(body, file_key, NULL), e->file);
+    char *path = resolve_path(json_get_string(body, file_key, (char *)NULL), e->file);
     if (path == NULL)
         return 0;
     char *err = NULL;
@@ -455,12 +455,12 @@ static const char *auth_provider_plugin(const char *name)
 static int load_exec(struct kube_config *cfg, const cJSON *ex, const struct entry *ue,
                      const cJSON *cluster_body, char **cause)
 {
-    const char *cmd = json_get_string(ex, "command", NULL);
+    const char *cmd = json_get_string(ex, "command", (char *)NULL);
     if (cmd == NULL || cmd[0] == '\0') {
         cause_set(cause, "user '%s' in %s: exec has no command", ue->name, ue->file);
         return -1;
     }
-    const char *apiv = json_get_string(ex, "apiVersion", NULL);
+    const char *apiv = json_get_string(ex, "apiVersion", (char *)NULL);
     if (apiv == NULL || (strcmp(apiv, "client.authentication.k8s.io/v1") != 0 &&
                          strcmp(apiv, "client.authentication.k8s.io/v1beta1") != 0)) {
         cause_set(cause,
@@ -484,13 +484,13 @@ static int load_exec(struct kube_config *cfg, const cJSON *ex, const struct entr
     const cJSON *it;
     cJSON_ArrayForEach(it, env)
     {
-        const char *n = json_get_string(it, "name", NULL);
-        const char *v = json_get_string(it, "value", NULL);
+        const char *n = json_get_string(it, "name", (char *)NULL);
+        const char *v = json_get_string(it, "value", (char *)NULL);
         if (n != NULL)
             x->env[x->nenv++] = xasprintf("%s=%s", n, v ? v : "");
     }
-    x->install_hint = dup_or_null(json_get_string(ex, "installHint", NULL));
-    x->interactive_mode = dup_or_null(json_get_string(ex, "interactiveMode", NULL));
+    x->install_hint = dup_or_null(json_get_string(ex, "installHint", (char *)NULL));
+    x->interactive_mode = dup_or_null(json_get_string(ex, "interactiveMode", (char *)NULL));
     if (strcmp(apiv, "client.authentication.k8s.io/v1") == 0 && x->interactive_mode == NULL) {
         cause_set(cause, "user '%s' in %s: exec interactiveMode must be set for %s", ue->name,
                   ue->file, apiv);
@@ -500,7 +500,7 @@ static int load_exec(struct kube_config *cfg, const cJSON *ex, const struct entr
     const cJSON *exts = cJSON_GetObjectItemCaseSensitive(cluster_body, "extensions");
     cJSON_ArrayForEach(it, exts)
     {
-        const char *n = json_get_string(it, "name", NULL);
+        const char *n = json_get_string(it, "name", (char *)NULL);
         const cJSON *ext = cJSON_GetObjectItemCaseSensitive(it, "extension");
         if (n != NULL && strcmp(n, "client.authentication.k8s.io/exec") == 0 && ext != NULL)
             x->cluster_config = cJSON_PrintUnformatted(ext);
@@ -514,7 +514,7 @@ static int load_user(struct kube_config *cfg, const struct entry *ue, const cJSO
     const cJSON *u = ue->body;
     const cJSON *ap = cJSON_GetObjectItemCaseSensitive(u, "auth-provider");
     if (ap != NULL) {
-        const char *name = json_get_string(ap, "name", NULL);
+        const char *name = json_get_string(ap, "name", (char *)NULL);
         name = name ? name : "";
         cause_set(cause,
                   "user '%s' in %s uses auth-provider '%s', which kargotop does not support "
@@ -522,8 +522,8 @@ static int load_user(struct kube_config *cfg, const struct entry *ue, const cJSO
                   ue->name, ue->file, name, auth_provider_plugin(name));
         return -1;
     }
-    cfg->token = dup_or_null(json_get_string(u, "token", NULL));
-    cfg->token_file = resolve_path(json_get_string(u, "tokenFile", NULL), ue->file);
+    cfg->token = dup_or_null(json_get_string(u, "token", (char *)NULL));
+    cfg->token_file = resolve_path(json_get_string(u, "tokenFile", (char *)NULL), ue->file);
     if (load_pem(u, "client-certificate-data", "client-certificate", ue, "user", &cfg->cert_data,
                  &cfg->cert_len, cause) != 0 ||
         load_pem(u, "client-key-data", "client-key", ue, "user", &cfg->key_data, &cfg->key_len,
@@ -534,9 +534,9 @@ static int load_user(struct kube_config *cfg, const struct entry *ue, const cJSO
                   cfg->cert_data ? "certificate" : "key", cfg->cert_data ? "key" : "certificate");
         return -1;
     }
-    cfg->username = dup_or_null(json_get_string(u, "username", NULL));
-    cfg->password = dup_or_null(json_get_string(u, "password", NULL));
-    cfg->impersonate = dup_or_null(json_get_string(u, "as", NULL));
+    cfg->username = dup_or_null(json_get_string(u, "username", (char *)NULL));
+    cfg->password = dup_or_null(json_get_string(u, "password", (char *)NULL));
+    cfg->impersonate = dup_or_null(json_get_string(u, "as", (char *)NULL));
     cfg->impersonate_groups =
         string_array(cJSON_GetObjectItemCaseSensitive(u, "as-groups"), &cfg->n_impersonate_groups);
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(u, "exec");
@@ -548,7 +548,7 @@ static int load_user(struct kube_config *cfg, const struct entry *ue, const cJSO
 static int load_cluster(struct kube_config *cfg, const struct entry *ce, char **cause)
 {
     const cJSON *c = ce->body;
-    const char *server = json_get_string(c, "server", NULL);
+    const char *server = json_get_string(c, "server", (char *)NULL);
     if (server == NULL || server[0] == '\0') {
         cause_set(cause, "cluster '%s' in %s has no server", ce->name, ce->file);
         return -1;
@@ -558,8 +558,8 @@ static int load_cluster(struct kube_config *cfg, const struct entry *ce, char **
         sl--;
     cfg->server = xstrndup(server, sl);
     cfg->insecure = field_true(c, "insecure-skip-tls-verify");
-    cfg->tls_server_name = dup_or_null(json_get_string(c, "tls-server-name", NULL));
-    cfg->proxy_url = dup_or_null(json_get_string(c, "proxy-url", NULL));
+    cfg->tls_server_name = dup_or_null(json_get_string(c, "tls-server-name", (char *)NULL));
+    cfg->proxy_url = dup_or_null(json_get_string(c, "proxy-url", (char *)NULL));
     return load_pem(c, "certificate-authority-data", "certificate-authority", ce, "cluster",
                     &cfg->ca_data, &cfg->ca_len, cause);
 }
@@ -664,9 +664,10 @@ struct kube_config *kubeconfig_load(const struct kubeconfig_opts *opts, char **c
 
     const char *cname = opts && opts->cluster && opts->cluster[0]
                             ? opts->cluster
-                            : json_get_string(ctx->body, "cluster", NULL);
-    const char *uname =
-        opts && opts->user && opts->user[0] ? opts->user : json_get_string(ctx->body, "user", NULL);
+                            : json_get_string(ctx->body, "cluster", (char *)NULL);
+    const char *uname = opts && opts->user && opts->user[0]
+                            ? opts->user
+                            : json_get_string(ctx->body, "user", (char *)NULL);
     if (cname == NULL || cname[0] == '\0') {
         cause_set(cause, "context '%s' in %s names no cluster", ctxname, ctx->file);
         goto fail;
@@ -697,7 +698,7 @@ struct kube_config *kubeconfig_load(const struct kubeconfig_opts *opts, char **c
     }
     const char *ns = opts && opts->namespace && opts->namespace[0]
                          ? opts->namespace
-                         : json_get_string(ctx->body, "namespace", NULL);
+                         : json_get_string(ctx->body, "namespace", (char *)NULL);
     cfg->namespace = xstrdup(ns && ns[0] ? ns : "default");
     merged_free(&m);
     return cfg;

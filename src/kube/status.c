@@ -17,17 +17,17 @@ int kube_status_decode(const char *body, size_t len, struct kube_status *st)
     cJSON *root = cJSON_ParseWithLength(body, len);
     if (root == NULL)
         return -1;
-    const char *kind = json_get_string(root, "kind", NULL);
+    const char *kind = json_get_string(root, "kind", (char *)NULL);
     if (kind == NULL || strcmp(kind, "Status") != 0) {
         cJSON_Delete(root);
         return -1;
     }
     double code = 0;
-    if (json_get_number(root, &code, "code", NULL))
+    if (json_get_number(root, &code, "code", (char *)NULL))
         st->code = (long)code;
-    const char *s = json_get_string(root, "reason", NULL);
+    const char *s = json_get_string(root, "reason", (char *)NULL);
     st->reason = s && s[0] ? xstrdup(s) : NULL;
-    s = json_get_string(root, "message", NULL);
+    s = json_get_string(root, "message", (char *)NULL);
     st->message = s && s[0] ? xstrdup(s) : NULL;
     cJSON_Delete(root);
     return 0;

@@ -112,8 +112,8 @@ int watch_event_decode(const char *json, size_t len, struct watch_event *ev, cha
         free(err);
         return -1;
     }
-    const char *type = json_get_string(ev->root, "type", NULL);
-    const cJSON *obj = json_get(ev->root, "object", NULL);
+    const char *type = json_get_string(ev->root, "type", (char *)NULL);
+    const cJSON *obj = json_get(ev->root, "object", (char *)NULL);
     static const struct {
         const char *name;
         enum watch_type type;
@@ -134,7 +134,7 @@ int watch_event_decode(const char *json, size_t len, struct watch_event *ev, cha
     }
     ev->type = types[k].type;
     ev->object = obj;
-    ev->resource_version = json_get_string(obj, "metadata", "resourceVersion", NULL);
+    ev->resource_version = json_get_string(obj, "metadata", "resourceVersion", (char *)NULL);
     return 0;
 }
 
@@ -179,8 +179,8 @@ bool watch_state_event(struct watch_state *w, const struct watch_event *ev)
         return false;
     case WATCH_ERROR: {
         double code = 0;
-        const char *reason = json_get_string(ev->object, "reason", NULL);
-        if ((json_get_number(ev->object, &code, "code", NULL) && (long)code == 410) ||
+        const char *reason = json_get_string(ev->object, "reason", (char *)NULL);
+        if ((json_get_number(ev->object, &code, "code", (char *)NULL) && (long)code == 410) ||
             (reason != NULL && (strcmp(reason, "Expired") == 0 || strcmp(reason, "Gone") == 0)))
             w->gone = true;
         return false;

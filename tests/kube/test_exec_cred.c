@@ -145,14 +145,16 @@ static void test_argv_env_and_exec_info(void **state)
     cJSON *j = cJSON_Parse(info);
     free(info);
     assert_non_null(j);
-    assert_string_equal(json_get_string(j, "kind", NULL), "ExecCredential");
-    assert_string_equal(json_get_string(j, "apiVersion", NULL), "client.authentication.k8s.io/v1");
+    assert_string_equal(json_get_string(j, "kind", (char *)NULL), "ExecCredential");
+    assert_string_equal(json_get_string(j, "apiVersion", (char *)NULL),
+                        "client.authentication.k8s.io/v1");
     bool interactive = true;
-    assert_true(json_get_bool(j, &interactive, "spec", "interactive", NULL));
+    assert_true(json_get_bool(j, &interactive, "spec", "interactive", (char *)NULL));
     assert_false(interactive);
-    assert_string_equal(json_get_string(j, "spec", "cluster", "server", NULL),
+    assert_string_equal(json_get_string(j, "spec", "cluster", "server", (char *)NULL),
                         "https://k.example:6443");
-    assert_string_equal(json_get_string(j, "spec", "cluster", "config", "audience", NULL), "kargo");
+    assert_string_equal(json_get_string(j, "spec", "cluster", "config", "audience", (char *)NULL),
+                        "kargo");
     cJSON_Delete(j);
     /* stderr was captured, for a message, and not written to ours. */
     assert_string_equal(exec_cred_stderr(c), "plugin: fetched credential 1");

@@ -63,7 +63,7 @@ static void test_token_auth_rbac_and_reviews(void **state)
     struct api_ref ref = events_in("kargo-demo");
     cJSON *list = api_list(f->client, &ref, NULL, NULL, &err);
     assert_non_null(list);
-    assert_int_equal(cJSON_GetArraySize(json_get(list, "items", NULL)), 3);
+    assert_int_equal(cJSON_GetArraySize(json_get(list, "items", (char *)NULL)), 3);
     cJSON_Delete(list);
 
     /* The viewer may not create: the server's Status reaches the person. */
@@ -114,7 +114,7 @@ static void test_get_patch_status_delete(void **state)
     struct api_ref ref = {"v1", "events", "p", "ev-00000"};
     cJSON *o = api_merge_patch(f->client, &ref, NULL, "{\"message\":\"patched\"}", &err);
     assert_non_null(o);
-    assert_string_equal(json_get_string(o, "message", NULL), "patched");
+    assert_string_equal(json_get_string(o, "message", (char *)NULL), "patched");
     cJSON_Delete(o);
 
     /* The /status subresource of a Freight: what approving does. */
@@ -133,8 +133,9 @@ static void test_get_patch_status_delete(void **state)
                         "\"2026-11-23T10:00:00Z\"}}}}",
                         &err);
     assert_non_null(o);
-    assert_string_equal(json_get_string(o, "status", "approvedFor", "uat", "approvedAt", NULL),
-                        "2026-11-23T10:00:00Z");
+    assert_string_equal(
+        json_get_string(o, "status", "approvedFor", "uat", "approvedAt", (char *)NULL),
+        "2026-11-23T10:00:00Z");
     cJSON_Delete(o);
 
     assert_int_equal(api_delete(f->client, &ref, &err), 0);
@@ -154,10 +155,20 @@ static void test_pagination_over_2000_objects(void **state)
     struct kube_error err = {0};
     struct api_ref ref = events_in("bulk");
     int pages = 0;
+    struct kube_client_stats c0, c1;
+    kube_client_stats(f->client, &c0);
+    long long t0 = kt_now_ms();
     cJSON *list = api_list(f->client, &ref, NULL, &pages, &err);
+    long long ms = kt_now_ms() - t0;
     assert_non_null(list);
+    kube_client_stats(f->client, &c1);
+    /* Four requests, one connection: the pool keeps it alive between pages. */
+    assert_int_equal(c1.requests - c0.requests, 4);
+    assert_true(c1.connections - c0.connections <= 1);
+    print_message("%s: 2000 objects in %d pages, %lld ms, %lu connection(s)\n",
+                  f->tls ? "https" : "http", pages, ms, c1.connections - c0.connections);
     sim_stats_get(f->sim, &after);
-    const cJSON *items = json_get(list, "items", NULL);
+    const cJSON *items = json_get(list, "items", (char *)NULL);
     assert_int_equal(cJSON_GetArraySize(items), 2000);
     assert_int_equal(pages, 4);
     assert_int_equal(after.requests[SIM_VERB_LIST] - before.requests[SIM_VERB_LIST], 4);
@@ -168,9 +179,9 @@ static void test_pagination_over_2000_objects(void **state)
     {
         char name[32];
         snprintf(name, sizeof name, "ev-%05d", i++);
-        assert_string_equal(json_get_string(it, "metadata", "name", NULL), name);
+        assert_string_equal(json_get_string(it, "metadata", "name", (char *)NULL), name);
     }
-    assert_non_null(json_get_string(list, "metadata", "resourceVersion", NULL));
+    assert_non_null(json_get_string(list, "metadata", "resourceVersion", (char *)NULL));
     cJSON_Delete(list);
 }
 
@@ -319,8 +330,9 @@ static void test_truncated_body_is_an_error_and_create_happens_once(void **state
     made = api_create(f->client, &ref, gen, &err);
     cJSON_Delete(gen);
     assert_non_null(made);
-    assert_non_null(json_get_string(made, "metadata", "labels", "kargotop/create-id", NULL));
-    assert_memory_equal(json_get_string(made, "metadata", "name", NULL), "promo-", 6);
+    assert_non_null(
+        json_get_string(made, "metadata", "labels", "kargotop/create-id", (char *)NULL));
+    assert_memory_equal(json_get_string(made, "metadata", "name", (char *)NULL), "promo-", 6);
     cJSON_Delete(made);
 }
 

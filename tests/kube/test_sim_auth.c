@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "kube/api.h"
@@ -201,6 +202,86 @@ static void test_client_certificate(void **state)
     sim_stop(other);
 }
 
+static void test_token_file_reread_and_in_cluster(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "x", 1);
+    /* A service-account directory as a pod has it. */
+    char *sa = xasprintf("%s/sa", f->dir);
+    mkdir(sa, 0700);
+    free(kt_write(sa, "token", sim_token(f->sim, "viewer"), false));
+    free(kt_write(sa, "namespace", "x\n", false));
+    if (f->tls)
+        free(kt_write(sa, "ca.crt", sim_ca_pem(f->sim), false));
+    char port[16];
+    snprintf(port, sizeof port, "%d", sim_port(f->sim));
+    setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1", 1);
+    setenv("KUBERNETES_SERVICE_PORT", port, 1);
+    char *home = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
+    setenv("HOME", f->dir, 1);
+    unsetenv("KUBECONFIG");
+    char *cause = NULL;
+    struct kubeconfig_opts o = {.incluster_dir = sa};
+    kube_client_free(f->client);
+    kubeconfig_free(f->cfg);
+    f->client = NULL;
+    f->cfg = kubeconfig_load(&o, &cause);
+    assert_non_null(f->cfg);
+    assert_string_equal(f->cfg->namespace, "x");
+    if (!f->tls) {
+        /* In-cluster config is always HTTPS; the plain-HTTP sim stands in for the service. */
+        free(f->cfg->server);
+        f->cfg->server = xstrdup(sim_url(f->sim));
+    }
+    f->client = kube_client_new(f->cfg, &cause);
+    assert_non_null(f->client);
+    struct kube_error err = {0};
+    assert_true(list_ok(f, &err));
+    /* The kubelet rotates the token file; the next request uses the new token. */
+    struct api_ref ref = {"v1", "events", "x", NULL};
+    cJSON *ev = simfix_event("x", "as-viewer");
+    assert_null(api_create(f->client, &ref, ev, &err));
+    assert_int_equal(err.code, 403);
+    kube_error_clear(&err);
+    free(kt_write(sa, "token", sim_token(f->sim, "admin"), false));
+    cJSON *made = api_create(f->client, &ref, ev, &err);
+    assert_non_null(made);
+    cJSON_Delete(made);
+    cJSON_Delete(ev);
+    unsetenv("KUBERNETES_SERVICE_HOST");
+    unsetenv("KUBERNETES_SERVICE_PORT");
+    if (home)
+        setenv("HOME", home, 1);
+    free(home);
+    free(sa);
+}
+
+static void test_tls_server_name(void **state)
+{
+    struct simfix *f = *state;
+    if (!f->tls)
+        skip();
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "x", 1);
+    /* The certificate names localhost and 127.0.0.1: connecting to 127.0.0.1 while verifying
+     * "localhost" works, verifying another name does not. */
+    free(f->cfg->tls_server_name);
+    f->cfg->tls_server_name = xstrdup("localhost");
+    kube_client_free(f->client);
+    char *cause = NULL;
+    f->client = kube_client_new(f->cfg, &cause);
+    struct kube_error err = {0};
+    assert_true(list_ok(f, &err));
+    free(f->cfg->tls_server_name);
+    f->cfg->tls_server_name = xstrdup("kubernetes.other.example");
+    kube_client_free(f->client);
+    f->client = kube_client_new(f->cfg, &cause);
+    assert_false(list_ok(f, &err));
+    assert_non_null(strstr(err.message, "cannot verify the TLS certificate"));
+    kube_error_clear(&err);
+}
+
 static int setup_http(void **state)
 {
     *state = xcalloc(1, sizeof(struct simfix));
@@ -236,6 +317,8 @@ int main(void)
         T(test_exec_plugin_cached_then_rerun_after_expiry),
         T(test_exec_plugin_rerun_after_401),
         T(test_client_certificate),
+        T(test_token_file_reread_and_in_cluster),
+        T(test_tls_server_name),
     };
     int rc = cmocka_run_group_tests_name("http", tests, setup_http, teardown);
     rc += cmocka_run_group_tests_name("https", tests, setup_https, teardown);
