@@ -84,7 +84,7 @@ int main(int argc, char *argv[])
     int status = 0;
 
     if (options_parse(&opts, argc, argv, &cause) != 0) {
-        fprintf(stderr, "kargotop: %s\nTry 'kargotop --help' for the options.\n", cause);
+        fprintf(stderr, "kargotop: %s (see kargotop --help)\n", cause);
         status = 2;
     } else if (opts.help) {
         options_usage(stdout, "kargotop");
