@@ -156,6 +156,45 @@ static void test_usage_lists_every_option(void **state)
     free(text);
 }
 
+/* The man page documents every option --help lists (both come from people reading them). */
+static void test_man_page_documents_every_option(void **state)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    options_usage(f, "kargotop");
+    fclose(f);
+    FILE *m = fopen(KT_SOURCE_DIR "/docs/kargotop.1", "r");
+    assert_non_null(m);
+    char *man = NULL;
+    size_t mlen = 0;
+    FILE *mf = open_memstream(&man, &mlen);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, m)) > 0)
+        fwrite(buf, 1, n, mf);
+    fclose(mf);
+    fclose(m);
+    for (const char *p = text; (p = strstr(p, "--")) != NULL;) {
+        p += 2;
+        size_t w = strspn(p, "abcdefghijklmnopqrstuvwxyz-");
+        if (w == 0)
+            continue;
+        char want[64] = "\\-\\-";
+        size_t k = strlen(want);
+        for (size_t i = 0; i < w && k + 2 < sizeof want; i++) {
+            if (p[i] == '-')
+                want[k++] = '\\';
+            want[k++] = p[i];
+        }
+        want[k] = '\0';
+        if (strstr(man, want) == NULL)
+            fail_msg("docs/kargotop.1 does not document --%.*s (looked for %s)", (int)w, p, want);
+    }
+    free(man);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_project_aliases_and_equals_form),
         cmocka_unit_test(test_help_and_version_flags),
         cmocka_unit_test(test_commands_and_their_options),
+        cmocka_unit_test(test_man_page_documents_every_option),
         cmocka_unit_test(test_errors_name_the_argument),
         cmocka_unit_test(test_usage_lists_every_option),
     };
