@@ -54,8 +54,10 @@ struct action_result *action_queue_take(struct action_queue *q);
 /* True while something submitted has not finished. */
 bool action_queue_busy(struct action_queue *q);
 
-/* May the user do id in namespace ns, as last reviewed? Unknown (and a review queued) when never
- * asked or asked more than a minute ago; a denial's reason goes to reason[len]. Returns at once. */
+/* May the user do id in namespace ns, as last reviewed? Unknown until the first review answered
+ * (one is queued when none was asked, and again a minute after an answer, the old answer standing
+ * meanwhile); a review that failed counts as allowed (the API then has the last word). A
+ * denial's reason goes to reason[len]. Returns at once. */
 enum action_access action_queue_access(struct action_queue *q, const char *ns, enum action_id id,
                                        char *reason, size_t len);
 

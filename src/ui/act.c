@@ -195,8 +195,16 @@ void act_start(struct act *a, enum action_id id, const struct act_selection *sel
 {
     char reason[240];
     const struct action_def *d = action_def(id);
-    if (act_access(a, id, reason, sizeof reason) == ACTION_ACCESS_DENIED) {
+    enum action_access access = act_access(a, id, reason, sizeof reason);
+    if (access == ACTION_ACCESS_DENIED) {
         set_msg(msg, error, true, xasprintf("%s: %s", d->name, reason));
+        return;
+    }
+    if (access == ACTION_ACCESS_UNKNOWN) {
+        /* never a refusal after the user confirmed: ask the cluster first */
+        set_msg(msg, error, false,
+                xasprintf("%s: checking with the cluster whether you may; try again in a moment",
+                          d->name));
         return;
     }
     struct store *st = act_store(a);
@@ -382,6 +390,13 @@ void act_clear_marks(struct act *a)
     free(a->marked);
     a->marked = NULL;
     a->n_marked = 0;
+}
+
+void act_prefetch(struct act *a)
+{
+    char reason[240];
+    for (int id = 0; id < ACTION_COUNT; id++)
+        act_access(a, (enum action_id)id, reason, sizeof reason);
 }
 
 bool act_poll(struct act *a, char **msg, bool *error)

@@ -407,8 +407,8 @@ static void screen_draw_footer(struct screen *s)
         /* a key the user may not use now is there, dimmed: the help says why */
         char reason[240];
         bool denied = k->action == UI_ACTION_ACT &&
-                      act_access(&s->act, (enum action_id)k->act, reason, sizeof reason) ==
-                          ACTION_ACCESS_DENIED;
+                      act_access(&s->act, (enum action_id)k->act, reason, sizeof reason) !=
+                          ACTION_ACCESS_ALLOWED;
         x += draw_text(stdscr, y, x, COLS - x, name,
                        paint_role(&s->paint, denied ? THEME_DIM : THEME_KEY_HINT), s->paint.utf8);
         x += 1 + draw_text(stdscr, y, x + 1, COLS - x - 1, k->hint,
@@ -438,9 +438,13 @@ static void screen_draw_help(struct screen *s)
         if (k->help == NULL)
             continue;
         char line[480], reason[240];
-        bool denied = k->action == UI_ACTION_ACT &&
-                      act_access(&s->act, (enum action_id)k->act, reason, sizeof reason) ==
-                          ACTION_ACCESS_DENIED;
+        enum action_access access =
+            k->action == UI_ACTION_ACT
+                ? act_access(&s->act, (enum action_id)k->act, reason, sizeof reason)
+                : ACTION_ACCESS_ALLOWED;
+        if (access == ACTION_ACCESS_UNKNOWN)
+            snprintf(reason, sizeof reason, "checking with the cluster");
+        bool denied = access != ACTION_ACCESS_ALLOWED;
         if (denied)
             snprintf(line, sizeof line, "%-8s %s: %s", k->keyname, k->help, reason);
         else
@@ -659,6 +663,7 @@ void screen_draw(struct screen *s, time_t now)
             paint_update(&s->paint, st);
             s->generation = gen;
         }
+        act_prefetch(&s->act);
         if (s->detail)
             screen_draw_detail(s, st, y, h);
         else if (s->mode == MODE_LIST)
