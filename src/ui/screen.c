@@ -419,10 +419,16 @@ static void screen_draw_footer(struct screen *s)
 
 static void screen_draw_help(struct screen *s)
 {
-    int w = COLS - 4 < 110 ? COLS - 4 : 110, h = 5;
+    int w = COLS - 4 < 110 ? COLS - 4 : 110, lines = 0;
     for (size_t i = 0; keymap_at(i) != NULL; i++)
         if (keymap_at(i)->help != NULL)
-            h++;
+            lines++;
+    /* more keys than rows: two columns, so every key stays in view on 80x24 */
+    int cols = lines + 5 > LINES ? 2 : 1;
+    int per_col = (lines + cols - 1) / cols;
+    int h = per_col + 5;
+    if (cols == 2)
+        w = COLS;
     if (w > COLS)
         w = COLS;
     if (h > LINES)
@@ -432,10 +438,15 @@ static void screen_draw_help(struct screen *s)
         mvhline(y0 + r, x0, ' ', w);
     screen_frame(s, y0, x0, h, w, true);
     screen_title(s, y0, x0 + 2, w - 4, "Keys", THEME_TITLE);
-    int row = y0 + 2;
-    for (size_t i = 0; keymap_at(i) != NULL && row < y0 + h - 2; i++) {
+    int colw = (w - 4) / cols;
+    int n = 0;
+    for (size_t i = 0; keymap_at(i) != NULL; i++) {
         const struct keymap_entry *k = keymap_at(i);
         if (k->help == NULL)
+            continue;
+        int row = y0 + 2 + n % per_col, x = x0 + 2 + (n / per_col) * colw;
+        n++;
+        if (row >= y0 + h - 2)
             continue;
         char line[480], reason[240];
         enum action_access access =
@@ -449,15 +460,13 @@ static void screen_draw_help(struct screen *s)
             snprintf(line, sizeof line, "%-8s %s: %s", k->keyname, k->help, reason);
         else
             snprintf(line, sizeof line, "%-8s %s", k->keyname, k->help);
-        draw_text(stdscr, row++, x0 + 2, w - 4, line,
+        draw_text(stdscr, row, x, colw - 1, line,
                   paint_role(&s->paint, denied ? THEME_DIM : THEME_NORMAL), s->paint.utf8);
     }
-    if (row < y0 + h - 1) {
-        char line[200];
-        snprintf(line, sizeof line, "commands: %s", command_summary());
-        draw_text(stdscr, row + 1 < y0 + h - 1 ? row + 1 : row, x0 + 2, w - 4, line,
-                  paint_role(&s->paint, THEME_DIM), s->paint.utf8);
-    }
+    char line[200];
+    snprintf(line, sizeof line, "commands: %s", command_summary());
+    draw_text(stdscr, y0 + h - 2, x0 + 2, w - 4, line, paint_role(&s->paint, THEME_DIM),
+              s->paint.utf8);
 }
 
 static void screen_draw_too_small(void)
