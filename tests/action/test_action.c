@@ -503,6 +503,51 @@ static void test_queue_runs_off_the_callers_thread_and_reports(void **state)
     free(f);
 }
 
+/* Half the answers cut after the server acted (a lost answer, as after a timeout): whatever is
+ * lost, one action makes at most one POST and one Promotion, and a success names the Promotion
+ * that exists (found by its create-id label when the webhook renamed it). */
+static void test_lost_answers_never_make_a_second_promotion(void **state)
+{
+    struct env *e = *state;
+    char *f = freight_in(e, "dev");
+    struct sim_faults faults = {.cut_body_pct = 50};
+    sim_faults_set(e->sim, &faults);
+    int recovered = 0;
+    for (int i = 0; i < 16; i++) {
+        struct sim_stats s0, s1;
+        sim_stats_get(e->sim, &s0);
+        size_t before = sim_store_count(sim_store(e->sim), "promotions", NS);
+        char *name = NULL;
+        struct kube_error err = {0};
+        int rc = action_promote(e->c[ADMIN], NS, "staging", f, &name, &err);
+        size_t after = sim_store_count(sim_store(e->sim), "promotions", NS);
+        sim_stats_get(e->sim, &s1);
+        unsigned long posts = s1.requests[SIM_VERB_CREATE] - s0.requests[SIM_VERB_CREATE];
+        assert_true(posts <= 1);
+        assert_int_equal(after - before, posts);
+        if (rc == 0) {
+            assert_int_equal(after - before, 1);
+            assert_true(sim_store_count(sim_store(e->sim), "promotions", NS) == after);
+            cJSON *p = NULL;
+            struct sim_faults none = {0};
+            sim_faults_set(e->sim, &none);
+            p = get(e, "promotions", name);
+            sim_faults_set(e->sim, &faults);
+            cJSON_Delete(p);
+            /* an answer was cut during this action, and it still told the real name */
+            recovered += s1.faults_injected > s0.faults_injected;
+        } else {
+            assert_non_null(err.message);
+        }
+        kube_error_clear(&err);
+        free(name);
+    }
+    assert_true(recovered > 0);
+    struct sim_faults none = {0};
+    sim_faults_set(e->sim, &none);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +567,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reverify_and_abort_verification, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_follows_the_roles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_runs_off_the_callers_thread_and_reports, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lost_answers_never_make_a_second_promotion, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
