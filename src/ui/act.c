@@ -130,6 +130,19 @@ static void confirm(struct act *a, struct store *st, time_t now)
         break;
     }
     store_read_unlock(st);
+    if (p.offer_approve) {
+        /* approving first is offered only to who may approve */
+        char reason[240];
+        if (act_access(a, ACTION_APPROVE, reason, sizeof reason) != ACTION_ACCESS_ALLOWED) {
+            p.offer_approve = false;
+            p.lines = xrealloc(p.lines, (p.n_lines + 1) * sizeof *p.lines);
+            p.lines[p.n_lines++] = xasprintf("approving it first is not offered: %s",
+                                             reason[0] ? reason : "permission unknown");
+        } else {
+            p.lines = xrealloc(p.lines, (p.n_lines + 1) * sizeof *p.lines);
+            p.lines[p.n_lines++] = xstrdup("approving it first makes it available");
+        }
+    }
     open_plan(a, &p);
 }
 

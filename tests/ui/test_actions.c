@@ -454,6 +454,41 @@ static void test_approve_sets_approved_for_and_the_freight_becomes_available(voi
     free(alias);
 }
 
+static void test_promote_of_unavailable_freight_says_why_and_approves_first(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    char *alias = unavailable_to_production(e, ns);
+    assert_non_null(alias);
+    char *name = freight_by_alias(e, ns, alias);
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "ll");
+    expect(t, "Freight for production");
+    ptyterm_send(t, "\t/");
+    ptyterm_send(t, alias);
+    ptyterm_send(t, "\r");
+    expect_dimmed(t, "p promote", false);
+    expect_dimmed(t, "a approve", false);
+    ptyterm_send(t, "p");
+    expect(t, "Promote to production");
+    expect(t, "not available: not verified in staging");
+    expect(t, "approving it first makes it available");
+    expect(t, "(Ctrl-A: approve first)");
+    ptyterm_send(t, "production\001"); /* the name typed, then Ctrl-A */
+    expect(t, "promotion created: production.");
+    char *pname = word_after(t, "promotion created: ");
+    cJSON *f = get(e, ns, "freights", name);
+    assert_non_null(json_get(f, "status", "approvedFor", "production", (char *)NULL));
+    cJSON_Delete(f);
+    cJSON *p = get(e, ns, "promotions", pname);
+    assert_string_equal(json_get_string(p, "spec", "freight", (char *)NULL), name);
+    cJSON_Delete(p);
+    quit(t);
+    free(pname);
+    free(name);
+    free(alias);
+}
+
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
 static char *create_promotion(struct env *e, const char *ns, const char *stage, const char *freight)
 {
@@ -735,6 +770,8 @@ int main(void)
             test_rollback_of_production_sets_the_older_freight_and_a_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_approve_sets_approved_for_and_the_freight_becomes_available, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_promote_of_unavailable_freight_says_why_and_approves_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_with_A_ends_the_promotion_aborted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refresh_token_is_the_one_the_stage_handled, setup,
