@@ -108,6 +108,17 @@ enum dialog_result dialog_key(struct dialog *d, int key, bool is_keycode)
     if (d->blocked)
         return (key == '\r' || key == '\n' || key == 'n' || key == 'q') ? DIALOG_CANCEL
                                                                         : DIALOG_OPEN;
+    /* a long confirmation scrolls: arrows always, j/k when nothing is typed */
+    if ((is_keycode && key == KEY_DOWN) || (d->typed == NULL && !is_keycode && key == 'j')) {
+        if (d->top + 1 < d->n_lines)
+            d->top++;
+        return DIALOG_OPEN;
+    }
+    if ((is_keycode && key == KEY_UP) || (d->typed == NULL && !is_keycode && key == 'k')) {
+        if (d->top > 0)
+            d->top--;
+        return DIALOG_OPEN;
+    }
     if (d->typed != NULL) {
         if (!is_keycode && key == ('a' & 0x1f) && d->offer_approve)
             return strcmp(d->edit.text.buf, d->typed) == 0 ? DIALOG_OK_APPROVE : DIALOG_OPEN;
@@ -185,6 +196,14 @@ void dialog_draw(struct dialog *d, const struct paint *p)
         if (d->kind == DIALOG_PICK && i == d->sel)
             mvchgat(y0 + 2 + r, x0 + 1, w - 2, a, PAIR_NUMBER(a), NULL);
         draw_text(stdscr, y0 + 2 + r, x0 + 2, w - 4, d->lines[i], a, p->utf8);
+    }
+    if (d->kind == DIALOG_CONFIRM && (d->top > 0 || d->top + (size_t)rows < d->n_lines)) {
+        char more[64];
+        snprintf(more, sizeof more, " %zu-%zu of %zu, j/k scroll ", d->top + 1,
+                 d->top + (size_t)rows < d->n_lines ? d->top + (size_t)rows : d->n_lines,
+                 d->n_lines);
+        draw_text(stdscr, y0 + h - 1, x0 + w - 2 - draw_width(more), draw_width(more), more,
+                  paint_role(p, THEME_DIM), p->utf8);
     }
     int y = y0 + 2 + rows;
     if (d->typed != NULL) {

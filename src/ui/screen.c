@@ -980,6 +980,9 @@ void screen_key(struct screen *s, int key, bool is_keycode)
         return; /* ncurses already knows the new size; the redraw follows */
     screen_message(s, false, NULL);
     if (s->act.open) {
+        /* an unseen confirmation is never confirmed: below the minimum size only Esc works */
+        if ((COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) && key != 27)
+            return;
         act_key(&s->act, key, is_keycode, time(NULL), &s->message, &s->message_error);
         return;
     }

@@ -753,6 +753,16 @@ static void test_cancel_with_n_or_esc_writes_nothing(void **state)
     expect(t, "Refresh staging");
     ptyterm_send(t, "n");
     expect(t, "cancelled: nothing was sent");
+    /* a confirmation the terminal is too small to show cannot be confirmed blindly */
+    ptyterm_send(t, "R");
+    expect(t, "Refresh staging");
+    ptyterm_resize(t, 12, 40);
+    expect(t, "kargotop needs 80x24");
+    ptyterm_send(t, "y");
+    ptyterm_resize(t, ROWS, COLS);
+    expect(t, "Refresh staging");
+    ptyterm_send(t, "\033");
+    expect(t, "cancelled: nothing was sent");
     quit(t);
     assert_int_equal(count_promotions(e, ns), before);
     char *after = stage_annotation(e, ns, "staging", "kargo.akuity.io/refresh");
