@@ -471,13 +471,21 @@ static void screen_draw_help(struct screen *s)
 
 static void screen_draw_too_small(void)
 {
-    char msg[96];
-    snprintf(msg, sizeof msg, "kargotop needs %dx%d; this terminal is %dx%d", SCREEN_MIN_COLS,
-             SCREEN_MIN_ROWS, COLS, LINES);
-    int len = (int)strlen(msg);
-    int x = len < COLS ? (COLS - len) / 2 : 0;
-    if (LINES > 0 && COLS > 0)
-        mvaddnstr(LINES / 2, x, msg, COLS - x);
+    /* short lines, so that the sizes stay whole on a narrow terminal (40 columns and less) */
+    char need[64], have[64];
+    snprintf(need, sizeof need, "kargotop needs %dx%d", SCREEN_MIN_COLS, SCREEN_MIN_ROWS);
+    snprintf(have, sizeof have, "this terminal is %dx%d", COLS, LINES);
+    const char *lines[] = {need, have, "press q to quit"};
+    int n = (int)(sizeof lines / sizeof lines[0]);
+    int y = LINES / 2 - n / 2;
+    if (y < 0)
+        y = 0;
+    for (int i = 0; i < n && y + i < LINES; i++) {
+        int len = (int)strlen(lines[i]);
+        int x = len < COLS ? (COLS - len) / 2 : 0;
+        if (COLS > 0)
+            mvaddnstr(y + i, x, lines[i], COLS - x);
+    }
 }
 
 /* A framed pane holding a table. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "util/xalloc.h"
@@ -121,4 +122,14 @@ int term_take_signal(void)
     if (term_pipe[0] >= 0 && read(term_pipe[0], &b, 1) == 1)
         return b;
     return 0;
+}
+
+void term_resize(void)
+{
+    struct winsize ws;
+    if (!term_active || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 ||
+        ws.ws_col == 0)
+        return;
+    if (ws.ws_row != LINES || ws.ws_col != COLS)
+        resizeterm(ws.ws_row, ws.ws_col);
 }
