@@ -989,8 +989,16 @@ void screen_key(struct screen *s, int key, bool is_keycode)
     screen_message(s, false, NULL);
     if (s->act.open) {
         /* an unseen confirmation is never confirmed: below the minimum size only Esc works */
-        if ((COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) && key != 27)
+        if (COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) {
+            if (key == 'q' && !is_keycode) {
+                /* "press q to quit" holds: the unseen confirmation goes with nothing sent */
+                act_key(&s->act, 27, false, time(NULL), &s->message, &s->message_error);
+                s->quit = true;
+            } else if (key == 27) {
+                act_key(&s->act, key, is_keycode, time(NULL), &s->message, &s->message_error);
+            }
             return;
+        }
         act_key(&s->act, key, is_keycode, time(NULL), &s->message, &s->message_error);
         return;
     }
