@@ -519,6 +519,30 @@ static void test_promote_downstream_lists_targets_and_promotes_the_current_freig
     free(devf);
 }
 
+static void test_a_refusal_shows_the_apis_own_words(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    char *alias = unavailable_to_production(e, ns);
+    assert_non_null(alias);
+    int before = count_promotions(e, ns);
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "ll");
+    expect(t, "Freight for production");
+    ptyterm_send(t, "\t/");
+    ptyterm_send(t, alias);
+    ptyterm_send(t, "\r");
+    expect_dimmed(t, "p promote", false);
+    ptyterm_send(t, "p");
+    expect(t, "not available: not verified in staging");
+    ptyterm_send(t, "production\r"); /* confirmed without approving: the webhook refuses */
+    expect(t, "promote production refused: ");
+    expect(t, "Freight is not available to this Stage");
+    assert_int_equal(count_promotions(e, ns), before);
+    quit(t);
+    free(alias);
+}
+
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
 static char *create_promotion(struct env *e, const char *ns, const char *stage, const char *freight)
 {
@@ -821,6 +845,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_promote_downstream_lists_targets_and_promotes_the_current_freight, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(test_a_refusal_shows_the_apis_own_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_with_A_ends_the_promotion_aborted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refresh_token_is_the_one_the_stage_handled, setup,
