@@ -853,6 +853,40 @@ static void test_project_command_reaches_every_project(void **state)
     quit(t);
 }
 
+/* At 160 columns myapp's six ranks do not fit the preferred boxes: they narrow, and keep every
+ * line (phase, health, Freight, version and age) while the height allows. */
+static void test_narrowed_boxes_keep_their_lines(void **state)
+{
+    struct env *e = *state;
+    char *argv[] = {KARGOTOP_BIN, "--kubeconfig", e->kubeconfig, "-n", "myapp", NULL};
+    struct ptyterm *t = ptyterm_spawn(argv, NULL, 45, 160);
+    assert_non_null(t);
+    expect_selected(t, "dev");
+    expect_text(t, "\u25cf live");
+    char *why = NULL;
+    bool ok = false;
+    for (int tries = 0; tries < WAIT_MS / 200 && !ok; tries++) {
+        struct project_objects o;
+        objects_load(e, "myapp", &o);
+        ok = true;
+        for (size_t i = 0; i < o.n_stages && ok; i++) {
+            free(why);
+            why = NULL;
+            ok = box_matches(t, o.stages[i], &o, &why);
+        }
+        objects_free(&o);
+        if (!ok)
+            ptyterm_pump(t, 200);
+    }
+    if (!ok) {
+        ptyterm_dump(t, why);
+        fail_msg("%s", why);
+    }
+    free(why);
+    expect_text(t, "\u2665 Healthy");
+    quit(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -861,6 +895,7 @@ int main(void)
         cmocka_unit_test(test_microsvcs),
         cmocka_unit_test(test_myapp),
         cmocka_unit_test(test_project_command_reaches_every_project),
+        cmocka_unit_test(test_narrowed_boxes_keep_their_lines),
     };
     if (getenv("KT_TEST_FILTER") != NULL)
         cmocka_set_test_filter(getenv("KT_TEST_FILTER"));
