@@ -398,6 +398,86 @@ static void test_starts_in_the_context_namespace_and_writes_no_files(void **stat
     free(path);
 }
 
+/* CPU seconds the process has used (user + system), from /proc. */
+static double cpu_seconds(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* after the command name in parentheses: state is field 3, utime 14, stime 15 */
+    const char *p = strrchr(buf, ')');
+    assert_non_null(p);
+    unsigned long utime = 0, stime = 0;
+    assert_int_equal(
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime), 2);
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Waits until the row holding text shows an age of at least min seconds ("12s ago"); returns it. */
+static int wait_age(struct ptyterm *t, const char *text, int min)
+{
+    for (int i = 0; i < WAIT_MS / 50; i++) {
+        for (int r = 0; r < 45; r++) {
+            char *row = ptyterm_row(t, r);
+            const char *ago = strstr(row, text) != NULL ? strstr(row, "s ago") : NULL;
+            const char *d = ago;
+            while (d != NULL && d > row && d[-1] >= '0' && d[-1] <= '9')
+                d--;
+            int age = d != NULL && d < ago ? atoi(d) : -1;
+            free(row);
+            if (age >= min && age >= 0)
+                return age;
+        }
+        ptyterm_pump(t, 50);
+    }
+    ptyterm_dump(t, text);
+    fail_msg("no age of %ds or more on the row of %s", min, text);
+    return -1;
+}
+
+static void test_ages_tick_without_keys_and_idle_costs_nothing(void **state)
+{
+    struct env *e = *state;
+    struct ptyterm *t = start(e);
+    /* new Freight, as `kargo create freight` makes it: "just now", then its age counts up */
+    const char *body = "{\"apiVersion\":\"" GV "\",\"kind\":\"Freight\","
+                       "\"metadata\":{\"generateName\":\"e2e-\"},\"alias\":\"e2e-ticks\","
+                       "\"origin\":{\"kind\":\"Warehouse\",\"name\":\"backstage\"},"
+                       "\"images\":[{\"repoURL\":\"ghcr.io/craigedmunds/backstage\","
+                       "\"tag\":\"9.9.9\",\"digest\":\"sha256:"
+                       "00000000000000000000000000000000000000000000000000000000000000aa\"}]}";
+    cJSON *fobj = cJSON_Parse(body);
+    struct api_ref ref = {GV, "freights", NS, NULL};
+    struct kube_error err = {0};
+    cJSON *created = api_create(e->client, &ref, fobj, &err);
+    if (created == NULL)
+        fail_msg("create freight: %s", err.message);
+    if (!wait_row(t, "e2e-ticks", "just now")) {
+        ptyterm_dump(t, "new freight");
+        fail();
+    }
+    int first = wait_age(t, "e2e-ticks", 0);
+    /* and on, no key pressed (a loaded machine may skip a second, never stop) */
+    int later = wait_age(t, "e2e-ticks", first + 3);
+    assert_true(later >= first + 3);
+    /* idle with ages on screen: a frame a second at most, never a busy loop */
+    double before = cpu_seconds(ptyterm_pid(t));
+    size_t bytes = ptyterm_bytes(t);
+    ptyterm_pump(t, 3000); /* the observation window: a measurement, not a wait for a state */
+    double used = cpu_seconds(ptyterm_pid(t)) - before;
+    if (used > 0.6)
+        fail_msg("%.2f s of CPU in 3 s idle", used);
+    assert_true(ptyterm_bytes(t) > bytes); /* the ages did tick */
+    cJSON_Delete(created);
+    cJSON_Delete(fobj);
+    kube_error_clear(&err);
+    quit(t);
+}
+
 static void expect_stale(struct ptyterm *t)
 {
     /* the top bar says the watches are down; each pane says since when its data is old */
@@ -466,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_events_feed_and_pane_keys),
         cmocka_unit_test(test_readonly_badge),
         cmocka_unit_test(test_starts_in_the_context_namespace_and_writes_no_files),
+        cmocka_unit_test(test_ages_tick_without_keys_and_idle_costs_nothing),
         cmocka_unit_test(test_outage_marks_stale_data_and_recovers),
     };
     if (getenv("KT_TEST_FILTER") != NULL)
