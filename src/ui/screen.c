@@ -510,11 +510,12 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
     static const enum kargo_kind pipeline_kinds[] = {KARGO_STAGE, KARGO_WAREHOUSE};
     static const enum kargo_kind freight_kinds[] = {KARGO_FREIGHT, KARGO_STAGE};
     static const enum kargo_kind promotion_kinds[] = {KARGO_PROMOTION};
-    pipeline_view_update(&s->pipeline, st, COLS - 2);
-    lists_fill_stages(&s->stages, st, s->pipeline.layout, &s->paint);
     /* the pipeline takes what it needs up to a little over half; the panes below the rest */
+    int top_max = h * 11 / 20;
+    pipeline_view_update(&s->pipeline, st, COLS - 2, top_max - 2);
+    lists_fill_stages(&s->stages, st, s->pipeline.layout, &s->paint);
     int need = s->list_form ? (int)s->stages.nshown + 3 : s->pipeline.layout->height + 2;
-    int top_h = h * 11 / 20;
+    int top_h = top_max;
     if (need < top_h)
         top_h = need;
     if (top_h < 6)

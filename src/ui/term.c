@@ -126,10 +126,13 @@ int term_take_signal(void)
 
 void term_resize(void)
 {
-    struct winsize ws;
-    if (!term_active || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 ||
-        ws.ws_col == 0)
+    if (!term_active)
         return;
-    if (ws.ws_row != LINES || ws.ws_col != COLS)
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+        (ws.ws_row != LINES || ws.ws_col != COLS))
         resizeterm(ws.ws_row, ws.ws_col);
+    /* the terminal may have cut or reflowed what it showed, even when the size ends up as it
+     * was (shrunk and grown back before we looked): the next frame repaints every cell */
+    clearok(curscr, TRUE);
 }

@@ -181,6 +181,15 @@ static void test_sigterm_restores_terminal(void **state)
     ptyterm_free(t);
 }
 
+static void test_sighup_restores_terminal(void **state)
+{
+    /* the SSH daemon's SIGHUP when the session drops */
+    struct ptyterm *t = start(24, 80);
+    kill(ptyterm_pid(t), SIGHUP);
+    expect_clean_exit(t, 0);
+    ptyterm_free(t);
+}
+
 static void test_exits_when_the_terminal_goes_away(void **state)
 {
     /* A dropped SSH session: the program must not keep running (the k9s bastion bug). */
@@ -202,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_resize_during_start_up_is_not_lost),
         cmocka_unit_test(test_idle_writes_nothing),
         cmocka_unit_test(test_sigterm_restores_terminal),
+        cmocka_unit_test(test_sighup_restores_terminal),
         cmocka_unit_test(test_exits_when_the_terminal_goes_away),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
