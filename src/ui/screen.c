@@ -398,22 +398,39 @@ static void screen_draw_footer(struct screen *s)
         return;
     }
     unsigned scope = screen_scope(s);
-    int x = 1;
+    /* "? help  q quit" always shows: the other hints take the room left and stop at the first
+     * that does not fit whole */
+    int tail = 0;
     const struct keymap_entry *k;
-    for (size_t i = 0; (k = keymap_at(i)) != NULL; i++) {
-        if (k->hint == NULL || (k->scope != KEYMAP_ANY && !(k->scope & scope)))
-            continue;
-        const char *name = k->keyname;
-        /* a key the user may not use now is there, dimmed: the help says why */
-        char reason[240];
-        bool denied = k->action == UI_ACTION_ACT &&
-                      act_access(&s->act, (enum action_id)k->act, reason, sizeof reason) !=
-                          ACTION_ACCESS_ALLOWED;
-        x += draw_text(stdscr, y, x, COLS - x, name,
-                       paint_role(&s->paint, denied ? THEME_DIM : THEME_KEY_HINT), s->paint.utf8);
-        x += 1 + draw_text(stdscr, y, x + 1, COLS - x - 1, k->hint,
-                           paint_role(&s->paint, THEME_DIM), s->paint.utf8);
-        x += 2;
+    for (size_t i = 0; (k = keymap_at(i)) != NULL; i++)
+        if (k->hint != NULL && (k->action == UI_ACTION_HELP || k->action == UI_ACTION_QUIT))
+            tail += draw_width(k->keyname) + 1 + draw_width(k->hint) + 2;
+    int x = 1;
+    bool full = false;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; (k = keymap_at(i)) != NULL; i++) {
+            if (k->hint == NULL || (k->scope != KEYMAP_ANY && !(k->scope & scope)))
+                continue;
+            bool is_tail = k->action == UI_ACTION_HELP || k->action == UI_ACTION_QUIT;
+            if (is_tail != (pass == 1))
+                continue;
+            int need = draw_width(k->keyname) + 1 + draw_width(k->hint);
+            if (!is_tail && (full || x + need > COLS - 1 - tail)) {
+                full = true;
+                continue;
+            }
+            /* a key the user may not use now is there, dimmed: the help says why */
+            char reason[240];
+            bool denied = k->action == UI_ACTION_ACT &&
+                          act_access(&s->act, (enum action_id)k->act, reason, sizeof reason) !=
+                              ACTION_ACCESS_ALLOWED;
+            x += draw_text(stdscr, y, x, COLS - x, k->keyname,
+                           paint_role(&s->paint, denied ? THEME_DIM : THEME_KEY_HINT),
+                           s->paint.utf8);
+            x += 1 + draw_text(stdscr, y, x + 1, COLS - x - 1, k->hint,
+                               paint_role(&s->paint, THEME_DIM), s->paint.utf8);
+            x += 2;
+        }
     }
 }
 
