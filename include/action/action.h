@@ -155,6 +155,13 @@ int action_abort_verification(struct kube_client *c, const char *ns, const char 
 int action_access(struct kube_client *c, const char *ns, enum action_id id, bool *allowed,
                   char **reason, struct kube_error *err);
 
+/* One rule of an action (a SelfSubjectAccessReview in namespace ns), for callers that cache per
+ * rule: actions share rules (every promotion needs create promotions + promote stages). */
+int action_access_rule(struct kube_client *c, const char *ns, const struct action_rbac *r,
+                       bool *allowed, struct kube_error *err);
+/* "your role cannot abort promotions (patch promotions)": why d is denied by rule r. Allocated. */
+char *action_denied_reason(const struct action_def *d, const struct action_rbac *r);
+
 /* A new lowercase ULID (26 Crockford base32 characters: 48-bit ms time, 80 random bits) into
  * out[27]; monotonic within the process. */
 void action_ulid(char out[27]);

@@ -742,24 +742,33 @@ int action_abort_verification(struct kube_client *c, const char *ns, const char 
 
 /* ---- access ----------------------------------------------------------------------------- */
 
+int action_access_rule(struct kube_client *c, const char *ns, const struct action_rbac *r,
+                       bool *allowed, struct kube_error *err)
+{
+    return api_access_review(c, r->verb, r->group, r->resource, r->subresource, ns, NULL, allowed,
+                             err);
+}
+
+char *action_denied_reason(const struct action_def *d, const struct action_rbac *r)
+{
+    return xasprintf("your role %s (%s %s%s%s)", d->denied, r->verb, r->resource,
+                     r->subresource ? "/" : "", r->subresource ? r->subresource : "");
+}
+
 int action_access(struct kube_client *c, const char *ns, enum action_id id, bool *allowed,
                   char **reason, struct kube_error *err)
 {
     const struct action_def *d = action_def(id);
     *allowed = true;
     for (size_t i = 0; d != NULL && i < 2 && d->rbac[i].verb != NULL; i++) {
-        const struct action_rbac *r = &d->rbac[i];
         bool ok = false;
-        if (api_access_review(c, r->verb, r->group, r->resource, r->subresource, ns, NULL, &ok,
-                              err) != 0)
+        if (action_access_rule(c, ns, &d->rbac[i], &ok, err) != 0)
             return -1;
         if (!ok) {
             *allowed = false;
             if (reason != NULL) {
                 free(*reason);
-                *reason =
-                    xasprintf("your role %s (%s %s%s%s)", d->denied, r->verb, r->resource,
-                              r->subresource ? "/" : "", r->subresource ? r->subresource : "");
+                *reason = action_denied_reason(d, &d->rbac[i]);
             }
             return 0;
         }

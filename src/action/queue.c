@@ -44,6 +44,13 @@ struct action_queue {
     unsigned running;   /* jobs taken, not finished (actions only) */
     unsigned queued;    /* actions queued */
     struct hmap access; /* "<ns>\n<id>" -> struct access_entry */
+    struct hmap rules;  /* worker only: "<ns>\n<verb>\n<resource>..." -> struct rule_entry */
+};
+
+/* One SelfSubjectAccessReview's answer, shared by the actions that need the same rule. */
+struct rule_entry {
+    bool allowed;
+    long long at_ms;
 };
 
 static long long now_ms(void)
@@ -227,12 +234,50 @@ static char *access_key(const char *ns, enum action_id id)
     return xasprintf("%s\n%d", ns, (int)id);
 }
 
+/* The action's rules, each asked at most once per minute and namespace whichever action needs
+ * it. Returns -1 when a review failed. */
+static int access_of(struct action_queue *q, const char *ns, enum action_id id, bool *allowed,
+                     char **reason)
+{
+    const struct action_def *d = action_def(id);
+    *allowed = true;
+    for (size_t i = 0; d != NULL && i < 2 && d->rbac[i].verb != NULL; i++) {
+        const struct action_rbac *r = &d->rbac[i];
+        char *key = xasprintf("%s\n%s\n%s\n%s\n%s", ns, r->verb, r->group, r->resource,
+                              r->subresource ? r->subresource : "");
+        struct rule_entry *e = hmap_get(&q->rules, key);
+        /* a little under the action's period, so a re-asked action re-asks its rules */
+        if (e == NULL || now_ms() - e->at_ms >= ACCESS_TTL_MS - 1000) {
+            bool ok = false;
+            struct kube_error err = {0};
+            int rc = action_access_rule(q->client, ns, r, &ok, &err);
+            kube_error_clear(&err);
+            if (rc != 0) {
+                free(key);
+                return -1;
+            }
+            if (e == NULL) {
+                e = xcalloc(1, sizeof *e);
+                hmap_put(&q->rules, key, e);
+            }
+            e->allowed = ok;
+            e->at_ms = now_ms();
+        }
+        free(key);
+        if (!e->allowed) {
+            *allowed = false;
+            *reason = action_denied_reason(d, r);
+            return 0;
+        }
+    }
+    return 0;
+}
+
 static void run_access(struct action_queue *q, const struct job *j)
 {
     bool allowed = false;
     char *reason = NULL;
-    struct kube_error err = {0};
-    int rc = action_access(q->client, j->req.ns, j->req.id, &allowed, &reason, &err);
+    int rc = access_of(q, j->req.ns, j->req.id, &allowed, &reason);
     char *key = access_key(j->req.ns, j->req.id);
     pthread_mutex_lock(&q->mu);
     struct access_entry *a = hmap_get(&q->access, key);
@@ -251,7 +296,6 @@ static void run_access(struct action_queue *q, const struct job *j)
     pthread_mutex_unlock(&q->mu);
     free(key);
     free(reason);
-    kube_error_clear(&err);
 }
 
 static void *worker(void *arg)
@@ -305,6 +349,7 @@ struct action_queue *action_queue_new(struct kube_client *c, void (*notify)(void
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cond, NULL);
     hmap_init(&q->access);
+    hmap_init(&q->rules);
     if (pthread_create(&q->thread, NULL, worker, q) != 0)
         xalloc_fail(0); /* no thread: as fatal as no memory */
     return q;
@@ -328,6 +373,7 @@ void action_queue_free(struct action_queue *q)
         action_result_free(q->done[i]);
     free(q->done);
     hmap_free(&q->access, free);
+    hmap_free(&q->rules, free);
     pthread_cond_destroy(&q->cond);
     pthread_mutex_destroy(&q->mu);
     free(q);

@@ -669,6 +669,39 @@ static void test_promotion_is_sent_whole_as_older_kargo_needs(void **state)
     free(kc);
 }
 
+/* Every action's access in a minute costs one review (SIM_VERB_OTHER) per distinct rule (6 for
+ * all), and asking again within the minute costs none. */
+static void test_access_reviews_are_shared_and_cached(void **state)
+{
+    struct env *e = *state;
+    struct action_queue *q = action_queue_new(e->c[ADMIN], NULL, NULL);
+    struct sim_stats s0, s1;
+    sim_stats_get(e->sim, &s0);
+    char reason[200];
+    bool known = false;
+    for (long long end = ms_now() + 20000; !known && ms_now() < end;) {
+        known = true;
+        for (int id = 0; id < ACTION_COUNT; id++)
+            known = action_queue_access(q, NS, (enum action_id)id, reason, sizeof reason) ==
+                        ACTION_ACCESS_ALLOWED &&
+                    known;
+        if (!known) {
+            struct timespec ts = {0, 10 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(known);
+    sim_stats_get(e->sim, &s1);
+    assert_int_equal(s1.requests[SIM_VERB_OTHER] - s0.requests[SIM_VERB_OTHER], 6);
+    for (int id = 0; id < ACTION_COUNT; id++)
+        assert_int_equal(action_queue_access(q, NS, (enum action_id)id, reason, sizeof reason),
+                         ACTION_ACCESS_ALLOWED);
+    action_queue_free(q); /* joins the worker: nothing more can be under way */
+    struct sim_stats s2;
+    sim_stats_get(e->sim, &s2);
+    assert_int_equal(s2.requests[SIM_VERB_OTHER], s1.requests[SIM_VERB_OTHER]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -692,6 +725,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lost_answers_never_make_a_second_promotion, setup,
                                         teardown),
         cmocka_unit_test(test_promotion_is_sent_whole_as_older_kargo_needs),
+        cmocka_unit_test_setup_teardown(test_access_reviews_are_shared_and_cached, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
