@@ -320,8 +320,11 @@ static void test_promote_with_p_creates_the_promotion_and_shows_it_succeed(void 
     expect(t, "staging <- ");
     char *alias = word_after(t, "staging <- ");
     assert_non_null(alias);
+    long long sent = ms_now();
     ptyterm_send(t, "y");
     expect(t, "promotion created: staging.");
+    /* a figure for the notes, not a timed assertion */
+    print_message("key to created Promotion on screen: %lld ms\n", ms_now() - sent);
     char *name = word_after(t, "promotion created: ");
     assert_non_null(name);
     /* the cluster has exactly that one more, with the right stage and freight */
@@ -507,8 +510,11 @@ static void test_promote_downstream_lists_targets_and_promotes_the_current_freig
     ptyterm_send(t, "P");
     expect(t, "Promote downstream of dev");
     expect(t, "to every stage downstream:");
+    long long sent = ms_now();
     ptyterm_send(t, "y");
     expect(t, "promotion created: staging.");
+    /* a figure for the notes, not a timed assertion */
+    print_message("key to created Promotion on screen: %lld ms\n", ms_now() - sent);
     char *name = word_after(t, "promotion created: ");
     cJSON *p = get(e, ns, "promotions", name);
     assert_string_equal(json_get_string(p, "spec", "freight", (char *)NULL), devf);
