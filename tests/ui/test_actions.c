@@ -405,6 +405,27 @@ static void test_rollback_of_production_sets_the_older_freight_and_a_hold(void *
         ptyterm_dump(t, "rollback");
         fail_msg("production never ran %s with a hold", alias);
     }
+    /* u resumes: the hold goes (the candidate is promoted by origin) */
+    ptyterm_send(t, "\014"); /* Ctrl-L: a key, so the footer replaces the last message */
+    expect_dimmed(t, "u resume", false);
+    ptyterm_send(t, "u");
+    expect(t, "Resume auto-promotion of production");
+    expect(t, "clears the hold on Warehouse/backstage");
+    ptyterm_send(t, "production\r");
+    expect(t, "promotion created: production.");
+    bool resumed = false;
+    for (long long end = ms_now() + 2 * WAIT_MS; !resumed && ms_now() < end;) {
+        cJSON *s = get(e, ns, "stages", "production");
+        resumed = json_get(s, "status", "autoPromotionHolds", "Warehouse/backstage",
+                           (char *)NULL) == NULL;
+        cJSON_Delete(s);
+        if (!resumed)
+            ptyterm_pump(t, 200);
+    }
+    if (!resumed) {
+        ptyterm_dump(t, "resume");
+        fail_msg("the hold on production never went");
+    }
     quit(t);
     free(older);
     free(alias);
@@ -547,6 +568,48 @@ static void test_a_refusal_shows_the_apis_own_words(void **state)
     assert_int_equal(count_promotions(e, ns), before);
     quit(t);
     free(alias);
+}
+
+static void test_reverify_runs_the_verification_again(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    cJSON *s = get(e, ns, "stages", "production");
+    char *id0 = xstrdup(json_get_string(
+        cJSON_GetArrayItem(
+            json_get(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                     "verificationHistory", (char *)NULL),
+            0),
+        "id", (char *)NULL));
+    cJSON_Delete(s);
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "ll");
+    expect(t, "Freight for production");
+    expect_dimmed(t, "v reverify", false);
+    ptyterm_send(t, "v");
+    expect(t, "Reverify of production");
+    expect(t, "the current freight is verified again");
+    ptyterm_send(t, "y");
+    expect(t, "verification requested again for production");
+    bool again = false;
+    for (long long end = ms_now() + WAIT_MS; !again && ms_now() < end;) {
+        s = get(e, ns, "stages", "production");
+        const char *id = json_get_string(
+            cJSON_GetArrayItem(
+                json_get(
+                    cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                    "verificationHistory", (char *)NULL),
+                0),
+            "id", (char *)NULL);
+        again = id != NULL && strcmp(id, id0) != 0;
+        cJSON_Delete(s);
+        if (!again)
+            ptyterm_pump(t, 200);
+    }
+    if (!again)
+        fail_msg("production was never verified again");
+    quit(t);
+    free(id0);
 }
 
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
@@ -852,6 +915,7 @@ int main(void)
             test_promote_downstream_lists_targets_and_promotes_the_current_freight, setup,
             teardown),
         cmocka_unit_test_setup_teardown(test_a_refusal_shows_the_apis_own_words, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reverify_runs_the_verification_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_with_A_ends_the_promotion_aborted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refresh_token_is_the_one_the_stage_handled, setup,
