@@ -128,7 +128,9 @@ static void summarise(struct action_result *r, const struct action_request *req)
         failed += !r->outcomes[i].ok;
     r->ok = r->n_outcomes > 0 && failed == 0;
     const struct action_def *d = action_def(req->id);
-    if (failed > 0) {
+    if (r->n_outcomes == 0) {
+        strbuf_appendf(&sb, "%s: nothing was done", d->name);
+    } else if (failed > 0) {
         /* the API's words first: that is what the user must read */
         for (size_t i = 0, shown = 0; i < r->n_outcomes; i++) {
             const struct action_outcome *o = &r->outcomes[i];
@@ -398,6 +400,10 @@ unsigned long action_queue_submit(struct action_queue *q, const struct action_re
     }
     if (req->ns == NULL || req->id >= ACTION_COUNT) {
         cause_set(cause, "no project is open");
+        return 0;
+    }
+    if ((req->id == ACTION_PROMOTE || req->id == ACTION_ROLLBACK) && req->n_targets == 0) {
+        cause_set(cause, "nothing to promote: no stage and freight given");
         return 0;
     }
     struct job *j = xcalloc(1, sizeof *j);
