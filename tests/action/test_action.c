@@ -468,6 +468,7 @@ static void test_queue_runs_off_the_callers_thread_and_reports(void **state)
     assert_int_equal(action_queue_submit(q, &req, &pol, &cause), 0);
     assert_non_null(strstr(cause, "read-only"));
     free(cause);
+    cause = NULL;
     pol.readonly = false;
     struct action_request empty = {.id = ACTION_PROMOTE, .ns = NS};
     assert_int_equal(action_queue_submit(q, &empty, &pol, &cause), 0);
