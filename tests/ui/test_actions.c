@@ -612,6 +612,32 @@ static void test_reverify_runs_the_verification_again(void **state)
     free(id0);
 }
 
+static void test_promote_from_a_warehouses_freight_picks_the_stage(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    int before = count_promotions(e, ns);
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "h"); /* dev -> the warehouse */
+    expect(t, "Freight for backstage");
+    ptyterm_send(t, "\t"); /* its newest freight */
+    expect_dimmed(t, "p promote", false);
+    ptyterm_send(t, "p");
+    expect(t, "to which stage?");
+    expect(t, "+ dev"); /* direct: available */
+    ptyterm_send(t, "\r");
+    expect(t, "Promote to dev");
+    ptyterm_send(t, "y");
+    expect(t, "promotion created: dev.");
+    char *name = word_after(t, "promotion created: ");
+    cJSON *p = get(e, ns, "promotions", name);
+    assert_string_equal(json_get_string(p, "spec", "stage", (char *)NULL), "dev");
+    cJSON_Delete(p);
+    assert_int_equal(count_promotions(e, ns), before + 1);
+    quit(t);
+    free(name);
+}
+
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
 static char *create_promotion(struct env *e, const char *ns, const char *stage, const char *freight)
 {
@@ -916,6 +942,8 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(test_a_refusal_shows_the_apis_own_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reverify_runs_the_verification_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_promote_from_a_warehouses_freight_picks_the_stage,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_with_A_ends_the_promotion_aborted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refresh_token_is_the_one_the_stage_handled, setup,
