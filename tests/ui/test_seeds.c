@@ -887,6 +887,53 @@ static void test_narrowed_boxes_keep_their_lines(void **state)
     quit(t);
 }
 
+/* `kargotop --demo` runs its own simulated cluster with the same four scenarios: every seed's
+ * project is there, each Stage boxed on its colour. */
+static void test_demo_shows_every_seed(void **state)
+{
+    struct env *e = *state;
+    char *argv[] = {KARGOTOP_BIN, "--demo", NULL};
+    struct ptyterm *t = ptyterm_spawn(argv, NULL, ROWS, COLS);
+    assert_non_null(t);
+    expect_text(t, "cluster: kargo-sim");
+    expect_text(t, "\u25cf live");
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        const struct seed *sd = &seeds[i];
+        char *top = xasprintf("project: %s ", sd->project);
+        if (!ptyterm_find(t, top, NULL, NULL)) { /* (the project it opened with stays open) */
+            char *cmd = xasprintf(":project %s\r", sd->project);
+            ptyterm_send(t, cmd);
+            free(cmd);
+        }
+        expect_text(t, top);
+        free(top);
+        expect_selected(t, sd->first);
+        struct project_objects o;
+        objects_load(e, sd->project, &o);
+        for (size_t k = 0; k < o.n_stages; k++) {
+            const char *name = o.stages[k]->name;
+            select_stage(t, name);
+            int r = -1, c = -1;
+            for (int w = 0; w < WAIT_MS / 50 && !find_box(t, name, &r, &c); w++)
+                ptyterm_pump(t, 50);
+            if (!find_box(t, name, &r, &c)) {
+                ptyterm_dump(t, name);
+                fail_msg("demo: no box for %s/%s", sd->project, name);
+            }
+            VTermScreenCell cell;
+            assert_true(ptyterm_cell(t, r, c + 2, &cell));
+            int want = stage_colour(&o, name);
+            if (!VTERM_COLOR_IS_INDEXED(&cell.bg) || cell.bg.indexed.idx != want) {
+                ptyterm_dump(t, "demo colour");
+                fail_msg("demo: %s/%s background %d, want %d", sd->project, name,
+                         VTERM_COLOR_IS_INDEXED(&cell.bg) ? cell.bg.indexed.idx : -1, want);
+            }
+        }
+        objects_free(&o);
+    }
+    quit(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -896,6 +943,7 @@ int main(void)
         cmocka_unit_test(test_myapp),
         cmocka_unit_test(test_project_command_reaches_every_project),
         cmocka_unit_test(test_narrowed_boxes_keep_their_lines),
+        cmocka_unit_test(test_demo_shows_every_seed),
     };
     if (getenv("KT_TEST_FILTER") != NULL)
         cmocka_set_test_filter(getenv("KT_TEST_FILTER"));
