@@ -658,6 +658,15 @@ void screen_draw(struct screen *s, time_t now)
 
 /* ---- keys -------------------------------------------------------------------------------- */
 
+/* Opens a project; the one already open stays as it is (its selection, filters and data), rather
+ * than starting its watches over and drawing an empty pipeline meanwhile. */
+static int screen_open_project(struct screen *s, const char *name, char **cause)
+{
+    if (s->status.project[0] != '\0' && strcmp(s->status.project, name) == 0)
+        return 0;
+    return s->src->open_project(s->src->ctx, name, cause);
+}
+
 static void screen_open_detail(struct screen *s)
 {
     enum kargo_kind kind;
@@ -667,7 +676,7 @@ static void screen_open_detail(struct screen *s)
     if (kind == KARGO_PROJECT) {
         char *cause = NULL;
         char *copy = xstrdup(name);
-        if (s->src->open_project(s->src->ctx, copy, &cause) != 0)
+        if (screen_open_project(s, copy, &cause) != 0)
             screen_message(s, true, cause);
         else
             s->mode = MODE_DASHBOARD;
@@ -741,7 +750,7 @@ static void screen_run_command(struct screen *s, const char *line)
     case COMMAND_PROJECT:
         if (s->src == NULL || s->src->open_project == NULL) {
             screen_message(s, true, "not connected to a cluster");
-        } else if (s->src->open_project(s->src->ctx, cmd.arg, &cause) != 0) {
+        } else if (screen_open_project(s, cmd.arg, &cause) != 0) {
             screen_message(s, true, cause);
         } else {
             s->mode = MODE_DASHBOARD;

@@ -478,6 +478,24 @@ static void test_ages_tick_without_keys_and_idle_costs_nothing(void **state)
     quit(t);
 }
 
+static void test_watch_denied_polls_and_says_so(void **state)
+{
+    /* RBAC that grants list but not watch: the data comes by polling, and the top bar says so */
+    struct env *e = *state;
+    struct sim_faults f = {.deny_watch = true};
+    sim_faults_set(e->sim, &f);
+    struct ptyterm *t = start_with(e, (char *[]){"-n", NS, NULL}, NULL);
+    expect_text(t, "Freight for dev");
+    expect_text(t, "polling");
+    int row;
+    assert_true(ptyterm_find(t, "polling", &row, NULL));
+    assert_int_equal(row, 0);
+    assert_false(ptyterm_find(t, "\u25cf live", NULL, NULL));
+    memset(&f, 0, sizeof f);
+    sim_faults_set(e->sim, &f);
+    quit(t);
+}
+
 static void expect_stale(struct ptyterm *t)
 {
     /* the top bar says the watches are down; each pane says since when its data is old */
@@ -547,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_readonly_badge),
         cmocka_unit_test(test_starts_in_the_context_namespace_and_writes_no_files),
         cmocka_unit_test(test_ages_tick_without_keys_and_idle_costs_nothing),
+        cmocka_unit_test(test_watch_denied_polls_and_says_so),
         cmocka_unit_test(test_outage_marks_stale_data_and_recovers),
     };
     if (getenv("KT_TEST_FILTER") != NULL)
