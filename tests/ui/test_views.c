@@ -339,6 +339,65 @@ static void test_hold_shows_paused(void **state)
     quit(t);
 }
 
+/* At 80x24 the boxes are narrow: the step of a running promotion, the auto mark and the age
+ * still show whole. */
+static void test_minimum_size_boxes_keep_step_and_age(void **state)
+{
+    struct env *e = *state;
+    char *argv[] = {KARGOTOP_BIN, "--kubeconfig", e->kubeconfig, "-n", NS, NULL};
+    struct ptyterm *t = ptyterm_spawn(argv, NULL, 24, 80);
+    assert_non_null(t);
+    expect_text(t, "Freight for dev");
+    int r, c;
+    assert_true(ptyterm_find(t, "\u250c dev ", &r, &c));
+    char *top = ptyterm_row(t, r);
+    bool marked = strstr(top, "auto") != NULL || strstr(top, "paused") != NULL;
+    free(top);
+    assert_true(marked);
+    /* the age of what runs in production: "2d ago", never cut to "2d a…" */
+    assert_true(ptyterm_find(t, "\u250c production ", &r, &c));
+    char *age = ptyterm_row(t, r + 4);
+    assert_non_null(strstr(age, " ago"));
+    assert_null(strstr(age, " a\u2026"));
+    free(age);
+    char *name, *alias;
+    freight_in(e, "staging", &name, &alias);
+    char *body = xasprintf("{\"apiVersion\":\"" GV "\",\"kind\":\"Promotion\","
+                           "\"metadata\":{\"generateName\":\"production.\"},"
+                           "\"spec\":{\"stage\":\"production\",\"freight\":\"%s\"}}",
+                           name);
+    cJSON *promo = cJSON_Parse(body);
+    struct api_ref ref = {GV, "promotions", NS, NULL};
+    struct kube_error err = {0};
+    cJSON *created = api_create(e->client, &ref, promo, &err);
+    if (created == NULL)
+        fail_msg("create: %s", err.message);
+    bool step = false;
+    for (int i = 0; i < WAIT_MS / 50 && !step; i++) {
+        char *line = ptyterm_row(t, r + 1);
+        const char *slash = strstr(line, "/5 ");
+        int col = 0; /* in cells: inside the production box? */
+        for (const char *p = line; slash != NULL && p < slash; p++)
+            col += ((unsigned char)*p & 0xC0) != 0x80;
+        step = slash != NULL && slash > line && slash[-1] >= '1' && slash[-1] <= '5' && col > c &&
+               col < c + 17;
+        free(line);
+        if (!step)
+            ptyterm_pump(t, 50);
+    }
+    if (!step) {
+        ptyterm_dump(t, "no step k/5 in the narrow box");
+        fail();
+    }
+    cJSON_Delete(created);
+    cJSON_Delete(promo);
+    kube_error_clear(&err);
+    free(body);
+    free(name);
+    free(alias);
+    quit(t);
+}
+
 static void test_readonly_badge(void **state)
 {
     struct env *e = *state;
@@ -562,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_hold_shows_paused),
         /* after the hold test: the events report its promotion */
         cmocka_unit_test(test_events_feed_and_pane_keys),
+        cmocka_unit_test(test_minimum_size_boxes_keep_step_and_age),
         cmocka_unit_test(test_readonly_badge),
         cmocka_unit_test(test_starts_in_the_context_namespace_and_writes_no_files),
         cmocka_unit_test(test_ages_tick_without_keys_and_idle_costs_nothing),
