@@ -398,6 +398,37 @@ static void test_minimum_size_boxes_keep_step_and_age(void **state)
     quit(t);
 }
 
+/* Every `:` command of the issue, typed in full or completed with Tab. */
+static void test_every_command(void **state)
+{
+    struct env *e = *state;
+    struct ptyterm *t = start(e);
+    ptyterm_send(t, ":wa\t\r");
+    expect_text(t, "Warehouses of " NS);
+    expect_text(t, "ghcr.io/craigedmunds/backstage"); /* its subscription */
+    ptyterm_send(t, ":promotions\r");
+    expect_text(t, "Promotions of " NS);
+    expect_text(t, "Succeeded");
+    ptyterm_send(t, ":stages\r");
+    expect_text(t, "Stages (list)");
+    ptyterm_send(t, ":projects\r");
+    expect_text(t, "Projects (Enter opens)");
+    expect_text(t, "flask-app");
+    ptyterm_send(t, ":project flask-app\r");
+    expect_text(t, "project: flask-app");
+    ptyterm_send(t, ":ctx viewer\r");
+    expect_text(t, "ctx: viewer");
+    ptyterm_send(t, ":q\r");
+    int status;
+    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
+        ptyterm_dump(t, ":q");
+        fail();
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    ptyterm_free(t);
+}
+
 static void test_readonly_badge(void **state)
 {
     struct env *e = *state;
@@ -622,6 +653,7 @@ int main(void)
         /* after the hold test: the events report its promotion */
         cmocka_unit_test(test_events_feed_and_pane_keys),
         cmocka_unit_test(test_minimum_size_boxes_keep_step_and_age),
+        cmocka_unit_test(test_every_command),
         cmocka_unit_test(test_readonly_badge),
         cmocka_unit_test(test_starts_in_the_context_namespace_and_writes_no_files),
         cmocka_unit_test(test_ages_tick_without_keys_and_idle_costs_nothing),
