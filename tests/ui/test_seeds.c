@@ -705,19 +705,29 @@ static void check_promotion(struct env *e, struct ptyterm *t, const struct seed 
         fail_msg("create: %s", err.message);
     /* no key from here on: the watches bring every change */
     int r, c;
-    bool promoting = false, succeeded = false;
-    for (int i = 0; i < WAIT_MS / 50 && !promoting; i++) {
-        if (find_box(t, sd->target, &r, &c)) {
+    bool promoting = false, running = false, succeeded = false;
+    for (int i = 0; i < WAIT_MS / 50 && !(promoting && running); i++) {
+        if (!promoting && find_box(t, sd->target, &r, &c)) {
             char *line = cells(t, r + 1, c + 1, c + 25);
             promoting = strstr(line, "Promoting step") != NULL;
             free(line);
         }
-        if (!promoting)
+        /* the promotions pane: Running, at step k/n, created by the user who sent it */
+        for (int row = 0; row < ROWS && !running; row++) {
+            char *line = cells(t, row, SPLIT, COLS);
+            const char *slash = strchr(line, '/');
+            running = strstr(line, "Running") && strstr(line, alias) &&
+                      strstr(line, "kubernetes:admin") && slash != NULL && slash > line &&
+                      slash[-1] >= '0' && slash[-1] <= '9' && slash[1] >= '1' && slash[1] <= '9';
+            free(line);
+        }
+        if (!(promoting && running))
             ptyterm_pump(t, 50);
     }
-    if (!promoting) {
-        ptyterm_dump(t, "never Promoting");
-        fail_msg("%s never showed Promoting", sd->target);
+    if (!promoting || !running) {
+        ptyterm_dump(t, "never Promoting and Running");
+        fail_msg("%s never showed Promoting (%d) and a Running row at step k/n (%d)", sd->target,
+                 promoting, running);
     }
     for (int i = 0; i < WAIT_MS / 50 && !succeeded; i++) {
         for (int row = 0; row < ROWS && !succeeded; row++) {
