@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,6 +430,27 @@ static void test_every_command(void **state)
     ptyterm_free(t);
 }
 
+/* A dropped SSH session while the watches run: the program ends, it does not keep watching. */
+static void test_exits_when_the_terminal_goes_away_while_watching(void **state)
+{
+    struct env *e = *state;
+    struct ptyterm *t = start(e);
+    ptyterm_hangup(t);
+    int status;
+    if (!ptyterm_wait_exit(t, WAIT_MS, &status))
+        fail_msg("still running after the terminal went away");
+    assert_true(WIFEXITED(status));
+    ptyterm_free(t);
+    t = start(e);
+    kill(ptyterm_pid(t), SIGHUP);
+    if (!ptyterm_wait_exit(t, WAIT_MS, &status))
+        fail_msg("still running after SIGHUP");
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_false(ptyterm_altscreen(t)); /* the terminal restored */
+    ptyterm_free(t);
+}
+
 static void test_readonly_badge(void **state)
 {
     struct env *e = *state;
@@ -654,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_events_feed_and_pane_keys),
         cmocka_unit_test(test_minimum_size_boxes_keep_step_and_age),
         cmocka_unit_test(test_every_command),
+        cmocka_unit_test(test_exits_when_the_terminal_goes_away_while_watching),
         cmocka_unit_test(test_readonly_badge),
         cmocka_unit_test(test_starts_in_the_context_namespace_and_writes_no_files),
         cmocka_unit_test(test_ages_tick_without_keys_and_idle_costs_nothing),
