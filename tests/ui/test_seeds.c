@@ -627,22 +627,23 @@ static void check_fresh_freight(struct env *e, struct ptyterm *t, const struct s
     objects_free(&o);
 }
 
-/* The mark "●STAGE" for where a Freight is, drawn in the Stage's colour. */
+/* The mark "●STAGE" for where a Freight is, drawn in the Stage's colour, "●STAGE✓" when the API
+ * says it is verified there. */
 static void check_where_colour(struct env *e, struct ptyterm *t, const struct seed *sd)
 {
     struct project_objects o;
     objects_load(e, sd->project, &o);
     const struct kargo_stage *s = objects_stage(&o, sd->target);
-    char *mark = xasprintf("\u25cf%s ", s->name);
-    int r, c;
+    char *mark = xasprintf("\u25cf%s", s->name);
+    size_t mlen = strlen(mark);
     bool found = false;
     int top;
     assert_true(ptyterm_find(t, "Freight for ", &top, NULL));
-    for (r = top + 2; r < ROWS - 1 && !found; r++) {
+    for (int r = top + 2; r < ROWS - 1 && !found; r++) {
         char *line = cells(t, r, 0, SPLIT);
         char *hit = strstr(line, mark);
-        if (hit != NULL) {
-            c = 0;
+        if (hit != NULL && (hit[mlen] == ' ' || strncmp(hit + mlen, "\u2713", 3) == 0)) {
+            int c = 0;
             for (char *p = line; p < hit; p++)
                 if (((unsigned char)*p & 0xC0) != 0x80)
                     c++;
@@ -650,6 +651,21 @@ static void check_where_colour(struct env *e, struct ptyterm *t, const struct se
             assert_true(ptyterm_cell(t, r, c + 1, &cell));
             assert_true(VTERM_COLOR_IS_INDEXED(&cell.fg));
             assert_int_equal(cell.fg.indexed.idx, stage_colour(&o, s->name));
+            /* verified there or not, as the API says */
+            const struct kargo_freight *f = NULL;
+            for (size_t i = 0; i < o.n_freight && f == NULL; i++) {
+                char *key = xasprintf(" %s ", o.freight[i]->alias);
+                if (strstr(line, key) != NULL)
+                    f = o.freight[i];
+                free(key);
+            }
+            assert_non_null(f);
+            bool verified = kargo_stage_mark(f->verified_in, f->n_verified_in, s->name) != NULL;
+            if (verified != (strncmp(hit + mlen, "\u2713", 3) == 0)) {
+                ptyterm_dump(t, "verified mark");
+                fail_msg("%s in %s: verified %d, the mark says otherwise", f->alias, s->name,
+                         verified);
+            }
             found = true;
         }
         free(line);
