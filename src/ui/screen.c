@@ -918,6 +918,11 @@ void screen_key(struct screen *s, int key, bool is_keycode)
     if (key == KEY_RESIZE && is_keycode)
         return; /* ncurses already knows the new size; the redraw follows */
     screen_message(s, false, NULL);
+    if ((COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) && key == 'q' && !is_keycode) {
+        /* "press q to quit" holds whatever is open unseen (a prompt, the YAML view) */
+        s->quit = true;
+        return;
+    }
     if (s->prompt != PROMPT_NONE) {
         screen_prompt_key(s, key, is_keycode);
         return;
