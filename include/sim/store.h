@@ -95,8 +95,12 @@ size_t sim_store_count(struct sim_store *s, const char *plural, const char *ns);
 struct sim_store_cursor {
     const char *plural;
     const char *ns; /* NULL: every namespace */
-    /* NULL: every object; else the objects for which it returns true */
-    bool (*match)(void *ctx, const char *ns, const char *name, const cJSON *labels);
+    /* NULL: every object; else the objects for which it returns true (json, len: the stored
+     * object, for field selectors; parse it only when labels are not enough). A watch with a
+     * match sees an object that a change moves into the selection as ADDED, out of it as
+     * DELETED, as kube-apiserver's watch cache does. */
+    bool (*match)(void *ctx, const char *ns, const char *name, const cJSON *labels,
+                  const char *json, size_t len);
     void *match_ctx;
     void (*emit)(void *ctx, enum sim_event_type type, const char *json, size_t len);
     void *emit_ctx;

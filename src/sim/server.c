@@ -204,11 +204,44 @@ static struct sim_status *not_found_path(void)
 
 /* ---- selectors and filters ------------------------------------------------------------------ */
 
+/* A field selector term on a field other than metadata.name/namespace: the object's value at
+ * path ("" when absent) compared with value. */
+struct field_term {
+    const char *path; /* static: from field_labels */
+    char *value;
+    bool neg;
+};
+
 struct filter {
     struct sim_selector *sel;
     char *name;    /* metadata.name= */
     bool name_neg; /* metadata.name!= */
     char *ns;      /* metadata.namespace= */
+    bool ns_neg;   /* metadata.namespace!= */
+    struct field_term *terms;
+    size_t nterms;
+};
+
+/* The selectable fields kube-apiserver adds beyond metadata.name and metadata.namespace (Kargo's
+ * CRDs declare no selectableFields): `kubectl describe` finds an object's Events by
+ * involvedObject.*, `kubectl get events --field-selector type=Warning` filters them. */
+static const struct field_label {
+    const char *plural;
+    const char *label;
+    const char *path; /* dotted JSON path in the object */
+} field_labels[] = {
+    {"events", "involvedObject.kind", "involvedObject.kind"},
+    {"events", "involvedObject.namespace", "involvedObject.namespace"},
+    {"events", "involvedObject.name", "involvedObject.name"},
+    {"events", "involvedObject.uid", "involvedObject.uid"},
+    {"events", "involvedObject.apiVersion", "involvedObject.apiVersion"},
+    {"events", "involvedObject.resourceVersion", "involvedObject.resourceVersion"},
+    {"events", "involvedObject.fieldPath", "involvedObject.fieldPath"},
+    {"events", "reason", "reason"},
+    {"events", "reportingComponent", "reportingComponent"},
+    {"events", "source", "source.component"},
+    {"events", "type", "type"},
+    {"namespaces", "status.phase", "status.phase"},
 };
 
 static void filter_free(struct filter *f)
@@ -216,24 +249,60 @@ static void filter_free(struct filter *f)
     sim_selector_free(f->sel);
     free(f->name);
     free(f->ns);
+    for (size_t i = 0; i < f->nterms; i++)
+        free(f->terms[i].value);
+    free(f->terms);
 }
 
-static bool filter_match(void *ctx, const char *ns, const char *name, const cJSON *labels)
+static const char *field_value(const cJSON *obj, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *v = obj;
+    char *save = NULL;
+    for (char *k = strtok_r(buf, ".", &save); k != NULL && v != NULL;
+         k = strtok_r(NULL, ".", &save))
+        v = cJSON_GetObjectItemCaseSensitive(v, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static bool filter_match(void *ctx, const char *ns, const char *name, const cJSON *labels,
+                         const char *json, size_t len)
 {
     const struct filter *f = ctx;
     if (f->name != NULL && (strcmp(name, f->name) == 0) == f->name_neg)
         return false;
-    if (f->ns != NULL && strcmp(ns, f->ns) != 0)
+    if (f->ns != NULL && (strcmp(ns, f->ns) == 0) == f->ns_neg)
         return false;
-    return f->sel == NULL || sim_selector_match(f->sel, labels);
+    if (f->sel != NULL && !sim_selector_match(f->sel, labels))
+        return false;
+    if (f->nterms == 0)
+        return true;
+    cJSON *obj = cJSON_ParseWithLength(json, len);
+    bool ok = obj != NULL;
+    for (size_t i = 0; ok && i < f->nterms; i++)
+        ok =
+            (strcmp(field_value(obj, f->terms[i].path), f->terms[i].value) == 0) != f->terms[i].neg;
+    cJSON_Delete(obj);
+    return ok;
 }
 
 static bool filter_any(const struct filter *f)
 {
-    return f->sel != NULL || f->name != NULL || f->ns != NULL;
+    return f->sel != NULL || f->name != NULL || f->ns != NULL || f->nterms > 0;
 }
 
-static struct sim_status *filter_parse(struct request *rq, struct filter *f)
+static const char *field_path(const struct sim_resource *r, const char *label)
+{
+    for (size_t i = 0; i < sizeof field_labels / sizeof field_labels[0]; i++)
+        if (strcmp(field_labels[i].plural, r->plural) == 0 &&
+            strcmp(field_labels[i].label, label) == 0)
+            return field_labels[i].path;
+    return NULL;
+}
+
+static struct sim_status *filter_parse(struct request *rq, const struct sim_resource *r,
+                                       struct filter *f)
 {
     memset(f, 0, sizeof *f);
     const char *ls = arg(rq, "labelSelector");
@@ -275,9 +344,13 @@ static struct sim_status *filter_parse(struct request *rq, struct filter *f)
             free(f->name);
             f->name = xstrdup(val);
             f->name_neg = neg;
-        } else if (strcmp(t, "metadata.namespace") == 0 && !neg) {
+        } else if (strcmp(t, "metadata.namespace") == 0) {
             free(f->ns);
             f->ns = xstrdup(val);
+            f->ns_neg = neg;
+        } else if (field_path(r, t) != NULL) {
+            f->terms = xrealloc(f->terms, (f->nterms + 1) * sizeof *f->terms);
+            f->terms[f->nterms++] = (struct field_term){field_path(r, t), xstrdup(val), neg};
         } else {
             st = sim_status_bad_request("field label not supported: %s", t);
         }
@@ -329,7 +402,7 @@ static char *continue_encode(unsigned long long rv, const char *ns, const char *
 static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r, const char *ns)
 {
     struct filter f;
-    struct sim_status *st = filter_parse(rq, &f);
+    struct sim_status *st = filter_parse(rq, r, &f);
     if (st != NULL) {
         filter_free(&f);
         return respond_status(rq, st);
@@ -547,15 +620,12 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
     bool deny = srv->faults.deny_watch;
     pthread_mutex_unlock(&srv->mu);
     if (deny) {
-        struct sim_authz_request az = {.user = rq->user,
-                                       .verb = "watch",
-                                       .group = r->group,
-                                       .resource = r->plural,
-                                       .ns = ns};
+        struct sim_authz_request az = {
+            .user = rq->user, .verb = "watch", .group = r->group, .resource = r->plural, .ns = ns};
         return respond_status(rq, sim_authz_forbidden(&az));
     }
     struct watch *w = xcalloc(1, sizeof *w);
-    struct sim_status *st = filter_parse(rq, &w->f);
+    struct sim_status *st = filter_parse(rq, r, &w->f);
     const char *rvs = arg(rq, "resourceVersion");
     char *end = NULL;
     unsigned long long rv = 0;

@@ -48,6 +48,8 @@ struct event {
     enum sim_event_type type;
     size_t res;
     struct rec *rec;
+    struct rec *prev; /* MODIFIED: the version before, so a selective watch sees an object move
+                         into its selection (ADDED) or out of it (DELETED); else NULL */
 };
 
 struct hook {
@@ -210,13 +212,20 @@ static struct event *ring_at(struct sim_store *s, size_t i)
     return &s->ring[(s->ring_head + i) % s->ring_cap];
 }
 
-/* Appends an event; takes a new reference on rec. Called with the lock held. */
-static void ring_push(struct sim_store *s, enum sim_event_type type, size_t res, struct rec *rec)
+static void event_release(struct event *e)
+{
+    rec_unref(e->rec);
+    rec_unref(e->prev);
+}
+
+/* Appends an event; takes new references on rec and prev. Called with the lock held. */
+static void ring_push(struct sim_store *s, enum sim_event_type type, size_t res, struct rec *rec,
+                      struct rec *prev)
 {
     if (s->ring_n == s->ring_cap) {
         struct event *old = ring_at(s, 0);
         s->compacted = old->rec->rv;
-        rec_unref(old->rec);
+        event_release(old);
         s->ring_head = (s->ring_head + 1) % s->ring_cap;
         s->ring_n--;
     }
@@ -225,6 +234,9 @@ static void ring_push(struct sim_store *s, enum sim_event_type type, size_t res,
     e->res = res;
     e->rec = rec;
     rec->refs++;
+    e->prev = prev;
+    if (prev != NULL)
+        prev->refs++;
     s->ring_n++;
 }
 
@@ -297,7 +309,7 @@ void sim_store_free(struct sim_store *s)
     }
     free(s->tables);
     for (size_t i = 0; i < s->ring_n; i++)
-        rec_unref(ring_at(s, i)->rec);
+        event_release(ring_at(s, i));
     free(s->ring);
     for (size_t i = 0; i < s->nhooks; i++)
         free(s->hooks[i].plural);
@@ -361,7 +373,7 @@ void sim_store_forget_history(struct sim_store *s)
 {
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->ring_n; i++)
-        rec_unref(ring_at(s, i)->rec);
+        event_release(ring_at(s, i));
     s->ring_n = 0;
     s->ring_head = 0;
     s->compacted = s->rv;
@@ -423,7 +435,42 @@ static bool cursor_match(const struct sim_store_cursor *c, const struct rec *rec
 {
     if (c->ns != NULL && strcmp(rec->ns, c->ns) != 0)
         return false;
-    return c->match == NULL || c->match(c->match_ctx, rec->ns, rec->name, rec->labels);
+    return c->match == NULL ||
+           c->match(c->match_ctx, rec->ns, rec->name, rec->labels, rec->text, rec->len);
+}
+
+/* Emits one event of the ring as a watch with a selector sees it (kube-apiserver's watch cache):
+ * a modification that moves the object into the selection is ADDED, out of it DELETED (with the
+ * previous object at the event's resourceVersion). Returns whether something was emitted. */
+static bool cursor_emit(const struct sim_store_cursor *c, const struct event *e)
+{
+    bool now = cursor_match(c, e->rec);
+    if (e->type != SIM_EVENT_MODIFIED || e->prev == NULL || c->match == NULL) {
+        if (now)
+            c->emit(c->emit_ctx, e->type, e->rec->text, e->rec->len);
+        return now;
+    }
+    bool before = cursor_match(c, e->prev);
+    if (now) {
+        c->emit(c->emit_ctx, before ? SIM_EVENT_MODIFIED : SIM_EVENT_ADDED, e->rec->text,
+                e->rec->len);
+        return true;
+    }
+    if (!before)
+        return false;
+    cJSON *old = cJSON_ParseWithLength(e->prev->text, e->prev->len);
+    if (old == NULL)
+        return false;
+    char rv[32];
+    snprintf(rv, sizeof rv, "%llu", e->rec->rv);
+    json_set_string(json_ensure_object(old, "metadata", (char *)NULL), "resourceVersion", rv);
+    char *text = cJSON_PrintUnformatted(old);
+    cJSON_Delete(old);
+    if (text == NULL)
+        xalloc_fail(e->prev->len);
+    c->emit(c->emit_ctx, SIM_EVENT_DELETED, text, strlen(text));
+    free(text);
+    return true;
 }
 
 long sim_store_scan(struct sim_store *s, struct sim_store_cursor *c, struct sim_store_page *p)
@@ -455,7 +502,8 @@ long sim_store_scan(struct sim_store *s, struct sim_store_cursor *c, struct sim_
             i = item_lower(b, p->start_name, true);
         for (; i < b->n; i++) {
             const struct rec *rec = b->items[i];
-            if (c->match != NULL && !c->match(c->match_ctx, rec->ns, rec->name, rec->labels))
+            if (c->match != NULL &&
+                !c->match(c->match_ctx, rec->ns, rec->name, rec->labels, rec->text, rec->len))
                 continue;
             if (p->limit > 0 && (size_t)emitted == p->limit) {
                 more = true;
@@ -524,10 +572,8 @@ long sim_store_next(struct sim_store *s, struct sim_store_cursor *c, long timeou
         }
         for (size_t i = ring_after(s, c->rv); i < s->ring_n; i++) {
             const struct event *e = ring_at(s, i);
-            if (e->res != ri || !cursor_match(c, e->rec))
-                continue;
-            c->emit(c->emit_ctx, e->type, e->rec->text, e->rec->len);
-            emitted++;
+            if (e->res == ri && cursor_emit(c, e))
+                emitted++;
         }
         if (s->rv > c->rv)
             c->rv = s->rv;
@@ -552,7 +598,8 @@ static void list_emit(void *ctx, enum sim_event_type type, const char *json, siz
         cJSON_AddItemToArray(l->items, o);
 }
 
-static bool selector_match(void *ctx, const char *ns, const char *name, const cJSON *labels)
+static bool selector_match(void *ctx, const char *ns, const char *name, const cJSON *labels,
+                           const char *json, size_t len)
 {
     return sim_selector_match(ctx, labels);
 }
@@ -1039,11 +1086,11 @@ static int commit(struct sim_store *s, const struct write *w, const char *name,
     set_string(json_ensure_object(n, "metadata", (char *)NULL), "resourceVersion", buf);
     struct rec *rec = rec_new(n, w->ns, name, rv);
     if (del) {
-        ring_push(s, SIM_EVENT_DELETED, w->ri, rec);
+        ring_push(s, SIM_EVENT_DELETED, w->ri, rec, NULL);
         item_remove(b, name);
         rec_unref(rec);
     } else {
-        ring_push(s, cur != NULL ? SIM_EVENT_MODIFIED : SIM_EVENT_ADDED, w->ri, rec);
+        ring_push(s, cur != NULL ? SIM_EVENT_MODIFIED : SIM_EVENT_ADDED, w->ri, rec, cur);
         item_put(bucket_get(t, w->ns), rec);
     }
     pthread_cond_broadcast(&s->changed);
@@ -1146,7 +1193,7 @@ static void after_write(struct sim_store *s, const struct write *w, const cJSON 
                 set_string(json_ensure_object(o, "metadata", (char *)NULL), "resourceVersion", buf);
                 struct rec *rec = rec_new(o, cur->ns, cur->name, rv);
                 cJSON_Delete(o);
-                ring_push(s, SIM_EVENT_DELETED, ri, rec);
+                ring_push(s, SIM_EVENT_DELETED, ri, rec, NULL);
                 rec_unref(rec);
                 rec_unref(cur);
                 b->n--;

@@ -827,6 +827,126 @@ static void test_watch(void **state)
     cJSON_Delete(ev);
 }
 
+/* A watch with a selector sees what kube-apiserver's watch cache sends: an object that a change
+ * moves out of the selection goes DELETED (its last selected state at the new resourceVersion),
+ * one that moves in comes ADDED, and changes inside the selection are MODIFIED. */
+static void test_watch_selector_transitions(void **state)
+{
+    struct sim *s = *state;
+    cJSON_Delete(req(s, "admin", "POST", NS "/freights", "application/json",
+                     "{\"metadata\":{\"name\":\"f-lane\",\"labels\":{\"lane\":\"a\"}},"
+                     "\"origin\":{\"kind\":\"Warehouse\",\"name\":\"kargo-demo\"}}",
+                     201));
+    char path[256];
+    snprintf(path, sizeof path,
+             NS "/freights?watch=1&resourceVersion=%llu&timeoutSeconds=3&labelSelector=lane%%3Da",
+             sim_store_rv(sim_store(s)));
+    struct simhttp_watch w;
+    simhttp_watch_start(&w, s, "viewer", path, NULL);
+    const char *lane_b = "{\"metadata\":{\"labels\":{\"lane\":\"b\"}}}";
+    cJSON *out = req(s, "admin", "PATCH", NS "/freights/f-lane", "application/merge-patch+json",
+                     lane_b, 200);
+    char *out_rv = xstrdup(rv_of(out));
+    cJSON_Delete(out);
+    /* Changes outside the selection are not seen. */
+    cJSON_Delete(req(s, "admin", "PATCH", NS "/freights/f-lane", "application/merge-patch+json",
+                     "{\"metadata\":{\"annotations\":{\"x\":\"1\"}}}", 200));
+    cJSON_Delete(req(s, "admin", "PATCH", NS "/freights/f-lane", "application/merge-patch+json",
+                     "{\"metadata\":{\"labels\":{\"lane\":\"a\"}}}", 200));
+    cJSON_Delete(req(s, "admin", "PATCH", NS "/freights/f-lane", "application/merge-patch+json",
+                     "{\"metadata\":{\"annotations\":{\"x\":\"2\"}}}", 200));
+    cJSON_Delete(req(s, "admin", "DELETE", NS "/freights/f-lane", NULL, NULL, 200));
+    cJSON *ev = simhttp_watch_finish(&w, 15000);
+    assert_int_equal(w.code, 200);
+    assert_int_equal(cJSON_GetArraySize(ev), 4);
+    assert_string_equal(ev_type(ev, 0), "DELETED");
+    const cJSON *gone = json_get(cJSON_GetArrayItem(ev, 0), "object", NULL);
+    assert_string_equal(json_get_string(gone, "metadata", "labels", "lane", NULL), "a");
+    assert_string_equal(rv_of(gone), out_rv); /* the event's version, the last selected state */
+    assert_string_equal(ev_type(ev, 1), "ADDED");
+    assert_string_equal(
+        json_get_string(cJSON_GetArrayItem(ev, 1), "object", "metadata", "annotations", "x", NULL),
+        "1");
+    assert_string_equal(ev_type(ev, 2), "MODIFIED");
+    assert_string_equal(ev_type(ev, 3), "DELETED");
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(ev_name(ev, i), "f-lane");
+    cJSON_Delete(ev);
+    free(out_rv);
+}
+
+static void post_event(struct sim *s, const char *name, const char *kind, const char *obj,
+                       const char *type, const char *reason)
+{
+    char body[768];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"%s\"},"
+             "\"involvedObject\":{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"%s\","
+             "\"namespace\":\"kargo-demo\",\"name\":\"%s\",\"uid\":\"uid-%s\"},"
+             "\"type\":\"%s\",\"reason\":\"%s\",\"message\":\"m\","
+             "\"source\":{\"component\":\"promotion-controller\"}}",
+             name, kind, obj, obj, type, reason);
+    cJSON_Delete(req(s, "admin", "POST", "/api/v1/namespaces/kargo-demo/events", "application/json",
+                     body, 201));
+}
+
+static int list_count(struct sim *s, const char *path)
+{
+    cJSON *l = get(s, path, 200);
+    int n = cJSON_GetArraySize(json_get(l, "items", NULL));
+    cJSON_Delete(l);
+    return n;
+}
+
+/* Field selectors kube-apiserver supports on Events (what `kubectl describe` sends to find an
+ * object's events, and `kubectl get events --field-selector`), in lists and watches; other fields
+ * are refused as kube-apiserver refuses them. */
+static void test_event_field_selectors(void **state)
+{
+    struct sim *s = *state;
+    post_event(s, "fs-1", "Promotion", "p-one", "Normal", "PromotionSucceeded");
+    post_event(s, "fs-2", "Promotion", "p-two", "Warning", "PromotionFailed");
+    post_event(s, "fs-3", "Freight", "p-one", "Normal", "FreightApproved");
+#define EVENTS "/api/v1/namespaces/kargo-demo/events?fieldSelector="
+    assert_int_equal(
+        list_count(s, EVENTS "involvedObject.name%3Dp-one,involvedObject.kind%3DPromotion"), 1);
+    assert_int_equal(list_count(s, EVENTS "involvedObject.name%3Dp-one"), 2);
+    assert_int_equal(list_count(s, EVENTS "involvedObject.uid%3Duid-p-two"), 1);
+    assert_int_equal(list_count(s, EVENTS "type%3DWarning"), 1);
+    assert_int_equal(list_count(s, EVENTS "type!%3DWarning,involvedObject.name%3Dp-one"), 2);
+    assert_int_equal(list_count(s, EVENTS "reason%3DFreightApproved"), 1);
+    assert_int_equal(list_count(s, EVENTS "source%3Dpromotion-controller,type%3DNormal"), 2);
+    assert_int_equal(list_count(s, "/api/v1/events?fieldSelector=metadata.namespace!%3Dkargo-demo,"
+                                   "reason%3DPromotionFailed"),
+                     0);
+    /* The same in a watch: only the matching event arrives. */
+    char path[256];
+    snprintf(path, sizeof path,
+             "/api/v1/namespaces/kargo-demo/events?watch=1&resourceVersion=%llu&timeoutSeconds=2"
+             "&fieldSelector=involvedObject.kind%%3DPromotion,type%%3DWarning",
+             sim_store_rv(sim_store(s)));
+    struct simhttp_watch w;
+    simhttp_watch_start(&w, s, "viewer", path, NULL);
+    post_event(s, "fs-4", "Promotion", "p-three", "Normal", "PromotionCreated");
+    post_event(s, "fs-5", "Promotion", "p-three", "Warning", "PromotionErrored");
+    cJSON *ev = simhttp_watch_finish(&w, 15000);
+    assert_int_equal(cJSON_GetArraySize(ev), 1);
+    assert_string_equal(ev_name(ev, 0), "fs-5");
+    cJSON_Delete(ev);
+    /* Kargo's CRDs have no selectable fields beyond metadata (KARGO-API.md section 0.9). */
+    cJSON *st = req(s, "viewer", "GET", NS "/freights?fieldSelector=origin.name%3Dkargo-demo", NULL,
+                    NULL, 400);
+    assert_status(st, 400, "BadRequest", "field label not supported: origin.name");
+    cJSON_Delete(st);
+    st = req(s, "viewer", "GET", NS "/stages?fieldSelector=type%3DWarning", NULL, NULL, 400);
+    assert_status(st, 400, "BadRequest", "field label not supported: type");
+    cJSON_Delete(st);
+    for (int i = 1; i <= 5; i++) {
+        snprintf(path, sizeof path, "/api/v1/namespaces/kargo-demo/events/fs-%d", i);
+        cJSON_Delete(req(s, "admin", "DELETE", path, NULL, NULL, 200));
+    }
+}
+
 static void test_watch_bookmarks(void **state)
 {
     struct sim *s = *state;
@@ -1166,6 +1286,8 @@ int main(void)
         cmocka_unit_test(test_patch),
         cmocka_unit_test(test_delete),
         cmocka_unit_test(test_watch),
+        cmocka_unit_test(test_watch_selector_transitions),
+        cmocka_unit_test(test_event_field_selectors),
         cmocka_unit_test(test_watch_bookmarks),
         cmocka_unit_test(test_watch_expired),
         cmocka_unit_test(test_watch_initial_events),

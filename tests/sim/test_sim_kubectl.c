@@ -454,6 +454,52 @@ static void test_binary(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* `kubectl describe` finds an object's Events with involvedObject field selectors, and
+ * `kubectl get events --field-selector` filters them on the server. */
+static void test_describe_shows_events(void **state)
+{
+    struct fixture *f = fixture(state);
+    cJSON *stage = stored(f, "stages", "dev");
+    assert_non_null(stage);
+    char body[768];
+    snprintf(
+        body, sizeof body,
+        "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"dev.1\"},"
+        "\"involvedObject\":{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"Stage\","
+        "\"namespace\":\"kargo-demo\",\"name\":\"dev\",\"uid\":\"%s\"},"
+        "\"type\":\"Warning\",\"reason\":\"VerificationFailed\","
+        "\"message\":\"Analysis run failed\",\"count\":1,"
+        "\"firstTimestamp\":\"2026-01-01T00:00:00Z\",\"lastTimestamp\":\"2026-01-01T00:00:00Z\","
+        "\"source\":{\"component\":\"stage-controller\"}}",
+        json_get_string(stage, "metadata", "uid", NULL));
+    cJSON_Delete(stage);
+    cJSON *ev = cJSON_Parse(body);
+    struct sim_write_opts o = {.user = "admin"};
+    struct sim_status *err = NULL;
+    cJSON *made = sim_store_create(sim_store(f->sim), "events", "kargo-demo", ev, &o, &err);
+    assert_non_null(made);
+    cJSON_Delete(made);
+    cJSON_Delete(ev);
+
+    struct proc_result r;
+    kubectl(f, &r, 30000, "describe", "stage", "dev", "-n", "kargo-demo", NULL);
+    expect_ok(&r, NULL);
+    const char *events = strstr(r.out, "\nEvents:");
+    if (events == NULL || strstr(events, "VerificationFailed") == NULL ||
+        strstr(events, "Analysis run failed") == NULL)
+        fail_msg("describe does not show the stage's event:\n%s", r.out);
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "get", "events", "-n", "kargo-demo", "--field-selector",
+            "type=Warning,involvedObject.kind=Stage", "-o", "name", NULL);
+    expect_ok(&r, "event/dev.1\n");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "get", "events", "-n", "kargo-demo", "--field-selector", "type=Normal",
+            "-o", "name", NULL);
+    expect_ok(&r, NULL);
+    assert_null(strstr(r.out, "dev.1"));
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_create_annotate_patch_delete),
         cmocka_unit_test(test_namespace_and_apply),
         cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_describe_shows_events),
         cmocka_unit_test(test_binary),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
