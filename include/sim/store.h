@@ -34,6 +34,7 @@ struct sim_write_opts {
     const char *user;
     bool dry_run;        /* run everything but store nothing (dryRun=All) */
     bool skip_admission; /* loading a scenario: no hooks, no schema checks, status kept */
+    bool orphan;         /* delete: leave the dependents (propagationPolicy=Orphan) */
 };
 
 /* Creates a store retaining history_max watch events (0 means 10000). */
@@ -79,7 +80,10 @@ cJSON *sim_store_patch(struct sim_store *s, const char *plural, const char *ns, 
                        bool status_only, enum sim_patch_type type, const char *patch, size_t len,
                        const struct sim_write_opts *o, struct sim_status **err);
 /* Deletes an object and returns its last state; an object with finalizers only gets a
- * deletionTimestamp and goes when an update empties metadata.finalizers. */
+ * deletionTimestamp and goes when an update empties metadata.finalizers. Once it is gone, the
+ * objects of its namespace whose metadata.ownerReferences name its uid are deleted in turn (the
+ * garbage collector's background propagation: a Stage takes its Promotions with it), unless
+ * o->orphan. */
 cJSON *sim_store_delete(struct sim_store *s, const char *plural, const char *ns, const char *name,
                         const struct sim_write_opts *o, struct sim_status **err);
 

@@ -214,7 +214,47 @@ struct loader {
     int count;
     int failed;
     char *cause;
+    char *stage_key; /* "<ns>/<stage>" of stage_uid: Promotions come in runs per Stage */
+    char *stage_uid;
 };
+
+/* A built-in history's Promotions get the owner reference Kargo's webhook gives every Promotion,
+ * so deleting a Stage takes its Promotions with it, as on a cluster. */
+static void own_promotion(struct loader *l, cJSON *obj, const char *ns)
+{
+    const char *stage = json_get_string(obj, "spec", "stage", (char *)NULL);
+    if (stage == NULL || json_get(obj, "metadata", "ownerReferences", (char *)NULL) != NULL)
+        return;
+    char *key = xasprintf("%s/%s", ns ? ns : "default", stage);
+    if (l->stage_key == NULL || strcmp(key, l->stage_key) != 0) {
+        free(l->stage_key);
+        free(l->stage_uid);
+        l->stage_key = key;
+        l->stage_uid = NULL;
+        struct sim_status *err = NULL;
+        cJSON *st = sim_store_get(l->k->store, "stages", ns ? ns : "default", stage, &err);
+        sim_status_free(err);
+        const char *uid = json_get_string(st, "metadata", "uid", (char *)NULL);
+        if (uid != NULL)
+            l->stage_uid = xstrdup(uid);
+        cJSON_Delete(st);
+    } else {
+        free(key);
+    }
+    if (l->stage_uid == NULL)
+        return;
+    cJSON *owner = cJSON_CreateObject();
+    cJSON_AddStringToObject(owner, "apiVersion", "kargo.akuity.io/v1alpha1");
+    cJSON_AddStringToObject(owner, "kind", "Stage");
+    cJSON_AddStringToObject(owner, "name", stage);
+    cJSON_AddStringToObject(owner, "uid", l->stage_uid);
+    cJSON_AddBoolToObject(owner, "controller", 1);
+    cJSON_AddBoolToObject(owner, "blockOwnerDeletion", 1);
+    cJSON *owners = cJSON_CreateArray();
+    cJSON_AddItemToArray(owners, owner);
+    cJSON_AddItemToObject(json_ensure_object(obj, "metadata", (char *)NULL), "ownerReferences",
+                          owners);
+}
 
 static void ensure_namespace(struct kargo *k, const char *ns)
 {
@@ -275,6 +315,8 @@ static void load_one(void *ctx, cJSON *obj)
     }
     if (strcmp(kind, "Project") == 0)
         ensure_namespace(l->k, name);
+    if (strcmp(kind, "Promotion") == 0)
+        own_promotion(l, obj, ns);
     struct sim_write_opts o = {.skip_admission = true};
     struct sim_status *err = NULL;
     cJSON *stored = sim_store_create(l->k->store, plural, ns, obj, &o, &err);
@@ -316,9 +358,15 @@ int kargo_load_scenario(struct kargo *k, const char *name_or_path, char **cause)
             return n;
         }
         l.shift = now - SCENARIO_EPOCH;
-        if (kargo_yaml_each(b->name, b->yaml, b->len, load_one, &l, cause) < 0)
+        if (kargo_yaml_each(b->name, b->yaml, b->len, load_one, &l, cause) < 0) {
+            free(l.stage_key);
+            free(l.stage_uid);
+            free(l.cause);
             return -1;
+        }
     }
+    free(l.stage_key);
+    free(l.stage_uid);
     if (l.failed) {
         cause_set(cause, "scenario %s: %s", name_or_path, l.cause ? l.cause : "load failed");
         free(l.cause);

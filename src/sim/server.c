@@ -830,6 +830,23 @@ static enum sim_patch_type patch_type(const char *ct, bool *ok)
     return SIM_PATCH_MERGE;
 }
 
+/* DeleteOptions (query or body, as kubectl sends them): whether dependents stay. */
+static bool delete_orphans(struct request *rq)
+{
+    const char *q = arg(rq, "propagationPolicy");
+    if (q != NULL)
+        return strcmp(q, "Orphan") == 0;
+    const char *oq = arg(rq, "orphanDependents");
+    if (oq != NULL)
+        return strcmp(oq, "true") == 0;
+    cJSON *opts = rq->body_len > 0 ? cJSON_ParseWithLength(rq->body, rq->body_len) : NULL;
+    const char *p = json_get_string(opts, "propagationPolicy", (char *)NULL);
+    const cJSON *od = cJSON_GetObjectItemCaseSensitive(opts, "orphanDependents");
+    bool orphan = p != NULL ? strcmp(p, "Orphan") == 0 : cJSON_IsTrue(od);
+    cJSON_Delete(opts);
+    return orphan;
+}
+
 static enum MHD_Result do_resource(struct request *rq, const struct sim_resource *r, const char *ns,
                                    const char *name, const char *sub)
 {
@@ -893,6 +910,7 @@ static enum MHD_Result do_resource(struct request *rq, const struct sim_resource
         break;
     }
     case SIM_VERB_DELETE:
+        o.orphan = delete_orphans(rq);
         res = sim_store_delete(store, r->plural, ns, name, &o, &st);
         break;
     default:

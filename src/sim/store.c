@@ -1163,8 +1163,60 @@ static cJSON *write_run(struct sim_store *s, struct write *w, struct sim_status 
 
 /* Effects kube and Kargo have beyond the object itself: a Project gets its namespace, a deleted
  * namespace takes its objects with it. */
+#define GC_USER "system:serviceaccount:kube-system:generic-garbage-collector"
+
+static bool owned_by(const struct rec *rec, const char *uid)
+{
+    if (strstr(rec->text, uid) == NULL) /* cheap: most objects do not mention it at all */
+        return false;
+    cJSON *o = cJSON_ParseWithLength(rec->text, rec->len);
+    const cJSON *ref;
+    bool hit = false;
+    cJSON_ArrayForEach(ref, json_get(o, "metadata", "ownerReferences", (char *)NULL))
+    {
+        const char *u = json_get_string(ref, "uid", (char *)NULL);
+        hit = hit || (u != NULL && strcmp(u, uid) == 0);
+    }
+    cJSON_Delete(o);
+    return hit;
+}
+
+/* The garbage collector, background propagation: after an owner is gone, its dependents in the
+ * same namespace are deleted (each then collects its own dependents the same way). */
+static void collect_dependents(struct sim_store *s, const struct write *w, const cJSON *obj)
+{
+    const char *uid = json_get_string(obj, "metadata", "uid", (char *)NULL);
+    if (uid == NULL || uid[0] == '\0' || !w->r->namespaced)
+        return;
+    struct dep {
+        size_t ri;
+        char *name;
+    } *deps = NULL;
+    size_t n = 0, cap = 0;
+    pthread_mutex_lock(&s->mu);
+    for (size_t ri = 0; ri < s->nres; ri++) {
+        const struct bucket *b = bucket_find(&s->tables[ri], w->ns);
+        for (size_t i = 0; b != NULL && i < b->n; i++)
+            if (owned_by(b->items[i], uid)) {
+                deps = xreallocarray_grow(deps, &cap, n + 1, sizeof *deps);
+                deps[n++] = (struct dep){ri, xstrdup(b->items[i]->name)};
+            }
+    }
+    pthread_mutex_unlock(&s->mu);
+    struct sim_write_opts o = {.user = GC_USER};
+    for (size_t i = 0; i < n; i++) {
+        struct sim_status *err = NULL;
+        cJSON_Delete(sim_store_delete(s, s->res[deps[i].ri].plural, w->ns, deps[i].name, &o, &err));
+        sim_status_free(err); /* gone already, or held by a finalizer: as the GC, try once */
+        free(deps[i].name);
+    }
+    free(deps);
+}
+
 static void after_write(struct sim_store *s, const struct write *w, const cJSON *obj, bool del)
 {
+    if (del && (w->o == NULL || !w->o->orphan))
+        collect_dependents(s, w, obj);
     if (strcmp(w->r->plural, "projects") == 0 && !del && w->kind == W_CREATE &&
         !namespace_exists(s, w->name)) {
         cJSON *ns = cJSON_CreateObject();

@@ -784,6 +784,56 @@ static const char *ev_name(const cJSON *events, int i)
     return json_get_string(cJSON_GetArrayItem(events, i), "object", "metadata", "name", NULL);
 }
 
+/* The garbage collector: deleting an owner deletes the objects whose ownerReferences name its
+ * uid (background propagation, recursively), unless DeleteOptions say Orphan. */
+static void test_owner_references_are_collected(void **state)
+{
+    struct sim *s = *state;
+    const char *owners[] = {"gc-a", "gc-b"};
+    for (int k = 0; k < 2; k++) {
+        char body[512], path[256];
+        snprintf(body, sizeof body,
+                 "{\"metadata\":{\"name\":\"%s\"},\"spec\":{\"subscriptions\":[]}}", owners[k]);
+        cJSON *w = req(s, "admin", "POST", NS "/warehouses", "application/json", body, 201);
+        const char *uid = json_get_string(w, "metadata", "uid", NULL);
+        /* A Promotion owned by the Warehouse, and an Event owned by the Promotion. */
+        snprintf(body, sizeof body,
+                 "{\"metadata\":{\"name\":\"%s-p\",\"ownerReferences\":[{\"apiVersion\":"
+                 "\"kargo.akuity.io/v1alpha1\",\"kind\":\"Warehouse\",\"name\":\"%s\",\"uid\":"
+                 "\"%s\"}]},\"spec\":{\"stage\":\"dev\",\"steps\":[{}]}}",
+                 owners[k], owners[k], uid);
+        cJSON *p = req(s, "admin", "POST", NS "/promotions", "application/json", body, 201);
+        snprintf(body, sizeof body,
+                 "{\"metadata\":{\"name\":\"%s-e\",\"ownerReferences\":[{\"apiVersion\":"
+                 "\"kargo.akuity.io/v1alpha1\",\"kind\":\"Promotion\",\"name\":\"%s-p\",\"uid\":"
+                 "\"%s\"}]},\"involvedObject\":{\"kind\":\"Promotion\"},\"reason\":\"R\"}",
+                 owners[k], owners[k], json_get_string(p, "metadata", "uid", NULL));
+        snprintf(path, sizeof path, "/api/v1/namespaces/kargo-demo/events");
+        cJSON_Delete(req(s, "admin", "POST", path, "application/json", body, 201));
+        cJSON_Delete(p);
+        cJSON_Delete(w);
+    }
+    /* Background (kubectl's default): the dependents and theirs go too. */
+    cJSON_Delete(req(s, "admin", "DELETE", NS "/warehouses/gc-a", "application/json",
+                     "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"propagationPolicy\":"
+                     "\"Background\"}",
+                     200));
+    cJSON_Delete(get(s, NS "/promotions/gc-a-p", 404));
+    cJSON_Delete(get(s, "/api/v1/namespaces/kargo-demo/events/gc-a-e", 404));
+    /* Orphan (kubectl delete --cascade=orphan): they stay. */
+    cJSON_Delete(req(s, "admin", "DELETE", NS "/warehouses/gc-b", "application/json",
+                     "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"propagationPolicy\":"
+                     "\"Orphan\"}",
+                     200));
+    cJSON_Delete(get(s, NS "/promotions/gc-b-p", 200));
+    cJSON_Delete(get(s, "/api/v1/namespaces/kargo-demo/events/gc-b-e", 200));
+    cJSON_Delete(req(s, "admin", "DELETE", NS "/promotions/gc-b-p?propagationPolicy=Orphan", NULL,
+                     NULL, 200));
+    cJSON_Delete(get(s, "/api/v1/namespaces/kargo-demo/events/gc-b-e", 200));
+    cJSON_Delete(
+        req(s, "admin", "DELETE", "/api/v1/namespaces/kargo-demo/events/gc-b-e", NULL, NULL, 200));
+}
+
 static void test_watch(void **state)
 {
     struct sim *s = *state;
@@ -1285,6 +1335,7 @@ int main(void)
         cmocka_unit_test(test_status_subresource),
         cmocka_unit_test(test_patch),
         cmocka_unit_test(test_delete),
+        cmocka_unit_test(test_owner_references_are_collected),
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_watch_selector_transitions),
         cmocka_unit_test(test_event_field_selectors),
