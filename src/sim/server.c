@@ -1223,6 +1223,36 @@ static bool inject(struct request *rq, enum MHD_Result *res)
     return false;
 }
 
+/* Impersonate-User / Impersonate-Group (kubectl --as, a kubeconfig's `as`): the caller needs the
+ * `impersonate` verb on users (and groups), which only admin has; the request then runs as the
+ * named user. Returns true when it answered (403). */
+static bool impersonate(struct request *rq, enum MHD_Result *res)
+{
+    const char *as = header(rq, "Impersonate-User");
+    const char *group = header(rq, "Impersonate-Group");
+    if (as == NULL && group == NULL)
+        return false;
+    struct sim_authz_request az = {.user = rq->user, .verb = "impersonate", .group = ""};
+    if (as == NULL || as[0] == '\0') {
+        /* kube-apiserver: groups without a user are a bad request */
+        *res = respond_status(rq, sim_status_bad_request("requested impersonation of groups "
+                                                         "without impersonating a user"));
+        return true;
+    }
+    az.resource = "users";
+    az.name = as;
+    if (sim_authz_allowed(&az) && group != NULL) {
+        az.resource = "groups";
+        az.name = group;
+    }
+    if (!sim_authz_allowed(&az)) {
+        *res = respond_status(rq, sim_authz_forbidden(&az));
+        return true;
+    }
+    rq->user = as;
+    return false;
+}
+
 static enum MHD_Result handle(struct sim_server *srv, struct MHD_Connection *c, const char *url,
                               const char *method, struct upload *up)
 {
@@ -1251,6 +1281,8 @@ static enum MHD_Result handle(struct sim_server *srv, struct MHD_Connection *c, 
         res = respond_status(&rq, sim_status_new(401, "Unauthorized", "Unauthorized"));
         goto done;
     }
+    if (!control && impersonate(&rq, &res))
+        goto done;
     if (up->too_big) {
         res = respond_status(&rq, sim_status_new(413, "RequestEntityTooLarge",
                                                  "Request entity too large: limit is 3145728"));

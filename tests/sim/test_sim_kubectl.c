@@ -414,6 +414,18 @@ static void test_auth(void **state)
     cJSON *o = stored(f, "stages", "dev");
     assert_null(json_get(o, "spec", "shard", NULL));
     cJSON_Delete(o);
+    /* --as: admin may act as the viewer (and gets the viewer's answer); a promoter may not
+     * impersonate anyone. */
+    kubectl(f, &r, 30000, "--as", "viewer", "auth", "can-i", "create", "promotions", "-n",
+            "kargo-demo", NULL);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.out, "no\n");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "--context", "promoter", "--as", "admin", "get", "stages", "-n",
+            "kargo-demo", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "User \"promoter\" cannot impersonate resource \"users\""));
+    proc_result_free(&r);
 }
 
 /* The "done when" of the issue: the binary with a scenario and a kubeconfig, then kubectl. */
