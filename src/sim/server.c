@@ -761,6 +761,43 @@ static cJSON *parse_body(struct request *rq, struct sim_status **st)
     return obj;
 }
 
+/* SelfSubjectRulesReview (kubectl auth can-i --list): the rules of the caller's roles. */
+static enum MHD_Result do_ssrr(struct request *rq)
+{
+    struct sim_status *st = NULL;
+    cJSON *in;
+    const char *ct = header(rq, "Content-Type");
+    if (ct != NULL && strncmp(ct, "application/vnd.kubernetes.protobuf", 35) == 0) {
+        char *cause = NULL;
+        in = sim_protobuf_ssrr((const unsigned char *)rq->body, rq->body_len, &cause);
+        if (in == NULL) {
+            st = sim_status_bad_request("%s", cause);
+            free(cause);
+        }
+    } else {
+        in = parse_body(rq, &st);
+    }
+    if (in == NULL)
+        return respond_status(rq, st);
+    const char *ns = json_get_string(in, "spec", "namespace", (char *)NULL);
+    if (ns == NULL || ns[0] == '\0') {
+        cJSON_Delete(in);
+        return respond_status(rq, sim_status_new(422, "Invalid",
+                                                 "SelfSubjectRulesReview.authorization.k8s.io "
+                                                 "\"\" is invalid: spec.namespace: Required "
+                                                 "value: no namespace on request"));
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "kind", "SelfSubjectRulesReview");
+    cJSON_AddStringToObject(out, "apiVersion", "authorization.k8s.io/v1");
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(out, "metadata"), "creationTimestamp",
+                          cJSON_CreateNull());
+    cJSON_AddItemToObject(out, "spec", cJSON_Duplicate(json_get(in, "spec", (char *)NULL), true));
+    cJSON_AddItemToObject(out, "status", sim_authz_rules(rq->user));
+    cJSON_Delete(in);
+    return respond_json(rq, 201, out);
+}
+
 static enum MHD_Result do_ssar(struct request *rq)
 {
     struct sim_status *st = NULL;
@@ -1138,7 +1175,7 @@ static enum MHD_Result route_api(struct request *rq, const char *group, const ch
         return respond_status(rq, sim_authz_forbidden(&az));
     if (!r->storable) {
         rq->verb = SIM_VERB_OTHER;
-        return do_ssar(rq);
+        return strcmp(r->plural, "selfsubjectrulesreviews") == 0 ? do_ssrr(rq) : do_ssar(rq);
     }
     return do_resource(rq, r, ns, name, sub);
 }

@@ -296,6 +296,74 @@ static void test_ssar(void **state)
 
 /* ---- get, list ----------------------------------------------------------------------------- */
 
+static bool listed(const cJSON *arr, const char *want)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (strcmp(it->valuestring, "*") == 0 || strcmp(it->valuestring, want) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Whether the PolicyRules of a SelfSubjectRulesReview grant verb on resource[/sub] in Kargo's
+ * group, evaluated as RBAC does. */
+static bool rules_grant(const cJSON *rules, const char *verb, const char *resource, const char *sub)
+{
+    char res[64];
+    snprintf(res, sizeof res, "%s%s%s", resource, sub[0] ? "/" : "", sub);
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rules)
+    {
+        if (listed(json_get(r, "verbs", NULL), verb) &&
+            listed(json_get(r, "apiGroups", NULL), "kargo.akuity.io") &&
+            listed(json_get(r, "resources", NULL), res))
+            return true;
+    }
+    return false;
+}
+
+/* kubectl auth can-i --list: SelfSubjectRulesReview answers the rules of the caller's roles, and
+ * they grant exactly what SelfSubjectAccessReview (and the server itself) allows. */
+static void test_ssrr_agrees_with_ssar(void **state)
+{
+    struct sim *s = *state;
+    static const char *const users[] = {"admin", "promoter", "viewer"};
+    static const struct {
+        const char *verb, *resource, *sub;
+    } asks[] = {{"get", "stages", ""},        {"watch", "freights", ""},
+                {"promote", "stages", ""},    {"patch", "stages", ""},
+                {"create", "promotions", ""}, {"patch", "promotions", ""},
+                {"delete", "promotions", ""}, {"patch", "freights", "status"},
+                {"patch", "freights", ""},    {"update", "warehouses", ""},
+                {"create", "stages", ""},     {"patch", "stages", "status"}};
+    for (size_t u = 0; u < 3; u++) {
+        cJSON *r = req(s, users[u], "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+                       "application/json",
+                       "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"
+                       "\"SelfSubjectRulesReview\",\"spec\":{\"namespace\":\"kargo-demo\"}}",
+                       201);
+        assert_string_equal(json_get_string(r, "kind", NULL), "SelfSubjectRulesReview");
+        assert_false(cJSON_IsTrue(json_get(r, "status", "incomplete", NULL)));
+        const cJSON *rules = json_get(r, "status", "resourceRules", NULL);
+        assert_true(cJSON_GetArraySize(rules) > 0);
+        for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+            bool by_rules = rules_grant(rules, asks[i].verb, asks[i].resource, asks[i].sub);
+            bool by_ssar = ssar(s, users[u], asks[i].verb, asks[i].resource, asks[i].sub, "x");
+            if (by_rules != by_ssar)
+                fail_msg("%s %s %s/%s: rules say %d, SSAR says %d", users[u], asks[i].verb,
+                         asks[i].resource, asks[i].sub, by_rules, by_ssar);
+        }
+        cJSON_Delete(r);
+    }
+    /* A review without a namespace is invalid, as kube-apiserver says. */
+    cJSON *st = req(s, "viewer", "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+                    "application/json", "{\"spec\":{}}", 422);
+    assert_status(st, 422, "Invalid", NULL);
+    cJSON_Delete(st);
+}
+
 static void test_get(void **state)
 {
     struct sim *s = *state;
@@ -1325,6 +1393,7 @@ int main(void)
         cmocka_unit_test(test_unauthorized),
         cmocka_unit_test(test_forbidden),
         cmocka_unit_test(test_ssar),
+        cmocka_unit_test(test_ssrr_agrees_with_ssar),
         cmocka_unit_test(test_get),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_list_pages),

@@ -414,6 +414,21 @@ static void test_auth(void **state)
     cJSON *o = stored(f, "stages", "dev");
     assert_null(json_get(o, "spec", "shard", NULL));
     cJSON_Delete(o);
+    /* auth can-i --list (a SelfSubjectRulesReview, sent as protobuf) */
+    kubectl(f, &r, 30000, "--context", "promoter", "auth", "can-i", "--list", "-n", "kargo-demo",
+            NULL);
+    expect_ok(&r, NULL);
+    assert_row(r.out, "promotions.kargo.akuity.io", "[create]", NULL);
+    assert_row(r.out, "stages.kargo.akuity.io", "[promote]", NULL);
+    assert_row(r.out, "freights.kargo.akuity.io/status", "[patch]", NULL);
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "--context", "viewer", "auth", "can-i", "--list", "-n", "kargo-demo",
+            NULL);
+    expect_ok(&r, NULL);
+    assert_row(r.out, "*.*", "[get list watch]", NULL);
+    assert_null(strstr(r.out, "promotions.kargo.akuity.io"));
+    assert_null(strstr(r.out, "[promote]"));
+    proc_result_free(&r);
     /* --as: admin may act as the viewer (and gets the viewer's answer); a promoter may not
      * impersonate anyone. */
     kubectl(f, &r, 30000, "--as", "viewer", "auth", "can-i", "create", "promotions", "-n",
