@@ -86,6 +86,7 @@ struct sim_stats {
     unsigned long requests[SIM_VERB_COUNT];
     unsigned long faults_injected;
     unsigned long watches_open; /* now */
+    unsigned long gzipped;      /* answers sent gzip-encoded (large, to clients accepting it) */
 };
 void sim_stats_get(struct sim *sim, struct sim_stats *st);
 const char *sim_verb_name(enum sim_verb v);

@@ -21,6 +21,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
+#include <zlib.h>
 
 #include "sim/authz.h"
 #include "sim/discovery.h"
@@ -136,6 +137,39 @@ static void cut_free(void *cls)
 }
 
 /* Sends text (consumed) with code; may cut it in the middle when that fault is on. */
+/* kube-apiserver gzips answers of 128 KiB and more for clients that accept it. */
+#define GZIP_THRESHOLD (128 * 1024)
+
+static bool accepts_gzip(const char *ae)
+{
+    if (ae == NULL)
+        return false;
+    const char *g = strstr(ae, "gzip");
+    return g != NULL && strncmp(g + 4, ";q=0", 4) != 0;
+}
+
+/* A gzip stream of text (malloc'ed, *out_len bytes), or NULL. */
+static char *gzip(const char *text, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    uLong cap = deflateBound(&z, (uLong)len);
+    char *out = xmalloc(cap);
+    z.next_in = (Bytef *)text;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static enum MHD_Result respond_text(struct request *rq, int code, char *text, const char *ctype,
                                     int retry_after)
 {
@@ -151,14 +185,27 @@ static enum MHD_Result respond_text(struct request *rq, int code, char *text, co
         pthread_mutex_unlock(&srv->mu);
     }
     struct MHD_Response *resp;
+    char *gz = NULL;
+    size_t gz_len = 0;
     if (cut) {
         struct cut_body *cb = xmalloc(sizeof *cb);
         cb->data = text;
         cb->limit = len / 2;
         resp = MHD_create_response_from_callback(len, 4096, cut_read, cb, cut_free);
+    } else if (len >= GZIP_THRESHOLD && accepts_gzip(header(rq, "Accept-Encoding")) &&
+               (gz = gzip(text, len, &gz_len)) != NULL) {
+        free(text);
+        resp = MHD_create_response_from_buffer(gz_len, gz, MHD_RESPMEM_MUST_FREE);
+        pthread_mutex_lock(&srv->mu);
+        srv->stats.gzipped++;
+        pthread_mutex_unlock(&srv->mu);
     } else {
         resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_COPY);
         free(text);
+    }
+    if (gz != NULL) {
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+        MHD_add_response_header(resp, "Vary", "Accept-Encoding");
     }
     MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
@@ -1029,6 +1076,7 @@ static enum MHD_Result do_control(struct request *rq, const char *what)
         for (int v = 0; v < SIM_VERB_COUNT; v++)
             cJSON_AddNumberToObject(req, sim_verb_name((enum sim_verb)v), (double)s.requests[v]);
         cJSON_AddNumberToObject(o, "faultsInjected", (double)s.faults_injected);
+        cJSON_AddNumberToObject(o, "gzipped", (double)s.gzipped);
         cJSON_AddNumberToObject(o, "watchesOpen", (double)s.watches_open);
         cJSON_AddNumberToObject(o, "resourceVersion", (double)sim_store_rv(srv->store));
         return respond_json(rq, 200, o);
