@@ -214,7 +214,8 @@ struct loader {
     int count;
     int failed;
     char *cause;
-    char *stage_key; /* "<ns>/<stage>" of stage_uid: Promotions come in runs per Stage */
+    int64_t earliest; /* the history's first instant (shifted): when its Stages were made */
+    char *stage_key;  /* "<ns>/<stage>" of stage_uid: Promotions come in runs per Stage */
     char *stage_uid;
 };
 
@@ -303,6 +304,7 @@ static void load_one(void *ctx, cJSON *obj)
     }
     if (l->shift != 0)
         scenarios_shift_times(obj, l->shift);
+    scenarios_set_created(obj, l->earliest);
     const char *kind = json_get_string(obj, "kind", (char *)NULL);
     const char *plural = plural_of(kind);
     const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
@@ -328,6 +330,17 @@ static void load_one(void *ctx, cJSON *obj)
     }
     sim_status_free(err);
     cJSON_Delete(stored);
+    cJSON_Delete(obj);
+}
+
+/* Pre-pass over a built-in history: its first instant, so that its Stages, Warehouses and
+ * Projects are older than anything they hold. */
+static void note_earliest(void *ctx, cJSON *obj)
+{
+    int64_t *first = ctx;
+    int64_t t = scenarios_earliest(obj);
+    if (t != 0 && (*first == 0 || t < *first))
+        *first = t;
     cJSON_Delete(obj);
 }
 
@@ -358,6 +371,10 @@ int kargo_load_scenario(struct kargo *k, const char *name_or_path, char **cause)
             return n;
         }
         l.shift = now - SCENARIO_EPOCH;
+        int64_t first = 0;
+        if (kargo_yaml_each(b->name, b->yaml, b->len, note_earliest, &first, cause) < 0)
+            return -1;
+        l.earliest = first != 0 ? first + l.shift - 3600 : 0;
         if (kargo_yaml_each(b->name, b->yaml, b->len, load_one, &l, cause) < 0) {
             free(l.stage_key);
             free(l.stage_uid);
