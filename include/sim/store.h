@@ -79,6 +79,12 @@ cJSON *sim_store_update_status(struct sim_store *s, const char *plural, const ch
 cJSON *sim_store_patch(struct sim_store *s, const char *plural, const char *ns, const char *name,
                        bool status_only, enum sim_patch_type type, const char *patch, size_t len,
                        const struct sim_write_opts *o, struct sim_status **err);
+/* Server-side apply (sim/apply.h) of applied to the object named name (creating it when absent,
+ * *created then true) as field manager (required: 422 without); status_only applies to /status.
+ * Retries internally on concurrent writes. */
+cJSON *sim_store_apply(struct sim_store *s, const char *plural, const char *ns, const char *name,
+                       bool status_only, const cJSON *applied, const char *manager, bool force,
+                       const struct sim_write_opts *o, bool *created, struct sim_status **err);
 /* Deletes an object and returns its last state; an object with finalizers only gets a
  * deletionTimestamp and goes when an update empties metadata.finalizers. Once it is gone, the
  * objects of its namespace whose metadata.ownerReferences name its uid are deleted in turn (the

@@ -914,6 +914,39 @@ static enum sim_patch_type patch_type(const char *ct, bool *ok)
     return SIM_PATCH_MERGE;
 }
 
+/* Server-side apply: the body is YAML (or JSON) of the whole configuration this field manager
+ * wants; see sim/apply.h. */
+static cJSON *do_apply(struct request *rq, const struct sim_resource *r, const char *ns,
+                       const char *name, bool status_sub, const struct sim_write_opts *o,
+                       bool *created, struct sim_status **st)
+{
+    char *cause = NULL;
+    cJSON *docs = sim_yaml_parse(rq->body, rq->body_len, "body", NULL, &cause);
+    cJSON *obj = cJSON_GetArraySize(docs) == 1 ? cJSON_DetachItemFromArray(docs, 0) : NULL;
+    cJSON_Delete(docs);
+    if (!cJSON_IsObject(obj)) {
+        *st = sim_status_bad_request("error decoding YAML: %s",
+                                     cause != NULL ? cause : "the body is not one mapping");
+        free(cause);
+        cJSON_Delete(obj);
+        return NULL;
+    }
+    const char *av = json_get_string(obj, "apiVersion", (char *)NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
+    if (av == NULL || kind == NULL || strcmp(av, r->api_version) != 0 || strcmp(kind, r->kind) != 0)
+        *st = sim_status_bad_request("the API version in the data (%s) does not match the "
+                                     "expected API version (%s) or kind %s does not match %s",
+                                     av ? av : "", r->api_version, kind ? kind : "", r->kind);
+    cJSON *res =
+        *st == NULL
+            ? sim_store_apply(
+                  rq->srv->store, r->plural, ns, name, status_sub, obj, arg(rq, "fieldManager"),
+                  arg(rq, "force") != NULL && strcmp(arg(rq, "force"), "true") == 0, o, created, st)
+            : NULL;
+    cJSON_Delete(obj);
+    return res;
+}
+
 /* DeleteOptions (query or body, as kubectl sends them): whether dependents stay. */
 static bool delete_orphans(struct request *rq)
 {
@@ -981,8 +1014,15 @@ static enum MHD_Result do_resource(struct request *rq, const struct sim_resource
         break;
     }
     case SIM_VERB_PATCH: {
+        const char *pct = header(rq, "Content-Type");
+        if (pct != NULL && strncmp(pct, "application/apply-patch+yaml", 28) == 0) {
+            bool created = false;
+            res = do_apply(rq, r, ns, name, status_sub, &o, &created, &st);
+            code = created ? 201 : 200;
+            break;
+        }
         bool ok;
-        enum sim_patch_type pt = patch_type(header(rq, "Content-Type"), &ok);
+        enum sim_patch_type pt = patch_type(pct, &ok);
         if (!ok)
             st = sim_status_new(415, "UnsupportedMediaType",
                                 "the body of the request was in an unknown format - accepted "

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sim/admission.h"
+#include "sim/apply.h"
 #include "sim/patch.h"
 #include "sim/resource.h"
 #include "sim/schema.h"
@@ -637,7 +638,7 @@ cJSON *sim_store_list(struct sim_store *s, const char *plural, const char *ns,
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
-enum write_kind { W_CREATE, W_UPDATE, W_STATUS, W_PATCH, W_DELETE };
+enum write_kind { W_CREATE, W_UPDATE, W_STATUS, W_PATCH, W_DELETE, W_APPLY };
 
 struct write {
     enum write_kind kind;
@@ -651,7 +652,9 @@ struct write {
     const char *patch;
     size_t patch_len;
     const struct sim_write_opts *o;
-    char *renamed; /* the name a mutating hook gave a new object (owned) */
+    char *renamed;       /* the name a mutating hook gave a new object (owned) */
+    const char *manager; /* apply: the field manager */
+    bool force;          /* apply: take fields other managers applied */
 };
 
 static uint64_t store_rand(struct sim_store *s)
@@ -820,7 +823,8 @@ static struct sim_status *prepare_create(struct sim_store *s, const struct write
     }
     cJSON_DeleteItemFromObjectCaseSensitive(meta, "resourceVersion");
     cJSON_DeleteItemFromObjectCaseSensitive(meta, "deletionTimestamp");
-    cJSON_DeleteItemFromObjectCaseSensitive(meta, "managedFields");
+    if (w->kind != W_APPLY) /* the server records field managers; clients do not send them */
+        cJSON_DeleteItemFromObjectCaseSensitive(meta, "managedFields");
     if (r->is_crd)
         replace_item(meta, "generation", cJSON_CreateNumber(1));
     if (r->has_status && r->is_crd && !loading)
@@ -882,7 +886,8 @@ static struct sim_status *prepare_update(const struct write *w, const cJSON *old
     copy_key(meta, ometa, "generation");
     copy_key(meta, ometa, "deletionTimestamp");
     copy_key(meta, ometa, "deletionGracePeriodSeconds");
-    cJSON_DeleteItemFromObjectCaseSensitive(meta, "managedFields");
+    if (w->kind != W_APPLY) /* other writes keep the applied field sets */
+        copy_key(meta, ometa, "managedFields");
     if (r->has_status)
         copy_key(obj, old, "status");
     if (r->is_crd && spec_differs(old, obj)) {
@@ -1038,6 +1043,38 @@ static cJSON *build(struct sim_store *s, const struct write *w, const cJSON *old
         }
         break;
     }
+    case W_APPLY: {
+        if (old == NULL && w->status_only) {
+            *err = sim_status_not_found(w->r, w->name);
+            return NULL;
+        }
+        char ts[32];
+        store_timestamp(s, ts, sizeof ts);
+        n = sim_apply(w->r, old, w->obj, w->manager, w->force, w->status_only, ts, err);
+        if (n == NULL)
+            return NULL;
+        cJSON *meta = json_ensure_object(n, "metadata", (char *)NULL);
+        const char *bn = json_get_string(meta, "name", (char *)NULL);
+        if (bn != NULL && strcmp(bn, w->name) != 0) {
+            *err = sim_status_bad_request("the name of the object (%s) does not match the name "
+                                          "on the URL (%s)",
+                                          bn, w->name);
+            break;
+        }
+        set_string(meta, "name", w->name);
+        if (old == NULL) {
+            *err = prepare_create(s, w, n);
+        } else if (w->status_only) {
+            cJSON *st = status_update(w, old, n, err);
+            if (st != NULL)
+                copy_key(json_ensure_object(st, "metadata", (char *)NULL), meta, "managedFields");
+            cJSON_Delete(n);
+            n = st;
+        } else {
+            *err = prepare_update(w, old, n, false);
+        }
+        break;
+    }
     case W_DELETE:
         if (old == NULL) {
             *err = sim_status_not_found(w->r, w->name);
@@ -1118,7 +1155,8 @@ static cJSON *write_run(struct sim_store *s, struct write *w, struct sim_status 
         }
         if (!del && !w->status_only)
             sim_schema_default(w->r, n);
-        enum sim_operation op = w->kind == W_CREATE   ? SIM_OP_CREATE
+        enum sim_operation op = w->kind == W_CREATE || (w->kind == W_APPLY && old == NULL)
+                                    ? SIM_OP_CREATE
                                 : w->kind == W_DELETE ? SIM_OP_DELETE
                                                       : SIM_OP_UPDATE;
         *err = admit(s, w, op, old, op == SIM_OP_DELETE ? NULL : n);
@@ -1217,8 +1255,8 @@ static void after_write(struct sim_store *s, const struct write *w, const cJSON 
 {
     if (del && (w->o == NULL || !w->o->orphan))
         collect_dependents(s, w, obj);
-    if (strcmp(w->r->plural, "projects") == 0 && !del && w->kind == W_CREATE &&
-        !namespace_exists(s, w->name)) {
+    if (strcmp(w->r->plural, "projects") == 0 && !del &&
+        (w->kind == W_CREATE || w->kind == W_APPLY) && !namespace_exists(s, w->name)) {
         cJSON *ns = cJSON_CreateObject();
         cJSON *meta = json_ensure_object(ns, "metadata", (char *)NULL);
         set_string(meta, "name", w->name);
@@ -1365,6 +1403,36 @@ cJSON *sim_store_patch(struct sim_store *s, const char *plural, const char *ns, 
     w.patch = patch;
     w.patch_len = len;
     return write_run(s, &w, err);
+}
+
+cJSON *sim_store_apply(struct sim_store *s, const char *plural, const char *ns, const char *name,
+                       bool status_only, const cJSON *applied, const char *manager, bool force,
+                       const struct sim_write_opts *o, bool *created, struct sim_status **err)
+{
+    *err = NULL;
+    struct write w;
+    if (write_init(s, &w, plural, ns, o, err) < 0)
+        return NULL;
+    if (manager == NULL || manager[0] == '\0') {
+        *err = sim_status_new(422, "Invalid",
+                              "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required "
+                              "value: is required for apply patch");
+        return NULL;
+    }
+    w.kind = W_APPLY;
+    w.name = name;
+    w.status_only = status_only;
+    w.obj = applied;
+    w.manager = manager;
+    w.force = force;
+    pthread_mutex_lock(&s->mu);
+    bool existed = item_find(bucket_find(&s->tables[w.ri], w.ns), name) != NULL;
+    pthread_mutex_unlock(&s->mu);
+    cJSON *res = write_run(s, &w, err);
+    free(w.renamed);
+    if (created != NULL)
+        *created = res != NULL && !existed;
+    return res;
 }
 
 cJSON *sim_store_delete(struct sim_store *s, const char *plural, const char *ns, const char *name,

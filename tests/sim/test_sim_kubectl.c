@@ -386,6 +386,65 @@ static void test_namespace_and_apply(void **state)
     proc_result_free(&r);
 }
 
+static char *write_file(struct fixture *f, const char *name, const char *text)
+{
+    char *path = xasprintf("%s/%s", f->dir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+    return path;
+}
+
+/* kubectl apply --server-side: created, then a field dropped from the file goes, and another
+ * field manager's different value is a conflict kubectl explains. */
+static void test_server_side_apply(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct proc_result r;
+    char *v1 = write_file(f, "ssa1.yaml",
+                          "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                          "metadata: {name: ssa, namespace: kargo-demo, labels: {a: '1', b: '2'}}\n"
+                          "spec: {subscriptions: [{image: {repoURL: ghcr.io/x/y}}]}\n");
+    char *v2 = write_file(f, "ssa2.yaml",
+                          "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                          "metadata: {name: ssa, namespace: kargo-demo, labels: {a: '1'}}\n"
+                          "spec: {subscriptions: [{image: {repoURL: ghcr.io/x/y}}]}\n");
+    char *other = write_file(f, "ssa3.yaml",
+                             "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                             "metadata: {name: ssa, namespace: kargo-demo, labels: {a: '9'}}\n");
+    kubectl(f, &r, 30000, "apply", "--server-side", "-f", v1, NULL);
+    expect_ok(&r, "warehouse.kargo.akuity.io/ssa serverside-applied\n");
+    proc_result_free(&r);
+    cJSON *w = stored(f, "warehouses", "ssa");
+    assert_string_equal(json_get_string(w, "metadata", "labels", "b", NULL), "2");
+    cJSON_Delete(w);
+    kubectl(f, &r, 30000, "apply", "--server-side", "-f", v2, NULL);
+    expect_ok(&r, "warehouse.kargo.akuity.io/ssa serverside-applied\n");
+    proc_result_free(&r);
+    w = stored(f, "warehouses", "ssa");
+    assert_null(json_get(w, "metadata", "labels", "b", NULL));
+    cJSON_Delete(w);
+    kubectl(f, &r, 30000, "apply", "--server-side", "--field-manager", "ops", "-f", other, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "Apply failed with 1 conflict: conflict with \"kubectl\""));
+    assert_non_null(strstr(r.err, ".metadata.labels.a"));
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "apply", "--server-side", "--field-manager", "ops", "--force-conflicts",
+            "-f", other, NULL);
+    expect_ok(&r, NULL);
+    proc_result_free(&r);
+    w = stored(f, "warehouses", "ssa");
+    assert_string_equal(json_get_string(w, "metadata", "labels", "a", NULL), "9");
+    cJSON_Delete(w);
+    kubectl(f, &r, 30000, "delete", "-f", v1, NULL);
+    expect_ok(&r, NULL);
+    proc_result_free(&r);
+    free(v1);
+    free(v2);
+    free(other);
+}
+
 static void test_auth(void **state)
 {
     struct fixture *f = fixture(state);
@@ -536,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_create_annotate_patch_delete),
         cmocka_unit_test(test_namespace_and_apply),
+        cmocka_unit_test(test_server_side_apply),
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_describe_shows_events),
         cmocka_unit_test(test_binary),
