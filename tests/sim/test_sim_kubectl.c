@@ -445,6 +445,23 @@ static void test_server_side_apply(void **state)
     free(other);
 }
 
+/* kubectl explain reads the CRDs' schemas from the OpenAPI v3 documents. */
+static void test_explain(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct proc_result r;
+    kubectl(f, &r, 30000, "explain", "stage.spec.requestedFreight.sources", NULL);
+    expect_ok(&r, NULL);
+    if (strstr(r.out, "KIND:       Stage") == NULL ||
+        strstr(r.out, "availabilityStrategy") == NULL || strstr(r.out, "requiredSoakTime") == NULL)
+        fail_msg("explain printed:\n%s", r.out);
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "explain", "freight.status.approvedFor", NULL);
+    expect_ok(&r, NULL);
+    assert_non_null(strstr(r.out, "KIND:       Freight"));
+    proc_result_free(&r);
+}
+
 static void test_auth(void **state)
 {
     struct fixture *f = fixture(state);
@@ -590,6 +607,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_resources),
+        cmocka_unit_test(test_explain),
         cmocka_unit_test(test_get_json),
         cmocka_unit_test(test_get_table),
         cmocka_unit_test(test_watch),
