@@ -96,6 +96,10 @@ cJSON *sim_store_delete(struct sim_store *s, const char *plural, const char *ns,
 /* Forgets all watch history: every resume from an older resourceVersion gets 410 Expired. */
 void sim_store_forget_history(struct sim_store *s);
 
+/* The oldest resourceVersion history still covers: a watch from below it gets 410, and so does a
+ * list continued from a page listed below it (etcd compaction's effect on continue tokens). */
+unsigned long long sim_store_compacted(struct sim_store *s);
+
 /* Number of objects of a resource in ns (NULL: all). */
 size_t sim_store_count(struct sim_store *s, const char *plural, const char *ns);
 

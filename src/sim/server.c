@@ -471,6 +471,21 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
         double v = 0;
         json_get_number(token, &v, "rv", (char *)NULL);
         list_rv = (unsigned long long)v;
+        if (page.start_ns != NULL && page.start_name != NULL &&
+            list_rv < sim_store_compacted(rq->srv->store)) {
+            cJSON_Delete(token);
+            filter_free(&f);
+            return respond_status(
+                rq, sim_status_new(410, "Expired",
+                                   "The provided continue parameter is too old to display a "
+                                   "consistent list result. You can start a new list without "
+                                   "the continue parameter, or use the continue token in this "
+                                   "response to retrieve the remainder of the results. "
+                                   "Continuing with the provided token results in an "
+                                   "inconsistent list - objects that were created, modified, or "
+                                   "deleted between the time the first chunk was returned and "
+                                   "now may show up in the list."));
+        }
         if (page.start_ns == NULL || page.start_name == NULL) {
             cJSON_Delete(token);
             filter_free(&f);

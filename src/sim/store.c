@@ -370,6 +370,14 @@ unsigned long long sim_store_wait(struct sim_store *s, unsigned long long rv, lo
     return cur;
 }
 
+unsigned long long sim_store_compacted(struct sim_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    unsigned long long c = s->compacted;
+    pthread_mutex_unlock(&s->mu);
+    return c;
+}
+
 void sim_store_forget_history(struct sim_store *s)
 {
     pthread_mutex_lock(&s->mu);

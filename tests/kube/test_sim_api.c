@@ -188,6 +188,38 @@ static void test_pagination_over_2000_objects(void **state)
     cJSON_Delete(list);
 }
 
+/* The history is compacted while a paged list is under way: the next page is 410 Expired, and
+ * api_list starts again and returns one consistent list (client-go's pager does the same). */
+static void test_list_restarts_when_continue_expires(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "bulk", 1200);
+    struct sim_faults faults = {.latency_ms = 1000}; /* page 2 is asked for before it is read */
+    simfix_faults(f, &faults);
+    struct simfix_compactor *comp = simfix_compact_after_lists(f, 1);
+    struct kube_error err = {0};
+    struct api_ref ref = events_in("bulk");
+    int pages = 0;
+    cJSON *list = api_list(f->client, &ref, NULL, &pages, &err);
+    assert_true(simfix_compactor_join(comp));
+    if (list == NULL)
+        fail_msg("api_list: %s", err.message);
+    /* page 1, page 2 refused with 410, then pages 1 to 3 again */
+    assert_int_equal(pages, 5);
+    const cJSON *items = json_get(list, "items", (char *)NULL);
+    assert_int_equal(cJSON_GetArraySize(items), 1200);
+    int i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+        char name[32];
+        snprintf(name, sizeof name, "ev-%05d", i++);
+        assert_string_equal(json_get_string(it, "metadata", "name", (char *)NULL), name);
+    }
+    cJSON_Delete(list);
+}
+
 struct bg_get {
     struct simfix *f;
     struct api_ref ref;
@@ -388,6 +420,7 @@ int main(void)
         T(test_token_auth_rbac_and_reviews),
         T(test_get_patch_status_delete),
         T(test_pagination_over_2000_objects),
+        T(test_list_restarts_when_continue_expires),
         T(test_429_honours_retry_after),
         T(test_500_retried_for_get_not_for_post),
         T(test_truncated_body_is_an_error_and_create_happens_once),
