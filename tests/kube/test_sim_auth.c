@@ -261,6 +261,61 @@ static void test_impersonation(void **state)
     cJSON_Delete(ev);
 }
 
+/* Files instead of inline data: certificate-authority, client-certificate and client-key paths
+ * relative to the kubeconfig; and insecure-skip-tls-verify, which needs no CA at all. */
+static void test_certificate_files_and_insecure(void **state)
+{
+    struct simfix *f = *state;
+    if (!f->tls)
+        skip();
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "x", 2);
+    free(kt_write(f->dir, "ca.pem", sim_ca_pem(f->sim), false));
+    free(kt_write(f->dir, "client.crt", sim_client_cert_pem(f->sim), false));
+    free(kt_write(f->dir, "client.key", sim_client_key_pem(f->sim), false));
+    char *kc =
+        xasprintf("apiVersion: v1\nkind: Config\ncurrent-context: files\n"
+                  "clusters:\n- name: sim\n  cluster:\n    server: %s\n"
+                  "    certificate-authority: ca.pem\n"
+                  "- name: sim-insecure\n  cluster:\n    server: %s\n"
+                  "    insecure-skip-tls-verify: true\n"
+                  "- name: sim-no-ca\n  cluster:\n    server: %s\n"
+                  "users:\n- name: cert-files\n  user:\n"
+                  "    client-certificate: client.crt\n    client-key: client.key\n"
+                  "- name: tok\n  user:\n    token: %s\n"
+                  "contexts:\n- name: files\n  context: {cluster: sim, user: cert-files}\n"
+                  "- name: insecure\n  context: {cluster: sim-insecure, user: tok}\n"
+                  "- name: no-ca\n  context: {cluster: sim-no-ca, user: tok}\n",
+                  sim_url(f->sim), sim_url(f->sim), sim_url(f->sim), sim_token(f->sim, "admin"));
+    char *path = kt_write(f->dir, "files-config", kc, false);
+    char *cause = NULL;
+    struct kube_error err = {0};
+    /* The certificate read from its file identifies the viewer. */
+    if (simfix_connect(f, path, "files", &cause) != 0)
+        fail_msg("%s", cause);
+    assert_true(list_ok(f, &err));
+    struct api_ref ref = {"v1", "events", "x", NULL};
+    cJSON *ev = simfix_event("x", "by-cert-file");
+    assert_null(api_create(f->client, &ref, ev, &err));
+    assert_int_equal(err.code, 403);
+    assert_non_null(strstr(err.message, "User \"viewer\""));
+    kube_error_clear(&err);
+    cJSON_Delete(ev);
+    /* No CA, but told not to verify: it connects. */
+    if (simfix_connect(f, path, "insecure", &cause) != 0)
+        fail_msg("%s", cause);
+    assert_true(list_ok(f, &err));
+    /* No CA and verification on: the system store does not know the run's CA. */
+    if (simfix_connect(f, path, "no-ca", &cause) != 0)
+        fail_msg("%s", cause);
+    assert_false(list_ok(f, &err));
+    assert_non_null(strstr(err.message, "cannot verify the TLS certificate"));
+    assert_null(strstr(err.message, sim_token(f->sim, "admin")));
+    kube_error_clear(&err);
+    free(path);
+    free(kc);
+}
+
 static void test_token_file_reread_and_in_cluster(void **state)
 {
     struct simfix *f = *state;
@@ -376,6 +431,7 @@ int main(void)
         T(test_exec_plugin_cached_then_rerun_after_expiry),
         T(test_exec_plugin_rerun_after_401),
         T(test_client_certificate),
+        T(test_certificate_files_and_insecure),
         T(test_token_file_reread_and_in_cluster),
         T(test_tls_server_name),
         T(test_impersonation),
