@@ -10,6 +10,7 @@
 #include "sim/scenarios.h"
 #include "sim/sim.h"
 #include "sim/store.h"
+#include "sim/yaml.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -390,6 +391,52 @@ int kargo_load_scenario(struct kargo *k, const char *name_or_path, char **cause)
         return -1;
     }
     return l.count;
+}
+
+static const char *project_of(const cJSON *obj)
+{
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
+    if (kind != NULL && (strcmp(kind, "Project") == 0 || strcmp(kind, "Namespace") == 0))
+        return json_get_string(obj, "metadata", "name", (char *)NULL);
+    return NULL;
+}
+
+static void first_project(void *ctx, cJSON *obj)
+{
+    char **out = ctx;
+    const char *p = project_of(obj);
+    if (*out == NULL && p != NULL)
+        *out = xstrdup(p);
+    cJSON_Delete(obj);
+}
+
+char *kargo_scenario_project(const char *name_or_path, char **cause)
+{
+    if (strcmp(name_or_path, "demo") == 0)
+        return kargo_scenario_project("backstage", cause);
+    if (strcmp(name_or_path, "large") == 0)
+        return xstrdup("large");
+    char *out = NULL;
+    const struct scenario_builtin *b = scenarios_find(name_or_path);
+    if (b != NULL) {
+        if (kargo_yaml_each(b->name, b->yaml, b->len, first_project, &out, cause) < 0)
+            return NULL;
+    } else {
+        cJSON *docs = sim_yaml_load_file(name_or_path, NULL, cause);
+        if (docs == NULL)
+            return NULL;
+        const cJSON *d;
+        cJSON_ArrayForEach(d, docs)
+        {
+            const char *p = project_of(d);
+            if (out == NULL && p != NULL)
+                out = xstrdup(p);
+        }
+        cJSON_Delete(docs);
+    }
+    if (out == NULL)
+        cause_set(cause, "scenario %s defines no Project", name_or_path);
+    return out;
 }
 
 int kargo_install(struct sim *sim, void *ctx, char **cause)
