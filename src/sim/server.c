@@ -1071,6 +1071,7 @@ static cJSON *faults_json(const struct sim_faults *f)
     cJSON_AddNumberToObject(o, "watchCloseSeconds", f->watch_close_s);
     cJSON_AddNumberToObject(o, "error500Percent", f->error500_pct);
     cJSON_AddNumberToObject(o, "error429Percent", f->error429_pct);
+    cJSON_AddNumberToObject(o, "error503Percent", f->error503_pct);
     cJSON_AddNumberToObject(o, "retryAfterSeconds", f->retry_after_s);
     cJSON_AddNumberToObject(o, "latencyMs", f->latency_ms);
     cJSON_AddNumberToObject(o, "cutBodyPercent", f->cut_body_pct);
@@ -1113,6 +1114,7 @@ static enum MHD_Result do_control(struct request *rq, const char *what)
             .watch_close_s = num(in, "watchCloseSeconds"),
             .error500_pct = num(in, "error500Percent"),
             .error429_pct = num(in, "error429Percent"),
+            .error503_pct = num(in, "error503Percent"),
             .retry_after_s = num(in, "retryAfterSeconds"),
             .latency_ms = num(in, "latencyMs"),
             .cut_body_pct = num(in, "cutBodyPercent"),
@@ -1338,10 +1340,13 @@ static bool inject(struct request *rq, enum MHD_Result *res)
     struct sim_server *srv = rq->srv;
     pthread_mutex_lock(&srv->mu);
     struct sim_faults f = srv->faults;
-    int draw = (f.error500_pct > 0 || f.error429_pct > 0) ? (int)(srv_rand(srv) % 100) : 100;
+    int draw = (f.error500_pct > 0 || f.error429_pct > 0 || f.error503_pct > 0)
+                   ? (int)(srv_rand(srv) % 100)
+                   : 100;
     bool e500 = draw < f.error500_pct;
     bool e429 = !e500 && draw < f.error500_pct + f.error429_pct;
-    if (e500 || e429)
+    bool e503 = !e500 && !e429 && draw < f.error500_pct + f.error429_pct + f.error503_pct;
+    if (e500 || e429 || e503)
         srv->stats.faults_injected++;
     pthread_mutex_unlock(&srv->mu);
     if (f.latency_ms > 0)
@@ -1353,9 +1358,12 @@ static bool inject(struct request *rq, enum MHD_Result *res)
         *res = respond_status(rq, st);
         return true;
     }
-    if (e429) {
+    if (e429 || e503) {
         struct sim_status *st =
-            sim_status_new(429, "TooManyRequests", "Too many requests, please try again later.");
+            e429 ? sim_status_new(429, "TooManyRequests",
+                                  "Too many requests, please try again later.")
+                 : sim_status_new(503, "ServiceUnavailable",
+                                  "the server is currently unable to handle the request");
         st->retry_after_s = f.retry_after_s > 0 ? f.retry_after_s : 1;
         *res = respond_status(rq, st);
         return true;
