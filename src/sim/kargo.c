@@ -258,7 +258,7 @@ static void own_promotion(struct loader *l, cJSON *obj, const char *ns)
                           owners);
 }
 
-static void ensure_namespace(struct kargo *k, const char *ns)
+static void ensure_namespace(struct kargo *k, const char *ns, const char *created)
 {
     struct sim_status *err = NULL;
     cJSON *have = sim_store_get(k->store, "namespaces", NULL, ns, &err);
@@ -273,6 +273,8 @@ static void ensure_namespace(struct kargo *k, const char *ns)
     cJSON_AddStringToObject(obj, "kind", "Namespace");
     cJSON *md = cJSON_AddObjectToObject(obj, "metadata");
     cJSON_AddStringToObject(md, "name", ns);
+    if (created != NULL) /* as old as its Project */
+        cJSON_AddStringToObject(md, "creationTimestamp", created);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "kargo.akuity.io/project",
                             "true");
     struct sim_write_opts o = {.skip_admission = true};
@@ -317,7 +319,8 @@ static void load_one(void *ctx, cJSON *obj)
         return;
     }
     if (strcmp(kind, "Project") == 0)
-        ensure_namespace(l->k, name);
+        ensure_namespace(l->k, name,
+                         json_get_string(obj, "metadata", "creationTimestamp", (char *)NULL));
     if (strcmp(kind, "Promotion") == 0)
         own_promotion(l, obj, ns);
     struct sim_write_opts o = {.skip_admission = true};

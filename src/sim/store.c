@@ -1232,7 +1232,7 @@ static bool owned_by(const struct rec *rec, const char *uid)
 static void collect_dependents(struct sim_store *s, const struct write *w, const cJSON *obj)
 {
     const char *uid = json_get_string(obj, "metadata", "uid", (char *)NULL);
-    if (uid == NULL || uid[0] == '\0' || !w->r->namespaced)
+    if (uid == NULL || uid[0] == '\0')
         return;
     struct dep {
         size_t ri;
@@ -1241,6 +1241,10 @@ static void collect_dependents(struct sim_store *s, const struct write *w, const
     size_t n = 0, cap = 0;
     pthread_mutex_lock(&s->mu);
     for (size_t ri = 0; ri < s->nres; ri++) {
+        /* A namespaced owner's dependents are in its namespace; a cluster-scoped owner's are
+         * cluster-scoped (a Project's Namespace), whose own deletion takes the rest. */
+        if (s->res[ri].namespaced != w->r->namespaced)
+            continue;
         const struct bucket *b = bucket_find(&s->tables[ri], w->ns);
         for (size_t i = 0; b != NULL && i < b->n; i++)
             if (owned_by(b->items[i], uid)) {
@@ -1259,23 +1263,66 @@ static void collect_dependents(struct sim_store *s, const struct write *w, const
     free(deps);
 }
 
+/* Kargo's project controller: a Project's namespace (made, or adopted when it carries the project
+ * label) is owned by the Project, so deleting the Project deletes the namespace and everything in
+ * it, unless the Project says kargo.akuity.io/keep-namespace: "true". */
+static void project_namespace(struct sim_store *s, const char *name, const cJSON *project)
+{
+    const char *keep = json_get_string(project, "metadata", "annotations",
+                                       "kargo.akuity.io/keep-namespace", (char *)NULL);
+    const char *uid = json_get_string(project, "metadata", "uid", (char *)NULL);
+    cJSON *owners = cJSON_CreateArray();
+    if ((keep == NULL || strcmp(keep, "true") != 0) && uid != NULL) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "apiVersion", "kargo.akuity.io/v1alpha1");
+        cJSON_AddStringToObject(o, "kind", "Project");
+        cJSON_AddStringToObject(o, "name", name);
+        cJSON_AddStringToObject(o, "uid", uid);
+        cJSON_AddBoolToObject(o, "blockOwnerDeletion", true);
+        cJSON_AddBoolToObject(o, "controller", true);
+        cJSON_AddItemToArray(owners, o);
+    }
+    struct sim_write_opts wo = {.user = CONTROLLER_USER};
+    struct sim_status *err = NULL;
+    cJSON *ns = sim_store_get(s, "namespaces", NULL, name, &err);
+    sim_status_free(err);
+    err = NULL;
+    if (ns == NULL) {
+        ns = cJSON_CreateObject();
+        cJSON *meta = json_ensure_object(ns, "metadata", (char *)NULL);
+        set_string(meta, "name", name);
+        set_string(json_ensure_object(meta, "labels", (char *)NULL), "kargo.akuity.io/project",
+                   "true");
+        if (cJSON_GetArraySize(owners) > 0)
+            cJSON_AddItemToObject(meta, "ownerReferences", cJSON_Duplicate(owners, true));
+        cJSON_Delete(sim_store_create(s, "namespaces", NULL, ns, &wo, &err));
+    } else {
+        const char *label =
+            json_get_string(ns, "metadata", "labels", "kargo.akuity.io/project", (char *)NULL);
+        if (label != NULL && strcmp(label, "true") == 0 && cJSON_GetArraySize(owners) > 0 &&
+            json_get(ns, "metadata", "ownerReferences", (char *)NULL) == NULL) {
+            cJSON *patch = cJSON_CreateObject();
+            cJSON_AddItemToObject(cJSON_AddObjectToObject(patch, "metadata"), "ownerReferences",
+                                  cJSON_Duplicate(owners, true));
+            char *text = cJSON_PrintUnformatted(patch);
+            cJSON_Delete(sim_store_patch(s, "namespaces", NULL, name, false, SIM_PATCH_MERGE, text,
+                                         strlen(text), &wo, &err));
+            free(text);
+            cJSON_Delete(patch);
+        }
+    }
+    sim_status_free(err);
+    cJSON_Delete(ns);
+    cJSON_Delete(owners);
+}
+
 static void after_write(struct sim_store *s, const struct write *w, const cJSON *obj, bool del)
 {
     if (del && (w->o == NULL || !w->o->orphan))
         collect_dependents(s, w, obj);
     if (strcmp(w->r->plural, "projects") == 0 && !del &&
-        (w->kind == W_CREATE || w->kind == W_APPLY) && !namespace_exists(s, w->name)) {
-        cJSON *ns = cJSON_CreateObject();
-        cJSON *meta = json_ensure_object(ns, "metadata", (char *)NULL);
-        set_string(meta, "name", w->name);
-        set_string(json_ensure_object(meta, "labels", (char *)NULL), "kargo.akuity.io/project",
-                   "true");
-        struct sim_write_opts o = {.user = CONTROLLER_USER};
-        struct sim_status *err = NULL;
-        cJSON_Delete(sim_store_create(s, "namespaces", NULL, ns, &o, &err));
-        sim_status_free(err);
-        cJSON_Delete(ns);
-    }
+        (w->kind == W_CREATE || w->kind == W_APPLY))
+        project_namespace(s, w->name, obj);
     if (strcmp(w->r->plural, "namespaces") == 0 && del) {
         pthread_mutex_lock(&s->mu);
         for (size_t ri = 0; ri < s->nres; ri++) {

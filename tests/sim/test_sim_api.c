@@ -1006,6 +1006,42 @@ static void test_owner_references_are_collected(void **state)
         req(s, "admin", "DELETE", "/api/v1/namespaces/kargo-demo/events/gc-b-e", NULL, NULL, 200));
 }
 
+/* Kargo's project controller: a Project owns its namespace, so deleting the Project deletes the
+ * namespace and what is in it, unless the Project says keep-namespace. */
+static void test_project_owns_its_namespace(void **state)
+{
+    struct sim *s = *state;
+    cJSON *p = req(s, "admin", "POST", "/apis/kargo.akuity.io/v1alpha1/projects",
+                   "application/json", "{\"metadata\":{\"name\":\"owned\"}}", 201);
+    cJSON *ns = get(s, "/api/v1/namespaces/owned", 200);
+    const cJSON *ref = cJSON_GetArrayItem(json_get(ns, "metadata", "ownerReferences", NULL), 0);
+    assert_string_equal(json_get_string(ref, "kind", NULL), "Project");
+    assert_string_equal(json_get_string(ref, "uid", NULL),
+                        json_get_string(p, "metadata", "uid", NULL));
+    cJSON_Delete(ns);
+    cJSON_Delete(p);
+    cJSON_Delete(req(s, "admin", "POST",
+                     "/apis/kargo.akuity.io/v1alpha1/namespaces/owned/warehouses",
+                     "application/json",
+                     "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"subscriptions\":[]}}", 201));
+    cJSON_Delete(req(s, "admin", "DELETE", "/apis/kargo.akuity.io/v1alpha1/projects/owned", NULL,
+                     NULL, 200));
+    cJSON_Delete(get(s, "/api/v1/namespaces/owned", 404));
+    assert_int_equal(sim_store_count(sim_store(s), "warehouses", "owned"), 0);
+
+    cJSON_Delete(req(s, "admin", "POST", "/apis/kargo.akuity.io/v1alpha1/projects",
+                     "application/json",
+                     "{\"metadata\":{\"name\":\"kept\",\"annotations\":{"
+                     "\"kargo.akuity.io/keep-namespace\":\"true\"}}}",
+                     201));
+    cJSON_Delete(
+        req(s, "admin", "DELETE", "/apis/kargo.akuity.io/v1alpha1/projects/kept", NULL, NULL, 200));
+    ns = get(s, "/api/v1/namespaces/kept", 200);
+    assert_null(json_get(ns, "metadata", "ownerReferences", NULL));
+    cJSON_Delete(ns);
+    cJSON_Delete(req(s, "admin", "DELETE", "/api/v1/namespaces/kept", NULL, NULL, 200));
+}
+
 static void test_watch(void **state)
 {
     struct sim *s = *state;
@@ -1510,6 +1546,7 @@ int main(void)
         cmocka_unit_test(test_server_side_apply),
         cmocka_unit_test(test_delete),
         cmocka_unit_test(test_owner_references_are_collected),
+        cmocka_unit_test(test_project_owns_its_namespace),
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_watch_selector_transitions),
         cmocka_unit_test(test_event_field_selectors),
