@@ -195,7 +195,7 @@ static void test_list_restarts_when_continue_expires(void **state)
     struct simfix *f = *state;
     simfix_start(f, "admin");
     simfix_seed_events(f, "bulk", 1200);
-    struct sim_faults faults = {.latency_ms = 1000}; /* page 2 is asked for before it is read */
+    struct sim_faults faults = {.latency_ms = 2000}; /* page 2 is asked for before it is read */
     simfix_faults(f, &faults);
     struct simfix_compactor *comp = simfix_compact_after_lists(f, 1);
     struct kube_error err = {0};

@@ -313,7 +313,7 @@ static void test_informer_relists_when_continue_expires(void **state)
     struct simfix *f = *state;
     simfix_start(f, "viewer");
     simfix_seed_events(f, "paged", 1100);
-    struct sim_faults faults = {.latency_ms = 1000};
+    struct sim_faults faults = {.latency_ms = 2000};
     simfix_faults(f, &faults);
     struct simfix_compactor *comp = simfix_compact_after_lists(f, 1);
     struct coll c;
