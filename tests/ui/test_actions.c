@@ -652,6 +652,37 @@ static void test_promote_from_a_warehouses_freight_picks_the_stage(void **state)
     free(name);
 }
 
+static void test_a_slow_cluster_never_blocks_the_keys(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    expect_dimmed(t, "R refresh", false);
+    /* every answer now takes 10 s */
+    struct sim_faults slow = {.latency_ms = 10000};
+    sim_faults_set(e->sim, &slow);
+    ptyterm_send(t, "R");
+    expect(t, "Refresh staging");
+    ptyterm_send(t, "y");
+    expect(t, "refresh: sent, waiting for the cluster");
+    /* the keys still work while the answer is on its way */
+    ptyterm_send(t, "\t\t");
+    expect(t, "Promotions of staging");
+    ptyterm_send(t, "?");
+    expect(t, " Keys ");
+    assert_false(ptyterm_find(t, "refresh requested", NULL, NULL));
+    ptyterm_send(t, "\033");
+    struct sim_faults none = {0};
+    sim_faults_set(e->sim, &none);
+    if (!ptyterm_wait_text(t, "refresh requested for staging", 2 * WAIT_MS)) {
+        ptyterm_dump(t, "slow refresh");
+        fail_msg("the answer never arrived");
+    }
+    quit(t);
+}
+
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
 static char *create_promotion(struct env *e, const char *ns, const char *stage, const char *freight)
 {
@@ -954,6 +985,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reverify_runs_the_verification_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_promote_from_a_warehouses_freight_picks_the_stage,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_slow_cluster_never_blocks_the_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_with_A_ends_the_promotion_aborted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refresh_token_is_the_one_the_stage_handled, setup,
