@@ -303,6 +303,20 @@ static bool wait_dimmed(struct ptyterm *t, const char *key_and_hint, bool want)
         }                                                                                          \
     } while (0)
 
+/* Presses key until the screen shows text: a dimmed key may still be waiting for the cluster's
+ * answer (then it says "checking" and does nothing), so the refusal comes once the answer is in. */
+static void press_until(struct ptyterm *t, const char *key, const char *text)
+{
+    for (long long end = ms_now() + WAIT_MS; ms_now() < end;) {
+        ptyterm_send(t, key);
+        if (ptyterm_wait_text(t, text, 500))
+            return;
+        ptyterm_send(t, "\014"); /* clears the message */
+    }
+    ptyterm_dump(t, "press_until");
+    fail_msg("'%s' never led to '%s'", key, text);
+}
+
 static void test_promote_with_p_creates_the_promotion_and_shows_it_succeed(void **state)
 {
     struct env *e = *state;
@@ -638,6 +652,37 @@ static void test_promote_from_a_warehouses_freight_picks_the_stage(void **state)
     free(name);
 }
 
+static void test_a_slow_cluster_never_blocks_the_keys(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    expect_dimmed(t, "R refresh", false);
+    /* every answer now takes 10 s */
+    struct sim_faults slow = {.latency_ms = 10000};
+    sim_faults_set(e->sim, &slow);
+    ptyterm_send(t, "R");
+    expect(t, "Refresh staging");
+    ptyterm_send(t, "y");
+    expect(t, "refresh: sent, waiting for the cluster");
+    /* the keys still work while the answer is on its way */
+    ptyterm_send(t, "\t\t");
+    expect(t, "Promotions of staging");
+    ptyterm_send(t, "?");
+    expect(t, " Keys ");
+    assert_false(ptyterm_find(t, "refresh requested", NULL, NULL));
+    ptyterm_send(t, "\033");
+    struct sim_faults none = {0};
+    sim_faults_set(e->sim, &none);
+    if (!ptyterm_wait_text(t, "refresh requested for staging", 2 * WAIT_MS)) {
+        ptyterm_dump(t, "slow refresh");
+        fail_msg("the answer never arrived");
+    }
+    quit(t);
+}
+
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
 static char *create_promotion(struct env *e, const char *ns, const char *stage, const char *freight)
 {
@@ -747,14 +792,12 @@ static void test_promoter_sees_abort_and_refresh_dimmed_and_they_write_nothing(v
     expect_dimmed(t, "R refresh", true);
     expect_dimmed(t, "p promote", false);
     expect_dimmed(t, "r rollback", false);
-    ptyterm_send(t, "R");
-    expect(t, "refresh: your role cannot refresh stages");
+    press_until(t, "R", "refresh: your role cannot refresh stages");
     assert_false(ptyterm_wait_text(t, "Refresh dev", 300)); /* no confirmation opened */
     ptyterm_send(t, "\t\t");
     expect(t, "Promotions of dev");
     expect_dimmed(t, "A abort", true);
-    ptyterm_send(t, "A");
-    expect(t, "abort: your role cannot abort promotions");
+    press_until(t, "A", "abort: your role cannot abort promotions");
     /* the help says why */
     ptyterm_send(t, "?");
     expect(t, "your role cannot abort promotions (patch promotions)");
@@ -779,12 +822,10 @@ static void test_viewer_has_no_write_keys(void **state)
             ptyterm_dump(t, "viewer");
             fail_msg("'%s' is offered to the viewer", keys[i]);
         }
-    ptyterm_send(t, "p");
-    expect(t, "promote: your role cannot promote");
+    press_until(t, "p", "promote: your role cannot promote");
     ptyterm_send(t, "\t");
     expect_dimmed(t, "a approve", true);
-    ptyterm_send(t, "a");
-    expect(t, "approve: your role cannot approve");
+    press_until(t, "a", "approve: your role cannot approve");
     assert_int_equal(count_promotions(e, ns), before);
     quit(t);
 }
@@ -944,6 +985,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reverify_runs_the_verification_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_promote_from_a_warehouses_freight_picks_the_stage,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_slow_cluster_never_blocks_the_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_with_A_ends_the_promotion_aborted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refresh_token_is_the_one_the_stage_handled, setup,
