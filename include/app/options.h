@@ -13,8 +13,10 @@ struct options {
     char *project;    /* -n/--namespace/-p/--project NAME: a Kargo project is a namespace */
     bool readonly;    /* --readonly: no writes to the cluster */
     bool demo;        /* --demo: run against the built-in simulated cluster */
-    bool help;        /* --help was asked for */
-    bool version;     /* --version was asked for */
+    char **scenarios; /* --scenario NAME|FILE (repeatable, with --demo): NULL-terminated */
+    size_t n_scenarios;
+    bool help;    /* --help was asked for */
+    bool version; /* --version was asked for */
 };
 
 /* Parses argv into o (which the caller zeroes). Returns 0, or -1 with *cause set to a message

@@ -17,6 +17,7 @@ enum option_id {
     OPT_PROJECT,
     OPT_READONLY,
     OPT_DEMO,
+    OPT_SCENARIO,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -39,6 +40,9 @@ static const struct option_spec {
      "Kargo project to open (a project is a namespace)"},
     {OPT_READONLY, "readonly", 0, NULL, 0, NULL, "never write to the cluster"},
     {OPT_DEMO, "demo", 0, NULL, 0, NULL, "run against the built-in simulated Kargo cluster"},
+    {OPT_SCENARIO, "scenario", 0, NULL, 0, "NAME|FILE",
+     "with --demo: load this scenario (repeatable; backstage, flask-app, microsvcs, myapp, "
+     "large, demo, or a YAML file)"},
     {OPT_HELP, "help", 'h', NULL, 0, NULL, "show this help and exit"},
     {OPT_VERSION, "version", 'V', NULL, 0, NULL, "show versions of kargotop and its libraries"},
 };
@@ -124,6 +128,11 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
         case OPT_DEMO:
             o->demo = true;
             break;
+        case OPT_SCENARIO:
+            o->scenarios = xrealloc(o->scenarios, (o->n_scenarios + 2) * sizeof *o->scenarios);
+            o->scenarios[o->n_scenarios++] = xstrdup(optarg);
+            o->scenarios[o->n_scenarios] = NULL;
+            break;
         case OPT_HELP:
             o->help = true;
             break;
@@ -134,6 +143,10 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
     }
     if (rc == 0 && optind < argc) {
         cause_set(cause, "unexpected argument '%s'", argv[optind]);
+        rc = -1;
+    }
+    if (rc == 0 && o->n_scenarios > 0 && !o->demo) {
+        cause_set(cause, "--scenario needs --demo (it chooses what the simulated cluster holds)");
         rc = -1;
     }
     if (rc == 0 && o->project != NULL && o->project[0] == '\0') {
@@ -151,6 +164,9 @@ void options_free(struct options *o)
     free(o->cluster);
     free(o->user);
     free(o->project);
+    for (size_t i = 0; i < o->n_scenarios; i++)
+        free(o->scenarios[i]);
+    free(o->scenarios);
     memset(o, 0, sizeof *o);
 }
 

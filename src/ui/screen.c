@@ -289,6 +289,7 @@ static void screen_reset_views(struct screen *s)
             free(s->lists[k].selected);
             s->lists[k].selected = NULL;
         }
+    act_reset(&s->act);
     s->detail = false;
     s->focus = PANE_PIPELINE;
     s->epoch++;

@@ -683,6 +683,19 @@ static void test_a_slow_cluster_never_blocks_the_keys(void **state)
     quit(t);
 }
 
+static void test_marks_belong_to_their_project(void **state)
+{
+    struct env *e = *state;
+    struct ptyterm *t = start(e, "backstage-kargo");
+    ptyterm_send(t, " ");
+    expect(t, "marked: dev");
+    ptyterm_send(t, ":project microsvcs\r");
+    expect(t, "project: microsvcs");
+    expect(t, "Freight for");
+    assert_true(ptyterm_wait_gone(t, "marked: dev", WAIT_MS));
+    quit(t);
+}
+
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
 static char *create_promotion(struct env *e, const char *ns, const char *stage, const char *freight)
 {
@@ -986,6 +999,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_promote_from_a_warehouses_freight_picks_the_stage,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_slow_cluster_never_blocks_the_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_marks_belong_to_their_project, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_with_A_ends_the_promotion_aborted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refresh_token_is_the_one_the_stage_handled, setup,
