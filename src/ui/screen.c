@@ -158,13 +158,23 @@ void screen_free(struct screen *s)
     free(s);
 }
 
+/* Past this many rows a table's ages are brought up to date every SCREEN_BIG_AGES_S seconds, not
+ * every second: refilling 10,000 Freight costs a sixth of a second. */
+#define SCREEN_BIG_ROWS   2000
+#define SCREEN_BIG_AGES_S 10
+
 /* Whether table `which` must be filled again for this frame (and records that it now is). */
 static bool screen_refill(struct screen *s, int which, const char *arg)
 {
     struct fill_stamp *f = &s->fills[which];
-    if (f->valid && f->epoch == s->epoch && f->generation == s->generation &&
-        f->now == s->paint.now && (f->arg == NULL) == (arg == NULL) &&
-        (arg == NULL || strcmp(f->arg, arg) == 0))
+    const struct table *t = which == FILL_STAGES       ? &s->stages
+                            : which == FILL_FREIGHT    ? &s->freight
+                            : which == FILL_PROMOTIONS ? &s->promotions
+                                                       : &s->lists[which - FILL_LISTS];
+    bool same = f->valid && f->epoch == s->epoch && f->generation == s->generation &&
+                (f->arg == NULL) == (arg == NULL) && (arg == NULL || strcmp(f->arg, arg) == 0);
+    if (same && (f->now == s->paint.now ||
+                 (t->nrows > SCREEN_BIG_ROWS && s->paint.now - f->now < SCREEN_BIG_AGES_S)))
         return false;
     f->valid = true;
     f->epoch = s->epoch;
