@@ -5,6 +5,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+enum options_colour {
+    OPTIONS_COLOUR_UNSET = 0, /* neither flag nor configuration: auto */
+    OPTIONS_COLOUR_AUTO,      /* when the terminal has colours and NO_COLOR is unset */
+    OPTIONS_COLOUR_ALWAYS,    /* whenever the terminal has colours, NO_COLOR or not */
+    OPTIONS_COLOUR_NEVER,
+};
+
 struct options {
     char *kubeconfig; /* --kubeconfig FILE */
     char *context;    /* --context NAME */
@@ -12,15 +19,24 @@ struct options {
     char *user;       /* --user NAME */
     char *project;    /* -n/--namespace/-p/--project NAME: a Kargo project is a namespace */
     bool readonly;    /* --readonly: no writes to the cluster */
-    bool demo;        /* --demo: run against the built-in simulated cluster */
-    bool help;        /* --help was asked for */
-    bool version;     /* --version was asked for */
+    bool write;       /* --write: writes allowed even when the configuration says readonly */
+    char *config;     /* --config FILE (default $XDG_CONFIG_HOME/kargotop/config.yaml) */
+    char *theme;      /* --theme NAME|FILE */
+    enum options_colour colour; /* --color auto|always|never */
+    bool ascii;                 /* --ascii: ASCII lines and glyphs whatever the locale */
+    bool mouse;                 /* --mouse: clicks select, the wheel scrolls */
+    int age_refresh; /* configuration only: seconds between age redraws; 0: 1 s; -1: never */
+    bool demo;       /* --demo: run against the built-in simulated cluster */
+    bool help;       /* --help was asked for */
+    bool version;    /* --version was asked for */
 };
 
 /* Parses argv into o (which the caller zeroes). Returns 0, or -1 with *cause set to a message
  * naming the offending argument: a usage error, exit status 2. */
 int options_parse(struct options *o, int argc, char *const argv[], char **cause);
 void options_free(struct options *o);
+/* "auto", "always" or "never". Returns 0, or -1 for anything else. */
+int options_colour_parse(const char *text, enum options_colour *out);
 /* Writes --help: one line per option, generated from the same table the parser reads. */
 void options_usage(FILE *f, const char *progname);
 

@@ -2,12 +2,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "app/config.h"
 #include "app/demo.h"
 #include "app/options.h"
 #include "app/session.h"
 #include "app/version.h"
 #include "kube/kubeconfig.h"
 #include "ui/dashboard.h"
+#include "ui/theme.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 /* Connects as the options say. Without a usable kubeconfig the dashboard still opens and says
@@ -45,6 +48,44 @@ static struct session *main_connect(const struct options *o, struct demo **demo,
     return s;
 }
 
+/* The theme the options name (default: "default"). One that does not load leaves the default
+ * and a message for the footer: never a broken screen. */
+static void main_theme(const struct options *o, struct theme *t, struct strbuf *notice)
+{
+    char *cause = NULL;
+    char *dir = config_dir();
+    char *themes = dir != NULL ? xasprintf("%s/themes", dir) : NULL;
+    if (theme_load(o->theme != NULL ? o->theme : "default", themes, t, &cause) != 0) {
+        strbuf_appendf(notice, "%stheme: %s (using the default)", notice->len ? "; " : "", cause);
+        fprintf(stderr, "kargotop: theme: %s (using the default)\n", cause);
+        theme_default(t);
+    }
+    free(cause);
+    free(themes);
+    free(dir);
+}
+
+/* The configuration under the command line. Returns 0, or -1 with *cause (exit status 2: a
+ * broken configuration is reported whole, never half applied). */
+static int main_configure(struct options *o, struct keymap *km, struct strbuf *notice, char **cause)
+{
+    struct config c;
+    if (config_load(o->config, &c, cause) != 0) {
+        config_free(&c);
+        return -1;
+    }
+    int rc = config_apply(&c, o, km, cause);
+    if (c.warnings != NULL) {
+        fprintf(stderr, "kargotop: %s\n", c.warnings);
+        strbuf_append(notice, c.warnings);
+        for (size_t i = 0; i < notice->len; i++)
+            if (notice->buf[i] == '\n')
+                notice->buf[i] = ' ';
+    }
+    config_free(&c);
+    return rc;
+}
+
 int main(int argc, char *argv[])
 {
     struct options opts = {0};
@@ -59,16 +100,31 @@ int main(int argc, char *argv[])
     } else if (opts.version) {
         version_print(stdout);
     } else {
-        struct demo *demo = NULL;
-        char *why = NULL;
-        struct session *s = main_connect(&opts, &demo, &why);
-        if (dashboard_run(&opts, s != NULL ? session_source(s) : NULL, why, &cause) != 0) {
+        struct keymap keys;
+        struct strbuf notice;
+        keymap_init(&keys);
+        strbuf_init(&notice);
+        if (main_configure(&opts, &keys, &notice, &cause) != 0) {
             fprintf(stderr, "kargotop: %s\n", cause);
-            status = 1;
+            status = 2;
+        } else {
+            struct theme theme;
+            main_theme(&opts, &theme, &notice);
+            struct dashboard_look look = {&theme, &keys, notice.len ? notice.buf : NULL};
+            struct demo *demo = NULL;
+            char *why = NULL;
+            struct session *s = main_connect(&opts, &demo, &why);
+            if (dashboard_run(&opts, &look, s != NULL ? session_source(s) : NULL, why, &cause) !=
+                0) {
+                fprintf(stderr, "kargotop: %s\n", cause);
+                status = 1;
+            }
+            session_free(s);
+            demo_stop(demo);
+            free(why);
         }
-        session_free(s);
-        demo_stop(demo);
-        free(why);
+        strbuf_free(&notice);
+        keymap_free(&keys);
     }
     free(cause);
     options_free(&opts);

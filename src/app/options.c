@@ -16,6 +16,12 @@ enum option_id {
     OPT_USER,
     OPT_PROJECT,
     OPT_READONLY,
+    OPT_WRITE,
+    OPT_CONFIG,
+    OPT_THEME,
+    OPT_COLOR,
+    OPT_ASCII,
+    OPT_MOUSE,
     OPT_DEMO,
     OPT_HELP,
     OPT_VERSION,
@@ -38,6 +44,15 @@ static const struct option_spec {
     {OPT_PROJECT, "project", 'n', "namespace", 'p', "NAME",
      "Kargo project to open (a project is a namespace)"},
     {OPT_READONLY, "readonly", 0, NULL, 0, NULL, "never write to the cluster"},
+    {OPT_WRITE, "write", 0, NULL, 0, NULL, "allow writes even if the configuration says readonly"},
+    {OPT_CONFIG, "config", 0, NULL, 0, "FILE",
+     "configuration file (default: $XDG_CONFIG_HOME/kargotop/config.yaml)"},
+    {OPT_THEME, "theme", 0, NULL, 0, "NAME|FILE",
+     "colour theme: default, light, high-contrast, mono, or a theme file"},
+    {OPT_COLOR, "color", 0, "colour", 0, "WHEN",
+     "colour: auto (default; off with NO_COLOR), always, never"},
+    {OPT_ASCII, "ascii", 0, NULL, 0, NULL, "ASCII lines and glyphs even in a UTF-8 locale"},
+    {OPT_MOUSE, "mouse", 0, NULL, 0, NULL, "mouse: click to select, wheel to scroll"},
     {OPT_DEMO, "demo", 0, NULL, 0, NULL, "run against the built-in simulated Kargo cluster"},
     {OPT_HELP, "help", 'h', NULL, 0, NULL, "show this help and exit"},
     {OPT_VERSION, "version", 'V', NULL, 0, NULL, "show versions of kargotop and its libraries"},
@@ -58,6 +73,17 @@ static void options_set(char **slot, const char *value)
 {
     free(*slot);
     *slot = xstrdup(value);
+}
+
+int options_colour_parse(const char *text, enum options_colour *out)
+{
+    static const char *const names[] = {"auto", "always", "never"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *out = (enum options_colour)(OPTIONS_COLOUR_AUTO + i);
+            return 0;
+        }
+    return -1;
 }
 
 int options_parse(struct options *o, int argc, char *const argv[], char **cause)
@@ -121,6 +147,27 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
         case OPT_READONLY:
             o->readonly = true;
             break;
+        case OPT_WRITE:
+            o->write = true;
+            break;
+        case OPT_CONFIG:
+            options_set(&o->config, optarg);
+            break;
+        case OPT_THEME:
+            options_set(&o->theme, optarg);
+            break;
+        case OPT_COLOR:
+            if (options_colour_parse(optarg, &o->colour) != 0) {
+                cause_set(cause, "--color takes auto, always or never, not '%s'", optarg);
+                rc = -1;
+            }
+            break;
+        case OPT_ASCII:
+            o->ascii = true;
+            break;
+        case OPT_MOUSE:
+            o->mouse = true;
+            break;
         case OPT_DEMO:
             o->demo = true;
             break;
@@ -131,9 +178,15 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
             o->version = true;
             break;
         }
+        if (rc != 0)
+            break;
     }
     if (rc == 0 && optind < argc) {
         cause_set(cause, "unexpected argument '%s'", argv[optind]);
+        rc = -1;
+    }
+    if (rc == 0 && o->readonly && o->write) {
+        cause_set(cause, "--readonly and --write contradict each other");
         rc = -1;
     }
     if (rc == 0 && o->project != NULL && o->project[0] == '\0') {
@@ -151,6 +204,8 @@ void options_free(struct options *o)
     free(o->cluster);
     free(o->user);
     free(o->project);
+    free(o->config);
+    free(o->theme);
     memset(o, 0, sizeof *o);
 }
 

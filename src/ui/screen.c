@@ -92,7 +92,12 @@ struct screen *screen_new(const struct ui_source *src, const struct screen_opts 
     s->src = src;
     s->opts = *o;
     s->not_connected = not_connected != NULL ? xstrdup(not_connected) : NULL;
-    paint_init(&s->paint, o->colour, o->utf8);
+    paint_init(&s->paint, o->theme, o->colour, o->utf8);
+    s->opts.theme = NULL; /* copied into paint; the caller's may go */
+    if (o->notice != NULL)
+        s->message = xstrdup(o->notice);
+    s->message_error = true;
+    s->opts.notice = NULL;
     pipeline_view_init(&s->pipeline);
     lists_init(&s->stages, LIST_STAGES);
     lists_init(&s->freight, LIST_FREIGHT);
@@ -395,7 +400,7 @@ static void screen_draw_footer(struct screen *s)
     unsigned scope = screen_scope(s);
     int x = 1;
     const struct keymap_entry *k;
-    for (size_t i = 0; (k = keymap_at(i)) != NULL; i++) {
+    for (size_t i = 0; (k = keymap_entry_at(s->opts.keys, i)) != NULL; i++) {
         if (k->hint == NULL || (k->scope != KEYMAP_ANY && !(k->scope & scope)))
             continue;
         const char *name = k->keyname;
@@ -410,8 +415,8 @@ static void screen_draw_footer(struct screen *s)
 static void screen_draw_help(struct screen *s)
 {
     int w = 72, h = 5;
-    for (size_t i = 0; keymap_at(i) != NULL; i++)
-        if (keymap_at(i)->help != NULL)
+    for (size_t i = 0; keymap_entry_at(s->opts.keys, i) != NULL; i++)
+        if (keymap_entry_at(s->opts.keys, i)->help != NULL)
             h++;
     if (w > COLS)
         w = COLS;
@@ -423,8 +428,8 @@ static void screen_draw_help(struct screen *s)
     screen_frame(s, y0, x0, h, w, true);
     screen_title(s, y0, x0 + 2, w - 4, "Keys", THEME_TITLE);
     int row = y0 + 2;
-    for (size_t i = 0; keymap_at(i) != NULL && row < y0 + h - 2; i++) {
-        const struct keymap_entry *k = keymap_at(i);
+    for (size_t i = 0; keymap_entry_at(s->opts.keys, i) != NULL && row < y0 + h - 2; i++) {
+        const struct keymap_entry *k = keymap_entry_at(s->opts.keys, i);
         if (k->help == NULL)
             continue;
         char line[200];
@@ -442,13 +447,18 @@ static void screen_draw_help(struct screen *s)
 
 static void screen_draw_too_small(void)
 {
-    char msg[96];
-    snprintf(msg, sizeof msg, "kargotop needs %dx%d; this terminal is %dx%d", SCREEN_MIN_COLS,
-             SCREEN_MIN_ROWS, COLS, LINES);
-    int len = (int)strlen(msg);
-    int x = len < COLS ? (COLS - len) / 2 : 0;
-    if (LINES > 0 && COLS > 0)
-        mvaddnstr(LINES / 2, x, msg, COLS - x);
+    /* two short lines, so even a 40x12 terminal (or smaller) shows the whole message */
+    char need[64], have[64];
+    snprintf(need, sizeof need, "kargotop needs %dx%d;", SCREEN_MIN_COLS, SCREEN_MIN_ROWS);
+    snprintf(have, sizeof have, "this terminal is %dx%d", COLS, LINES);
+    const char *lines[] = {need, have};
+    for (int i = 0; i < 2; i++) {
+        int len = (int)strlen(lines[i]);
+        int x = len < COLS ? (COLS - len) / 2 : 0;
+        int y = LINES / 2 - 1 + i;
+        if (y >= 0 && y < LINES && COLS > 0)
+            mvaddnstr(y, x, lines[i], COLS - x);
+    }
 }
 
 /* A framed pane holding a table. */
@@ -911,7 +921,7 @@ void screen_key(struct screen *s, int key, bool is_keycode)
         }
         return;
     }
-    const struct keymap_entry *k = keymap_lookup(key);
+    const struct keymap_entry *k = keymap_find(s->opts.keys, key);
     enum ui_action a = k != NULL ? k->action : UI_ACTION_NONE;
     if (s->help && a != UI_ACTION_QUIT && a != UI_ACTION_REDRAW) {
         if (a == UI_ACTION_HELP || a == UI_ACTION_BACK)
