@@ -177,8 +177,10 @@ int config_parse(const char *buf, size_t len, const char *name, struct config *c
     struct yamldoc_node *root;
     if (yamldoc_parse(buf, len, x.file, &root, cause) != 0)
         return -1;
-    if (root == NULL)
+    if (root == NULL || yamldoc_is_null(root)) {
+        yamldoc_free(root);
         return 0; /* an empty file: every default */
+    }
     strbuf_init(&x.errors);
     strbuf_init(&x.warnings);
     if (root->type != YAMLDOC_MAP)
