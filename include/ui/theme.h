@@ -67,6 +67,7 @@ struct theme_style {
 
 struct theme {
     char name[64];
+    bool monochrome; /* no colour at all, not even Stage colours: attributes carry everything */
     struct theme_style style[THEME_ROLE_COUNT];
     struct colour_rgb palette[THEME_PALETTE_MAX]; /* colours of un-annotated Stages; may be none */
     size_t n_palette;

@@ -56,8 +56,9 @@ static void main_theme(const struct options *o, struct theme *t, struct strbuf *
     char *dir = config_dir();
     char *themes = dir != NULL ? xasprintf("%s/themes", dir) : NULL;
     if (theme_load(o->theme != NULL ? o->theme : "default", themes, t, &cause) != 0) {
-        strbuf_appendf(notice, "%stheme: %s (using the default)", notice->len ? "; " : "", cause);
-        fprintf(stderr, "kargotop: theme: %s (using the default)\n", cause);
+        strbuf_appendf(notice, "%stheme not loaded, using the default: %s", notice->len ? "; " : "",
+                       cause);
+        fprintf(stderr, "kargotop: theme not loaded, using the default: %s\n", cause);
         theme_default(t);
     }
     free(cause);

@@ -26,7 +26,7 @@ void paint_init(struct paint *p, const struct theme *theme, bool colour, bool ut
 {
     memset(p, 0, sizeof *p);
     p->utf8 = utf8;
-    p->depth = paint_depth(colour);
+    p->depth = paint_depth(colour && (theme == NULL || !theme->monochrome));
     p->colour = p->depth != COLOUR_DEPTH_NONE;
     /* without colour only attributes can carry meaning, and mono's are chosen for that */
     if (!p->colour)

@@ -447,17 +447,33 @@ static void screen_draw_help(struct screen *s)
 
 static void screen_draw_too_small(void)
 {
-    /* two short lines, so even a 40x12 terminal (or smaller) shows the whole message */
-    char need[64], have[64];
-    snprintf(need, sizeof need, "kargotop needs %dx%d;", SCREEN_MIN_COLS, SCREEN_MIN_ROWS);
-    snprintf(have, sizeof have, "this terminal is %dx%d", COLS, LINES);
-    const char *lines[] = {need, have};
-    for (int i = 0; i < 2; i++) {
-        int len = (int)strlen(lines[i]);
-        int x = len < COLS ? (COLS - len) / 2 : 0;
-        int y = LINES / 2 - 1 + i;
-        if (y >= 0 && y < LINES && COLS > 0)
-            mvaddnstr(y, x, lines[i], COLS - x);
+    /* word-wrapped and centred, so any terminal (40x12, or smaller) shows all of it */
+    char msg[96];
+    snprintf(msg, sizeof msg, "kargotop needs %dx%d; this terminal is %dx%d", SCREEN_MIN_COLS,
+             SCREEN_MIN_ROWS, COLS, LINES);
+    const char *lines[8];
+    int lens[8], n = 0;
+    const char *p = msg;
+    while (*p != '\0' && n < 8) {
+        int len = (int)strlen(p);
+        if (len > COLS) {
+            len = COLS;
+            while (len > 0 && p[len] != ' ')
+                len--;
+            if (len == 0)
+                len = COLS;
+        }
+        lines[n] = p;
+        lens[n++] = len;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    int y0 = (LINES - n) / 2;
+    for (int i = 0; i < n; i++) {
+        int x = lens[i] < COLS ? (COLS - lens[i]) / 2 : 0;
+        if (y0 + i >= 0 && y0 + i < LINES && COLS > 0)
+            mvaddnstr(y0 + i, x, lines[i], lens[i]);
     }
 }
 

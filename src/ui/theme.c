@@ -111,8 +111,8 @@ int theme_colour_parse(const char *text, struct theme_colour *out, char **cause)
             return 0;
         }
     cause_set(cause,
-              "'%s' is not a colour: use black, red, green, yellow, blue, magenta, cyan, white "
-              "(or bright-<name>), grey, default, 0-255 or #rrggbb",
+              "'%s' is not a colour (black red green yellow blue magenta cyan white, "
+              "bright-<name>, grey, default, 0-255, #rrggbb)",
               text);
     return -1;
 }
@@ -303,9 +303,16 @@ int theme_parse(const char *buf, size_t len, const char *name, struct theme *t, 
             rc = theme_roles_parse(v, file, t, cause);
         } else if (strcmp(k, "stage-colors") == 0) {
             rc = theme_palette_parse(v, file, t, cause);
+        } else if (strcmp(k, "monochrome") == 0) {
+            if (yamldoc_bool(v, &t->monochrome) != 0) {
+                cause_set(cause, "%s:%d: monochrome: true or false", file, v->line);
+                rc = -1;
+            }
         } else {
-            cause_set(cause, "%s:%d: unknown key '%s' (name, description, roles, stage-colors)",
-                      file, root->key_lines[i], k);
+            cause_set(
+                cause,
+                "%s:%d: unknown key '%s' (name, description, monochrome, roles, stage-colors)",
+                file, root->key_lines[i], k);
             rc = -1;
         }
     }

@@ -77,6 +77,9 @@ static void test_default_theme_roles(void **state)
         assert_int_equal(t.style[r].bg.kind, THEME_COLOUR_DEFAULT);
     }
     assert_true(t.style[THEME_SELECTION].attrs & A_REVERSE);
+    assert_true(t.monochrome); /* not even Stage colours */
+    theme_default(&t);
+    assert_false(t.monochrome);
 }
 
 static void test_colours_in_every_form(void **state)
@@ -182,6 +185,7 @@ static void test_broken_theme_reports_its_line(void **state)
     refused("roles: {}\nstage-colors: [red, default]\n", "t.yaml:2: stage-colors: 'default'");
     refused("roles: {}\nstage-colors: red\n", "t.yaml:2: stage-colors: a list");
     refused("roles: {}\n---\nroles: {}\n", "only one YAML document");
+    refused("monochrome: sometimes\nroles: {}\n", "t.yaml:1: monochrome: true or false");
     refused("roles:\n  title: \"\\x01\"\n", "t.yaml:2: title:");
     struct theme t;
     char *cause = NULL;
