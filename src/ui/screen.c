@@ -67,6 +67,14 @@ struct screen {
     size_t n_projects;
     bool ticks;
     bool quit;
+
+    /* where this frame drew what, for the mouse: a table or the pipeline graph */
+    struct screen_hit {
+        int y, x, h, w; /* the rows of content */
+        struct table *table;
+        int pane; /* enum pane, or -1 outside the dashboard's panes */
+    } hits[4];
+    int n_hits;
 };
 
 static void screen_free_projects(struct screen *s)
@@ -477,6 +485,12 @@ static void screen_draw_too_small(void)
     }
 }
 
+static void screen_hit_add(struct screen *s, int y, int x, int h, int w, struct table *t, int pane)
+{
+    if (s->n_hits < (int)(sizeof s->hits / sizeof s->hits[0]) && h > 0 && w > 0)
+        s->hits[s->n_hits++] = (struct screen_hit){y, x, h, w, t, pane};
+}
+
 /* A framed pane holding a table. */
 static void screen_table_pane(struct screen *s, struct table *t, int y, int x, int h, int w,
                               const char *title, bool focused, const enum kargo_kind *kinds,
@@ -492,6 +506,12 @@ static void screen_table_pane(struct screen *s, struct table *t, int y, int x, i
                   s->paint.utf8);
     }
     table_draw(t, stdscr, y + 1, x + 1, h - 2, w - 2, &s->paint.theme, focused, s->paint.utf8);
+    int pane = t == &s->freight      ? PANE_FREIGHT
+               : t == &s->promotions ? PANE_PROMOTIONS
+               : t == &s->stages     ? PANE_PIPELINE
+                                     : -1;
+    screen_hit_add(s, y + 1 + (t->header ? 1 : 0), x + 1, h - 2 - (t->header ? 1 : 0), w - 2, t,
+                   pane);
 }
 
 static void screen_draw_dashboard(struct screen *s, const struct store *st, int y, int h)
@@ -527,6 +547,7 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
         screen_freshness(s, y, 0, COLS, pipeline_kinds, 2);
         pipeline_view_draw(&s->pipeline, stdscr, y + 1, 1, top_h - 2, COLS - 2, st, &s->paint,
                            pfocus);
+        screen_hit_add(s, y + 1, 1, top_h - 2, COLS - 2, NULL, PANE_PIPELINE);
     }
 
     char ftitle[300], ptitle[300];
@@ -612,6 +633,7 @@ void screen_draw(struct screen *s, time_t now)
 {
     erase();
     s->ticks = false;
+    s->n_hits = 0;
     if (COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) {
         screen_draw_too_small();
         refresh();
@@ -921,10 +943,65 @@ static void screen_back(struct screen *s)
         s->focus = PANE_PIPELINE;
 }
 
+/* The mouse (--mouse): a click selects the row or box under it (and focuses its pane), the wheel
+ * scrolls what is under it. */
+static void screen_mouse(struct screen *s)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK || s->help || s->yaml || s->prompt != PROMPT_NONE)
+        return;
+    const struct screen_hit *h = NULL;
+    for (int i = 0; i < s->n_hits; i++)
+        if (ev.y >= s->hits[i].y && ev.y < s->hits[i].y + s->hits[i].h && ev.x >= s->hits[i].x &&
+            ev.x < s->hits[i].x + s->hits[i].w)
+            h = &s->hits[i];
+    if (h == NULL)
+        return;
+    if (h->pane >= 0 && s->mode == MODE_DASHBOARD && !s->detail) {
+        s->focus = (enum pane)h->pane;
+        if (h->pane != PANE_PIPELINE)
+            s->bottom = s->focus;
+    }
+    bool up = ev.bstate & BUTTON4_PRESSED;
+    if (up || (ev.bstate & BUTTON5_PRESSED)) {
+        for (int i = 0; i < 3; i++) {
+            if (h->table != NULL)
+                table_key(h->table, up ? UI_ACTION_UP : UI_ACTION_DOWN);
+            else
+                pipeline_view_key(&s->pipeline, up ? UI_ACTION_UP : UI_ACTION_DOWN);
+        }
+        return;
+    }
+    if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+        return;
+    if (h->table != NULL) {
+        size_t i = h->table->lv.top + (size_t)(ev.y - h->y);
+        if (i < h->table->nshown) {
+            char *key = xstrdup(h->table->rows[h->table->shown[i]].key);
+            table_select(h->table, key);
+            free(key);
+        }
+        return;
+    }
+    const struct layout *l = s->pipeline.layout;
+    int lx = ev.x - h->x + s->pipeline.sx, ly = ev.y - h->y + s->pipeline.sy;
+    for (size_t i = 0; l != NULL && i < l->n_nodes; i++) {
+        const struct layout_node *n = &l->nodes[i];
+        if (!n->missing && lx >= n->x && lx < n->x + n->w && ly >= n->y && ly < n->y + n->h) {
+            pipeline_view_select(&s->pipeline, n->kind, n->name);
+            return;
+        }
+    }
+}
+
 void screen_key(struct screen *s, int key, bool is_keycode)
 {
     if (key == KEY_RESIZE && is_keycode)
         return; /* ncurses already knows the new size; the redraw follows */
+    if (key == KEY_MOUSE && is_keycode) {
+        screen_mouse(s);
+        return;
+    }
     screen_message(s, false, NULL);
     if (s->prompt != PROMPT_NONE) {
         screen_prompt_key(s, key, is_keycode);

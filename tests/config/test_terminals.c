@@ -517,6 +517,90 @@ static void test_tiny_terminal(void **state)
     quit_with(t, "q");
 }
 
+/* An xterm SGR mouse report (1-based cells) of button b pressed (or released) at row, col. */
+static void mouse(struct ptyterm *t, int b, int row, int col, bool press)
+{
+    char seq[32];
+    snprintf(seq, sizeof seq, "\033[<%d;%d;%d%c", b, col + 1, row + 1, press ? 'M' : 'm');
+    ptyterm_send(t, seq);
+}
+
+/* text at or below min_row: its row and column */
+static bool find_below(struct ptyterm *t, const char *text, int min_row, int *row, int *col)
+{
+    for (int r = min_row; r < 40; r++) {
+        char *line = ptyterm_row(t, r);
+        char *hit = strstr(line, text);
+        if (hit != NULL) {
+            *row = r;
+            *col = 0;
+            for (char *p = line; p < hit; p++)
+                *col += ((unsigned char)*p & 0xC0) != 0x80;
+        }
+        free(line);
+        if (hit != NULL)
+            return true;
+    }
+    return false;
+}
+
+/* Is the Freight pane's row holding text drawn as the selection? */
+static bool row_selected(struct ptyterm *t, const char *text)
+{
+    int row, col, frow, fcol;
+    if (!ptyterm_find(t, "Freight for", &frow, &fcol) || !find_below(t, text, frow, &row, &col))
+        return false;
+    VTermScreenCell c = cell_at(t, row, col);
+    return VTERM_COLOR_IS_INDEXED(&c.bg) && c.bg.indexed.idx == 7; /* default theme's selection */
+}
+
+static bool wait_selected(struct ptyterm *t, const char *text)
+{
+    long long deadline = now_ms() + WAIT_MS;
+    while (!row_selected(t, text)) {
+        if (now_ms() > deadline) {
+            ptyterm_dump(t, text);
+            return false;
+        }
+        ptyterm_pump(t, 50);
+    }
+    return true;
+}
+
+static void test_mouse_off_by_default_then_click_and_wheel(void **state)
+{
+    struct env *e = *state;
+    struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", NULL, NULL, NULL);
+    assert_true(settle(t, 300));
+    assert_false(ptyterm_mouse(t)); /* the terminal's own selection keeps working */
+    quit_with(t, "q");
+
+    t = start(e, "xterm-256color", "C.UTF-8", NULL, (const char *const[]){"--mouse", NULL}, NULL);
+    assert_true(settle(t, 300));
+    assert_true(ptyterm_mouse(t));
+    /* a click on the production box selects it */
+    int row, col;
+    assert_true(ptyterm_find(t, " production ", &row, &col));
+    mouse(t, 0, row + 2, col + 4, true);
+    mouse(t, 0, row + 2, col + 4, false);
+    expect(t, "Freight for production");
+    /* a click on a Freight row focuses the pane and selects the row */
+    int frow, fcol;
+    assert_true(ptyterm_find(t, "Freight for", &frow, &fcol));
+    assert_true(find_below(t, "quiet-falcon", frow, &row, &col));
+    mouse(t, 0, row, col + 2, true);
+    mouse(t, 0, row, col + 2, false);
+    assert_true(wait_selected(t, "quiet-falcon"));
+    /* the wheel scrolls the list under it: three rows down, then back up */
+    mouse(t, 65, row, col, true);
+    assert_true(wait_selected(t, "brave-otter"));
+    mouse(t, 64, row, col, true);
+    assert_true(wait_selected(t, "quiet-falcon"));
+    mouse(t, 64, row, col, true);
+    assert_true(wait_selected(t, "witty-badger")); /* the top stops it */
+    quit_with(t, "q");
+}
+
 static void test_inside_tmux(void **state)
 {
     struct env *e = *state;
@@ -655,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_themes_by_flag_user_dir_and_broken_file),
         cmocka_unit_test(test_configuration_file),
         cmocka_unit_test(test_tiny_terminal),
+        cmocka_unit_test(test_mouse_off_by_default_then_click_and_wheel),
         cmocka_unit_test(test_inside_tmux),
         /* last: it moves the scenario on */
         cmocka_unit_test(test_bytes_at_idle_and_per_promotion_step),
