@@ -641,16 +641,24 @@ static void test_inside_tmux(void **state)
     free(cmd);
 }
 
-/* A Promotion of dev's Freight to staging, as a user's `promote` would send it. */
-static void promote_to_staging(struct env *e)
+/* The name of the Freight at position i of a Stage's freight history (0: current). Caller frees. */
+static char *freight_of(struct env *e, const char *stage, int i)
 {
-    struct api_ref sref = {GV, "stages", NS, "dev"};
-    cJSON *dev = api_get(e->client, &sref, NULL);
-    assert_non_null(dev);
-    const char *freight =
-        json_get_string(cJSON_GetArrayItem(json_get(dev, "status", "freightHistory", NULL), 0),
+    struct api_ref sref = {GV, "stages", NS, stage};
+    cJSON *obj = api_get(e->client, &sref, NULL);
+    assert_non_null(obj);
+    const char *name =
+        json_get_string(cJSON_GetArrayItem(json_get(obj, "status", "freightHistory", NULL), i),
                         "items", "Warehouse/backstage", "name", NULL);
-    assert_non_null(freight);
+    assert_non_null(name);
+    char *copy = xstrdup(name);
+    cJSON_Delete(obj);
+    return copy;
+}
+
+/* A Promotion of a Freight to staging, as a user's `promote` would send it. */
+static void promote_to_staging(struct env *e, const char *freight)
+{
     char *body = xasprintf("{\"apiVersion\":\"" GV "\",\"kind\":\"Promotion\","
                            "\"metadata\":{\"generateName\":\"staging.\"},"
                            "\"spec\":{\"stage\":\"staging\",\"freight\":\"%s\"}}",
@@ -663,7 +671,6 @@ static void promote_to_staging(struct env *e)
         fail_msg("create: %s", err.message);
     cJSON_Delete(created);
     cJSON_Delete(promo);
-    cJSON_Delete(dev);
     free(body);
     kube_error_clear(&err);
 }
@@ -687,7 +694,9 @@ static void test_bytes_at_idle_and_per_promotion_step(void **state)
     ptyterm_send(t, "l");
     expect(t, "Freight for staging");
     assert_true(settle(t, 300));
-    promote_to_staging(e);
+    char *freight = freight_of(e, "dev", 0);
+    promote_to_staging(e, freight);
+    free(freight);
     kargo_settle(e->kargo.out);
     expect(t, "Promoting");
     size_t worst = 0, total = 0;
@@ -729,6 +738,93 @@ static void test_bytes_at_idle_and_per_promotion_step(void **state)
     quit_with(t, "q");
 }
 
+/* Bytes the program has written (all its write calls: the terminal, and its few requests). */
+static long long written_by(pid_t pid)
+{
+    char path[64], line[128];
+    snprintf(path, sizeof path, "/proc/%d/io", (int)pid);
+    FILE *f = fopen(path, "r");
+    long long v = -1;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "wchar: %lld", &v) == 1)
+            break;
+    if (f != NULL)
+        fclose(f);
+    return v;
+}
+
+/* The link stalls (the test stops reading, as a frozen ssh connection does) while the user keeps
+ * pressing keys and a promotion runs to its end. Once the terminal is full the program stops
+ * writing (frames wait; it does not block in write), and once the terminal drains it shows the
+ * latest state: the view the last key chose and the promotion's result. */
+static void test_stalled_link_then_latest_state(void **state)
+{
+    struct env *e = *state;
+    struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", NULL, NULL, NULL);
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    assert_true(settle(t, 300));
+    /* staging goes back to the Freight it had before (its alias only its box will show) */
+    char *back = freight_of(e, "staging", 1);
+    struct api_ref fref = {GV, "freights", NS, back};
+    cJSON *fobj = api_get(e->client, &fref, NULL);
+    assert_non_null(fobj);
+    char *alias = xstrdup(json_get_string(fobj, "alias", NULL));
+    cJSON_Delete(fobj);
+    size_t before = ptyterm_bytes(t);
+    /* no reads from here: L flips the pipeline between graph and list, a big change each time;
+     * press it until the program stops writing (the terminal is full) */
+    int presses = 0, stalled = 0;
+    while (presses < 200 && stalled < 2) {
+        long long w0 = written_by(ptyterm_pid(t));
+        ptyterm_send(t, "L");
+        presses++;
+        long long deadline = now_ms() + 1000;
+        while (written_by(ptyterm_pid(t)) == w0 && now_ms() < deadline) {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        stalled = written_by(ptyterm_pid(t)) == w0 ? stalled + 1 : 0;
+    }
+    fprintf(stderr, "# the terminal stopped taking frames after %d key presses\n", presses);
+    assert_true(stalled == 2);
+    /* and it still stays out of write(): keys and a whole promotion go by */
+    if (presses % 2 == 1) {
+        ptyterm_send(t, "L"); /* end on the graph, where staging's box shows its Freight */
+        presses++;
+    }
+    promote_to_staging(e, back);
+    kargo_settle(e->kargo.out);
+    for (int i = 0; i < 10; i++)
+        kargo_advance(e->kargo.out, STEP_MS, STEP_MS);
+    /* reading again: the latest state arrives without a key */
+    long long t0 = now_ms(), deadline = t0 + WAIT_MS;
+    int srow, scol;
+    for (;;) {
+        bool graph = !ptyterm_find(t, "Stages (list)", NULL, NULL) &&
+                     ptyterm_find(t, " staging ", &srow, &scol);
+        char *row = graph ? ptyterm_row(t, srow + 3) : NULL;
+        bool there = row != NULL && strstr(row, alias) != NULL;
+        free(row);
+        if (there)
+            break;
+        if (now_ms() > deadline) {
+            ptyterm_dump(t, "not the latest state");
+            fail();
+        }
+        ptyterm_pump(t, 50);
+    }
+    assert_true(settle(t, 500));
+    fprintf(stderr, "# after the stall: %zu bytes in all, screen current %lld ms after reading\n",
+            ptyterm_bytes(t) - before, now_ms() - t0);
+    assert_false(ptyterm_find(t, "Promoting", NULL, NULL));
+    ptyterm_send(t, "\t\t");
+    expect(t, "Promotions of staging");
+    quit_with(t, "q");
+    free(back);
+    free(alias);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -741,8 +837,9 @@ int main(void)
         cmocka_unit_test(test_tiny_terminal),
         cmocka_unit_test(test_mouse_off_by_default_then_click_and_wheel),
         cmocka_unit_test(test_inside_tmux),
-        /* last: it moves the scenario on */
+        /* last: these move the scenario on */
         cmocka_unit_test(test_bytes_at_idle_and_per_promotion_step),
+        cmocka_unit_test(test_stalled_link_then_latest_state),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
