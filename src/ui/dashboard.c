@@ -109,6 +109,10 @@ int dashboard_run(const struct options *o, const struct dashboard_look *look,
                         quit = true;
                     break;
                 }
+                /* after a resize the terminal may have clipped or reflowed what it showed, so
+                 * what curses believes is there cannot be trusted: repaint it all, once */
+                if (r == KEY_CODE_YES && wc == KEY_RESIZE)
+                    clearok(curscr, TRUE);
                 screen_key(scr, (int)wc, r == KEY_CODE_YES);
                 redraw = true;
             }
