@@ -23,6 +23,8 @@ struct config {
     int age_refresh;            /* seconds between redraws of relative ages; 0: not set; -1: off */
     char **typed_name; /* Stage name patterns (fnmatch) whose promotions need the name typed */
     size_t n_typed_name;
+    bool typed_name_set; /* confirm.typed-name was given (an empty list: no Stage by name) */
+    int typed_manual;    /* confirm.typed-manual: -1 not set */
     struct config_keys *keys;
     size_t n_keys;
     char *warnings; /* one "file:line: ..." per line (unknown keys), or NULL */

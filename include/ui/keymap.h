@@ -29,6 +29,8 @@ enum ui_action {
     UI_ACTION_FILTER,
     UI_ACTION_COMMAND,
     UI_ACTION_TOGGLE_LIST,
+    UI_ACTION_MARK, /* mark the selected Stage for a batch promotion */
+    UI_ACTION_ACT,  /* a cluster action: keymap_entry.act says which */
 };
 
 /* What is selected, for keys that apply to some objects only (the footer shows a hint only when
@@ -50,10 +52,13 @@ struct keymap_entry {
     unsigned scope;   /* enum keymap_scope bits; KEYMAP_ANY applies everywhere */
     const char *help; /* the line in the help overlay; NULL for a second key of the same action */
     const char *hint; /* the word in the footer, or NULL to keep it out of the footer */
+    int act;          /* UI_ACTION_ACT: the enum action_id (action/action.h) */
 };
 
-/* The entry bound to key, or NULL. */
+/* The entry bound to key, or NULL. Keys bound twice (R: a Stage's or a Warehouse's refresh) give
+ * the first; keymap_lookup_scope picks the one whose scope matches. */
 const struct keymap_entry *keymap_lookup(int key);
+const struct keymap_entry *keymap_lookup_scope(int key, unsigned scope);
 /* Entries in help order; index past the end gives NULL. */
 const struct keymap_entry *keymap_at(size_t i);
 
@@ -67,13 +72,15 @@ struct keymap {
 
 void keymap_init(struct keymap *km);
 void keymap_free(struct keymap *km);
-/* Binds an action (by its name, see keymap_action_name) to the given keys: the action loses
+/* Binds an action (by its name: keymap_action_name, or a cluster action's name such as
+ * "promote" or "refresh") to the given keys: the action loses
  * its default keys, and a key taken from another action leaves it. Returns 0, or -1 with
  * *cause naming the unknown action or key. */
 int keymap_bind(struct keymap *km, const char *action, const char *const *keys, size_t n,
                 char **cause);
 /* The same lookups on km (NULL: the default table). */
 const struct keymap_entry *keymap_find(const struct keymap *km, int key);
+const struct keymap_entry *keymap_find_scope(const struct keymap *km, int key, unsigned scope);
 const struct keymap_entry *keymap_entry_at(const struct keymap *km, size_t i);
 /* The name of an action in configuration files ("quit", "page-down"), or NULL. */
 const char *keymap_action_name(enum ui_action a);

@@ -101,10 +101,15 @@ static void config_confirm(struct config_ctx *x, const struct yamldoc_node *v)
     }
     for (size_t i = 0; i < v->n; i++) {
         const struct yamldoc_node *p = v->items[i];
+        if (strcmp(v->keys[i], "typed-manual") == 0) {
+            config_set_bool(x, "confirm.typed-manual", p, &x->c->typed_manual);
+            continue;
+        }
         if (strcmp(v->keys[i], "typed-name") != 0) {
             config_unknown(x, v->key_lines[i], "confirm.", v->keys[i]);
             continue;
         }
+        x->c->typed_name_set = true;
         if (yamldoc_is_null(p))
             continue;
         if (p->type == YAMLDOC_SCALAR) {
@@ -172,7 +177,7 @@ static void config_keys(struct config_ctx *x, const struct yamldoc_node *v)
 int config_parse(const char *buf, size_t len, const char *name, struct config *c, char **cause)
 {
     memset(c, 0, sizeof *c);
-    c->readonly = c->ascii = c->mouse = -1;
+    c->readonly = c->ascii = c->mouse = c->typed_manual = -1;
     struct config_ctx x = {.file = name != NULL ? name : "(config)", .c = c};
     struct yamldoc_node *root;
     if (yamldoc_parse(buf, len, x.file, &root, cause) != 0)
@@ -241,7 +246,7 @@ char *config_dir(void)
 int config_load(const char *path, struct config *c, char **cause)
 {
     memset(c, 0, sizeof *c);
-    c->readonly = c->ascii = c->mouse = -1;
+    c->readonly = c->ascii = c->mouse = c->typed_manual = -1;
     char *file = NULL;
     if (path != NULL) {
         file = xstrdup(path);

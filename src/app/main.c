@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "action/action.h"
 #include "app/config.h"
 #include "app/demo.h"
 #include "app/options.h"
@@ -68,23 +69,31 @@ static void main_theme(const struct options *o, struct theme *t, struct strbuf *
 
 /* The configuration under the command line. Returns 0, or -1 with *cause (exit status 2: a
  * broken configuration is reported whole, never half applied). */
-static int main_configure(struct options *o, struct keymap *km, struct strbuf *notice, char **cause)
+static int main_configure(struct options *o, struct config *c, struct keymap *km,
+                          struct strbuf *notice, char **cause)
 {
-    struct config c;
-    if (config_load(o->config, &c, cause) != 0) {
-        config_free(&c);
+    if (config_load(o->config, c, cause) != 0)
         return -1;
-    }
-    int rc = config_apply(&c, o, km, cause);
-    if (c.warnings != NULL) {
-        fprintf(stderr, "kargotop: %s\n", c.warnings);
-        strbuf_append(notice, c.warnings);
+    int rc = config_apply(c, o, km, cause);
+    if (c->warnings != NULL) {
+        fprintf(stderr, "kargotop: %s\n", c->warnings);
+        strbuf_append(notice, c->warnings);
         for (size_t i = 0; i < notice->len; i++)
             if (notice->buf[i] == '\n')
                 notice->buf[i] = ' ';
     }
-    config_free(&c);
     return rc;
+}
+
+/* The write policy the actions obey: --readonly (or the configuration's readonly), and which
+ * Stages need their name typed (the configuration's confirm:, else the actions' defaults). */
+static void main_policy(struct action_policy *p, const struct options *o, const struct config *c)
+{
+    p->readonly = o->readonly;
+    if (c->typed_name_set)
+        action_policy_set_patterns(p, (const char *const *)c->typed_name, c->n_typed_name);
+    if (c->typed_manual >= 0)
+        p->typed_manual = c->typed_manual == 1;
 }
 
 int main(int argc, char *argv[])
@@ -103,9 +112,10 @@ int main(int argc, char *argv[])
     } else {
         struct keymap keys;
         struct strbuf notice;
+        struct config conf;
         keymap_init(&keys);
         strbuf_init(&notice);
-        if (main_configure(&opts, &keys, &notice, &cause) != 0) {
+        if (main_configure(&opts, &conf, &keys, &notice, &cause) != 0) {
             fprintf(stderr, "kargotop: %s\n", cause);
             status = 2;
         } else {
@@ -115,6 +125,8 @@ int main(int argc, char *argv[])
             struct demo *demo = NULL;
             char *why = NULL;
             struct session *s = main_connect(&opts, &demo, &why);
+            if (s != NULL)
+                main_policy(session_policy(s), &opts, &conf);
             if (dashboard_run(&opts, &look, s != NULL ? session_source(s) : NULL, why, &cause) !=
                 0) {
                 fprintf(stderr, "kargotop: %s\n", cause);
@@ -124,6 +136,7 @@ int main(int argc, char *argv[])
             demo_stop(demo);
             free(why);
         }
+        config_free(&conf);
         strbuf_free(&notice);
         keymap_free(&keys);
     }

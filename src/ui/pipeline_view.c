@@ -62,19 +62,21 @@ static const struct layout_node *pipeline_first(const struct layout *l, bool las
     return best != NULL ? best : (l->n_nodes > 0 ? &l->nodes[0] : NULL);
 }
 
-void pipeline_view_update(struct pipeline_view *v, const struct store *st, int width)
+void pipeline_view_update(struct pipeline_view *v, const struct store *st, int width, int height)
 {
     unsigned long topo = store_topology_generation(st);
-    if (v->layout == NULL || topo != v->topology || width != v->width) {
+    if (v->layout == NULL || topo != v->topology || width != v->width || height != v->height) {
         const struct kargo_warehouse *const *whs;
         const struct kargo_stage *const *stages;
         size_t nw = store_warehouses(st, &whs);
         size_t ns = store_stages(st, &stages);
-        struct layout_params params = {.box_w = BOX_W, .box_h = BOX_H, .width = width};
+        struct layout_params params = {
+            .box_w = BOX_W, .box_h = BOX_H, .width = width, .height = height};
         layout_free(v->layout);
         v->layout = layout_compute(whs, nw, stages, ns, &params);
         v->topology = topo;
         v->width = width;
+        v->height = height;
     }
     if (pipeline_node(v) == NULL || (!v->chosen && v->selected_kind != LAYOUT_STAGE))
         pipeline_set(v, pipeline_first(v->layout, false));
@@ -329,10 +331,11 @@ static void pipeline_draw_stage(const struct canvas *c, const struct layout_node
     }
 
     if (n->h <= 3) {
-        /* compact: the phase icon and what runs there on the one line */
+        /* compact: the phase icon, the step of a running promotion and what runs there on
+         * the one line */
         char line[200];
-        snprintf(line, sizeof line, "%s %s", describe_phase_icon(p, ph),
-                 alias != NULL ? (art[0] ? art : alias) : "no freight");
+        snprintf(line, sizeof line, "%s %s%s%s", describe_phase_icon(p, ph), step,
+                 step[0] ? " " : "", alias != NULL ? (art[0] ? art : alias) : "no freight");
         canvas_str(c, n->y + 1, x, inner, line, paint_role(p, describe_phase_role(ph)), p->utf8);
         free(cur);
         return;

@@ -8,6 +8,7 @@
 #include <wchar.h>
 
 #include "model/derive.h"
+#include "ui/act.h"
 #include "ui/command_line.h"
 #include "ui/detail_view.h"
 #include "ui/draw.h"
@@ -63,6 +64,8 @@ struct screen {
     char *message;
     bool message_error;
 
+    struct act act; /* action keys: dialogs, marks, answers */
+
     char **projects;
     size_t n_projects;
     bool ticks;
@@ -114,6 +117,7 @@ struct screen *screen_new(const struct ui_source *src, const struct screen_opts 
         lists_init(&s->lists[k], (enum list_kind)k);
     detail_view_init(&s->detail_table);
     lineedit_init(&s->edit);
+    act_init(&s->act, src, o->readonly);
     s->bottom = PANE_FREIGHT;
     s->generation = (unsigned long)-1;
     return s;
@@ -134,6 +138,7 @@ void screen_free(struct screen *s)
     if (s->yaml)
         yaml_view_close(&s->yaml_view);
     lineedit_free(&s->edit);
+    act_free(&s->act);
     free(s->detail_name);
     free(s->message);
     free(s->not_connected);
@@ -406,26 +411,54 @@ static void screen_draw_footer(struct screen *s)
         return;
     }
     unsigned scope = screen_scope(s);
-    int x = 1;
+    /* "? help  q quit" always shows: the other hints take the room left and stop at the first
+     * that does not fit whole */
+    int tail = 0;
     const struct keymap_entry *k;
-    for (size_t i = 0; (k = keymap_entry_at(s->opts.keys, i)) != NULL; i++) {
-        if (k->hint == NULL || (k->scope != KEYMAP_ANY && !(k->scope & scope)))
-            continue;
-        const char *name = k->keyname;
-        x += draw_text(stdscr, y, x, COLS - x, name, paint_role(&s->paint, THEME_KEY_HINT),
-                       s->paint.utf8);
-        x += 1 + draw_text(stdscr, y, x + 1, COLS - x - 1, k->hint,
-                           paint_role(&s->paint, THEME_DIM), s->paint.utf8);
-        x += 2;
+    for (size_t i = 0; (k = keymap_entry_at(s->opts.keys, i)) != NULL; i++)
+        if (k->hint != NULL && (k->action == UI_ACTION_HELP || k->action == UI_ACTION_QUIT))
+            tail += draw_width(k->keyname) + 1 + draw_width(k->hint) + 2;
+    int x = 1;
+    bool full = false;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; (k = keymap_entry_at(s->opts.keys, i)) != NULL; i++) {
+            if (k->hint == NULL || (k->scope != KEYMAP_ANY && !(k->scope & scope)))
+                continue;
+            bool is_tail = k->action == UI_ACTION_HELP || k->action == UI_ACTION_QUIT;
+            if (is_tail != (pass == 1))
+                continue;
+            int need = draw_width(k->keyname) + 1 + draw_width(k->hint);
+            if (!is_tail && (full || x + need > COLS - 1 - tail)) {
+                full = true;
+                continue;
+            }
+            /* a key the user may not use now is there, dimmed: the help says why */
+            char reason[240];
+            bool denied = k->action == UI_ACTION_ACT &&
+                          act_access(&s->act, (enum action_id)k->act, reason, sizeof reason) !=
+                              ACTION_ACCESS_ALLOWED;
+            x += draw_text(stdscr, y, x, COLS - x, k->keyname,
+                           paint_role(&s->paint, denied ? THEME_DIM : THEME_KEY_HINT),
+                           s->paint.utf8);
+            x += 1 + draw_text(stdscr, y, x + 1, COLS - x - 1, k->hint,
+                               paint_role(&s->paint, THEME_DIM), s->paint.utf8);
+            x += 2;
+        }
     }
 }
 
 static void screen_draw_help(struct screen *s)
 {
-    int w = 72, h = 5;
+    int w = COLS - 4 < 110 ? COLS - 4 : 110, lines = 0;
     for (size_t i = 0; keymap_entry_at(s->opts.keys, i) != NULL; i++)
         if (keymap_entry_at(s->opts.keys, i)->help != NULL)
-            h++;
+            lines++;
+    /* more keys than rows: two columns, so every key stays in view on 80x24 */
+    int cols = lines + 5 > LINES ? 2 : 1;
+    int per_col = (lines + cols - 1) / cols;
+    int h = per_col + 5;
+    if (cols == 2)
+        w = COLS;
     if (w > COLS)
         w = COLS;
     if (h > LINES)
@@ -435,52 +468,71 @@ static void screen_draw_help(struct screen *s)
         mvhline(y0 + r, x0, ' ', w);
     screen_frame(s, y0, x0, h, w, true);
     screen_title(s, y0, x0 + 2, w - 4, "Keys", THEME_TITLE);
-    int row = y0 + 2;
-    for (size_t i = 0; keymap_entry_at(s->opts.keys, i) != NULL && row < y0 + h - 2; i++) {
+    int colw = (w - 4) / cols;
+    int n = 0;
+    for (size_t i = 0; keymap_entry_at(s->opts.keys, i) != NULL; i++) {
         const struct keymap_entry *k = keymap_entry_at(s->opts.keys, i);
         if (k->help == NULL)
             continue;
-        char line[200];
-        snprintf(line, sizeof line, "%-8s %s", k->keyname, k->help);
-        draw_text(stdscr, row++, x0 + 2, w - 4, line, paint_role(&s->paint, THEME_NORMAL),
-                  s->paint.utf8);
+        int row = y0 + 2 + n % per_col, x = x0 + 2 + (n / per_col) * colw;
+        n++;
+        if (row >= y0 + h - 2)
+            continue;
+        char line[480], reason[240];
+        enum action_access access =
+            k->action == UI_ACTION_ACT
+                ? act_access(&s->act, (enum action_id)k->act, reason, sizeof reason)
+                : ACTION_ACCESS_ALLOWED;
+        if (access == ACTION_ACCESS_UNKNOWN)
+            snprintf(reason, sizeof reason, "checking with the cluster");
+        bool denied = access != ACTION_ACCESS_ALLOWED;
+        if (denied)
+            snprintf(line, sizeof line, "%-8s %s: %s", k->keyname, k->help, reason);
+        else
+            snprintf(line, sizeof line, "%-8s %s", k->keyname, k->help);
+        draw_text(stdscr, row, x, colw - 1, line,
+                  paint_role(&s->paint, denied ? THEME_DIM : THEME_NORMAL), s->paint.utf8);
     }
-    if (row < y0 + h - 1) {
-        char line[200];
-        snprintf(line, sizeof line, "commands: %s", command_summary());
-        draw_text(stdscr, row + 1 < y0 + h - 1 ? row + 1 : row, x0 + 2, w - 4, line,
-                  paint_role(&s->paint, THEME_DIM), s->paint.utf8);
-    }
+    char line[200];
+    snprintf(line, sizeof line, "commands: %s", command_summary());
+    draw_text(stdscr, y0 + h - 2, x0 + 2, w - 4, line, paint_role(&s->paint, THEME_DIM),
+              s->paint.utf8);
 }
 
 static void screen_draw_too_small(void)
 {
-    /* word-wrapped and centred, so any terminal (40x12, or smaller) shows all of it */
-    char msg[96];
-    snprintf(msg, sizeof msg, "kargotop needs %dx%d; this terminal is %dx%d", SCREEN_MIN_COLS,
-             SCREEN_MIN_ROWS, COLS, LINES);
-    const char *lines[8];
-    int lens[8], n = 0;
-    const char *p = msg;
-    while (*p != '\0' && n < 8) {
-        int len = (int)strlen(p);
-        if (len > COLS) {
-            len = COLS;
-            while (len > 0 && p[len] != ' ')
-                len--;
-            if (len == 0)
+    /* each line word-wrapped and centred, so the sizes stay whole on any terminal (40x12, or
+     * smaller) */
+    char need[64], have[64];
+    snprintf(need, sizeof need, "kargotop needs %dx%d", SCREEN_MIN_COLS, SCREEN_MIN_ROWS);
+    snprintf(have, sizeof have, "this terminal is %dx%d", COLS, LINES);
+    const char *texts[] = {need, have, "press q to quit"};
+    const char *lines[12];
+    int lens[12], n = 0;
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        const char *p = texts[t];
+        while (*p != '\0' && n < 12) {
+            int len = (int)strlen(p);
+            if (len > COLS && COLS > 0) {
                 len = COLS;
+                while (len > 0 && p[len] != ' ')
+                    len--;
+                if (len == 0)
+                    len = COLS;
+            }
+            lines[n] = p;
+            lens[n++] = len;
+            p += len;
+            while (*p == ' ')
+                p++;
         }
-        lines[n] = p;
-        lens[n++] = len;
-        p += len;
-        while (*p == ' ')
-            p++;
     }
     int y0 = (LINES - n) / 2;
-    for (int i = 0; i < n; i++) {
+    if (y0 < 0)
+        y0 = 0;
+    for (int i = 0; i < n && y0 + i < LINES; i++) {
         int x = lens[i] < COLS ? (COLS - lens[i]) / 2 : 0;
-        if (y0 + i >= 0 && y0 + i < LINES && COLS > 0)
+        if (COLS > 0)
             mvaddnstr(y0 + i, x, lines[i], lens[i]);
     }
 }
@@ -519,11 +571,12 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
     static const enum kargo_kind pipeline_kinds[] = {KARGO_STAGE, KARGO_WAREHOUSE};
     static const enum kargo_kind freight_kinds[] = {KARGO_FREIGHT, KARGO_STAGE};
     static const enum kargo_kind promotion_kinds[] = {KARGO_PROMOTION};
-    pipeline_view_update(&s->pipeline, st, COLS - 2);
-    lists_fill_stages(&s->stages, st, s->pipeline.layout, &s->paint);
     /* the pipeline takes what it needs up to a little over half; the panes below the rest */
+    int top_max = h * 11 / 20;
+    pipeline_view_update(&s->pipeline, st, COLS - 2, top_max - 2);
+    lists_fill_stages(&s->stages, st, s->pipeline.layout, &s->paint);
     int need = s->list_form ? (int)s->stages.nshown + 3 : s->pipeline.layout->height + 2;
-    int top_h = h * 11 / 20;
+    int top_h = top_max;
     if (need < top_h)
         top_h = need;
     if (top_h < 6)
@@ -543,7 +596,17 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
                           2);
     } else {
         screen_frame(s, y, 0, top_h, COLS, pfocus);
-        screen_title(s, y, 2, COLS - 4, "Pipeline", pfocus ? THEME_TITLE : THEME_NORMAL);
+        int used = screen_title(s, y, 2, COLS - 4, "Pipeline", pfocus ? THEME_TITLE : THEME_NORMAL);
+        if (s->act.n_marked > 0) {
+            struct strbuf m;
+            strbuf_init(&m);
+            strbuf_append(&m, "marked:");
+            for (size_t i = 0; i < s->act.n_marked; i++)
+                strbuf_appendf(&m, " %s", s->act.marked[i]);
+            strbuf_append(&m, " (p promotes all, Esc clears)");
+            screen_title(s, y, 2 + used, COLS - 4 - used, m.buf, THEME_MARK);
+            strbuf_free(&m);
+        }
         screen_freshness(s, y, 0, COLS, pipeline_kinds, 2);
         pipeline_view_draw(&s->pipeline, stdscr, y + 1, 1, top_h - 2, COLS - 2, st, &s->paint,
                            pfocus);
@@ -640,6 +703,7 @@ void screen_draw(struct screen *s, time_t now)
         return;
     }
     s->paint.now = now;
+    act_poll(&s->act, &s->message, &s->message_error);
     memset(&s->status, 0, sizeof s->status);
     if (s->src != NULL && s->src->status != NULL)
         s->src->status(s->src->ctx, &s->status);
@@ -680,6 +744,7 @@ void screen_draw(struct screen *s, time_t now)
             paint_update(&s->paint, st);
             s->generation = gen;
         }
+        act_prefetch(&s->act);
         if (s->detail)
             screen_draw_detail(s, st, y, h);
         else if (s->mode == MODE_LIST)
@@ -692,6 +757,7 @@ void screen_draw(struct screen *s, time_t now)
     screen_draw_footer(s);
     if (s->help)
         screen_draw_help(s);
+    act_draw(&s->act, &s->paint);
     refresh();
 }
 
@@ -928,6 +994,41 @@ static void screen_toggle_list(struct screen *s)
     free(copy);
 }
 
+/* An action key: what is selected decides what it acts on. */
+static void screen_act(struct screen *s, enum action_id id)
+{
+    struct act_selection sel = {0};
+    enum layout_kind lk;
+    const char *stage = NULL;
+    if (s->mode == MODE_DASHBOARD) {
+        stage = screen_pipeline_selection(s, &lk);
+        if (stage != NULL && lk != LAYOUT_STAGE)
+            stage = NULL;
+    }
+    sel.name = screen_selection(s, &sel.kind);
+    if (sel.kind == KARGO_STAGE && sel.name != NULL)
+        stage = sel.name;
+    sel.stage = stage;
+    act_start(&s->act, id, &sel, time(NULL), &s->message, &s->message_error);
+}
+
+static void screen_mark(struct screen *s)
+{
+    enum kargo_kind kind;
+    const char *name = screen_selection(s, &kind);
+    if (name == NULL || kind != KARGO_STAGE) {
+        screen_message(s, true, "space marks stages: select one in the pipeline");
+        return;
+    }
+    char *copy = xstrdup(name);
+    bool on = act_toggle_mark(&s->act, copy);
+    char *msg = xasprintf("%s %s; %zu marked (p promotes them all, Esc clears)", copy,
+                          on ? "marked" : "unmarked", s->act.n_marked);
+    screen_message(s, false, msg);
+    free(msg);
+    free(copy);
+}
+
 static void screen_back(struct screen *s)
 {
     struct table *t = screen_focus_table(s);
@@ -937,6 +1038,8 @@ static void screen_back(struct screen *s)
         s->detail = false;
     else if (t != NULL && t->filter != NULL)
         table_set_filter(t, NULL);
+    else if (s->act.n_marked > 0)
+        act_clear_marks(&s->act);
     else if (s->mode == MODE_LIST && screen_store(s) != NULL)
         s->mode = MODE_DASHBOARD;
     else if (s->focus != PANE_PIPELINE)
@@ -1003,6 +1106,21 @@ void screen_key(struct screen *s, int key, bool is_keycode)
         return;
     }
     screen_message(s, false, NULL);
+    if (s->act.open) {
+        /* an unseen confirmation is never confirmed: below the minimum size only Esc works */
+        if (COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) {
+            if (key == 'q' && !is_keycode) {
+                /* "press q to quit" holds: the unseen confirmation goes with nothing sent */
+                act_key(&s->act, 27, false, time(NULL), &s->message, &s->message_error);
+                s->quit = true;
+            } else if (key == 27) {
+                act_key(&s->act, key, is_keycode, time(NULL), &s->message, &s->message_error);
+            }
+            return;
+        }
+        act_key(&s->act, key, is_keycode, time(NULL), &s->message, &s->message_error);
+        return;
+    }
     if (s->prompt != PROMPT_NONE) {
         screen_prompt_key(s, key, is_keycode);
         return;
@@ -1014,7 +1132,7 @@ void screen_key(struct screen *s, int key, bool is_keycode)
         }
         return;
     }
-    const struct keymap_entry *k = keymap_find(s->opts.keys, key);
+    const struct keymap_entry *k = keymap_find_scope(s->opts.keys, key, screen_scope(s));
     enum ui_action a = k != NULL ? k->action : UI_ACTION_NONE;
     if (s->help && a != UI_ACTION_QUIT && a != UI_ACTION_REDRAW) {
         if (a == UI_ACTION_HELP || a == UI_ACTION_BACK)
@@ -1059,6 +1177,12 @@ void screen_key(struct screen *s, int key, bool is_keycode)
         return;
     case UI_ACTION_TOGGLE_LIST:
         screen_toggle_list(s);
+        return;
+    case UI_ACTION_ACT:
+        screen_act(s, (enum action_id)k->act);
+        return;
+    case UI_ACTION_MARK:
+        screen_mark(s);
         return;
     case UI_ACTION_NONE:
         return;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "action/action.h"
 #include "app/config.h"
 #include "app/options.h"
 #include "ui/keymap.h"
@@ -49,6 +50,7 @@ static void test_every_key(void **state)
                        "age-refresh: 1m\n"
                        "confirm:\n"
                        "  typed-name: [prod*, '*-production', uat]\n"
+                       "  typed-manual: false\n"
                        "keys:\n"
                        "  quit: Q\n"
                        "  help: [F1, '?']\n";
@@ -65,6 +67,8 @@ static void test_every_key(void **state)
     assert_int_equal(c.mouse, 1);
     assert_int_equal(c.age_refresh, 60);
     assert_int_equal(c.n_typed_name, 3);
+    assert_true(c.typed_name_set);
+    assert_int_equal(c.typed_manual, 0);
     assert_true(config_typed_name(&c, "prod"));
     assert_true(config_typed_name(&c, "prod-eu"));
     assert_true(config_typed_name(&c, "eu-production"));
@@ -93,6 +97,11 @@ static void test_empty_and_defaults(void **state)
     assert_int_equal(parse("age-refresh: off\nconfirm: {typed-name: ~}\n", &c, NULL), 0);
     assert_int_equal(c.age_refresh, -1);
     assert_int_equal(c.n_typed_name, 0);
+    assert_true(c.typed_name_set); /* given, and empty: no Stage by name */
+    assert_int_equal(c.typed_manual, -1);
+    config_free(&c);
+    assert_int_equal(parse("theme: light\n", &c, NULL), 0);
+    assert_false(c.typed_name_set); /* not given: the actions' own defaults stay */
     config_free(&c);
 }
 
@@ -135,6 +144,8 @@ static void test_every_problem_reported_with_its_line(void **state)
             (const char *const[]){"c.yaml:3: keys: unknown action 'launch'", "quit", NULL});
     refused("keys:\n  quit: Hyper-Q\n",
             (const char *const[]){"c.yaml:2: keys: 'Hyper-Q' is not a key", NULL});
+    refused("confirm:\n  typed-manual: sometimes\n",
+            (const char *const[]){"c.yaml:2: confirm.typed-manual: true or false", NULL});
     refused("keys:\n  quit: {a: b}\n", (const char *const[]){"c.yaml:2: keys.quit", NULL});
     refused("keys: []\n", (const char *const[]){"c.yaml:1: keys: a map", NULL});
     refused("keys:\n  help: []\n", (const char *const[]){"c.yaml:2: keys.help", NULL});
@@ -300,6 +311,23 @@ static void test_key_remaps(void **state)
         }
     }
     assert_true(quit_shown && help_shown);
+    /* cluster actions by their names: refresh is R for a Stage and for a Warehouse */
+    const char *f5[] = {"F5"};
+    assert_int_equal(keymap_bind(&km, "refresh", f5, 1, NULL), 0);
+    const struct keymap_entry *r = keymap_find_scope(&km, KEY_F(5), KEYMAP_STAGE);
+    assert_non_null(r);
+    assert_int_equal(r->action, UI_ACTION_ACT);
+    assert_int_equal(r->act, ACTION_REFRESH);
+    assert_string_equal(r->hint, "refresh");
+    r = keymap_find_scope(&km, 'R', KEYMAP_WAREHOUSE); /* the Warehouse's refresh kept R */
+    assert_non_null(r);
+    assert_int_equal(r->act, ACTION_REFRESH_WAREHOUSE);
+    r = keymap_find_scope(&km, 'R', KEYMAP_STAGE);
+    assert_true(r == NULL || r->act != ACTION_REFRESH); /* R no longer refreshes a Stage */
+    const char *pk[] = {"Ctrl-P"};
+    assert_int_equal(keymap_bind(&km, "promote", pk, 1, NULL), 0);
+    assert_int_equal(keymap_find_scope(&km, 16, KEYMAP_FREIGHT)->act, ACTION_PROMOTE);
+    assert_null(keymap_find_scope(&km, 'p', KEYMAP_FREIGHT));
     /* a key taken from another action leaves it */
     const char *g[] = {"q"};
     assert_int_equal(keymap_bind(&km, "first", g, 1, NULL), 0);

@@ -501,6 +501,7 @@ static void test_small_sizes_and_resize_keep_the_selection(void **state)
     resize_term(23, 80);
     screen_draw(s, NOW);
     assert_shows("needs 80x24");
+    assert_shows("this terminal is 80x23");
     resize_term(1, 1);
     screen_draw(s, NOW);
     resize_term(40, 160);
