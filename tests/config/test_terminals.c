@@ -501,6 +501,83 @@ static void test_configuration_file(void **state)
     free(xdg);
 }
 
+/* Waits until the footer offers "p promote" with the key drawn as usable (the default theme's
+ * key hints are bold; a key not yet allowed is dim like the words). */
+static void wait_promote_key(struct ptyterm *t)
+{
+    for (long long end = now_ms() + WAIT_MS;;) {
+        char *row = ptyterm_row(t, 39);
+        char *hit = strstr(row, "p promote");
+        int col = hit != NULL ? (int)(hit - row) : -1; /* the footer is ASCII */
+        free(row);
+        if (col >= 0 && cell_at(t, 39, col).attrs.bold)
+            return;
+        if (now_ms() > end) {
+            ptyterm_dump(t, "p promote");
+            fail_msg("the promote key never became usable");
+        }
+        ptyterm_pump(t, 50);
+    }
+}
+
+/* The configuration's write policy reaches the actions: readonly refuses every write, and the
+ * Stages named by confirm.typed-name (only those: typed-manual off) need their name typed. */
+static void test_configured_write_policy(void **state)
+{
+    struct env *e = *state;
+    char *home = xasprintf("%s/policy-test", e->dir), *dir = xasprintf("%s/kargotop", home);
+    char *xdg = xasprintf("XDG_CONFIG_HOME=%s", home);
+    const char *const env[] = {xdg, NULL};
+    mkdir(home, 0700);
+    mkdir(dir, 0700);
+    char *conf = xasprintf("%s/config.yaml", dir);
+    write_file(conf, "readonly: true\n"
+                     "confirm:\n"
+                     "  typed-name: [staging]\n"
+                     "  typed-manual: false\n");
+    struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", env, NULL, NULL);
+    expect(t, "[read-only]");
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    ptyterm_send(t, "p");
+    expect(t, "read-only session");
+    assert_false(ptyterm_find(t, "which freight?", NULL, NULL));
+    quit_with(t, "q");
+
+    t = start(e, "xterm-256color", "C.UTF-8", env, (const char *const[]){"--write", NULL}, NULL);
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    wait_promote_key(t);
+    ptyterm_send(t, "p");
+    expect(t, "Promote to staging: which freight?");
+    ptyterm_send(t, "\r");
+    expect(t, "type staging");
+    ptyterm_send(t, "\033"); /* nothing sent */
+    if (!ptyterm_wait_gone(t, "type staging", WAIT_MS))
+        fail_msg("the confirmation stayed");
+    /* dev matches no pattern of this configuration (the defaults would not protect it either):
+     * y is enough */
+    ptyterm_send(t, "\033h");
+    expect(t, "Freight for dev");
+    wait_promote_key(t);
+    ptyterm_send(t, "p");
+    expect(t, "Promote to dev: which freight?");
+    ptyterm_send(t, "\r");
+    expect(t, "y: confirm");
+    assert_false(ptyterm_find(t, "type dev", NULL, NULL));
+    ptyterm_send(t, "\033");
+    if (!ptyterm_wait_gone(t, "y: confirm", WAIT_MS))
+        fail_msg("the confirmation stayed");
+    quit_with(t, "q");
+    unlink(conf);
+    rmdir(dir);
+    rmdir(home);
+    free(conf);
+    free(dir);
+    free(home);
+    free(xdg);
+}
+
 static void test_tiny_terminal(void **state)
 {
     struct env *e = *state;
@@ -838,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_truecolor_from_colorterm),
         cmocka_unit_test(test_themes_by_flag_user_dir_and_broken_file),
         cmocka_unit_test(test_configuration_file),
+        cmocka_unit_test(test_configured_write_policy),
         cmocka_unit_test(test_tiny_terminal),
         cmocka_unit_test(test_mouse_off_by_default_then_click_and_wheel),
         cmocka_unit_test(test_inside_tmux),
