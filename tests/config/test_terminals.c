@@ -578,6 +578,125 @@ static void test_configured_write_policy(void **state)
     free(xdg);
 }
 
+/* A core Event stamped with the real time now: the one thing on this screen whose age counts in
+ * seconds (the scenario's history is days old). */
+static void event_now(struct env *e, const char *name)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char *body =
+        xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"%s\"},"
+                  "\"involvedObject\":{\"kind\":\"Stage\",\"name\":\"dev\","
+                  "\"namespace\":\"" NS "\"},\"reason\":\"AgeProbe\","
+                  "\"message\":\"%s\",\"type\":\"Normal\",\"firstTimestamp\":\"%s\","
+                  "\"lastTimestamp\":\"%s\"}",
+                  name, name, stamp, stamp);
+    cJSON *obj = cJSON_Parse(body);
+    struct api_ref ref = {"v1", "events", NS, NULL};
+    struct kube_error err = {0};
+    cJSON *created = api_create(e->client, &ref, obj, &err);
+    if (created == NULL)
+        fail_msg("create event: %s", err.message);
+    cJSON_Delete(created);
+    cJSON_Delete(obj);
+    free(body);
+    kube_error_clear(&err);
+}
+
+/* The age on the row holding text ("12s ago"), or "" (the caller frees). */
+static char *age_on_row(struct ptyterm *t, const char *text)
+{
+    int row, col;
+    if (!ptyterm_find(t, text, &row, &col))
+        return xstrdup("");
+    char *line = ptyterm_row(t, row);
+    char *ago = strstr(line, " ago");
+    char *out;
+    if (ago == NULL) {
+        out = xstrdup(strstr(line, "just now") ? "just now" : "");
+    } else {
+        char *start = ago;
+        while (start > line && start[-1] >= '0' && start[-1] <= 'z')
+            start--;
+        out = xstrndup(start, (size_t)(ago - start) + 4);
+    }
+    free(line);
+    return out;
+}
+
+/* age-refresh: by default ages count up on their own each second; with off they stay until
+ * something else redraws, and the idle terminal gets nothing. */
+static void test_age_refresh(void **state)
+{
+    struct env *e = *state;
+    event_now(e, "age-probe-1");
+    struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", NULL, NULL, NULL);
+    ptyterm_send(t, ":events\r");
+    expect(t, "age-probe-1");
+    char *first = age_on_row(t, "age-probe-1");
+    assert_true(first[0] != '\0');
+    /* no key from here: the age moves by itself, second by second */
+    long long deadline = now_ms() + WAIT_MS;
+    char *later = NULL;
+    for (;;) {
+        free(later);
+        later = age_on_row(t, "age-probe-1");
+        if (strcmp(later, first) != 0 && strstr(later, "s ago") != NULL)
+            break;
+        if (now_ms() > deadline) {
+            ptyterm_dump(t, "age");
+            fail_msg("the age stayed at '%s'", first);
+        }
+        ptyterm_pump(t, 100);
+    }
+    fprintf(stderr, "# age-refresh 1s: '%s' became '%s' without a key\n", first, later);
+    free(first);
+    free(later);
+    quit_with(t, "q");
+
+    char *home = xasprintf("%s/age-test", e->dir), *dir = xasprintf("%s/kargotop", home);
+    char *xdg = xasprintf("XDG_CONFIG_HOME=%s", home);
+    const char *const env[] = {xdg, NULL};
+    mkdir(home, 0700);
+    mkdir(dir, 0700);
+    char *conf = xasprintf("%s/config.yaml", dir);
+    write_file(conf, "age-refresh: off\n");
+    t = start(e, "xterm-256color", "C.UTF-8", env, NULL, NULL);
+    ptyterm_send(t, ":events\r");
+    expect(t, "age-probe-1");
+    assert_true(settle(t, 300));
+    first = age_on_row(t, "age-probe-1");
+    size_t b0 = ptyterm_bytes(t);
+    ptyterm_pump(t, 3000);
+    later = age_on_row(t, "age-probe-1");
+    assert_string_equal(first, later);
+    assert_int_equal(ptyterm_bytes(t) - b0, 0);
+    /* a key redraws, and the age is current again */
+    ptyterm_send(t, "j");
+    deadline = now_ms() + WAIT_MS;
+    for (;;) {
+        free(later);
+        later = age_on_row(t, "age-probe-1");
+        if (strcmp(later, first) != 0)
+            break;
+        assert_true(now_ms() < deadline);
+        ptyterm_pump(t, 50);
+    }
+    free(first);
+    free(later);
+    quit_with(t, "q");
+    unlink(conf);
+    rmdir(dir);
+    rmdir(home);
+    free(conf);
+    free(dir);
+    free(home);
+    free(xdg);
+}
+
 static void test_tiny_terminal(void **state)
 {
     struct env *e = *state;
@@ -916,6 +1035,7 @@ int main(void)
         cmocka_unit_test(test_themes_by_flag_user_dir_and_broken_file),
         cmocka_unit_test(test_configuration_file),
         cmocka_unit_test(test_configured_write_policy),
+        cmocka_unit_test(test_age_refresh),
         cmocka_unit_test(test_tiny_terminal),
         cmocka_unit_test(test_mouse_off_by_default_then_click_and_wheel),
         cmocka_unit_test(test_inside_tmux),
