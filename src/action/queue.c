@@ -128,7 +128,9 @@ static void summarise(struct action_result *r, const struct action_request *req)
         failed += !r->outcomes[i].ok;
     r->ok = r->n_outcomes > 0 && failed == 0;
     const struct action_def *d = action_def(req->id);
-    if (failed > 0) {
+    if (r->n_outcomes == 0) {
+        strbuf_appendf(&sb, "%s: nothing was done", d->name);
+    } else if (failed > 0) {
         /* the API's words first: that is what the user must read */
         for (size_t i = 0, shown = 0; i < r->n_outcomes; i++) {
             const struct action_outcome *o = &r->outcomes[i];
@@ -163,65 +165,29 @@ struct action_result *action_run(struct kube_client *c, const struct action_requ
 {
     struct action_result *r = xcalloc(1, sizeof *r);
     r->id = req->id;
-    struct action_outcome *o;
-    switch (req->id) {
-    case ACTION_PROMOTE:
-    case ACTION_ROLLBACK:
+    const struct action_def *d = action_def(req->id);
+    struct action_args args = {.ns = req->ns,
+                               .stage = req->stage,
+                               .freight = req->freight,
+                               .promotion = req->promotion,
+                               .warehouse = req->warehouse};
+    if (d == NULL) {
+        /* nothing to run: summarised as nothing done */
+    } else if (req->id == ACTION_PROMOTE || req->id == ACTION_ROLLBACK) {
+        /* the table's function once per target, each approved first when asked */
         for (size_t i = 0; i < req->n_targets; i++) {
-            o = outcome_add(r, req->stages[i]);
+            args.stage = req->stages[i];
+            args.freight = req->freights[i];
+            struct kube_error err = {0};
             if (req->approve_first &&
-                action_approve(c, req->ns, req->freights[i], req->stages[i], &o->err) != 0)
+                action_approve(c, req->ns, req->freights[i], req->stages[i], &err) != 0) {
+                outcome_add(r, req->stages[i])->err = err;
                 continue;
-            o->ok = action_promote(c, req->ns, req->stages[i], req->freights[i], &o->created,
-                                   &o->err) == 0;
+            }
+            d->run(c, &args, &r->outcomes, &r->n_outcomes);
         }
-        break;
-    case ACTION_PROMOTE_DOWNSTREAM: {
-        struct action_outcome *out = NULL;
-        size_t n = 0;
-        struct kube_error err = {0};
-        if (action_promote_downstream(c, req->ns, req->stage, req->freight, &out, &n, &err) != 0 &&
-            n == 0) {
-            o = outcome_add(r, req->stage);
-            o->err = err;
-        } else {
-            kube_error_clear(&err);
-            r->outcomes = out;
-            r->n_outcomes = n;
-        }
-        break;
-    }
-    case ACTION_RESUME:
-        o = outcome_add(r, req->stage);
-        o->ok = action_resume(c, req->ns, req->stage, req->warehouse, &o->created, &o->err) == 0;
-        break;
-    case ACTION_APPROVE:
-        o = outcome_add(r, req->stage);
-        o->ok = action_approve(c, req->ns, req->freight, req->stage, &o->err) == 0;
-        break;
-    case ACTION_ABORT_PROMOTION:
-        o = outcome_add(r, req->promotion);
-        o->ok = action_abort_promotion(c, req->ns, req->promotion, &o->err) == 0;
-        break;
-    case ACTION_REFRESH:
-        o = outcome_add(r, req->stage);
-        o->ok = action_refresh(c, req->ns, ACTION_ON_STAGE, req->stage, &o->created, &o->err) == 0;
-        break;
-    case ACTION_REFRESH_WAREHOUSE:
-        o = outcome_add(r, req->warehouse);
-        o->ok = action_refresh(c, req->ns, ACTION_ON_WAREHOUSE, req->warehouse, &o->created,
-                               &o->err) == 0;
-        break;
-    case ACTION_REVERIFY:
-        o = outcome_add(r, req->stage);
-        o->ok = action_reverify(c, req->ns, req->stage, &o->err) == 0;
-        break;
-    case ACTION_ABORT_VERIFICATION:
-        o = outcome_add(r, req->stage);
-        o->ok = action_abort_verification(c, req->ns, req->stage, &o->err) == 0;
-        break;
-    case ACTION_COUNT:
-        break;
+    } else {
+        d->run(c, &args, &r->outcomes, &r->n_outcomes);
     }
     summarise(r, req);
     return r;
@@ -398,6 +364,10 @@ unsigned long action_queue_submit(struct action_queue *q, const struct action_re
     }
     if (req->ns == NULL || req->id >= ACTION_COUNT) {
         cause_set(cause, "no project is open");
+        return 0;
+    }
+    if ((req->id == ACTION_PROMOTE || req->id == ACTION_ROLLBACK) && req->n_targets == 0) {
+        cause_set(cause, "nothing to promote: no stage and freight given");
         return 0;
     }
     struct job *j = xcalloc(1, sizeof *j);

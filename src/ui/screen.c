@@ -763,6 +763,15 @@ void screen_draw(struct screen *s, time_t now)
 
 /* ---- keys -------------------------------------------------------------------------------- */
 
+/* Opens a project; the one already open stays as it is (its selection, filters and data), rather
+ * than starting its watches over and drawing an empty pipeline meanwhile. */
+static int screen_open_project(struct screen *s, const char *name, char **cause)
+{
+    if (s->status.project[0] != '\0' && strcmp(s->status.project, name) == 0)
+        return 0;
+    return s->src->open_project(s->src->ctx, name, cause);
+}
+
 static void screen_open_detail(struct screen *s)
 {
     enum kargo_kind kind;
@@ -772,7 +781,7 @@ static void screen_open_detail(struct screen *s)
     if (kind == KARGO_PROJECT) {
         char *cause = NULL;
         char *copy = xstrdup(name);
-        if (s->src->open_project(s->src->ctx, copy, &cause) != 0)
+        if (screen_open_project(s, copy, &cause) != 0)
             screen_message(s, true, cause);
         else
             s->mode = MODE_DASHBOARD;
@@ -846,7 +855,7 @@ static void screen_run_command(struct screen *s, const char *line)
     case COMMAND_PROJECT:
         if (s->src == NULL || s->src->open_project == NULL) {
             screen_message(s, true, "not connected to a cluster");
-        } else if (s->src->open_project(s->src->ctx, cmd.arg, &cause) != 0) {
+        } else if (screen_open_project(s, cmd.arg, &cause) != 0) {
             screen_message(s, true, cause);
         } else {
             s->mode = MODE_DASHBOARD;
@@ -1106,18 +1115,18 @@ void screen_key(struct screen *s, int key, bool is_keycode)
         return;
     }
     screen_message(s, false, NULL);
+    if ((COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) && key == 'q' && !is_keycode) {
+        /* "press q to quit" holds whatever is open unseen (a prompt, the YAML view, a
+         * confirmation, which goes with nothing sent) */
+        if (s->act.open)
+            act_key(&s->act, 27, false, time(NULL), &s->message, &s->message_error);
+        s->quit = true;
+        return;
+    }
     if (s->act.open) {
         /* an unseen confirmation is never confirmed: below the minimum size only Esc works */
-        if (COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) {
-            if (key == 'q' && !is_keycode) {
-                /* "press q to quit" holds: the unseen confirmation goes with nothing sent */
-                act_key(&s->act, 27, false, time(NULL), &s->message, &s->message_error);
-                s->quit = true;
-            } else if (key == 27) {
-                act_key(&s->act, key, is_keycode, time(NULL), &s->message, &s->message_error);
-            }
+        if ((COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) && key != 27)
             return;
-        }
         act_key(&s->act, key, is_keycode, time(NULL), &s->message, &s->message_error);
         return;
     }

@@ -468,7 +468,12 @@ static void test_queue_runs_off_the_callers_thread_and_reports(void **state)
     assert_int_equal(action_queue_submit(q, &req, &pol, &cause), 0);
     assert_non_null(strstr(cause, "read-only"));
     free(cause);
+    cause = NULL;
     pol.readonly = false;
+    struct action_request empty = {.id = ACTION_PROMOTE, .ns = NS};
+    assert_int_equal(action_queue_submit(q, &empty, &pol, &cause), 0);
+    assert_non_null(strstr(cause, "nothing to promote"));
+    free(cause);
     unsigned long seq = action_queue_submit(q, &req, &pol, NULL);
     assert_true(seq > 0);
     struct action_result *r = take(q);

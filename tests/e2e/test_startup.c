@@ -128,8 +128,12 @@ static void test_small_terminal_says_minimum_and_recovers(void **state)
 static void test_q_quits_a_small_terminal(void **state)
 {
     struct ptyterm *t = start(24, 80);
+    ptyterm_send(t, ":pro"); /* a prompt left open, then the terminal shrinks */
+    assert_true(ptyterm_wait_text(t, ":pro", WAIT_MS));
     ptyterm_resize(t, 12, 40);
     assert_true(ptyterm_wait_text(t, "this terminal is 40x12", WAIT_MS));
+    /* the frame may arrive in pieces: wait for its last line too */
+    assert_true(ptyterm_wait_text(t, "press q to quit", WAIT_MS));
     ptyterm_send(t, "q");
     expect_clean_exit(t, 0);
     ptyterm_free(t);

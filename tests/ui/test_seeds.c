@@ -627,22 +627,23 @@ static void check_fresh_freight(struct env *e, struct ptyterm *t, const struct s
     objects_free(&o);
 }
 
-/* The mark "●STAGE" for where a Freight is, drawn in the Stage's colour. */
+/* The mark "●STAGE" for where a Freight is, drawn in the Stage's colour, "●STAGE✓" when the API
+ * says it is verified there. */
 static void check_where_colour(struct env *e, struct ptyterm *t, const struct seed *sd)
 {
     struct project_objects o;
     objects_load(e, sd->project, &o);
     const struct kargo_stage *s = objects_stage(&o, sd->target);
-    char *mark = xasprintf("\u25cf%s ", s->name);
-    int r, c;
+    char *mark = xasprintf("\u25cf%s", s->name);
+    size_t mlen = strlen(mark);
     bool found = false;
     int top;
     assert_true(ptyterm_find(t, "Freight for ", &top, NULL));
-    for (r = top + 2; r < ROWS - 1 && !found; r++) {
+    for (int r = top + 2; r < ROWS - 1 && !found; r++) {
         char *line = cells(t, r, 0, SPLIT);
         char *hit = strstr(line, mark);
-        if (hit != NULL) {
-            c = 0;
+        if (hit != NULL && (hit[mlen] == ' ' || strncmp(hit + mlen, "\u2713", 3) == 0)) {
+            int c = 0;
             for (char *p = line; p < hit; p++)
                 if (((unsigned char)*p & 0xC0) != 0x80)
                     c++;
@@ -650,6 +651,21 @@ static void check_where_colour(struct env *e, struct ptyterm *t, const struct se
             assert_true(ptyterm_cell(t, r, c + 1, &cell));
             assert_true(VTERM_COLOR_IS_INDEXED(&cell.fg));
             assert_int_equal(cell.fg.indexed.idx, stage_colour(&o, s->name));
+            /* verified there or not, as the API says */
+            const struct kargo_freight *f = NULL;
+            for (size_t i = 0; i < o.n_freight && f == NULL; i++) {
+                char *key = xasprintf(" %s ", o.freight[i]->alias);
+                if (strstr(line, key) != NULL)
+                    f = o.freight[i];
+                free(key);
+            }
+            assert_non_null(f);
+            bool verified = kargo_stage_mark(f->verified_in, f->n_verified_in, s->name) != NULL;
+            if (verified != (strncmp(hit + mlen, "\u2713", 3) == 0)) {
+                ptyterm_dump(t, "verified mark");
+                fail_msg("%s in %s: verified %d, the mark says otherwise", f->alias, s->name,
+                         verified);
+            }
             found = true;
         }
         free(line);
@@ -705,19 +721,29 @@ static void check_promotion(struct env *e, struct ptyterm *t, const struct seed 
         fail_msg("create: %s", err.message);
     /* no key from here on: the watches bring every change */
     int r, c;
-    bool promoting = false, succeeded = false;
-    for (int i = 0; i < WAIT_MS / 50 && !promoting; i++) {
-        if (find_box(t, sd->target, &r, &c)) {
+    bool promoting = false, running = false, succeeded = false;
+    for (int i = 0; i < WAIT_MS / 50 && !(promoting && running); i++) {
+        if (!promoting && find_box(t, sd->target, &r, &c)) {
             char *line = cells(t, r + 1, c + 1, c + 25);
             promoting = strstr(line, "Promoting step") != NULL;
             free(line);
         }
-        if (!promoting)
+        /* the promotions pane: Running, at step k/n, created by the user who sent it */
+        for (int row = 0; row < ROWS && !running; row++) {
+            char *line = cells(t, row, SPLIT, COLS);
+            const char *slash = strchr(line, '/');
+            running = strstr(line, "Running") && strstr(line, alias) &&
+                      strstr(line, "kubernetes:admin") && slash != NULL && slash > line &&
+                      slash[-1] >= '0' && slash[-1] <= '9' && slash[1] >= '1' && slash[1] <= '9';
+            free(line);
+        }
+        if (!(promoting && running))
             ptyterm_pump(t, 50);
     }
-    if (!promoting) {
-        ptyterm_dump(t, "never Promoting");
-        fail_msg("%s never showed Promoting", sd->target);
+    if (!promoting || !running) {
+        ptyterm_dump(t, "never Promoting and Running");
+        fail_msg("%s never showed Promoting (%d) and a Running row at step k/n (%d)", sd->target,
+                 promoting, running);
     }
     for (int i = 0; i < WAIT_MS / 50 && !succeeded; i++) {
         for (int row = 0; row < ROWS && !succeeded; row++) {
@@ -887,6 +913,53 @@ static void test_narrowed_boxes_keep_their_lines(void **state)
     quit(t);
 }
 
+/* `kargotop --demo` runs its own simulated cluster with the same four scenarios: every seed's
+ * project is there, each Stage boxed on its colour. */
+static void test_demo_shows_every_seed(void **state)
+{
+    struct env *e = *state;
+    char *argv[] = {KARGOTOP_BIN, "--demo", NULL};
+    struct ptyterm *t = ptyterm_spawn(argv, NULL, ROWS, COLS);
+    assert_non_null(t);
+    expect_text(t, "cluster: kargo-sim");
+    expect_text(t, "\u25cf live");
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        const struct seed *sd = &seeds[i];
+        char *top = xasprintf("project: %s ", sd->project);
+        if (!ptyterm_find(t, top, NULL, NULL)) { /* (the project it opened with stays open) */
+            char *cmd = xasprintf(":project %s\r", sd->project);
+            ptyterm_send(t, cmd);
+            free(cmd);
+        }
+        expect_text(t, top);
+        free(top);
+        expect_selected(t, sd->first);
+        struct project_objects o;
+        objects_load(e, sd->project, &o);
+        for (size_t k = 0; k < o.n_stages; k++) {
+            const char *name = o.stages[k]->name;
+            select_stage(t, name);
+            int r = -1, c = -1;
+            for (int w = 0; w < WAIT_MS / 50 && !find_box(t, name, &r, &c); w++)
+                ptyterm_pump(t, 50);
+            if (!find_box(t, name, &r, &c)) {
+                ptyterm_dump(t, name);
+                fail_msg("demo: no box for %s/%s", sd->project, name);
+            }
+            VTermScreenCell cell;
+            assert_true(ptyterm_cell(t, r, c + 2, &cell));
+            int want = stage_colour(&o, name);
+            if (!VTERM_COLOR_IS_INDEXED(&cell.bg) || cell.bg.indexed.idx != want) {
+                ptyterm_dump(t, "demo colour");
+                fail_msg("demo: %s/%s background %d, want %d", sd->project, name,
+                         VTERM_COLOR_IS_INDEXED(&cell.bg) ? cell.bg.indexed.idx : -1, want);
+            }
+        }
+        objects_free(&o);
+    }
+    quit(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -896,6 +969,7 @@ int main(void)
         cmocka_unit_test(test_myapp),
         cmocka_unit_test(test_project_command_reaches_every_project),
         cmocka_unit_test(test_narrowed_boxes_keep_their_lines),
+        cmocka_unit_test(test_demo_shows_every_seed),
     };
     if (getenv("KT_TEST_FILTER") != NULL)
         cmocka_set_test_filter(getenv("KT_TEST_FILTER"));

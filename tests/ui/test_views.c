@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,6 +340,117 @@ static void test_hold_shows_paused(void **state)
     quit(t);
 }
 
+/* At 80x24 the boxes are narrow: the step of a running promotion, the auto mark and the age
+ * still show whole. */
+static void test_minimum_size_boxes_keep_step_and_age(void **state)
+{
+    struct env *e = *state;
+    char *argv[] = {KARGOTOP_BIN, "--kubeconfig", e->kubeconfig, "-n", NS, NULL};
+    struct ptyterm *t = ptyterm_spawn(argv, NULL, 24, 80);
+    assert_non_null(t);
+    expect_text(t, "Freight for dev");
+    int r, c;
+    assert_true(ptyterm_find(t, "\u250c dev ", &r, &c));
+    char *top = ptyterm_row(t, r);
+    bool marked = strstr(top, "auto") != NULL || strstr(top, "paused") != NULL;
+    free(top);
+    assert_true(marked);
+    /* the age of what runs in production: "2d ago", never cut to "2d a…" */
+    assert_true(ptyterm_find(t, "\u250c production ", &r, &c));
+    char *age = ptyterm_row(t, r + 4);
+    assert_non_null(strstr(age, " ago"));
+    assert_null(strstr(age, " a\u2026"));
+    free(age);
+    char *name, *alias;
+    freight_in(e, "staging", &name, &alias);
+    char *body = xasprintf("{\"apiVersion\":\"" GV "\",\"kind\":\"Promotion\","
+                           "\"metadata\":{\"generateName\":\"production.\"},"
+                           "\"spec\":{\"stage\":\"production\",\"freight\":\"%s\"}}",
+                           name);
+    cJSON *promo = cJSON_Parse(body);
+    struct api_ref ref = {GV, "promotions", NS, NULL};
+    struct kube_error err = {0};
+    cJSON *created = api_create(e->client, &ref, promo, &err);
+    if (created == NULL)
+        fail_msg("create: %s", err.message);
+    bool step = false;
+    for (int i = 0; i < WAIT_MS / 50 && !step; i++) {
+        char *line = ptyterm_row(t, r + 1);
+        const char *slash = strstr(line, "/5 ");
+        int col = 0; /* in cells: inside the production box? */
+        for (const char *p = line; slash != NULL && p < slash; p++)
+            col += ((unsigned char)*p & 0xC0) != 0x80;
+        step = slash != NULL && slash > line && slash[-1] >= '1' && slash[-1] <= '5' && col > c &&
+               col < c + 17;
+        free(line);
+        if (!step)
+            ptyterm_pump(t, 50);
+    }
+    if (!step) {
+        ptyterm_dump(t, "no step k/5 in the narrow box");
+        fail();
+    }
+    cJSON_Delete(created);
+    cJSON_Delete(promo);
+    kube_error_clear(&err);
+    free(body);
+    free(name);
+    free(alias);
+    quit(t);
+}
+
+/* Every `:` command of the issue, typed in full or completed with Tab. */
+static void test_every_command(void **state)
+{
+    struct env *e = *state;
+    struct ptyterm *t = start(e);
+    ptyterm_send(t, ":wa\t\r");
+    expect_text(t, "Warehouses of " NS);
+    expect_text(t, "ghcr.io/craigedmunds/backstage"); /* its subscription */
+    ptyterm_send(t, ":promotions\r");
+    expect_text(t, "Promotions of " NS);
+    expect_text(t, "Succeeded");
+    ptyterm_send(t, ":stages\r");
+    expect_text(t, "Stages (list)");
+    ptyterm_send(t, ":projects\r");
+    expect_text(t, "Projects (Enter opens)");
+    expect_text(t, "flask-app");
+    ptyterm_send(t, ":project flask-app\r");
+    expect_text(t, "project: flask-app");
+    ptyterm_send(t, ":ctx viewer\r");
+    expect_text(t, "ctx: viewer");
+    ptyterm_send(t, ":q\r");
+    int status;
+    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
+        ptyterm_dump(t, ":q");
+        fail();
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    ptyterm_free(t);
+}
+
+/* A dropped SSH session while the watches run: the program ends, it does not keep watching. */
+static void test_exits_when_the_terminal_goes_away_while_watching(void **state)
+{
+    struct env *e = *state;
+    struct ptyterm *t = start(e);
+    ptyterm_hangup(t);
+    int status;
+    if (!ptyterm_wait_exit(t, WAIT_MS, &status))
+        fail_msg("still running after the terminal went away");
+    assert_true(WIFEXITED(status));
+    ptyterm_free(t);
+    t = start(e);
+    kill(ptyterm_pid(t), SIGHUP);
+    if (!ptyterm_wait_exit(t, WAIT_MS, &status))
+        fail_msg("still running after SIGHUP");
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_false(ptyterm_altscreen(t)); /* the terminal restored */
+    ptyterm_free(t);
+}
+
 static void test_readonly_badge(void **state)
 {
     struct env *e = *state;
@@ -478,6 +590,33 @@ static void test_ages_tick_without_keys_and_idle_costs_nothing(void **state)
     quit(t);
 }
 
+static void test_watch_denied_polls_and_says_so(void **state)
+{
+    /* RBAC that grants list but not watch: the data comes by polling, and the top bar says so */
+    struct env *e = *state;
+    struct sim_faults f = {.deny_watch = true};
+    sim_faults_set(e->sim, &f);
+    struct ptyterm *t = start_with(e, (char *[]){"-n", NS, NULL}, NULL);
+    expect_text(t, "Freight for dev");
+    /* a pane's border may say it before the top bar does (the worst watch of all kinds) */
+    bool top = false;
+    for (int i = 0; i < WAIT_MS / 50 && !top; i++) {
+        char *row = ptyterm_row(t, 0);
+        top = row != NULL && strstr(row, "polling") != NULL;
+        free(row);
+        if (!top)
+            ptyterm_pump(t, 50);
+    }
+    if (!top) {
+        ptyterm_dump(t, "polling");
+        fail_msg("the top bar never said polling");
+    }
+    assert_false(ptyterm_find(t, "\u25cf live", NULL, NULL));
+    memset(&f, 0, sizeof f);
+    sim_faults_set(e->sim, &f);
+    quit(t);
+}
+
 static void expect_stale(struct ptyterm *t)
 {
     /* the top bar says the watches are down; each pane says since when its data is old */
@@ -544,9 +683,13 @@ int main(void)
         cmocka_unit_test(test_hold_shows_paused),
         /* after the hold test: the events report its promotion */
         cmocka_unit_test(test_events_feed_and_pane_keys),
+        cmocka_unit_test(test_minimum_size_boxes_keep_step_and_age),
+        cmocka_unit_test(test_every_command),
+        cmocka_unit_test(test_exits_when_the_terminal_goes_away_while_watching),
         cmocka_unit_test(test_readonly_badge),
         cmocka_unit_test(test_starts_in_the_context_namespace_and_writes_no_files),
         cmocka_unit_test(test_ages_tick_without_keys_and_idle_costs_nothing),
+        cmocka_unit_test(test_watch_denied_polls_and_says_so),
         cmocka_unit_test(test_outage_marks_stale_data_and_recovers),
     };
     if (getenv("KT_TEST_FILTER") != NULL)
