@@ -856,6 +856,45 @@ static char *freight_of(struct env *e, const char *stage, int i)
     return copy;
 }
 
+/* The same through GNU screen (TERM inside: screen.xterm-256color or screen). */
+static void test_inside_gnu_screen(void **state)
+{
+    struct env *e = *state;
+    if (access("/usr/bin/screen", X_OK) != 0) {
+        fprintf(stderr, "# GNU screen is not installed: skipped\n");
+        skip();
+    }
+    char *sockdir = xasprintf("%s/screen", e->dir);
+    mkdir(sockdir, 0700);
+    char *sockenv = xasprintf("SCREENDIR=%s", sockdir);
+    char *argv[] = {"screen",       "-q",          "-c", "/dev/null", KARGOTOP_BIN,
+                    "--kubeconfig", e->kubeconfig, "-n", NS,          NULL};
+    char *envv[] = {"TERM=xterm-256color", e->xdg_env, sockenv, NULL};
+    unsetenv("STY");
+    struct ptyterm *t = ptyterm_spawn(argv, envv, 40, 160);
+    assert_non_null(t);
+    expect(t, "Freight for dev");
+    expect(t, "production");
+    assert_true(settle(t, 300));
+    bool line = false;
+    for (int c = 0; c < 160 && !line; c++)
+        line = cell_at(t, 1, c).chars[0] == 0x2500;
+    assert_true(line);
+    VTermScreenCell heads[3] = {stage_head(t, "dev"), stage_head(t, "staging"),
+                                stage_head(t, "production")};
+    for (int i = 0; i < 3; i++) {
+        assert_false(is_default(&heads[i].bg, true));
+        for (int j = 0; j < i; j++)
+            assert_false(vterm_color_is_equal(&heads[i].bg, &heads[j].bg));
+    }
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    quit_with(t, "q"); /* the only window ends, and screen with it */
+    rmdir(sockdir);
+    free(sockdir);
+    free(sockenv);
+}
+
 /* A Promotion of a Freight to staging, as a user's `promote` would send it. */
 static void promote_to_staging(struct env *e, const char *freight)
 {
@@ -1039,6 +1078,7 @@ int main(void)
         cmocka_unit_test(test_tiny_terminal),
         cmocka_unit_test(test_mouse_off_by_default_then_click_and_wheel),
         cmocka_unit_test(test_inside_tmux),
+        cmocka_unit_test(test_inside_gnu_screen),
         /* last: these move the scenario on */
         cmocka_unit_test(test_bytes_at_idle_and_per_promotion_step),
         cmocka_unit_test(test_stalled_link_then_latest_state),
