@@ -9,8 +9,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -39,6 +45,7 @@ struct env {
     char *kubeconfig, *xdg, *xdg_env, *confdir;
     struct kube_config *cfg;
     struct kube_client *client;
+    pid_t sshd; /* test_over_ssh's server, ended by teardown if a check failed first */
 };
 
 static const char *const scenarios[] = {"backstage", NULL};
@@ -101,6 +108,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct env *e = *state;
+    if (e->sshd > 0) {
+        kill(e->sshd, SIGTERM);
+        waitpid(e->sshd, NULL, 0);
+    }
     kube_client_free(e->client);
     kubeconfig_free(e->cfg);
     sim_stop(e->sim);
@@ -895,6 +906,153 @@ static void test_inside_gnu_screen(void **state)
     free(sockenv);
 }
 
+/* Is any process running with arg in its command line (the kargotop started over ssh)? */
+static bool process_with_arg(const char *arg)
+{
+    DIR *d = opendir("/proc");
+    bool found = false;
+    struct dirent *de;
+    while (d != NULL && !found && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] < '0' || de->d_name[0] > '9')
+            continue;
+        char path[300], buf[4096];
+        snprintf(path, sizeof path, "/proc/%s/cmdline", de->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        /* arguments are NUL-separated: look at each */
+        for (size_t i = 0; i < n && !found; i += strlen(buf + i) + 1) {
+            buf[n] = '\0';
+            found = strcmp(buf + i, arg) == 0;
+        }
+    }
+    if (d != NULL)
+        closedir(d);
+    return found;
+}
+
+/* Over a real `ssh -t` (a private sshd on loopback): the dashboard reads right through it, and
+ * when the connection drops, kargotop ends (no orphan eating the bastion: k9s#1194). */
+static void test_over_ssh(void **state)
+{
+    struct env *e = *state;
+    if (access("/usr/sbin/sshd", X_OK) != 0 || access("/usr/bin/ssh", X_OK) != 0 ||
+        geteuid() != 0) {
+        fprintf(stderr, "# no sshd (or not root): skipped\n");
+        skip();
+    }
+    char *dir = xasprintf("%s/ssh", e->dir);
+    mkdir(dir, 0700);
+    char *keys = xasprintf("ssh-keygen -q -t ed25519 -N '' -f %s/host && "
+                           "ssh-keygen -q -t ed25519 -N '' -f %s/user && cp %s/user.pub %s/auth",
+                           dir, dir, dir, dir);
+    assert_int_equal(system(keys), 0);
+    /* a free port: the kernel's choice */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    int port = ntohs(sa.sin_port);
+    close(fd);
+    char *cfg = xasprintf("%s/sshd_config", dir);
+    char *text = xasprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s/host\n"
+                           "AuthorizedKeysFile %s/auth\nStrictModes no\nUsePAM no\n"
+                           "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+                           "PermitRootLogin yes\nPidFile none\n",
+                           port, dir, dir);
+    write_file(cfg, text);
+    mkdir("/run/sshd", 0755);
+    pid_t sshd = fork();
+    if (sshd == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", cfg, (char *)NULL);
+        _exit(127);
+    }
+    e->sshd = sshd;
+    /* ready when it accepts connections */
+    bool up = false;
+    for (long long end = now_ms() + WAIT_MS; !up && now_ms() < end;) {
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        up = connect(c, (struct sockaddr *)&sa, sizeof sa) == 0;
+        close(c);
+        if (!up) {
+            int st;
+            if (waitpid(sshd, &st, WNOHANG) == sshd)
+                break; /* it could not start */
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (!up) {
+        kill(sshd, SIGTERM);
+        waitpid(sshd, NULL, 0);
+        e->sshd = 0;
+        fprintf(stderr, "# sshd did not start: skipped\n");
+        skip();
+    }
+    char *portarg = xasprintf("%d", port), *key = xasprintf("%s/user", dir);
+    char *remote = xasprintf("LANG=C.UTF-8 %s exec %s --kubeconfig %s -n %s", e->xdg_env,
+                             KARGOTOP_BIN, e->kubeconfig, NS);
+    char *argv[] = {"ssh",
+                    "-t",
+                    "-q",
+                    "-o",
+                    "BatchMode=yes",
+                    "-o",
+                    "StrictHostKeyChecking=no",
+                    "-o",
+                    "UserKnownHostsFile=/dev/null",
+                    "-i",
+                    key,
+                    "-p",
+                    portarg,
+                    "root@127.0.0.1",
+                    remote,
+                    NULL};
+    char *envv[] = {"TERM=xterm-256color", NULL};
+    struct ptyterm *t = ptyterm_spawn(argv, envv, 40, 160);
+    assert_non_null(t);
+    expect(t, "Freight for dev");
+    expect(t, "production");
+    assert_true(settle(t, 300));
+    assert_int_equal(cell_at(t, 1, 0).chars[0], 0x250C);
+    VTermScreenCell top = cell_at(t, 0, 2);
+    assert_true(VTERM_COLOR_IS_INDEXED(&top.bg));
+    assert_int_equal(top.bg.indexed.idx, 6);
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    ptyterm_resize(t, 30, 120); /* the window change travels over ssh */
+    expect(t, "Freight for staging");
+    assert_true(process_with_arg(e->kubeconfig));
+    /* the connection drops: the ssh client dies, sshd hangs up the remote terminal */
+    kill(ptyterm_pid(t), SIGKILL);
+    ptyterm_free(t);
+    bool gone = false;
+    for (long long end = now_ms() + WAIT_MS; !gone && now_ms() < end;) {
+        gone = !process_with_arg(e->kubeconfig);
+        if (!gone) {
+            struct timespec ts = {0, 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    kill(sshd, SIGTERM);
+    waitpid(sshd, NULL, 0);
+    e->sshd = 0;
+    assert_true(gone);
+    free(dir);
+    free(keys);
+    free(cfg);
+    free(text);
+    free(portarg);
+    free(key);
+    free(remote);
+}
+
 /* A Promotion of a Freight to staging, as a user's `promote` would send it. */
 static void promote_to_staging(struct env *e, const char *freight)
 {
@@ -1079,6 +1237,7 @@ int main(void)
         cmocka_unit_test(test_mouse_off_by_default_then_click_and_wheel),
         cmocka_unit_test(test_inside_tmux),
         cmocka_unit_test(test_inside_gnu_screen),
+        cmocka_unit_test(test_over_ssh),
         /* last: these move the scenario on */
         cmocka_unit_test(test_bytes_at_idle_and_per_promotion_step),
         cmocka_unit_test(test_stalled_link_then_latest_state),
