@@ -26,7 +26,7 @@ static struct session *main_connect(const struct options *o, struct demo **demo,
                                  .user = o->user,
                                  .namespace = o->project};
     if (o->demo) {
-        *demo = demo_start(&cause);
+        *demo = demo_start((const char *const *)o->scenarios, &cause);
         if (*demo == NULL) {
             *why = xasprintf("The demo cluster did not start: %s", cause);
             free(cause);

@@ -23,6 +23,7 @@ enum option_id {
     OPT_ASCII,
     OPT_MOUSE,
     OPT_DEMO,
+    OPT_SCENARIO,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -54,6 +55,9 @@ static const struct option_spec {
     {OPT_ASCII, "ascii", 0, NULL, 0, NULL, "ASCII lines and glyphs even in a UTF-8 locale"},
     {OPT_MOUSE, "mouse", 0, NULL, 0, NULL, "mouse: click to select, wheel to scroll"},
     {OPT_DEMO, "demo", 0, NULL, 0, NULL, "run against the built-in simulated Kargo cluster"},
+    {OPT_SCENARIO, "scenario", 0, NULL, 0, "NAME|FILE",
+     "with --demo: load this scenario (repeatable; backstage, flask-app, microsvcs, myapp, "
+     "large, demo, or a YAML file)"},
     {OPT_HELP, "help", 'h', NULL, 0, NULL, "show this help and exit"},
     {OPT_VERSION, "version", 'V', NULL, 0, NULL, "show versions of kargotop and its libraries"},
 };
@@ -171,6 +175,11 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
         case OPT_DEMO:
             o->demo = true;
             break;
+        case OPT_SCENARIO:
+            o->scenarios = xrealloc(o->scenarios, (o->n_scenarios + 2) * sizeof *o->scenarios);
+            o->scenarios[o->n_scenarios++] = xstrdup(optarg);
+            o->scenarios[o->n_scenarios] = NULL;
+            break;
         case OPT_HELP:
             o->help = true;
             break;
@@ -187,6 +196,10 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
     }
     if (rc == 0 && o->readonly && o->write) {
         cause_set(cause, "--readonly and --write contradict each other");
+        rc = -1;
+    }
+    if (rc == 0 && o->n_scenarios > 0 && !o->demo) {
+        cause_set(cause, "--scenario needs --demo (it chooses what the simulated cluster holds)");
         rc = -1;
     }
     if (rc == 0 && o->project != NULL && o->project[0] == '\0') {
@@ -206,6 +219,9 @@ void options_free(struct options *o)
     free(o->project);
     free(o->config);
     free(o->theme);
+    for (size_t i = 0; i < o->n_scenarios; i++)
+        free(o->scenarios[i]);
+    free(o->scenarios);
     memset(o, 0, sizeof *o);
 }
 

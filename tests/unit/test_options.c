@@ -95,6 +95,23 @@ static void test_errors_name_the_argument(void **state)
     expect_error("project name is empty", ARGC("--project="), ARGV("--project="));
 }
 
+static void test_scenarios_repeat_and_need_demo(void **state)
+{
+    struct options o = {0};
+    char *cause = NULL;
+    assert_int_equal(
+        PARSE(&o, &cause, "--demo", "--scenario", "flask-app", "--scenario=/tmp/x.yaml"), 0);
+    assert_int_equal(o.n_scenarios, 2);
+    assert_string_equal(o.scenarios[0], "flask-app");
+    assert_string_equal(o.scenarios[1], "/tmp/x.yaml");
+    assert_null(o.scenarios[2]);
+    options_free(&o);
+    assert_int_equal(PARSE(&o, &cause, "--scenario", "myapp"), -1);
+    assert_non_null(strstr(cause, "--scenario needs --demo"));
+    free(cause);
+    options_free(&o);
+}
+
 static void test_usage_lists_every_option(void **state)
 {
     char *text = NULL;
@@ -102,9 +119,17 @@ static void test_usage_lists_every_option(void **state)
     FILE *f = open_memstream(&text, &len);
     options_usage(f, "kargotop");
     fclose(f);
-    static const char *names[] = {
-        "--kubeconfig FILE", "--context NAME", "--cluster NAME", "--user NAME", "-n, -p, --project",
-        "--namespace NAME",  "--readonly",     "--demo",         "--help",      "--version"};
+    static const char *names[] = {"--kubeconfig FILE",
+                                  "--context NAME",
+                                  "--cluster NAME",
+                                  "--user NAME",
+                                  "-n, -p, --project",
+                                  "--namespace NAME",
+                                  "--readonly",
+                                  "--demo",
+                                  "--help",
+                                  "--version",
+                                  "--scenario NAME|FILE"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strstr(text, names[i]) == NULL)
             fail_msg("--help does not list %s:\n%s", names[i], text);
@@ -119,6 +144,7 @@ int main(void)
         cmocka_unit_test(test_project_aliases_and_equals_form),
         cmocka_unit_test(test_help_and_version_flags),
         cmocka_unit_test(test_errors_name_the_argument),
+        cmocka_unit_test(test_scenarios_repeat_and_need_demo),
         cmocka_unit_test(test_usage_lists_every_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
