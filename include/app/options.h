@@ -8,6 +8,13 @@
 
 #include "cli/cli.h"
 
+enum options_colour {
+    OPTIONS_COLOUR_UNSET = 0, /* neither flag nor configuration: auto */
+    OPTIONS_COLOUR_AUTO,      /* when the terminal has colours and NO_COLOR is unset */
+    OPTIONS_COLOUR_ALWAYS,    /* whenever the terminal has colours, NO_COLOR or not */
+    OPTIONS_COLOUR_NEVER,
+};
+
 struct options {
     char *kubeconfig; /* --kubeconfig FILE */
     char *context;    /* --context NAME */
@@ -15,6 +22,13 @@ struct options {
     char *user;       /* --user NAME */
     char *project;    /* -n/--namespace/-p/--project NAME: a Kargo project is a namespace */
     bool readonly;    /* --readonly: no writes to the cluster */
+    bool write;       /* --write: writes allowed even when the configuration says readonly */
+    char *config;     /* --config FILE (default $XDG_CONFIG_HOME/kargotop/config.yaml) */
+    char *theme;      /* --theme NAME|FILE */
+    enum options_colour colour; /* --color auto|always|never */
+    bool ascii;                 /* --ascii: ASCII lines and glyphs whatever the locale */
+    bool mouse;                 /* --mouse: clicks select, the wheel scrolls */
+    int age_refresh;  /* configuration only: seconds between age redraws; 0: 1 s; -1: never */
     bool demo;        /* --demo: run against the built-in simulated cluster */
     char **scenarios; /* --scenario NAME|FILE (repeatable, with --demo): NULL-terminated */
     size_t n_scenarios;
@@ -29,6 +43,8 @@ struct options {
  * usage error, exit status 2. */
 int options_parse(struct options *o, int argc, char *const argv[], char **cause);
 void options_free(struct options *o);
+/* "auto", "always" or "never". Returns 0, or -1 for anything else. */
+int options_colour_parse(const char *text, enum options_colour *out);
 /* Writes --help: the commands, then one line per option (with the commands it applies to),
  * generated from the same tables the parser reads. */
 void options_usage(FILE *f, const char *progname);

@@ -62,4 +62,31 @@ const struct keymap_entry *keymap_lookup_scope(int key, unsigned scope);
 /* Entries in help order; index past the end gives NULL. */
 const struct keymap_entry *keymap_at(size_t i);
 
+/* A key table with the user's remaps (the configuration's keys:) applied to the default one. */
+struct keymap {
+    struct keymap_entry *entries;
+    size_t n;
+    char **names; /* key names built for remapped entries (owned) */
+    size_t n_names;
+};
+
+void keymap_init(struct keymap *km);
+void keymap_free(struct keymap *km);
+/* Binds an action (by its name: keymap_action_name, or a cluster action's name such as
+ * "promote" or "refresh") to the given keys: the action loses
+ * its default keys, and a key taken from another action leaves it. Returns 0, or -1 with
+ * *cause naming the unknown action or key. */
+int keymap_bind(struct keymap *km, const char *action, const char *const *keys, size_t n,
+                char **cause);
+/* The same lookups on km (NULL: the default table). */
+const struct keymap_entry *keymap_find(const struct keymap *km, int key);
+const struct keymap_entry *keymap_find_scope(const struct keymap *km, int key, unsigned scope);
+const struct keymap_entry *keymap_entry_at(const struct keymap *km, size_t i);
+/* The name of an action in configuration files ("quit", "page-down"), or NULL. */
+const char *keymap_action_name(enum ui_action a);
+/* A key as written in configuration files: one character, Ctrl-X (or C-x, ^X), F1-F12, Up,
+ * Down, Left, Right, Home, End, PgUp, PgDn, Tab, S-Tab, Enter, Esc, Space, Backspace, Delete.
+ * Returns 0, or -1 with *cause. */
+int keymap_parse_key(const char *text, int *key, char **cause);
+
 #endif

@@ -30,9 +30,11 @@ struct paint {
     int next_pair;
 };
 
-/* Sets up the theme (dark, or mono when colour is false) and the depth from the terminal. Call
- * after curses is initialised. */
-void paint_init(struct paint *p, bool colour, bool utf8);
+/* The colour depth of the current terminal (from terminfo), or none when colour is false. */
+enum colour_depth paint_depth(bool colour);
+/* Sets up theme (NULL: the default; mono whatever it is when colour is false or the terminal has
+ * none) at the terminal's depth. Call after curses is initialised. */
+void paint_init(struct paint *p, const struct theme *theme, bool colour, bool utf8);
 void paint_free(struct paint *p);
 /* Recomputes Stage and Warehouse colours from the store (call under its read lock when the
  * store changed). */

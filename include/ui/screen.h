@@ -8,14 +8,20 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "ui/keymap.h"
 #include "ui/source.h"
+#include "ui/theme.h"
 
 struct screen;
 
 struct screen_opts {
     bool readonly;
-    bool colour;
-    bool utf8;
+    bool colour;               /* colour allowed (the terminal may still have none) */
+    bool utf8;                 /* UTF-8 glyphs; else ASCII */
+    const struct theme *theme; /* copied; NULL: the default theme */
+    const char *notice;        /* shown in the footer until the first key, or NULL */
+    bool mouse;                /* clicks select, the wheel scrolls */
+    const struct keymap *keys; /* NULL: the default key table */
 };
 
 /* A screen reading from src (borrowed; may be NULL: not connected, cause says why). */

@@ -2,12 +2,20 @@
 #ifndef KT_UI_TERM_H
 #define KT_UI_TERM_H
 
-/* Takes over the terminal (alternate screen, raw keys, no cursor). Returns 0, or -1 with *cause
- * set (no terminal, unknown TERM). Installs handlers for SIGHUP, SIGTERM, SIGINT and SIGWINCH
- * that only write to a pipe: see term_signal_fd. */
+#include <stdbool.h>
+
+/* Takes over the terminal (alternate screen, raw keys, no cursor). With COLORTERM=truecolor it
+ * uses the direct-colour terminfo entry of TERM's family when there is one. Returns 0, or -1 with
+ * *cause set (no terminal, unknown TERM). Installs handlers for SIGHUP, SIGTERM, SIGINT and
+ * SIGWINCH that only write to a pipe: see term_signal_fd. */
 int term_init(char **cause);
+/* Draws lines and corners with -, | and + from now on (no UTF-8, or --ascii). */
+void term_ascii_lines(void);
 /* Gives the terminal back as it was. Safe to call twice. */
 void term_end(void);
+/* True when the terminal has not taken what was written yet (a slow link): the next frame should
+ * wait rather than queue behind it. */
+bool term_output_busy(void);
 /* Readable when a signal arrived; poll it beside stdin. */
 int term_signal_fd(void);
 /* The signal that arrived (consumes it), or 0. */

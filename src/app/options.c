@@ -16,6 +16,12 @@ enum option_id {
     OPT_USER,
     OPT_PROJECT,
     OPT_READONLY,
+    OPT_WRITE,
+    OPT_CONFIG,
+    OPT_THEME,
+    OPT_COLOR,
+    OPT_ASCII,
+    OPT_MOUSE,
     OPT_DEMO,
     OPT_SCENARIO,
     OPT_HELP,
@@ -60,6 +66,17 @@ static const struct option_spec {
     {OPT_PROJECT, "project", 'n', "namespace", 'p', "NAME", ALL,
      "Kargo project to open (a project is a namespace)"},
     {OPT_READONLY, "readonly", 0, NULL, 0, NULL, ALL, "never write to the cluster"},
+    {OPT_WRITE, "write", 0, NULL, 0, NULL, ON(CLI_NONE),
+     "allow writes even if the configuration says readonly"},
+    {OPT_CONFIG, "config", 0, NULL, 0, "FILE", ON(CLI_NONE),
+     "configuration file (default: $XDG_CONFIG_HOME/kargotop/config.yaml)"},
+    {OPT_THEME, "theme", 0, NULL, 0, "NAME|FILE", ON(CLI_NONE),
+     "colour theme: default, light, high-contrast, mono, or a theme file"},
+    {OPT_COLOR, "color", 0, "colour", 0, "WHEN", ON(CLI_NONE),
+     "colour: auto (default; off with NO_COLOR), always, never"},
+    {OPT_ASCII, "ascii", 0, NULL, 0, NULL, ON(CLI_NONE),
+     "ASCII lines and glyphs even in a UTF-8 locale"},
+    {OPT_MOUSE, "mouse", 0, NULL, 0, NULL, ON(CLI_NONE), "mouse: click to select, wheel to scroll"},
     {OPT_DEMO, "demo", 0, NULL, 0, NULL, ALL, "run against the built-in simulated Kargo cluster"},
     {OPT_SCENARIO, "scenario", 0, NULL, 0, "NAME|FILE", ALL,
      "with --demo: load this scenario (repeatable; backstage, flask-app, microsvcs, myapp, "
@@ -114,7 +131,20 @@ static void options_set(char **slot, const char *value)
     *slot = xstrdup(value);
 }
 
-static void options_store(struct options *o, const struct option_spec *s, const char *arg)
+int options_colour_parse(const char *text, enum options_colour *out)
+{
+    static const char *const names[] = {"auto", "always", "never"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *out = (enum options_colour)(OPTIONS_COLOUR_AUTO + i);
+            return 0;
+        }
+    return -1;
+}
+
+/* Returns 0, or -1 with *cause for an argument the option does not take. */
+static int options_store(struct options *o, const struct option_spec *s, const char *arg,
+                         char **cause)
 {
     struct cli_args *a = &o->cmd;
     switch (s->id) {
@@ -135,6 +165,27 @@ static void options_store(struct options *o, const struct option_spec *s, const 
         break;
     case OPT_READONLY:
         o->readonly = true;
+        break;
+    case OPT_WRITE:
+        o->write = true;
+        break;
+    case OPT_CONFIG:
+        options_set(&o->config, arg);
+        break;
+    case OPT_THEME:
+        options_set(&o->theme, arg);
+        break;
+    case OPT_COLOR:
+        if (options_colour_parse(arg, &o->colour) != 0) {
+            cause_set(cause, "--color takes auto, always or never, not '%s'", arg);
+            return -1;
+        }
+        break;
+    case OPT_ASCII:
+        o->ascii = true;
+        break;
+    case OPT_MOUSE:
+        o->mouse = true;
         break;
     case OPT_DEMO:
         o->demo = true;
@@ -195,6 +246,7 @@ static void options_store(struct options *o, const struct option_spec *s, const 
     case OPT_LAST:
         break;
     }
+    return 0;
 }
 
 int options_parse(struct options *o, int argc, char *const argv[], char **cause)
@@ -241,7 +293,10 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
         }
         const struct option_spec *s = options_find(c);
         seen[s->id - OPT_KUBECONFIG] = true;
-        options_store(o, s, optarg);
+        if (options_store(o, s, optarg, cause) != 0) {
+            rc = -1;
+            break;
+        }
     }
     /* getopt_long moved every word after the options: the first is the command */
     if (rc == 0 && optind < argc) {
@@ -271,6 +326,10 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
                       cli_command_name(o->cmd.command));
         rc = -1;
     }
+    if (rc == 0 && o->readonly && o->write) {
+        cause_set(cause, "--readonly and --write contradict each other");
+        rc = -1;
+    }
     if (rc == 0 && o->n_scenarios > 0 && !o->demo) {
         cause_set(cause, "--scenario needs --demo (it chooses what the simulated cluster holds)");
         rc = -1;
@@ -293,6 +352,8 @@ void options_free(struct options *o)
     free(o->cluster);
     free(o->user);
     free(o->project);
+    free(o->config);
+    free(o->theme);
     for (size_t i = 0; i < o->n_scenarios; i++)
         free(o->scenarios[i]);
     free(o->scenarios);

@@ -6,24 +6,36 @@
 
 #include "util/xalloc.h"
 
-void paint_init(struct paint *p, bool colour, bool utf8)
+enum colour_depth paint_depth(bool colour)
+{
+    if (!colour || !has_colors())
+        return COLOUR_DEPTH_NONE;
+    /* direct-colour terminfo (xterm-direct, tmux-direct...) numbers colours 0xrrggbb */
+    if (COLORS >= 0x1000000)
+        return COLOUR_DEPTH_TRUE;
+    if (COLORS >= 256)
+        return COLOUR_DEPTH_256;
+    if (COLORS >= 16)
+        return COLOUR_DEPTH_16;
+    if (COLORS >= 8)
+        return COLOUR_DEPTH_8;
+    return COLOUR_DEPTH_NONE;
+}
+
+void paint_init(struct paint *p, const struct theme *theme, bool colour, bool utf8)
 {
     memset(p, 0, sizeof *p);
     p->utf8 = utf8;
-    p->colour = colour;
-    if (colour)
-        theme_default(&p->theme);
-    else
+    p->depth = paint_depth(colour && (theme == NULL || !theme->monochrome));
+    p->colour = p->depth != COLOUR_DEPTH_NONE;
+    /* without colour only attributes can carry meaning, and mono's are chosen for that */
+    if (!p->colour)
         theme_mono(&p->theme);
-    theme_apply(&p->theme, colour);
-    if (!colour)
-        p->depth = COLOUR_DEPTH_NONE;
-    else if (COLORS >= 256)
-        p->depth = COLOUR_DEPTH_256;
-    else if (COLORS >= 16)
-        p->depth = COLOUR_DEPTH_16;
+    else if (theme != NULL)
+        p->theme = *theme;
     else
-        p->depth = COLOUR_DEPTH_8;
+        theme_default(&p->theme);
+    theme_apply(&p->theme, p->depth);
     /* pairs 1..THEME_ROLE_COUNT belong to the theme */
     p->next_pair = THEME_ROLE_COUNT + 1;
 }
@@ -44,23 +56,25 @@ void paint_free(struct paint *p)
 }
 
 /* Two pairs per object: its colour as text, and as a header background. Pair numbers are reused
- * from the same start on every update, so a long session never runs out of them. */
+ * from the same start on every update, so a long session never runs out of them. COLOR_PAIR()
+ * holds 8 bits: past pair 255 objects keep the attribute-only look. */
 static void paint_fill(struct paint *p, struct paint_entry *e, const char *name,
                        struct colour_rgb rgb)
 {
     e->name = xstrdup(name);
     e->fg = A_BOLD;
     e->head = A_REVERSE | A_BOLD;
-    if (p->depth == COLOUR_DEPTH_NONE || p->next_pair + 1 >= COLOR_PAIRS)
+    if (p->depth == COLOUR_DEPTH_NONE || p->next_pair + 1 >= COLOR_PAIRS || p->next_pair + 1 > 255)
         return;
-    int c = colour_nearest(rgb, p->depth);
+    int c = theme_colour_curses(colour_nearest(rgb, p->depth));
     struct colour_pair cp = colour_pair_for(rgb, p->depth);
-    if (c < 0 || c >= COLORS || cp.fg < 0 || cp.fg >= COLORS || cp.bg < 0 || cp.bg >= COLORS)
+    int fg = theme_colour_curses(cp.fg), bg = theme_colour_curses(cp.bg);
+    if (c < 0 || c >= COLORS || fg < 0 || fg >= COLORS || bg < 0 || bg >= COLORS)
         return;
-    init_pair((short)p->next_pair, (short)c, -1);
-    e->fg = COLOR_PAIR(p->next_pair) | A_BOLD;
-    init_pair((short)(p->next_pair + 1), (short)cp.fg, (short)cp.bg);
-    e->head = COLOR_PAIR(p->next_pair + 1) | A_BOLD;
+    if (init_extended_pair(p->next_pair, c, -1) == OK)
+        e->fg = COLOR_PAIR(p->next_pair) | A_BOLD;
+    if (init_extended_pair(p->next_pair + 1, fg, bg) == OK)
+        e->head = COLOR_PAIR(p->next_pair + 1) | A_BOLD;
     p->next_pair += 2;
 }
 
@@ -69,13 +83,20 @@ static struct paint_entry *paint_assign(struct paint *p, const char *const *name
 {
     struct colour_rgb *rgb = xcalloc(n + 1, sizeof *rgb);
     colour_assign(annotations, n, rgb);
+    /* the theme's colours for objects without an annotation (a light terminal needs darker ones
+     * than the Kargo UI's palette), stepping through them in name order */
+    size_t k = 0;
+    for (size_t i = 0; i < n && p->theme.n_palette > 0; i++) {
+        struct colour_rgb unused;
+        if (annotations[i] == NULL || colour_parse(annotations[i], &unused) != 0)
+            rgb[i] = p->theme.palette[k++ % p->theme.n_palette];
+    }
     struct paint_entry *e = xcalloc(n + 1, sizeof *e);
     for (size_t i = 0; i < n; i++)
         paint_fill(p, &e[i], names[i], rgb[i]);
     free(rgb);
     return e;
 }
-
 void paint_update(struct paint *p, const struct store *st)
 {
     paint_free(p);

@@ -93,6 +93,14 @@ struct screen {
     unsigned long epoch;
     const struct store *filled_store;
     int filled_cols, filled_lines;
+
+    /* where this frame drew what, for the mouse: a table or the pipeline graph */
+    struct screen_hit {
+        int y, x, h, w; /* the rows of content */
+        struct table *table;
+        int pane; /* enum pane, or -1 outside the dashboard's panes */
+    } hits[4];
+    int n_hits;
 };
 
 static void screen_free_projects(struct screen *s)
@@ -118,7 +126,12 @@ struct screen *screen_new(const struct ui_source *src, const struct screen_opts 
     s->src = src;
     s->opts = *o;
     s->not_connected = not_connected != NULL ? xstrdup(not_connected) : NULL;
-    paint_init(&s->paint, o->colour, o->utf8);
+    paint_init(&s->paint, o->theme, o->colour, o->utf8);
+    s->opts.theme = NULL; /* copied into paint; the caller's may go */
+    if (o->notice != NULL)
+        s->message = xstrdup(o->notice);
+    s->message_error = true;
+    s->opts.notice = NULL;
     pipeline_view_init(&s->pipeline);
     lists_init(&s->stages, LIST_STAGES);
     lists_init(&s->freight, LIST_FREIGHT);
@@ -456,13 +469,13 @@ static void screen_draw_footer(struct screen *s)
      * that does not fit whole */
     int tail = 0;
     const struct keymap_entry *k;
-    for (size_t i = 0; (k = keymap_at(i)) != NULL; i++)
+    for (size_t i = 0; (k = keymap_entry_at(s->opts.keys, i)) != NULL; i++)
         if (k->hint != NULL && (k->action == UI_ACTION_HELP || k->action == UI_ACTION_QUIT))
             tail += draw_width(k->keyname) + 1 + draw_width(k->hint) + 2;
     int x = 1;
     bool full = false;
     for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; (k = keymap_at(i)) != NULL; i++) {
+        for (size_t i = 0; (k = keymap_entry_at(s->opts.keys, i)) != NULL; i++) {
             if (k->hint == NULL || (k->scope != KEYMAP_ANY && !(k->scope & scope)))
                 continue;
             bool is_tail = k->action == UI_ACTION_HELP || k->action == UI_ACTION_QUIT;
@@ -491,8 +504,8 @@ static void screen_draw_footer(struct screen *s)
 static void screen_draw_help(struct screen *s)
 {
     int w = COLS - 4 < 110 ? COLS - 4 : 110, lines = 0;
-    for (size_t i = 0; keymap_at(i) != NULL; i++)
-        if (keymap_at(i)->help != NULL)
+    for (size_t i = 0; keymap_entry_at(s->opts.keys, i) != NULL; i++)
+        if (keymap_entry_at(s->opts.keys, i)->help != NULL)
             lines++;
     /* more keys than rows: two columns, so every key stays in view on 80x24 */
     int cols = lines + 5 > LINES ? 2 : 1;
@@ -511,8 +524,8 @@ static void screen_draw_help(struct screen *s)
     screen_title(s, y0, x0 + 2, w - 4, "Keys", THEME_TITLE);
     int colw = (w - 4) / cols;
     int n = 0;
-    for (size_t i = 0; keymap_at(i) != NULL; i++) {
-        const struct keymap_entry *k = keymap_at(i);
+    for (size_t i = 0; keymap_entry_at(s->opts.keys, i) != NULL; i++) {
+        const struct keymap_entry *k = keymap_entry_at(s->opts.keys, i);
         if (k->help == NULL)
             continue;
         int row = y0 + 2 + n % per_col, x = x0 + 2 + (n / per_col) * colw;
@@ -542,21 +555,46 @@ static void screen_draw_help(struct screen *s)
 
 static void screen_draw_too_small(void)
 {
-    /* short lines, so that the sizes stay whole on a narrow terminal (40 columns and less) */
+    /* each line word-wrapped and centred, so the sizes stay whole on any terminal (40x12, or
+     * smaller) */
     char need[64], have[64];
     snprintf(need, sizeof need, "kargotop needs %dx%d", SCREEN_MIN_COLS, SCREEN_MIN_ROWS);
     snprintf(have, sizeof have, "this terminal is %dx%d", COLS, LINES);
-    const char *lines[] = {need, have, "press q to quit"};
-    int n = (int)(sizeof lines / sizeof lines[0]);
-    int y = LINES / 2 - n / 2;
-    if (y < 0)
-        y = 0;
-    for (int i = 0; i < n && y + i < LINES; i++) {
-        int len = (int)strlen(lines[i]);
-        int x = len < COLS ? (COLS - len) / 2 : 0;
-        if (COLS > 0)
-            mvaddnstr(y + i, x, lines[i], COLS - x);
+    const char *texts[] = {need, have, "press q to quit"};
+    const char *lines[12];
+    int lens[12], n = 0;
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        const char *p = texts[t];
+        while (*p != '\0' && n < 12) {
+            int len = (int)strlen(p);
+            if (len > COLS && COLS > 0) {
+                len = COLS;
+                while (len > 0 && p[len] != ' ')
+                    len--;
+                if (len == 0)
+                    len = COLS;
+            }
+            lines[n] = p;
+            lens[n++] = len;
+            p += len;
+            while (*p == ' ')
+                p++;
+        }
     }
+    int y0 = (LINES - n) / 2;
+    if (y0 < 0)
+        y0 = 0;
+    for (int i = 0; i < n && y0 + i < LINES; i++) {
+        int x = lens[i] < COLS ? (COLS - lens[i]) / 2 : 0;
+        if (COLS > 0)
+            mvaddnstr(y0 + i, x, lines[i], lens[i]);
+    }
+}
+
+static void screen_hit_add(struct screen *s, int y, int x, int h, int w, struct table *t, int pane)
+{
+    if (s->n_hits < (int)(sizeof s->hits / sizeof s->hits[0]) && h > 0 && w > 0)
+        s->hits[s->n_hits++] = (struct screen_hit){y, x, h, w, t, pane};
 }
 
 /* A framed pane holding a table. */
@@ -574,6 +612,12 @@ static void screen_table_pane(struct screen *s, struct table *t, int y, int x, i
                   s->paint.utf8);
     }
     table_draw(t, stdscr, y + 1, x + 1, h - 2, w - 2, &s->paint.theme, focused, s->paint.utf8);
+    int pane = t == &s->freight      ? PANE_FREIGHT
+               : t == &s->promotions ? PANE_PROMOTIONS
+               : t == &s->stages     ? PANE_PIPELINE
+                                     : -1;
+    screen_hit_add(s, y + 1 + (t->header ? 1 : 0), x + 1, h - 2 - (t->header ? 1 : 0), w - 2, t,
+                   pane);
 }
 
 static void screen_draw_dashboard(struct screen *s, const struct store *st, int y, int h)
@@ -628,6 +672,7 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
         screen_freshness(s, y, 0, COLS, pipeline_kinds, 2);
         pipeline_view_draw(&s->pipeline, stdscr, y + 1, 1, top_h - 2, COLS - 2, st, &s->paint,
                            pfocus);
+        screen_hit_add(s, y + 1, 1, top_h - 2, COLS - 2, NULL, PANE_PIPELINE);
     }
 
     char ftitle[300], ptitle[300];
@@ -715,6 +760,7 @@ void screen_draw(struct screen *s, time_t now)
 {
     erase();
     s->ticks = false;
+    s->n_hits = 0;
     if (COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) {
         screen_draw_too_small();
         refresh();
@@ -1083,10 +1129,65 @@ static void screen_back(struct screen *s)
         s->focus = PANE_PIPELINE;
 }
 
+/* The mouse (--mouse): a click selects the row or box under it (and focuses its pane), the wheel
+ * scrolls what is under it. */
+static void screen_mouse(struct screen *s)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK || s->help || s->yaml || s->prompt != PROMPT_NONE)
+        return;
+    const struct screen_hit *h = NULL;
+    for (int i = 0; i < s->n_hits; i++)
+        if (ev.y >= s->hits[i].y && ev.y < s->hits[i].y + s->hits[i].h && ev.x >= s->hits[i].x &&
+            ev.x < s->hits[i].x + s->hits[i].w)
+            h = &s->hits[i];
+    if (h == NULL)
+        return;
+    if (h->pane >= 0 && s->mode == MODE_DASHBOARD && !s->detail) {
+        s->focus = (enum pane)h->pane;
+        if (h->pane != PANE_PIPELINE)
+            s->bottom = s->focus;
+    }
+    bool up = ev.bstate & BUTTON4_PRESSED;
+    if (up || (ev.bstate & BUTTON5_PRESSED)) {
+        for (int i = 0; i < 3; i++) {
+            if (h->table != NULL)
+                table_key(h->table, up ? UI_ACTION_UP : UI_ACTION_DOWN);
+            else
+                pipeline_view_key(&s->pipeline, up ? UI_ACTION_UP : UI_ACTION_DOWN);
+        }
+        return;
+    }
+    if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+        return;
+    if (h->table != NULL) {
+        size_t i = h->table->lv.top + (size_t)(ev.y - h->y);
+        if (i < h->table->nshown) {
+            char *key = xstrdup(h->table->rows[h->table->shown[i]].key);
+            table_select(h->table, key);
+            free(key);
+        }
+        return;
+    }
+    const struct layout *l = s->pipeline.layout;
+    int lx = ev.x - h->x + s->pipeline.sx, ly = ev.y - h->y + s->pipeline.sy;
+    for (size_t i = 0; l != NULL && i < l->n_nodes; i++) {
+        const struct layout_node *n = &l->nodes[i];
+        if (!n->missing && lx >= n->x && lx < n->x + n->w && ly >= n->y && ly < n->y + n->h) {
+            pipeline_view_select(&s->pipeline, n->kind, n->name);
+            return;
+        }
+    }
+}
+
 void screen_key(struct screen *s, int key, bool is_keycode)
 {
     if (key == KEY_RESIZE && is_keycode)
         return; /* ncurses already knows the new size; the redraw follows */
+    if (key == KEY_MOUSE && is_keycode) {
+        screen_mouse(s);
+        return;
+    }
     screen_message(s, false, NULL);
     if ((COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) && key == 'q' && !is_keycode) {
         /* "press q to quit" holds whatever is open unseen (a prompt, the YAML view, a
@@ -1114,7 +1215,7 @@ void screen_key(struct screen *s, int key, bool is_keycode)
         }
         return;
     }
-    const struct keymap_entry *k = keymap_lookup_scope(key, screen_scope(s));
+    const struct keymap_entry *k = keymap_find_scope(s->opts.keys, key, screen_scope(s));
     enum ui_action a = k != NULL ? k->action : UI_ACTION_NONE;
     if (s->help && a != UI_ACTION_QUIT && a != UI_ACTION_REDRAW) {
         if (a == UI_ACTION_HELP || a == UI_ACTION_BACK)

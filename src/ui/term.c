@@ -4,6 +4,8 @@
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -14,6 +16,10 @@
 #include <unistd.h>
 
 #include "util/xalloc.h"
+
+/* Bytes still queued for the terminal above which a frame waits (tmux discards output past a
+ * similar limit and redraws once the terminal has caught up). */
+#define TERM_OUTPUT_BUDGET 4096
 
 static int term_pipe[2] = {-1, -1};
 static bool term_active;
@@ -56,7 +62,19 @@ int term_init(char **cause)
         term_set_nonblock(term_pipe[1]);
     }
     setlocale(LC_ALL, "");
-    term_screen = newterm(NULL, stdout, stdin);
+    term_screen = NULL;
+    /* COLORTERM=truecolor says the terminal takes 24-bit colour, which curses can only send
+     * through a direct-colour terminfo entry: use the family's (xterm-direct for xterm-256color,
+     * tmux-direct for tmux-256color) when this system has one, else the entry TERM names. */
+    const char *ct = getenv("COLORTERM"), *tn = getenv("TERM");
+    if (ct != NULL && (strcmp(ct, "truecolor") == 0 || strcmp(ct, "24bit") == 0) && tn != NULL &&
+        strstr(tn, "direct") == NULL && tn[0] != '\0') {
+        char direct[128];
+        snprintf(direct, sizeof direct, "%.*s-direct", (int)strcspn(tn, "-"), tn);
+        term_screen = newterm(direct, stdout, stdin);
+    }
+    if (term_screen == NULL)
+        term_screen = newterm(NULL, stdout, stdin);
     if (term_screen == NULL) {
         const char *t = getenv("TERM");
         cause_set(cause, "cannot use terminal type '%s' (is TERM right?)", t ? t : "(unset)");
@@ -99,6 +117,21 @@ int term_init(char **cause)
     return 0;
 }
 
+void term_ascii_lines(void)
+{
+    /* curses draws every line and corner through acs_map; plain characters there (as ncurses
+     * itself uses for terminals without line drawing) give ASCII boxes whatever the locale */
+    static const struct {
+        unsigned char acs;
+        chtype ascii;
+    } lines[] = {{'q', '-'}, {'x', '|'},  {'l', '+'}, {'k', '+'}, {'m', '+'}, {'j', '+'},
+                 {'t', '+'}, {'u', '+'},  {'v', '+'}, {'w', '+'}, {'n', '+'}, {'+', '>'},
+                 {',', '<'}, {'-', '^'},  {'.', 'v'}, {'a', '#'}, {'0', '#'}, {'~', 'o'},
+                 {'`', '+'}, {'f', '\''}, {'g', '#'}, {'h', '#'}, {'o', '-'}, {'s', '_'}};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        acs_map[lines[i].acs] = lines[i].ascii;
+}
+
 void term_end(void)
 {
     if (!term_active)
@@ -109,6 +142,18 @@ void term_end(void)
     endwin();
     delscreen(term_screen);
     term_screen = NULL;
+}
+
+bool term_output_busy(void)
+{
+    /* TIOCOUTQ counts what a serial line or console has not sent yet; a pseudo-terminal (ssh,
+     * tmux) reports 0 there but stops being writable once its reader falls behind */
+    int queued = 0;
+    if (ioctl(STDOUT_FILENO, TIOCOUTQ, &queued) == 0 && queued > TERM_OUTPUT_BUDGET)
+        return true;
+    struct pollfd p = {STDOUT_FILENO, POLLOUT, 0};
+    int r = poll(&p, 1, 0);
+    return r == 0 || (r == 1 && !(p.revents & (POLLOUT | POLLHUP | POLLERR | POLLNVAL)));
 }
 
 int term_signal_fd(void)

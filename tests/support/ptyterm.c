@@ -26,6 +26,7 @@ struct ptyterm {
     VTermScreen *screen;
     bool altscreen;
     bool cursor_visible;
+    bool mouse; /* the program asked for mouse reports (DECSET 1000/1002/1003) */
     size_t bytes;
 };
 
@@ -137,6 +138,27 @@ int ptyterm_send(struct ptyterm *t, const char *keys)
     return 0;
 }
 
+/* Mouse modes from the raw output: libvterm 0.1.4 applies only the first mode of a DECSET with
+ * several ("\033[?1006;1000h", which ncurses sends), so it cannot be asked. */
+static void ptyterm_scan_modes(struct ptyterm *t, const char *buf, size_t n)
+{
+    for (size_t i = 0; i + 3 < n; i++) {
+        if (buf[i] != '\033' || buf[i + 1] != '[' || buf[i + 2] != '?')
+            continue;
+        size_t j = i + 3;
+        bool mouse = false;
+        while (j < n && ((buf[j] >= '0' && buf[j] <= '9') || buf[j] == ';')) {
+            if (j + 4 <= n && strncmp(buf + j, "100", 3) == 0 && buf[j + 3] >= '0' &&
+                buf[j + 3] <= '3' && (j == i + 3 || buf[j - 1] == ';') &&
+                (j + 4 == n || buf[j + 4] == ';' || buf[j + 4] == 'h' || buf[j + 4] == 'l'))
+                mouse = true;
+            j++;
+        }
+        if (mouse && j < n && (buf[j] == 'h' || buf[j] == 'l'))
+            t->mouse = buf[j] == 'h';
+    }
+}
+
 /* Reads what is available, waiting up to ms for the first byte. Returns bytes read, -1 at EOF. */
 static ssize_t ptyterm_read_some(struct ptyterm *t, int ms)
 {
@@ -149,6 +171,7 @@ static ssize_t ptyterm_read_some(struct ptyterm *t, int ms)
     ssize_t n = read(t->fd, buf, sizeof buf);
     if (n > 0) {
         t->bytes += (size_t)n;
+        ptyterm_scan_modes(t, buf, (size_t)n);
         vterm_input_write(t->vt, buf, (size_t)n);
         return n;
     }
@@ -346,6 +369,11 @@ bool ptyterm_altscreen(struct ptyterm *t)
 bool ptyterm_cursor_visible(struct ptyterm *t)
 {
     return t->cursor_visible;
+}
+
+bool ptyterm_mouse(struct ptyterm *t)
+{
+    return t->mouse;
 }
 
 size_t ptyterm_bytes(struct ptyterm *t)

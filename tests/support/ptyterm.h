@@ -46,6 +46,7 @@ void ptyterm_hangup(struct ptyterm *t);
 pid_t ptyterm_pid(struct ptyterm *t);
 bool ptyterm_altscreen(struct ptyterm *t);      /* is the alternate screen active? */
 bool ptyterm_cursor_visible(struct ptyterm *t); /* is the cursor shown? */
+bool ptyterm_mouse(struct ptyterm *t);          /* did the program turn mouse reports on? */
 size_t ptyterm_bytes(struct ptyterm *t);        /* bytes the program has written in all */
 /* Writes the screen to stderr: call on failure so the log shows what the user would have seen. */
 void ptyterm_dump(struct ptyterm *t, const char *why);
