@@ -5,8 +5,9 @@ CMAKE       ?= cmake
 CTEST       ?= ctest
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_ARGS   ?=
+BENCH_ARGS  ?=
 
-.PHONY: all deps build build-asan test test-fast demo install clean format
+.PHONY: all deps build build-asan test test-fast bench demo install clean format
 
 all: build
 
@@ -33,6 +34,14 @@ test: build build-asan
 # The normal build's tests only, for the edit-compile-test loop.
 test-fast: build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The performance suite (issue #11, docs/PERFORMANCE.md): the micro-benchmarks, then kargotop
+# against kubectl on kargo-sim's large scenario (about 15 minutes); prints the table and writes
+# bench-results.json. `make test` runs the suite only once, small, to prove it works.
+bench: build
+	./$(BUILD_DIR)/tests/model/bench_model_store
+	./$(BUILD_DIR)/tests/ui/bench_ui_screen
+	./$(BUILD_DIR)/tests/bench/bench_kargotop $(BENCH_ARGS)
 
 demo: build
 	./$(BUILD_DIR)/src/app/kargotop --demo $(DEMO_ARGS)
