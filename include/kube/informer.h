@@ -3,6 +3,8 @@
 #ifndef KT_KUBE_INFORMER_H
 #define KT_KUBE_INFORMER_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "kube/http.h"
@@ -32,6 +34,11 @@ struct informer_callbacks {
     void (*on_relist)(void *ctx, const cJSON *items); /* replace the whole set with items */
     void (*on_state)(void *ctx, const struct informer_state *state);
     void *ctx;
+    /* Optional, in place of on_relist: the relist page by page (items borrowed for the call and
+     * freed right after), so a list of 30,000 objects is never held whole as JSON. first: a
+     * relist begins (drop any unfinished one: a list that failed midway starts again with
+     * first); last: the set is complete (replace the whole set with what the pages held). */
+    void (*on_relist_page)(void *ctx, const cJSON *items, bool first, bool last);
 };
 
 struct informer_opts {
