@@ -264,12 +264,8 @@ static void session_start_project(struct session *s, const char *name)
         struct informer_opts io = {.group_version = session_watches[i].group_version,
                                    .plural = session_watches[i].plural,
                                    .namespace = name};
-        struct informer_callbacks cb = {.on_event = session_on_event,
-                                        .on_relist = session_on_relist,
-                                        .on_state = session_on_state,
-                                        .ctx = w,
-                                        .on_relist_page = session_on_relist_page};
-        w->inf = informer_start(s->client, &io, &cb);
+        struct informer_callbacks cb = {session_on_event, session_on_relist, session_on_state, w};
+        w->inf = informer_start_paged(s->client, &io, &cb, session_on_relist_page);
     }
 }
 
@@ -487,7 +483,7 @@ static void session_connect(struct session *s)
     s->projects_watch.kind = KARGO_PROJECT;
     struct informer_opts io = {.group_version = "kargo.akuity.io/v1alpha1", .plural = "projects"};
     struct informer_callbacks cb = {session_projects_event, session_projects_relist,
-                                    session_projects_state, &s->projects_watch, NULL};
+                                    session_projects_state, &s->projects_watch};
     s->projects_watch.inf = informer_start(s->client, &io, &cb);
     if (s->project_opt != NULL)
         session_start_project(s, s->project_opt);

@@ -32,11 +32,12 @@ struct informer {
     struct watch_splitter sp;
     struct http_xfer *xfer;
     struct http_timer *timer;
-    cJSON *pending;     /* items of the list pages so far */
-    char *cont;         /* continue token of the next page */
-    char *polled_rv;    /* resourceVersion of the last list delivered while polling */
-    bool have_listed;   /* a relist was delivered (polling compares resourceVersions) */
-    bool paging;        /* on_relist_page has had the first pages of an unfinished relist */
+    cJSON *pending;   /* items of the list pages so far */
+    char *cont;       /* continue token of the next page */
+    char *polled_rv;  /* resourceVersion of the last list delivered while polling */
+    bool have_listed; /* a relist was delivered (polling compares resourceVersions) */
+    bool paging;      /* on_relist_page has had the first pages of an unfinished relist */
+    void (*on_relist_page)(void *ctx, const cJSON *items, bool first, bool last);
     long long watch_t0; /* when the current watch was opened */
     bool watch_had_data;
     unsigned list_failures;
@@ -164,8 +165,7 @@ static void list_page(struct informer *inf, cJSON *page)
         free(keep);
         return;
     }
-    inf->cb.on_relist_page(inf->cb.ctx, cJSON_GetObjectItemCaseSensitive(page, "items"), first,
-                           last);
+    inf->on_relist_page(inf->cb.ctx, cJSON_GetObjectItemCaseSensitive(page, "items"), first, last);
     inf->paging = !last;
     if (!last) {
         inf->cont = xstrdup(cont);
@@ -218,7 +218,7 @@ static void list_done(void *arg, struct http_response *resp)
         schedule(inf, ms, timer_list);
         return;
     }
-    if (inf->cb.on_relist_page != NULL) {
+    if (inf->on_relist_page != NULL) {
         list_page(inf, page);
         return;
     }
@@ -396,7 +396,16 @@ static void start_cb(void *arg)
 struct informer *informer_start(struct kube_client *c, const struct informer_opts *opts,
                                 const struct informer_callbacks *cb)
 {
+    return informer_start_paged(c, opts, cb, NULL);
+}
+
+struct informer *informer_start_paged(struct kube_client *c, const struct informer_opts *opts,
+                                      const struct informer_callbacks *cb,
+                                      void (*on_relist_page)(void *ctx, const cJSON *items,
+                                                             bool first, bool last))
+{
     struct informer *inf = xcalloc(1, sizeof *inf);
+    inf->on_relist_page = on_relist_page;
     inf->c = c;
     struct api_ref ref = {opts->group_version, opts->plural, opts->namespace, NULL};
     inf->collection = api_path(&ref, NULL);

@@ -731,7 +731,7 @@ static void run_dashboard(const struct opts *o, struct cluster *c, int run, stru
     struct stage_watch w = {.stage = "team-00-qa"};
     pthread_mutex_init(&w.mu, NULL);
     struct informer_opts io = {.group_version = GV, .plural = "stages", .namespace = NS};
-    struct informer_callbacks cb = {sw_event, sw_relist, sw_state, &w, NULL};
+    struct informer_callbacks cb = {sw_event, sw_relist, sw_state, &w};
     struct informer *inf = informer_start(c->client, &io, &cb);
     double at, deadline = now_ms() + WAIT_MS;
     while (sw_get(&w, &at), at < 0) {

@@ -184,7 +184,7 @@ static unsigned long watch_count(struct simfix *f)
 static struct informer *start(struct simfix *f, struct coll *c, const char *ns)
 {
     struct informer_opts o = {.group_version = "v1", .plural = "events", .namespace = ns};
-    struct informer_callbacks cb = {on_event, on_relist, on_state, c, NULL};
+    struct informer_callbacks cb = {on_event, on_relist, on_state, c};
     struct informer *inf = informer_start(f->client, &o, &cb);
     struct phasewait pw = {c, INFORMER_CONNECTED};
     assert_true(kt_wait_until(in_phase, &pw, 10000));
@@ -347,7 +347,7 @@ static void test_polling_when_watch_is_forbidden(void **state)
     coll_init(&c);
     struct informer_opts o = {
         .group_version = "v1", .plural = "events", .namespace = "q", .poll_interval_s = 1};
-    struct informer_callbacks cb = {on_event, on_relist, on_state, &c, NULL};
+    struct informer_callbacks cb = {on_event, on_relist, on_state, &c};
     struct informer *inf = informer_start(f->client, &o, &cb);
     struct phasewait pw = {&c, INFORMER_POLLING};
     assert_true(kt_wait_until(in_phase, &pw, 10000));
@@ -417,8 +417,8 @@ static void test_relist_page_by_page(void **state)
     struct pages p = {.order_ok = true};
     pthread_mutex_init(&p.mu, NULL);
     struct informer_opts o = {.group_version = "v1", .plural = "events", .namespace = "p"};
-    struct informer_callbacks cb = {NULL, NULL, pages_state, &p, pages_page};
-    struct informer *inf = informer_start(f->client, &o, &cb);
+    struct informer_callbacks cb = {NULL, NULL, pages_state, &p};
+    struct informer *inf = informer_start_paged(f->client, &o, &cb, pages_page);
     assert_true(kt_wait_until(pages_connected, &p, 10000));
     informer_stop(inf);
     struct sim_stats after;
