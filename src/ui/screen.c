@@ -48,6 +48,11 @@ struct screen {
     struct table stages, freight, promotions;
     enum list_kind list_kind;
     struct table lists[LIST_KIND_COUNT];
+    /* what the full-screen list was last filled from: a key that only scrolls it redraws it
+     * without rebuilding it (10,000 Freight rows took 40 ms a key) */
+    int list_filled; /* the list_kind, or -1 */
+    unsigned long list_filled_gen;
+    time_t list_filled_now;
 
     bool detail;
     enum kargo_kind detail_kind;
@@ -105,6 +110,7 @@ struct screen *screen_new(const struct ui_source *src, const struct screen_opts 
     lineedit_init(&s->edit);
     s->bottom = PANE_FREIGHT;
     s->generation = (unsigned long)-1;
+    s->list_filled = -1;
     return s;
 }
 
@@ -221,6 +227,7 @@ static const char *screen_selection(struct screen *s, enum kargo_kind *kind)
 /* A new project: views start over (selections and filters belonged to the old one). */
 static void screen_reset_views(struct screen *s)
 {
+    s->list_filled = -1; /* another store: its generations say nothing about these rows */
     pipeline_view_free(&s->pipeline);
     pipeline_view_init(&s->pipeline);
     struct table *tables[] = {&s->stages, &s->freight, &s->promotions};
@@ -535,12 +542,18 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
 static void screen_draw_list(struct screen *s, const struct store *st, int y, int h)
 {
     struct table *t = &s->lists[s->list_kind];
+    /* the rows hold ages: a new second refills them too (the once-a-second tick does it) */
+    bool same = st != NULL && s->list_filled == (int)s->list_kind &&
+                s->list_filled_gen == s->generation && s->list_filled_now == s->paint.now;
+    s->list_filled = st != NULL ? (int)s->list_kind : -1;
+    s->list_filled_gen = s->generation;
+    s->list_filled_now = s->paint.now;
     static const enum kargo_kind kinds_of[LIST_KIND_COUNT] = {
         [LIST_STAGES] = KARGO_STAGE,         [LIST_FREIGHT] = KARGO_FREIGHT,
         [LIST_PROMOTIONS] = KARGO_PROMOTION, [LIST_WAREHOUSES] = KARGO_WAREHOUSE,
         [LIST_EVENTS] = KARGO_EVENT,         [LIST_PROJECTS] = KARGO_PROJECT,
     };
-    switch (s->list_kind) {
+    switch (same ? LIST_KIND_COUNT : s->list_kind) {
     case LIST_STAGES:
         lists_fill_stages(t, st, s->pipeline.layout, &s->paint);
         break;
