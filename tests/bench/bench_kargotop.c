@@ -652,7 +652,7 @@ out:
 struct figures {
     struct samples kubectl_ms, kubectl_rss_kb; /* get stages,freight,promotions */
     struct samples first_ms, rss_kb;           /* the dashboard */
-    struct samples idle_requests, idle_cpu_s, idle_bytes, idle_watches;
+    struct samples idle_requests, idle_cpu_s, idle_bytes, idle_watches, idle_redraws;
     struct samples event_ms, key_pipe_ms, key_list_ms;
     int key_pipe_misses, key_list_misses;
     struct samples head_kt_ms, head_kt_kb, head_kc_ms, head_kc_kb;
@@ -672,10 +672,37 @@ static void measure_idle(struct dash *d, struct cluster *c, int secs, struct fig
     size_t bytes0 = ptyterm_bytes(d->t);
     double cpu0 = proc_cpu_s(d->pid);
     double end = now_ms() + secs * 1000.0;
+    /* Each redraw (output after 200 ms of quiet) and what it changed, to say why bytes came. */
+    char *before = ptyterm_screen(d->t);
+    int redraws = 0;
+    double last = 0;
     while (now_ms() < end) {
-        if (ptyterm_read(d->t, (int)(end - now_ms())) < 0)
+        long n = ptyterm_read(d->t, (int)(end - now_ms()));
+        if (n < 0)
             die("kargotop exited while idle");
+        if (n > 0) {
+            if (now_ms() - last > 200)
+                redraws++;
+            last = now_ms();
+        }
     }
+    char *after = ptyterm_screen(d->t);
+    int changed = 0;
+    for (const char *x = before, *y = after; *x && *y;) {
+        const char *xe = strchr(x, '\n'), *ye = strchr(y, '\n');
+        if (xe == NULL || ye == NULL)
+            break;
+        if (xe - x != ye - y || memcmp(x, y, (size_t)(xe - x)) != 0) {
+            if (changed++ < 3)
+                note("idle redraw changed: %.*s", (int)(ye - y), y);
+        }
+        x = xe + 1;
+        y = ye + 1;
+    }
+    note("idle: %d redraws, %d rows changed", redraws, changed);
+    samples_add(&f->idle_redraws, redraws * 60.0 / secs);
+    free(before);
+    free(after);
     double cpu1 = proc_cpu_s(d->pid);
     size_t bytes1 = ptyterm_bytes(d->t);
     if (cluster_stats(c, &b) < 0)
@@ -826,10 +853,10 @@ static void run_headless(const struct opts *o, struct cluster *c, bool kubectl, 
 
 static void figures_free(struct figures *f)
 {
-    struct samples *all[] = {
-        &f->kubectl_ms,   &f->kubectl_rss_kb, &f->idle_requests, &f->idle_cpu_s,  &f->idle_bytes,
-        &f->idle_watches, &f->event_ms,       &f->key_pipe_ms,   &f->key_list_ms, &f->head_kt_ms,
-        &f->head_kt_kb,   &f->head_kc_ms,     &f->head_kc_kb,    &f->load};
+    struct samples *all[] = {&f->kubectl_ms,  &f->kubectl_rss_kb, &f->idle_requests, &f->idle_cpu_s,
+                             &f->idle_bytes,  &f->idle_watches,   &f->idle_redraws,  &f->event_ms,
+                             &f->key_pipe_ms, &f->key_list_ms,    &f->head_kt_ms,    &f->head_kt_kb,
+                             &f->head_kc_ms,  &f->head_kc_kb,     &f->load};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         free(all[i]->v);
     /* first_ms and rss_kb may be shared with a scaling point: main frees them */
@@ -1117,8 +1144,11 @@ int main(int argc, char **argv)
                               "0 beyond the open watches", ireq == 0, watches};
     rows[nr++] =
         (struct row){"idle: CPU per minute", icpu, NAN, "s", "<= 0.5 CPU-s/min", icpu <= 0.5, NULL};
-    rows[nr++] = (struct row){
-        "idle: bytes to terminal per minute", ibytes, NAN, "B", "0", ibytes == 0, NULL};
+    char *redraw_why = xasprintf("%.0f redraws a minute (the log says what they changed)",
+                                 samples_median(&f.idle_redraws));
+    rows[nr++] =
+        (struct row){"idle: bytes to terminal per minute", ibytes, NAN, "B", "0", ibytes == 0,
+                     ibytes == 0 ? NULL : redraw_why};
     double ep50 = samples_pct(&f.event_ms, 50), ep99 = samples_pct(&f.event_ms, 99);
     rows[nr++] = (struct row){"event to screen p50", ep50, NAN, "ms", "(reported)", 1, event_why};
     rows[nr++] =
@@ -1215,6 +1245,7 @@ int main(int argc, char **argv)
     free(f.first_ms.v);
     free(f.rss_kb.v);
     free(watches);
+    free(redraw_why);
     free(f.headless_missing);
     return complete ? 0 : 1;
 }
