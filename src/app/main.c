@@ -84,7 +84,7 @@ int main(int argc, char *argv[])
     int status = 0;
 
     if (options_parse(&opts, argc, argv, &cause) != 0) {
-        fprintf(stderr, "kargotop: %s\nTry 'kargotop --help' for the options.\n", cause);
+        fprintf(stderr, "kargotop: %s (see kargotop --help)\n", cause);
         status = 2;
     } else if (opts.help) {
         options_usage(stdout, "kargotop");
@@ -96,6 +96,8 @@ int main(int argc, char *argv[])
         struct demo *demo = NULL;
         char *why = NULL;
         struct session *s = main_connect(&opts, &demo, &why);
+        if (s != NULL)
+            session_policy(s)->readonly = opts.readonly;
         if (dashboard_run(&opts, s != NULL ? session_source(s) : NULL, why, &cause) != 0) {
             fprintf(stderr, "kargotop: %s\n", cause);
             status = 1;

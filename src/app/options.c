@@ -110,12 +110,6 @@ static void options_set(char **slot, const char *value)
     *slot = xstrdup(value);
 }
 
-/* The spelling a person typed for option s, for messages. */
-static void options_spelling(const struct option_spec *s, struct strbuf *sb)
-{
-    strbuf_appendf(sb, "--%s", s->name);
-}
-
 static void options_store(struct options *o, const struct option_spec *s, const char *arg)
 {
     struct cli_args *a = &o->cmd;
@@ -261,15 +255,11 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
         if (!seen[s->id - OPT_KUBECONFIG] || s->commands == ALL ||
             (s->commands & ON(o->cmd.command)) != 0)
             continue;
-        struct strbuf sb;
-        strbuf_init(&sb);
-        options_spelling(s, &sb);
         if (o->cmd.command == CLI_NONE)
-            cause_set(cause, "option '%s' needs a command (see kargotop --help)", sb.buf);
+            cause_set(cause, "option '--%s' needs a command", s->name);
         else
-            cause_set(cause, "option '%s' does not apply to '%s'", sb.buf,
+            cause_set(cause, "option '--%s' does not apply to '%s'", s->name,
                       cli_command_name(o->cmd.command));
-        strbuf_free(&sb);
         rc = -1;
     }
     if (rc == 0 && o->project != NULL && o->project[0] == '\0') {

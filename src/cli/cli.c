@@ -19,7 +19,7 @@ static const struct cli_command_spec cli_table[] = {
      "list objects of a kind (the kargo CLI's columns; -o wide adds more; -w follows changes)"},
     {CLI_PROMOTE, "promote",
      "--stage S [--freight F | --freight-alias A | --warehouse W] [--wait] | --downstream-from S "
-     "(--freight F | --freight-alias A) | --abort --name P",
+     "[--freight F | --freight-alias A] | --abort --name P",
      "promote Freight to a Stage (default: the newest Freight available to it), to the Stages "
      "downstream of one, or abort a Promotion"},
     {CLI_APPROVE, "approve", "(--freight F | --freight-alias A) --stage S",

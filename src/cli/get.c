@@ -646,9 +646,11 @@ static int get_print_list(struct get_run *r, const cJSON *items, bool watch)
                 wanted = true;
             }
         }
-        if (wanted && get_emit(r, obj, v[i].item, &out, false)) {
+        /* a watch prints objects one by one from the start, so a reader parses one kind of
+         * line; otherwise several objects form one List document */
+        if (wanted && get_emit(r, obj, v[i].item, &out, watch)) {
             shown++;
-            if (r->fmt == OUT_JSON || r->fmt == OUT_YAML)
+            if (!watch && (r->fmt == OUT_JSON || r->fmt == OUT_YAML))
                 cJSON_AddItemToArray(selected, cJSON_Duplicate(v[i].item, 1));
         }
         if (watch) {
@@ -658,7 +660,7 @@ static int get_print_list(struct get_run *r, const cJSON *items, bool watch)
         }
         r->k->free(obj);
     }
-    if (r->fmt == OUT_JSON || r->fmt == OUT_YAML) {
+    if (!watch && (r->fmt == OUT_JSON || r->fmt == OUT_YAML)) {
         cJSON *doc = selected;
         if (n_names == 1 && cJSON_GetArraySize(selected) == 1)
             doc = cJSON_DetachItemFromArray(selected, 0);

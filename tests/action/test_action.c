@@ -11,9 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include "action/action.h"
+#include "action/queue.h"
 #include "kube/api.h"
 #include "kube/kubeconfig.h"
 #include "sim/kargo.h"
@@ -410,6 +414,140 @@ static void test_access_follows_the_roles(void **state)
     }
 }
 
+struct wake {
+    pthread_mutex_t mu;
+    int n;
+};
+
+static void count_wake(void *ctx)
+{
+    struct wake *w = ctx;
+    pthread_mutex_lock(&w->mu);
+    w->n++;
+    pthread_mutex_unlock(&w->mu);
+}
+
+static long long ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The next result, waiting up to 20 s (a loaded machine); fails the test without one. */
+static struct action_result *take(struct action_queue *q)
+{
+    for (long long end = ms_now() + 20000; ms_now() < end;) {
+        struct action_result *r = action_queue_take(q);
+        if (r != NULL)
+            return r;
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("no result within 20 s");
+    return NULL;
+}
+
+static void test_queue_runs_off_the_callers_thread_and_reports(void **state)
+{
+    struct env *e = *state;
+    struct wake w = {PTHREAD_MUTEX_INITIALIZER, 0};
+    struct action_queue *q = action_queue_new(e->c[PROMOTER], count_wake, &w);
+    struct action_policy pol;
+    action_policy_init(&pol);
+    char *f = freight_in(e, "dev");
+    const char *stages[] = {"staging"};
+    const char *freights[] = {f};
+    struct action_request req = {
+        .id = ACTION_PROMOTE, .ns = NS, .stages = stages, .freights = freights, .n_targets = 1};
+    /* read-only: refused before anything is queued or sent */
+    pol.readonly = true;
+    char *cause = NULL;
+    size_t before = promotions_of(e, "staging");
+    assert_int_equal(action_queue_submit(q, &req, &pol, &cause), 0);
+    assert_non_null(strstr(cause, "read-only"));
+    free(cause);
+    pol.readonly = false;
+    unsigned long seq = action_queue_submit(q, &req, &pol, NULL);
+    assert_true(seq > 0);
+    struct action_result *r = take(q);
+    assert_int_equal(r->seq, seq);
+    assert_true(r->ok);
+    assert_int_equal(r->n_outcomes, 1);
+    assert_non_null(strstr(r->summary, r->outcomes[0].created));
+    assert_int_equal(promotions_of(e, "staging"), before + 1);
+    action_result_free(r);
+    /* a refusal carries the API's words: the promoter may not refresh */
+    struct action_request ref = {.id = ACTION_REFRESH, .ns = NS, .stage = "staging"};
+    action_queue_submit(q, &ref, &pol, NULL);
+    r = take(q);
+    assert_false(r->ok);
+    assert_non_null(strstr(r->summary, "forbidden"));
+    action_result_free(r);
+    /* access: unknown at first (a review is queued), then the answer, cached */
+    char reason[200];
+    enum action_access a =
+        action_queue_access(q, NS, ACTION_ABORT_PROMOTION, reason, sizeof reason);
+    for (long long end = ms_now() + 20000; a == ACTION_ACCESS_UNKNOWN && ms_now() < end;) {
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+        a = action_queue_access(q, NS, ACTION_ABORT_PROMOTION, reason, sizeof reason);
+    }
+    assert_int_equal(a, ACTION_ACCESS_DENIED);
+    assert_non_null(strstr(reason, "cannot abort promotions"));
+    pthread_mutex_lock(&w.mu);
+    assert_true(w.n >= 3);
+    pthread_mutex_unlock(&w.mu);
+    action_queue_free(q);
+    action_policy_free(&pol);
+    free(f);
+}
+
+/* Half the answers cut after the server acted (a lost answer, as after a timeout): whatever is
+ * lost, one action makes at most one POST and one Promotion, and a success names the Promotion
+ * that exists (found by its create-id label when the webhook renamed it). */
+static void test_lost_answers_never_make_a_second_promotion(void **state)
+{
+    struct env *e = *state;
+    char *f = freight_in(e, "dev");
+    struct sim_faults faults = {.cut_body_pct = 50};
+    sim_faults_set(e->sim, &faults);
+    int recovered = 0;
+    for (int i = 0; i < 16; i++) {
+        struct sim_stats s0, s1;
+        sim_stats_get(e->sim, &s0);
+        size_t before = sim_store_count(sim_store(e->sim), "promotions", NS);
+        char *name = NULL;
+        struct kube_error err = {0};
+        int rc = action_promote(e->c[ADMIN], NS, "staging", f, &name, &err);
+        size_t after = sim_store_count(sim_store(e->sim), "promotions", NS);
+        sim_stats_get(e->sim, &s1);
+        unsigned long posts = s1.requests[SIM_VERB_CREATE] - s0.requests[SIM_VERB_CREATE];
+        assert_true(posts <= 1);
+        assert_int_equal(after - before, posts);
+        if (rc == 0) {
+            assert_int_equal(after - before, 1);
+            assert_true(sim_store_count(sim_store(e->sim), "promotions", NS) == after);
+            cJSON *p = NULL;
+            struct sim_faults none = {0};
+            sim_faults_set(e->sim, &none);
+            p = get(e, "promotions", name);
+            sim_faults_set(e->sim, &faults);
+            cJSON_Delete(p);
+            /* an answer was cut during this action, and it still told the real name */
+            recovered += s1.faults_injected > s0.faults_injected;
+        } else {
+            assert_non_null(err.message);
+        }
+        kube_error_clear(&err);
+        free(name);
+    }
+    assert_true(recovered > 0);
+    struct sim_faults none = {0};
+    sim_faults_set(e->sim, &none);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +566,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reverify_and_abort_verification, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_follows_the_roles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_runs_off_the_callers_thread_and_reports, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lost_answers_never_make_a_second_promotion, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
