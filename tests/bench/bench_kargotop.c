@@ -931,12 +931,22 @@ struct scale_point {
     struct samples first_ms, rss_kb;
 };
 
-/* The slope of log(y) over log(objects) between two points: 1 is linear, below is better. */
-static double slope(const struct scale_point *a, const struct scale_point *b, bool rss)
+/* The least-squares slope of log(median) over log(objects) across the sizes: 1 is linear, below
+ * is better. A fit over every size, not the worst neighbouring pair, so that one run slowed by
+ * the machine's other work does not decide. */
+static double slope(const struct scale_point *p, int n, bool rss)
 {
-    double ya = rss ? samples_median(&a->rss_kb) : samples_median(&a->first_ms);
-    double yb = rss ? samples_median(&b->rss_kb) : samples_median(&b->first_ms);
-    return log(yb / ya) / log((double)b->objects / (double)a->objects);
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int i = 0; i < n; i++) {
+        double x = log((double)p[i].objects);
+        double y = log(rss ? samples_median(&p[i].rss_kb) : samples_median(&p[i].first_ms));
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+    }
+    double d = n * sxx - sx * sx;
+    return n > 1 && d != 0 ? (n * sxy - sx * sy) / d : NAN;
 }
 
 static double parse_scale(const char *s)
@@ -1174,12 +1184,8 @@ int main(int argc, char **argv)
         scale_notes[i * 2] = name;
         scale_notes[i * 2 + 1] = rn;
     }
-    double worst_t = o.nscales > 1 ? -INFINITY : NAN, worst_m = worst_t;
-    for (int i = 1; i < o.nscales; i++) {
-        worst_t = fmax(worst_t, slope(&pts[i - 1], &pts[i], false));
-        worst_m = fmax(worst_m, slope(&pts[i - 1], &pts[i], true));
-    }
-    /* log-log slope between neighbouring sizes; 1 is linear; 0.15 of slack for a noisy machine */
+    double worst_t = slope(pts, o.nscales, false), worst_m = slope(pts, o.nscales, true);
+    /* 1 is linear; 0.15 of slack for a noisy machine */
     rows[nr++] = (struct row){
         "scaling exponent, first frame",      worst_t, NAN, "", "<= 1 (linear or better)",
         o.nscales > 1 ? worst_t <= 1.15 : -1, NULL};
