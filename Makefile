@@ -5,8 +5,9 @@ CMAKE       ?= cmake
 CTEST       ?= ctest
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_ARGS   ?=
+BENCH_ARGS  ?=
 
-.PHONY: all deps build build-asan test test-fast demo install clean format
+.PHONY: all deps build build-asan test test-fast bench demo install clean format
 
 all: build
 
@@ -25,14 +26,26 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 build-asan: deps $(ASAN_DIR)/CMakeCache.txt
 	$(CMAKE) --build $(ASAN_DIR) -j $(JOBS)
 
-# Every test, then every test again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Every test, then every test again under AddressSanitizer + UndefinedBehaviorSanitizer. The
+# benchmarks run here small (label bench: a contents check, never a timing); those that only run
+# on the full large scenario are make bench's (HEAVY_BENCH), or make test would take too long.
+HEAVY_BENCH ?= ^cli_bench$$
 test: build build-asan
-	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
-	$(CTEST) --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) -E '$(HEAVY_BENCH)'
+	$(CTEST) --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -E '$(HEAVY_BENCH)'
 
 # The normal build's tests only, for the edit-compile-test loop.
 test-fast: build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The performance suite (issue #11, docs/PERFORMANCE.md): the micro-benchmarks, then kargotop
+# against kubectl on kargo-sim's large scenario (about 15 minutes); prints the table and writes
+# bench-results.json. `make test` runs the suite only once, small, to prove it works.
+bench: build
+	./$(BUILD_DIR)/tests/model/bench_model_store
+	./$(BUILD_DIR)/tests/ui/bench_ui_screen
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -R '$(HEAVY_BENCH)'
+	./$(BUILD_DIR)/tests/bench/bench_kargotop $(BENCH_ARGS)
 
 demo: build
 	./$(BUILD_DIR)/src/app/kargotop --demo $(DEMO_ARGS)

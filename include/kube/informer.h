@@ -3,6 +3,8 @@
 #ifndef KT_KUBE_INFORMER_H
 #define KT_KUBE_INFORMER_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "kube/http.h"
@@ -49,6 +51,15 @@ struct informer;
 /* Starts listing and watching; returns at once (the work happens on the client's thread). */
 struct informer *informer_start(struct kube_client *c, const struct informer_opts *opts,
                                 const struct informer_callbacks *cb);
+/* The same, with the relist delivered page by page to on_relist_page in place of cb->on_relist
+ * (items borrowed for the call and freed right after), so a list of 30,000 objects is never held
+ * whole as JSON. first: a relist begins (drop any unfinished one: a list that failed midway
+ * starts again with first); last: the set is complete (replace the whole set with what the pages
+ * held). A poll whose first page shows the resourceVersion unchanged stops there. */
+struct informer *informer_start_paged(struct kube_client *c, const struct informer_opts *opts,
+                                      const struct informer_callbacks *cb,
+                                      void (*on_relist_page)(void *ctx, const cJSON *items,
+                                                             bool first, bool last));
 /* Stops it and waits until no callback runs any more; never from a callback. */
 void informer_stop(struct informer *inf);
 const char *informer_phase_name(enum informer_phase phase);

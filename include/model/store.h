@@ -43,6 +43,15 @@ int store_apply(struct store *st, enum kargo_kind kind, enum store_event ev, con
 /* Replaces every object of kind with the list items (a relist). Malformed items are skipped:
  * the rest is applied and -1 returned with *cause naming the first bad one. */
 int store_replace(struct store *st, enum kargo_kind kind, const cJSON *items, char **cause);
+/* The same replacement fed page by page, so that a big list is never held whole as JSON: begin,
+ * add each page (decoded at once, outside the lock; items borrowed for the call), then commit
+ * (swaps the set in under the lock, frees the handle; -1 with *cause as store_replace) or abort
+ * (frees what was staged, the store unchanged). */
+struct store_relist;
+struct store_relist *store_relist_begin(struct store *st, enum kargo_kind kind);
+void store_relist_add(struct store_relist *r, const cJSON *items);
+int store_relist_commit(struct store_relist *r, char **cause);
+void store_relist_abort(struct store_relist *r);
 
 /* Bumped by every change; a view redraws when it differs from what it drew. Lock-free. */
 unsigned long store_generation(const struct store *st);

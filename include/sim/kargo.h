@@ -18,6 +18,7 @@ struct kargo_options {
     int verify_ms;    /* duration of one verification (0: 20000) */
     bool discover;    /* warehouses discover new versions on their own (demo mode) */
     unsigned long long seed;
+    double large_scale; /* size of the `large` scenario as a fraction of the full one (0: 1) */
     const char *const *scenarios; /* built-in names or YAML paths, NULL-terminated; may be NULL */
     struct kargo *out;            /* set by kargo_install: the handle for the calls below */
 };

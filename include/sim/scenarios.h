@@ -46,6 +46,9 @@ struct scenario_large_shape {
 
 /* The shape: 60 pipelines x 5 stages = 300 stages, 10,000 freight, 30,000 promotions. */
 void scenarios_large_default(struct scenario_large_shape *shape);
+/* Scales pipelines, freight and promotions by fraction (0 < fraction <= 1; anything else leaves
+ * the shape alone), keeping at least one of each: the benchmarks' scaling curve. */
+void scenarios_large_scale(struct scenario_large_shape *shape, double fraction);
 /* Builds the large scenario in project namespace ns, ending its history at now_s, and hands each
  * object to emit (which takes ownership), Project first, then ProjectConfig, Warehouses, Stages,
  * Freight and Promotions. Returns the number of objects. */

@@ -54,8 +54,12 @@ struct ui_source {
     /* Reconnects with another kubeconfig context (its namespace opens if it is a project).
      * -1 with *cause when it cannot be used; the current connection then stays. */
     int (*open_context)(void *ctx, const char *name, char **cause);
-    /* A copy of the object as the API last sent it (caller deletes), or NULL. */
+    /* A copy of the object as the API has it (caller deletes), or NULL: not (yet) had. */
     cJSON *(*object)(void *ctx, enum kargo_kind kind, const char *name);
+    /* May be NULL. After object() gave NULL: whether it is being fetched (the wake-up fd fires
+     * when it is in: ask object() again); when not, why (into why, len bytes) it cannot be had. */
+    bool (*object_pending)(void *ctx, enum kargo_kind kind, const char *name, char *why,
+                           size_t len);
     /* Readable when the store or the status changed; the dashboard polls it (ask again after
      * open_context: the connection, and its fd, are new). -1 when none. */
     int (*wake_fd)(void *ctx);

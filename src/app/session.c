@@ -8,8 +8,10 @@
 #include <time.h>
 
 #include "action/queue.h"
+#include "kube/api.h"
 #include "kube/http.h"
 #include "kube/informer.h"
+#include "kube/status.h"
 #include "model/store.h"
 #include "util/hmap.h"
 #include "util/json.h"
@@ -37,6 +39,14 @@ struct session_watch {
     struct session *s;
     enum kargo_kind kind;
     struct informer *inf;
+    struct store_relist *relist; /* a relist arriving page by page (I/O thread) */
+};
+
+/* The one object fetched for the YAML view. Objects are not kept as the API sent them (40,000 of
+ * them were 180 MB as cJSON): the view asks, the GET runs on the I/O thread, the UI is woken. */
+struct session_fetch {
+    struct session *s;
+    unsigned long seq;
 };
 
 struct session {
@@ -53,7 +63,14 @@ struct session {
     /* guards everything below that informer callbacks touch; the store has its own lock */
     pthread_mutex_t mu;
     struct source_status status;
-    struct hmap raw[KARGO_KIND_COUNT]; /* name -> cJSON, as the API last sent it (for YAML) */
+    /* the YAML view's object: which, the answer (or why not), and the transfer under way */
+    unsigned long fetch_seq;
+    enum kargo_kind fetch_kind;
+    char *fetch_name;
+    bool fetch_pending;
+    cJSON *fetch_obj;
+    char *fetch_error;
+    struct session_fetch *fetch_ctx;
     char **projects;
     size_t n_projects;
     bool projects_listed;   /* the projects watch has listed at least once */
@@ -65,11 +82,6 @@ struct session {
     struct session_watch watches[N_WATCHES];
     struct session_watch projects_watch;
 };
-
-static void raw_free(void *p)
-{
-    cJSON_Delete(p);
-}
 
 static enum source_conn session_conn(enum informer_phase p)
 {
@@ -101,37 +113,32 @@ static void session_on_event(void *ctx, enum informer_event type, const cJSON *o
     char *cause = NULL;
     store_apply(s->store, w->kind, ev, obj, &cause);
     free(cause);
-    const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
-    if (name == NULL)
-        return;
-    pthread_mutex_lock(&s->mu);
-    void *old = ev == STORE_DELETED ? hmap_remove(&s->raw[w->kind], name)
-                                    : hmap_put(&s->raw[w->kind], name, cJSON_Duplicate(obj, 1));
-    pthread_mutex_unlock(&s->mu);
-    cJSON_Delete(old);
 }
 
 static void session_on_relist(void *ctx, const cJSON *items)
 {
     struct session_watch *w = ctx;
-    struct session *s = w->s;
     char *cause = NULL;
-    store_replace(s->store, w->kind, items, &cause);
+    store_replace(w->s->store, w->kind, items, &cause);
     free(cause);
-    struct hmap fresh;
-    hmap_init(&fresh);
-    const cJSON *item;
-    cJSON_ArrayForEach(item, items)
-    {
-        const char *name = json_get_string(item, "metadata", "name", (char *)NULL);
-        if (name != NULL)
-            cJSON_Delete(hmap_put(&fresh, name, cJSON_Duplicate(item, 1)));
+}
+
+/* Pages are decoded as they come and freed by the informer: a 30,000-Promotion list is never
+ * held whole as cJSON (it was 250 MB at the peak). */
+static void session_on_relist_page(void *ctx, const cJSON *items, bool first, bool last)
+{
+    struct session_watch *w = ctx;
+    if (first) {
+        store_relist_abort(w->relist);
+        w->relist = store_relist_begin(w->s->store, w->kind);
     }
-    pthread_mutex_lock(&s->mu);
-    struct hmap old = s->raw[w->kind];
-    s->raw[w->kind] = fresh;
-    pthread_mutex_unlock(&s->mu);
-    hmap_free(&old, raw_free);
+    store_relist_add(w->relist, items);
+    if (last) {
+        char *cause = NULL;
+        store_relist_commit(w->relist, &cause);
+        w->relist = NULL;
+        free(cause);
+    }
 }
 
 static void session_on_state(void *ctx, const struct informer_state *st)
@@ -218,6 +225,8 @@ static void session_projects_state(void *ctx, const struct informer_state *st)
 
 /* ---- the UI thread's calls ------------------------------------------------------------- */
 
+static void session_fetch_forget(struct session *s);
+
 static void session_stop_project(struct session *s)
 {
     for (size_t i = 0; i < N_WATCHES; i++) {
@@ -225,13 +234,16 @@ static void session_stop_project(struct session *s)
             informer_stop(s->watches[i].inf);
         s->watches[i].inf = NULL;
     }
-    /* no callback runs any more: the store and the raw objects are the UI thread's alone */
+    /* no callback runs any more: the store and unfinished relists are the UI thread's alone */
+    for (size_t i = 0; i < N_WATCHES; i++) {
+        store_relist_abort(s->watches[i].relist);
+        s->watches[i].relist = NULL;
+    }
     store_free(s->store);
     s->store = NULL;
     pthread_mutex_lock(&s->mu);
+    session_fetch_forget(s);
     for (int k = 0; k < KARGO_KIND_COUNT; k++) {
-        hmap_free(&s->raw[k], raw_free);
-        hmap_init(&s->raw[k]);
         if (k != KARGO_PROJECT) /* the projects watch runs for the whole session */
             s->status.watch[k] = (struct source_watch){.conn = SOURCE_OFF};
     }
@@ -256,7 +268,7 @@ static void session_start_project(struct session *s, const char *name)
                                    .plural = session_watches[i].plural,
                                    .namespace = name};
         struct informer_callbacks cb = {session_on_event, session_on_relist, session_on_state, w};
-        w->inf = informer_start(s->client, &io, &cb);
+        w->inf = informer_start_paged(s->client, &io, &cb, session_on_relist_page);
     }
 }
 
@@ -309,14 +321,117 @@ static int session_open_project(void *ctx, const char *name, char **cause)
     return 0;
 }
 
+static const struct {
+    enum kargo_kind kind;
+    const char *group_version, *plural;
+} session_kinds[] = {
+    {KARGO_PROJECT, "kargo.akuity.io/v1alpha1", "projects"},
+    {KARGO_PROJECT_CONFIG, "kargo.akuity.io/v1alpha1", "projectconfigs"},
+    {KARGO_WAREHOUSE, "kargo.akuity.io/v1alpha1", "warehouses"},
+    {KARGO_STAGE, "kargo.akuity.io/v1alpha1", "stages"},
+    {KARGO_FREIGHT, "kargo.akuity.io/v1alpha1", "freights"},
+    {KARGO_PROMOTION, "kargo.akuity.io/v1alpha1", "promotions"},
+    {KARGO_EVENT, "v1", "events"},
+};
+
+static void session_fetch_done(void *ctx, struct http_response *resp)
+{
+    struct session_fetch *f = ctx;
+    struct session *s = f->s;
+    cJSON *obj = NULL;
+    char *why = NULL;
+    if (resp->code >= 200 && resp->code < 300 && resp->error == NULL) {
+        obj = cJSON_ParseWithLength(resp->body, resp->len);
+        if (obj == NULL)
+            why = xstrdup("the API server's answer is not JSON");
+    } else {
+        why = resp->code != 0
+                  ? kube_status_message(resp->code, resp->body, resp->len, NULL)
+                  : xstrdup(resp->error ? resp->error : "no answer from the API server");
+    }
+    pthread_mutex_lock(&s->mu);
+    if (s->fetch_ctx == f)
+        s->fetch_ctx = NULL;
+    if (f->seq == s->fetch_seq && s->fetch_pending) {
+        s->fetch_pending = false;
+        s->fetch_obj = obj;
+        s->fetch_error = why;
+        obj = NULL;
+        why = NULL;
+    }
+    pthread_mutex_unlock(&s->mu);
+    cJSON_Delete(obj);
+    free(why);
+    free(f);
+    kube_client_wake(s->client);
+}
+
+/* Under s->mu: drops the fetched object; an answer still on its way is ignored when it comes. */
+static void session_fetch_forget(struct session *s)
+{
+    s->fetch_seq++;
+    free(s->fetch_name);
+    s->fetch_name = NULL;
+    s->fetch_pending = false;
+    cJSON_Delete(s->fetch_obj);
+    s->fetch_obj = NULL;
+    free(s->fetch_error);
+    s->fetch_error = NULL;
+}
+
+/* The object as the API has it now: a GET on the I/O thread the first time it is asked for (NULL
+ * meanwhile; the UI is woken when it is in), then the answer, until another object is asked for. */
 static cJSON *session_object(void *ctx, enum kargo_kind kind, const char *name)
 {
     struct session *s = ctx;
     pthread_mutex_lock(&s->mu);
-    const cJSON *obj = hmap_get(&s->raw[kind], name);
-    cJSON *copy = obj != NULL ? cJSON_Duplicate(obj, 1) : NULL;
+    if (s->fetch_name != NULL && s->fetch_kind == kind && strcmp(s->fetch_name, name) == 0) {
+        cJSON *copy = s->fetch_obj ? cJSON_Duplicate(s->fetch_obj, 1) : NULL;
+        pthread_mutex_unlock(&s->mu);
+        return copy;
+    }
+    session_fetch_forget(s);
+    const char *gv = NULL, *plural = NULL;
+    for (size_t i = 0; i < sizeof session_kinds / sizeof *session_kinds; i++) {
+        if (session_kinds[i].kind == kind) {
+            gv = session_kinds[i].group_version;
+            plural = session_kinds[i].plural;
+        }
+    }
+    s->fetch_kind = kind;
+    s->fetch_name = xstrdup(name);
+    if (plural == NULL || s->client == NULL) {
+        s->fetch_error = xstrdup("no such kind of object");
+        pthread_mutex_unlock(&s->mu);
+        return NULL;
+    }
+    struct api_ref ref = {gv, plural, kind == KARGO_PROJECT ? NULL : s->status.project, name};
+    char *path = api_path(&ref, NULL);
+    struct session_fetch *f = xcalloc(1, sizeof *f);
+    f->s = s;
+    f->seq = s->fetch_seq;
+    s->fetch_pending = true;
+    s->fetch_ctx = f;
+    struct http_request rq = {
+        .method = HTTP_GET, .path = path, .on_done = session_fetch_done, .ctx = f};
     pthread_mutex_unlock(&s->mu);
-    return copy;
+    http_submit(s->client, &rq);
+    free(path);
+    return NULL;
+}
+
+static bool session_object_pending(void *ctx, enum kargo_kind kind, const char *name, char *why,
+                                   size_t len)
+{
+    struct session *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    bool mine = s->fetch_name != NULL && s->fetch_kind == kind && strcmp(s->fetch_name, name) == 0;
+    bool pending = mine && s->fetch_pending;
+    if (why != NULL && len > 0)
+        snprintf(why, len, "%s",
+                 mine && s->fetch_error ? s->fetch_error : "the object could not be fetched");
+    pthread_mutex_unlock(&s->mu);
+    return pending;
 }
 
 static int session_wake_fd(void *ctx)
@@ -437,6 +552,8 @@ static int session_open_context(void *ctx, const char *name, char **cause)
     /* an action under way finishes against the cluster it was meant for */
     action_queue_free(s->actions);
     kube_client_free(s->client);
+    free(s->fetch_ctx);
+    s->fetch_ctx = NULL;
     kubeconfig_free(s->cfg);
     s->client = client;
     s->cfg = cfg;
@@ -481,10 +598,8 @@ struct session *session_new(struct kube_config *cfg, const struct kubeconfig_opt
     action_policy_init(&s->policy);
     s->actions = action_queue_new(client, session_action_wake, s);
     pthread_mutex_init(&s->mu, NULL);
-    for (int k = 0; k < KARGO_KIND_COUNT; k++) {
-        hmap_init(&s->raw[k]);
+    for (int k = 0; k < KARGO_KIND_COUNT; k++)
         s->status.watch[k].conn = SOURCE_OFF;
-    }
     s->source = (struct ui_source){
         .ctx = s,
         .store = session_store,
@@ -494,6 +609,7 @@ struct session *session_new(struct kube_config *cfg, const struct kubeconfig_opt
         .contexts = session_contexts,
         .open_context = session_open_context,
         .object = session_object,
+        .object_pending = session_object_pending,
         .wake_fd = session_wake_fd,
         .drain = session_drain,
         .policy = &s->policy,
@@ -515,8 +631,9 @@ void session_free(struct session *s)
     action_queue_free(s->actions);
     action_policy_free(&s->policy);
     kube_client_free(s->client);
-    for (int k = 0; k < KARGO_KIND_COUNT; k++)
-        hmap_free(&s->raw[k], raw_free);
+    /* a fetch the stopped client never finished: its on_done will not run */
+    free(s->fetch_ctx);
+    session_fetch_forget(s);
     for (size_t i = 0; i < s->n_projects; i++)
         free(s->projects[i]);
     free(s->projects);

@@ -34,10 +34,12 @@ struct informer {
     struct watch_splitter sp;
     struct http_xfer *xfer;
     struct http_timer *timer;
-    cJSON *pending;     /* items of the list pages so far */
-    char *cont;         /* continue token of the next page */
-    char *polled_rv;    /* resourceVersion of the last list delivered while polling */
-    bool have_listed;   /* a relist was delivered (polling compares resourceVersions) */
+    cJSON *pending;   /* items of the list pages so far */
+    char *cont;       /* continue token of the next page */
+    char *polled_rv;  /* resourceVersion of the last list delivered while polling */
+    bool have_listed; /* a relist was delivered (polling compares resourceVersions) */
+    bool paging;      /* on_relist_page has had the first pages of an unfinished relist */
+    void (*on_relist_page)(void *ctx, const cJSON *items, bool first, bool last);
     long long watch_t0; /* when the current watch was opened */
     bool watch_had_data;
     unsigned list_failures;
@@ -132,6 +134,58 @@ static void deliver_list(struct informer *inf, const char *rv)
     kube_client_wake(inf->c);
 }
 
+/* After the list (delivered or found unchanged by a poll): watch, or poll again later. */
+static void list_finished(struct informer *inf, const char *rv)
+{
+    inf->list_failures = 0;
+    watch_state_set_rv(&inf->ws, rv);
+    if (inf->mode == MODE_POLL) {
+        report(inf, INFORMER_POLLING, 0, inf->msg);
+        schedule(inf, inf->poll_s * 1000L, timer_list);
+    } else {
+        begin_watch(inf);
+    }
+}
+
+/* One page to on_relist_page, then freed: parse and free per page. Takes page. */
+static void list_page(struct informer *inf, cJSON *page)
+{
+    const char *rv = json_get_string(page, "metadata", "resourceVersion", (char *)NULL);
+    const char *cont = json_get_string(page, "metadata", "continue", (char *)NULL);
+    bool first = !inf->paging, last = cont == NULL || cont[0] == '\0';
+    free(inf->cont);
+    inf->cont = NULL;
+    /* Every page of a list is served at the first page's resourceVersion: a poll that finds it
+     * unchanged needs neither the callback nor the other pages. */
+    bool unchanged = first && inf->mode == MODE_POLL && inf->have_listed && rv != NULL &&
+                     inf->polled_rv != NULL && strcmp(rv, inf->polled_rv) == 0;
+    if (unchanged) {
+        inf->st.relists++;
+        char *keep = xstrdup(rv);
+        cJSON_Delete(page);
+        list_finished(inf, keep);
+        free(keep);
+        return;
+    }
+    inf->on_relist_page(inf->cb.ctx, cJSON_GetObjectItemCaseSensitive(page, "items"), first, last);
+    inf->paging = !last;
+    if (!last) {
+        inf->cont = xstrdup(cont);
+        cJSON_Delete(page);
+        begin_list(inf);
+        return;
+    }
+    inf->st.relists++;
+    inf->have_listed = true;
+    free(inf->polled_rv);
+    inf->polled_rv = rv ? xstrdup(rv) : NULL;
+    kube_client_wake(inf->c);
+    char *keep = rv ? xstrdup(rv) : NULL;
+    cJSON_Delete(page);
+    list_finished(inf, keep);
+    free(keep);
+}
+
 static void list_done(void *arg, struct http_response *resp)
 {
     struct informer *inf = arg;
@@ -143,6 +197,7 @@ static void list_done(void *arg, struct http_response *resp)
     if (page == NULL) {
         if (resp->code == 410 && inf->cont != NULL) {
             /* The continue token expired between pages: start the list again. */
+            inf->paging = false;
             free(inf->cont);
             inf->cont = NULL;
             cJSON_Delete(inf->pending);
@@ -159,9 +214,14 @@ static void list_done(void *arg, struct http_response *resp)
         free(err);
         free(inf->cont);
         inf->cont = NULL;
+        inf->paging = false;
         cJSON_Delete(inf->pending);
         inf->pending = NULL;
         schedule(inf, ms, timer_list);
+        return;
+    }
+    if (inf->on_relist_page != NULL) {
+        list_page(inf, page);
         return;
     }
     if (inf->pending == NULL)
@@ -346,7 +406,16 @@ static void start_cb(void *arg)
 struct informer *informer_start(struct kube_client *c, const struct informer_opts *opts,
                                 const struct informer_callbacks *cb)
 {
+    return informer_start_paged(c, opts, cb, NULL);
+}
+
+struct informer *informer_start_paged(struct kube_client *c, const struct informer_opts *opts,
+                                      const struct informer_callbacks *cb,
+                                      void (*on_relist_page)(void *ctx, const cJSON *items,
+                                                             bool first, bool last))
+{
     struct informer *inf = xcalloc(1, sizeof *inf);
+    inf->on_relist_page = on_relist_page;
     inf->c = c;
     struct api_ref ref = {opts->group_version, opts->plural, opts->namespace, NULL};
     inf->collection = api_path(&ref, NULL);

@@ -537,6 +537,82 @@ static bool replace_changes_shape(const struct store *st, enum kargo_kind kind,
     return false;
 }
 
+struct store_relist {
+    struct store *st;
+    enum kargo_kind kind;
+    struct hmap fresh;
+    char *first_error;
+    size_t bad;
+};
+
+struct store_relist *store_relist_begin(struct store *st, enum kargo_kind kind)
+{
+    struct store_relist *r = xcalloc(1, sizeof *r);
+    r->st = st;
+    r->kind = kind;
+    hmap_init(&r->fresh);
+    return r;
+}
+
+void store_relist_add(struct store_relist *r, const cJSON *items)
+{
+    const struct kind_ops *ops = &kinds[r->kind];
+    const cJSON *item;
+    cJSON_ArrayForEach(item, items)
+    {
+        char *why = NULL;
+        void *o = ops->decode(item, &why);
+        if (o == NULL) {
+            if (r->first_error == NULL)
+                r->first_error = why;
+            else
+                free(why);
+            r->bad++;
+            continue;
+        }
+        void *dup = hmap_put(&r->fresh, ops->key(o), o);
+        if (dup != NULL)
+            ops->free(dup);
+    }
+}
+
+void store_relist_abort(struct store_relist *r)
+{
+    if (r == NULL)
+        return;
+    hmap_free(&r->fresh, kinds[r->kind].free);
+    free(r->first_error);
+    free(r);
+}
+
+int store_relist_commit(struct store_relist *r, char **cause)
+{
+    struct store *st = r->st;
+    enum kargo_kind kind = r->kind;
+    const struct kind_ops *ops = &kinds[kind];
+    pthread_rwlock_wrlock(&st->lock);
+    bool topology = replace_changes_shape(st, kind, &r->fresh);
+    clear_indexes(st, kind);
+    hmap_free(&st->objs[kind], ops->free);
+    st->objs[kind] = r->fresh;
+    size_t it = 0;
+    const char *name;
+    void *obj;
+    while (hmap_next(&st->objs[kind], &it, &name, &obj))
+        index_add(st, kind, obj, true);
+    sort_indexes(st, kind);
+    store_changed(st, topology);
+
+    int rc = 0;
+    if (r->first_error != NULL) {
+        cause_set(cause, "%zu malformed %s skipped; first: %s", r->bad, ops->name, r->first_error);
+        rc = -1;
+    }
+    free(r->first_error);
+    free(r);
+    return rc;
+}
+
 int store_replace(struct store *st, enum kargo_kind kind, const cJSON *items, char **cause)
 {
     if ((int)kind < 0 || kind >= KARGO_KIND_COUNT) {
@@ -547,48 +623,9 @@ int store_replace(struct store *st, enum kargo_kind kind, const cJSON *items, ch
         cause_set(cause, "a %s list should be a JSON array", kinds[kind].name);
         return -1;
     }
-    const struct kind_ops *ops = &kinds[kind];
-    struct hmap fresh;
-    hmap_init(&fresh);
-    char *first_error = NULL;
-    size_t bad = 0;
-    const cJSON *item;
-    cJSON_ArrayForEach(item, items)
-    {
-        char *why = NULL;
-        void *o = ops->decode(item, &why);
-        if (o == NULL) {
-            if (first_error == NULL)
-                first_error = why;
-            else
-                free(why);
-            bad++;
-            continue;
-        }
-        void *dup = hmap_put(&fresh, ops->key(o), o);
-        if (dup != NULL)
-            ops->free(dup);
-    }
-
-    pthread_rwlock_wrlock(&st->lock);
-    bool topology = replace_changes_shape(st, kind, &fresh);
-    clear_indexes(st, kind);
-    hmap_free(&st->objs[kind], ops->free);
-    st->objs[kind] = fresh;
-    size_t it = 0;
-    const char *name;
-    void *obj;
-    while (hmap_next(&st->objs[kind], &it, &name, &obj))
-        index_add(st, kind, obj, true);
-    sort_indexes(st, kind);
-    store_changed(st, topology);
-
-    if (first_error != NULL) {
-        cause_set(cause, "%zu malformed %s skipped; first: %s", bad, ops->name, first_error);
-        free(first_error);
-        return -1;
-    }
-    return 0;
+    struct store_relist *r = store_relist_begin(st, kind);
+    store_relist_add(r, items);
+    return store_relist_commit(r, cause);
 }
 
 unsigned long store_generation(const struct store *st)

@@ -367,6 +367,7 @@ int kargo_load_scenario(struct kargo *k, const char *name_or_path, char **cause)
     if (strcmp(name_or_path, "large") == 0) {
         struct scenario_large_shape shape;
         scenarios_large_default(&shape);
+        scenarios_large_scale(&shape, k->large_scale);
         scenarios_large_build(&shape, "large", now, load_one, &l);
     } else {
         const struct scenario_builtin *b = scenarios_find(name_or_path);
@@ -455,6 +456,7 @@ int kargo_install(struct sim *sim, void *ctx, char **cause)
     k->step_ms = opt->step_ms > 0 ? opt->step_ms : 3000;
     k->verify_ms = opt->verify_ms > 0 ? opt->verify_ms : 20000;
     k->discover = opt->discover;
+    k->large_scale = opt->large_scale;
     hmap_init(&k->next_discovery);
     sim_store_set_clock(k->store, store_now, k);
     kargo_admission_install(k);

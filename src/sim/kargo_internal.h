@@ -36,6 +36,7 @@ struct kargo {
     int step_ms;
     int verify_ms;
     bool discover;
+    double large_scale;         /* fraction of the `large` scenario's size */
     struct hmap next_discovery; /* "ns/warehouse" -> int64_t * (simulated ms) */
     int writes;                 /* writes made by the current pass, to know when it settled */
 };

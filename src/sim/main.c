@@ -31,6 +31,7 @@ enum opt_id {
     OPT_NO_DISCOVERY,
     OPT_STEP_MS,
     OPT_VERIFY_MS,
+    OPT_LARGE_SCALE,
     OPT_HELP,
 };
 
@@ -50,6 +51,8 @@ static const struct opt opts[] = {
      "large"},
     {"speed", "N", OPT_SPEED, "run the simulated Kargo clock N times faster (default 1)"},
     {"no-discovery", NULL, OPT_NO_DISCOVERY, "warehouses discover no new versions on their own"},
+    {"large-scale", "F", OPT_LARGE_SCALE,
+     "size of the large scenario as a fraction of 300 stages, 10,000 freight, 30,000 promotions"},
     {"step-ms", "MS", OPT_STEP_MS, "simulated duration of one promotion step (default 3000)"},
     {"verify-ms", "MS", OPT_VERIFY_MS, "simulated duration of a verification (default 20000)"},
     {"kubeconfig-out", "FILE", OPT_KUBECONFIG,
@@ -189,6 +192,18 @@ int main(int argc, char **argv)
                 goto out;
             }
             kopt.speed = sp;
+            break;
+        }
+        case OPT_LARGE_SCALE: {
+            char *end;
+            double f = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || !(f > 0 && f <= 1)) {
+                fprintf(stderr, "kargo-sim: --large-scale: '%s' is not a fraction in (0, 1]\n",
+                        optarg);
+                rc = 2;
+                goto out;
+            }
+            kopt.large_scale = f;
             break;
         }
         case OPT_NO_DISCOVERY:

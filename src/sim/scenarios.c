@@ -149,6 +149,21 @@ void scenarios_large_default(struct scenario_large_shape *shape)
     shape->promotions = 30000;
 }
 
+static int scaled(int n, double fraction)
+{
+    int v = (int)(n * fraction + 0.5);
+    return v < 1 ? 1 : v;
+}
+
+void scenarios_large_scale(struct scenario_large_shape *shape, double fraction)
+{
+    if (!(fraction > 0 && fraction < 1))
+        return;
+    shape->pipelines = scaled(shape->pipelines, fraction);
+    shape->freight = scaled(shape->freight, fraction);
+    shape->promotions = scaled(shape->promotions, fraction);
+}
+
 static const char *const large_stage_names[] = {"dev", "qa",   "staging", "canary", "prod",
                                                 "dr",  "edge", "eu",      "us",     "apac"};
 
@@ -253,6 +268,9 @@ size_t scenarios_large_build(const struct scenario_large_shape *shape, const cha
         snprintf(wh, sizeof(wh), "team-%02d", pi);
         snprintf(repo, sizeof(repo), "registry.example.com/team-%02d/app", pi);
         cJSON *w = kobj("Warehouse", ns, wh);
+        int64_t history_start =
+            now_s - (int64_t)(shape->freight / shape->pipelines + 1) * freight_gap;
+        add_time(cJSON_GetObjectItem(w, "metadata"), "creationTimestamp", history_start);
         cJSON *wspec = cJSON_AddObjectToObject(w, "spec");
         cJSON_AddStringToObject(wspec, "interval", "5m0s");
         cJSON *subs = cJSON_AddArrayToObject(wspec, "subscriptions");
@@ -302,6 +320,7 @@ size_t scenarios_large_build(const struct scenario_large_shape *shape, const cha
                 lo = 0;
             cJSON *st = kobj("Stage", ns, sname);
             cJSON *labels = cJSON_AddObjectToObject(cJSON_GetObjectItem(st, "metadata"), "labels");
+            add_time(cJSON_GetObjectItem(st, "metadata"), "creationTimestamp", history_start);
             cJSON_AddStringToObject(labels, "pipeline", wh);
             cJSON *spec = cJSON_AddObjectToObject(st, "spec");
             cJSON *rf = cJSON_AddArrayToObject(spec, "requestedFreight");
@@ -372,6 +391,7 @@ size_t scenarios_large_build(const struct scenario_large_shape *shape, const cha
                 cJSON *pr = kobj("Promotion", ns, pname);
                 free(pname);
                 cJSON *md = cJSON_GetObjectItem(pr, "metadata");
+                add_time(md, "creationTimestamp", start);
                 cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"),
                                         "kargo.akuity.io/stage", sname);
                 cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "annotations"),
@@ -409,6 +429,7 @@ size_t scenarios_large_build(const struct scenario_large_shape *shape, const cha
                 "kargo.akuity.io/alias", alias);
             cJSON_AddStringToObject(f, "alias", alias);
             free(alias);
+            add_time(cJSON_GetObjectItem(f, "metadata"), "creationTimestamp", fr[i].at);
             add_time(f, "discoveredAt", fr[i].at);
             cJSON_AddItemToObject(f, "origin", origin(wh));
             cJSON *ref = freight_ref(&fr[i], wh, repo, 1);

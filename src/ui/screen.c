@@ -73,6 +73,8 @@ struct screen {
 
     bool yaml;
     struct yaml_view yaml_view;
+    char *yaml_wait; /* the object the YAML view waits for (the source is fetching it) */
+    enum kargo_kind yaml_wait_kind;
     bool help;
 
     enum prompt prompt;
@@ -158,6 +160,7 @@ void screen_free(struct screen *s)
     for (int k = 0; k < LIST_KIND_COUNT; k++)
         table_free(&s->lists[k]);
     table_free(&s->detail_table);
+    free(s->yaml_wait);
     if (s->yaml)
         yaml_view_close(&s->yaml_view);
     lineedit_free(&s->edit);
@@ -756,6 +759,8 @@ static void screen_draw_detail(struct screen *s, const struct store *st, int y, 
     screen_table_pane(s, &s->detail_table, y, 0, h, COLS, title, true, &k, 1);
 }
 
+static void screen_yaml_of(struct screen *s, enum kargo_kind kind, const char *name);
+
 void screen_draw(struct screen *s, time_t now)
 {
     erase();
@@ -788,6 +793,11 @@ void screen_draw(struct screen *s, time_t now)
         s->generation = (unsigned long)-1;
         if (s->project[0] != '\0' && s->mode == MODE_LIST && s->list_kind == LIST_PROJECTS)
             s->mode = MODE_DASHBOARD; /* a project opened: show it */
+    }
+    if (s->yaml_wait != NULL && !s->yaml) {
+        char *name = xstrdup(s->yaml_wait);
+        screen_yaml_of(s, s->yaml_wait_kind, name);
+        free(name);
     }
     if (st == NULL && s->src != NULL && !s->yaml) {
         /* no project open: the project list is the place to start from */
@@ -877,23 +887,41 @@ static void screen_open_detail(struct screen *s)
     listview_select(&s->detail_table.lv, 0);
 }
 
-static void screen_open_yaml(struct screen *s)
+/* Opens the YAML view on the object if the source has it; when the source is fetching it, the
+ * view opens on a later frame (the source's wake-up), unless a key came first. */
+static void screen_yaml_of(struct screen *s, enum kargo_kind kind, const char *name)
 {
     static const char *const plural[KARGO_KIND_COUNT] = {
         [KARGO_PROJECT] = "projects",     [KARGO_PROJECT_CONFIG] = "projectconfigs",
         [KARGO_WAREHOUSE] = "warehouses", [KARGO_STAGE] = "stages",
         [KARGO_FREIGHT] = "freights",     [KARGO_PROMOTION] = "promotions",
         [KARGO_EVENT] = "events"};
-    enum kargo_kind kind;
-    const char *name = screen_selection(s, &kind);
-    if (name == NULL || s->src == NULL || s->src->object == NULL)
-        return;
+    char *title = xasprintf("%s/%s", plural[kind], name);
     cJSON *obj = s->src->object(s->src->ctx, kind, name);
+    bool waiting = s->yaml_wait != NULL;
+    free(s->yaml_wait);
+    s->yaml_wait = NULL;
     if (obj == NULL) {
-        screen_message(s, true, "that object is not in the cache any more");
+        char why[256] = "that object is not in the cache any more";
+        if (s->src->object_pending != NULL &&
+            s->src->object_pending(s->src->ctx, kind, name, why, sizeof why)) {
+            s->yaml_wait = xstrdup(name);
+            s->yaml_wait_kind = kind;
+            if (!waiting) {
+                char *m = xasprintf("fetching %s...", title);
+                screen_message(s, false, m);
+                free(m);
+            }
+        } else {
+            char *m = xasprintf("%s: %s", title, why);
+            screen_message(s, true, m);
+            free(m);
+        }
+        free(title);
         return;
     }
-    char *title = xasprintf("%s/%s", plural[kind], name);
+    if (waiting)
+        screen_message(s, false, NULL);
     char *cause = NULL;
     if (yaml_view_open(&s->yaml_view, title, obj, &cause) == 0)
         s->yaml = true;
@@ -902,6 +930,15 @@ static void screen_open_yaml(struct screen *s)
     free(cause);
     free(title);
     cJSON_Delete(obj);
+}
+
+static void screen_open_yaml(struct screen *s)
+{
+    enum kargo_kind kind;
+    const char *name = screen_selection(s, &kind);
+    if (name == NULL || s->src == NULL || s->src->object == NULL)
+        return;
+    screen_yaml_of(s, kind, name);
 }
 
 static void screen_set_list(struct screen *s, enum list_kind k)
@@ -1189,6 +1226,8 @@ void screen_key(struct screen *s, int key, bool is_keycode)
         return;
     }
     screen_message(s, false, NULL);
+    free(s->yaml_wait); /* a key changes the subject: the YAML view no longer waits */
+    s->yaml_wait = NULL;
     if ((COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) && key == 'q' && !is_keycode) {
         /* "press q to quit" holds whatever is open unseen (a prompt, the YAML view, a
          * confirmation, which goes with nothing sent) */

@@ -431,6 +431,71 @@ static void test_polling_when_watch_is_forbidden(void **state)
     coll_free(&c);
 }
 
+/* Pages to on_relist_page as they come: the list is never whole in memory. */
+struct pages {
+    pthread_mutex_t mu;
+    int pages, items, firsts, lasts;
+    bool order_ok; /* first only on the first page of a relist, last only on its last */
+    bool open;     /* between a first and a last */
+    enum informer_phase phase;
+};
+
+static void pages_page(void *ctx, const cJSON *items, bool first, bool last)
+{
+    struct pages *p = ctx;
+    pthread_mutex_lock(&p->mu);
+    if (first == p->open)
+        p->order_ok = false;
+    p->open = !last;
+    p->pages++;
+    p->items += cJSON_GetArraySize(items);
+    p->firsts += first;
+    p->lasts += last;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void pages_state(void *ctx, const struct informer_state *st)
+{
+    struct pages *p = ctx;
+    pthread_mutex_lock(&p->mu);
+    p->phase = st->phase;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static bool pages_connected(void *ctx)
+{
+    struct pages *p = ctx;
+    pthread_mutex_lock(&p->mu);
+    bool done = p->phase == INFORMER_CONNECTED && p->lasts > 0;
+    pthread_mutex_unlock(&p->mu);
+    return done;
+}
+
+static void test_relist_page_by_page(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "viewer");
+    simfix_seed_events(f, "p", 1201);
+    struct sim_stats before;
+    sim_stats_get(f->sim, &before);
+    struct pages p = {.order_ok = true};
+    pthread_mutex_init(&p.mu, NULL);
+    struct informer_opts o = {.group_version = "v1", .plural = "events", .namespace = "p"};
+    struct informer_callbacks cb = {NULL, NULL, pages_state, &p};
+    struct informer *inf = informer_start_paged(f->client, &o, &cb, pages_page);
+    assert_true(kt_wait_until(pages_connected, &p, 10000));
+    informer_stop(inf);
+    struct sim_stats after;
+    sim_stats_get(f->sim, &after);
+    assert_int_equal(p.pages, 3); /* 500 + 500 + 201 */
+    assert_int_equal(p.items, 1201);
+    assert_int_equal(p.firsts, 1);
+    assert_int_equal(p.lasts, 1);
+    assert_true(p.order_ok);
+    assert_int_equal(after.requests[SIM_VERB_LIST] - before.requests[SIM_VERB_LIST], 3);
+    pthread_mutex_destroy(&p.mu);
+}
+
 static int setup_http(void **state)
 {
     struct simfix *f = xcalloc(1, sizeof *f);
@@ -470,6 +535,7 @@ int main(void)
         T(test_idle_watch_is_resumed),
         T(test_state_retrying_then_connected),
         T(test_polling_when_watch_is_forbidden),
+        T(test_relist_page_by_page),
     };
     int rc = cmocka_run_group_tests_name("http", tests, setup_http, teardown);
     rc += cmocka_run_group_tests_name("https", tests, setup_https, teardown);

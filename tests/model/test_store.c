@@ -283,6 +283,53 @@ static void test_relist_replaces_the_set(void **state)
     store_free(st);
 }
 
+/* A relist fed page by page ends as store_replace would; until the commit readers see the old set,
+ * and an aborted one leaves the store as it was. */
+static void test_relist_by_pages(void **state)
+{
+    struct store *st = store_new("myapp");
+    apply(st, KARGO_FREIGHT, STORE_ADDED,
+          freight_json("old", "gone", "w1", "2026-01-01T00:00:00Z"));
+    cJSON *p1 = cJSON_CreateArray(), *p2 = cJSON_CreateArray();
+    cJSON_AddItemToArray(p1, freight_json("n2", "two", "w1", "2026-01-05T00:00:00Z"));
+    cJSON_AddItemToArray(p2, cJSON_Parse("{\"metadata\":{\"name\":\"bad\"},\"origin\":[]}"));
+    cJSON_AddItemToArray(p2, freight_json("n1", "one", "w1", "2026-01-04T00:00:00Z"));
+
+    struct store_relist *r = store_relist_begin(st, KARGO_FREIGHT);
+    store_relist_add(r, p1);
+    store_relist_abort(r);
+    store_read_lock(st);
+    assert_int_equal(store_freight_count(st), 1);
+    assert_non_null(store_freight(st, "old"));
+    store_read_unlock(st);
+
+    unsigned long g = store_generation(st);
+    r = store_relist_begin(st, KARGO_FREIGHT);
+    store_relist_add(r, p1);
+    store_relist_add(r, p2);
+    assert_int_equal(store_generation(st), g);
+    store_read_lock(st);
+    assert_non_null(store_freight(st, "old"));
+    store_read_unlock(st);
+    char *cause = NULL;
+    assert_int_equal(store_relist_commit(r, &cause), -1);
+    assert_string_equal(cause, "1 malformed Freight skipped; first: Freight \"bad\": field "
+                               "\"origin\" should be an object, not a list");
+    free(cause);
+    assert_int_equal(store_generation(st), g + 1);
+    store_read_lock(st);
+    assert_int_equal(store_freight_count(st), 2);
+    assert_null(store_freight(st, "old"));
+    const struct kargo_freight *const *v;
+    assert_int_equal(store_freight_of_origin(st, "Warehouse/w1", &v), 2);
+    assert_string_equal(v[0]->ref.name, "n1");
+    assert_string_equal(v[1]->ref.name, "n2");
+    store_read_unlock(st);
+    cJSON_Delete(p1);
+    cJSON_Delete(p2);
+    store_free(st);
+}
+
 static void test_events_by_time_and_config(void **state)
 {
     struct store *st = store_new("myapp");
@@ -371,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_freight_by_origin_and_alias),
         cmocka_unit_test(test_promotions_per_stage_in_ulid_order),
         cmocka_unit_test(test_relist_replaces_the_set),
+        cmocka_unit_test(test_relist_by_pages),
         cmocka_unit_test(test_events_by_time_and_config),
         cmocka_unit_test(test_reader_beside_writer),
     };

@@ -180,6 +180,11 @@ static ssize_t ptyterm_read_some(struct ptyterm *t, int ms)
     return -1; /* EIO: the program closed the terminal */
 }
 
+long ptyterm_read(struct ptyterm *t, int ms)
+{
+    return (long)ptyterm_read_some(t, ms);
+}
+
 void ptyterm_pump(struct ptyterm *t, int ms)
 {
     long long deadline = ptyterm_now_ms() + ms;

@@ -23,6 +23,11 @@ int ptyterm_send(struct ptyterm *t, const char *keys);
  * output has arrived only if quiet is true). */
 void ptyterm_pump(struct ptyterm *t, int ms);
 
+/* Reads what is available, waiting up to ms for the first byte (and no longer once some came).
+ * Returns the bytes read, 0 if none came, -1 once the program closed the terminal. For
+ * benchmarks timing when output arrives. */
+long ptyterm_read(struct ptyterm *t, int ms);
+
 /* Waits until the screen shows text somewhere, up to timeout_ms. Returns true if it did. */
 bool ptyterm_wait_text(struct ptyterm *t, const char *text, int timeout_ms);
 /* Waits until text is no longer anywhere on the screen. */

@@ -190,6 +190,27 @@ static void test_keys_select_stages_and_panels_follow(void **state)
     quit(t);
 }
 
+/* y fetches the selected object from the API (nothing is cached as JSON) and shows it as YAML;
+ * Escape goes back to the dashboard. */
+static void test_yaml_view_fetches_the_object(void **state)
+{
+    struct env *e = *state;
+    struct ptyterm *t = start(e, "backstage-kargo", 40, 160);
+    expect(t, "Freight for dev");
+    struct sim_stats before;
+    sim_stats_get(e->sim, &before);
+    ptyterm_send(t, "y");
+    expect(t, "stages/dev");
+    expect(t, "apiVersion: kargo.akuity.io/v1alpha1");
+    expect(t, "kind: Stage");
+    struct sim_stats after;
+    sim_stats_get(e->sim, &after);
+    assert_true(after.requests[SIM_VERB_GET] > before.requests[SIM_VERB_GET]);
+    ptyterm_send(t, "q");
+    expect(t, "Freight for dev");
+    quit(t);
+}
+
 /* The Freight currently in a Stage (the backstage warehouse's); the caller frees. */
 static char *freight_in(struct env *e, const char *ns, const char *stage)
 {
@@ -383,6 +404,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stages_in_graph_order_with_their_colours),
         cmocka_unit_test(test_keys_select_stages_and_panels_follow),
+        cmocka_unit_test(test_yaml_view_fetches_the_object),
         /* before the promotion test, which makes everything available to production */
         cmocka_unit_test(test_freight_panel_marks_availability),
         cmocka_unit_test(test_api_promotion_shows_promoting_then_succeeded_live),
