@@ -6,7 +6,10 @@ CTEST       ?= ctest
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_ARGS   ?=
 
-.PHONY: all deps build build-asan test test-fast demo install clean format
+FUZZ_SECONDS ?= 300
+SOAK_MINUTES ?= 10
+
+.PHONY: all deps build build-asan test test-fast demo install clean format fuzz soak memcheck
 
 all: build
 
@@ -33,6 +36,14 @@ test: build build-asan
 # The normal build's tests only, for the edit-compile-test loop.
 test-fast: build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# Each libFuzzer harness of tests/fuzz for FUZZ_SECONDS (the tests run them for seconds only).
+fuzz: build
+	@for f in $(BUILD_DIR)/fuzz-clang/tests/fuzz/fuzz_*; do \
+	  [ -x "$$f" ] || { echo "fuzz: no libFuzzer build (needs clang and libclang-rt-dev)"; exit 1; }; \
+	  n=$${f##*/fuzz_}; \
+	  tests/fuzz/run_fuzz.sh "$$f" "$$n" $(FUZZ_SECONDS) tests/fuzz $(BUILD_DIR)/tests/fuzz/work || exit 1; \
+	done
 
 demo: build
 	./$(BUILD_DIR)/src/app/kargotop --demo $(DEMO_ARGS)
