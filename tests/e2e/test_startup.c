@@ -63,8 +63,8 @@ static void test_frame_has_name_and_help_hint_and_q_quits(void **state)
 
 static void test_no_color_draws_with_attributes_only(void **state)
 {
-    struct ptyterm *t = ptyterm_spawn((char *[]){KARGOTOP_BIN, NULL},
-                                      (char *[]){"NO_COLOR=1", NULL}, 24, 80);
+    struct ptyterm *t =
+        ptyterm_spawn((char *[]){KARGOTOP_BIN, NULL}, (char *[]){"NO_COLOR=1", NULL}, 24, 80);
     assert_non_null(t);
     assert_true(ptyterm_wait_text(t, "? help  q quit", WAIT_MS));
     VTermScreenCell cell;
