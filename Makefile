@@ -45,6 +45,14 @@ fuzz: build
 	  tests/fuzz/run_fuzz.sh "$$f" "$$n" $(FUZZ_SECONDS) tests/fuzz $(BUILD_DIR)/tests/fuzz/work || exit 1; \
 	done
 
+# The fault soak for SOAK_MINUTES (the tests run it for 40 s).
+soak: build
+	./$(BUILD_DIR)/tests/soak/soak --seconds $$(( $(SOAK_MINUTES) * 60 ))
+
+# valgrind memcheck on an end-to-end session: no errors, no definite leaks.
+memcheck: build
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -L memcheck
+
 demo: build
 	./$(BUILD_DIR)/src/app/kargotop --demo $(DEMO_ARGS)
 
