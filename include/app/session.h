@@ -5,6 +5,7 @@
 #ifndef KT_APP_SESSION_H
 #define KT_APP_SESSION_H
 
+#include "action/action.h"
 #include "kube/kubeconfig.h"
 #include "ui/source.h"
 
@@ -21,5 +22,8 @@ struct session *session_new(struct kube_config *cfg, const struct kubeconfig_opt
 void session_free(struct session *s);
 /* The dashboard's view of the session; valid until session_free. */
 const struct ui_source *session_source(struct session *s);
+/* The write policy its actions obey (defaults until set: options and the config file fill it
+ * before the dashboard starts). */
+struct action_policy *session_policy(struct session *s);
 
 #endif

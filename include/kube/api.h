@@ -40,8 +40,8 @@ cJSON *api_get(struct kube_client *c, const struct api_ref *ref, struct kube_err
 cJSON *api_list(struct kube_client *c, const struct api_ref *ref, const char *label_selector,
                 int *pages, struct kube_error *err);
 /* Creates obj in the collection ref. The POST is not blindly retried: after a failure that may
- * have reached the server, the object is looked up first (by name, or, for generateName, by a
- * kargotop/create-id label added to obj) and returned if it exists. */
+ * have reached the server, the object is looked up first (by name, then by a kargotop/create-id
+ * label added to obj, which also finds an object a webhook renamed) and returned if it exists. */
 cJSON *api_create(struct kube_client *c, const struct api_ref *ref, const cJSON *obj,
                   struct kube_error *err);
 /* JSON merge patch (application/merge-patch+json) of the object, or of its subresource

@@ -29,6 +29,8 @@ enum ui_action {
     UI_ACTION_FILTER,
     UI_ACTION_COMMAND,
     UI_ACTION_TOGGLE_LIST,
+    UI_ACTION_MARK, /* mark the selected Stage for a batch promotion */
+    UI_ACTION_ACT,  /* a cluster action: keymap_entry.act says which */
 };
 
 /* What is selected, for keys that apply to some objects only (the footer shows a hint only when
@@ -50,10 +52,13 @@ struct keymap_entry {
     unsigned scope;   /* enum keymap_scope bits; KEYMAP_ANY applies everywhere */
     const char *help; /* the line in the help overlay; NULL for a second key of the same action */
     const char *hint; /* the word in the footer, or NULL to keep it out of the footer */
+    int act;          /* UI_ACTION_ACT: the enum action_id (action/action.h) */
 };
 
-/* The entry bound to key, or NULL. */
+/* The entry bound to key, or NULL. Keys bound twice (R: a Stage's or a Warehouse's refresh) give
+ * the first; keymap_lookup_scope picks the one whose scope matches. */
 const struct keymap_entry *keymap_lookup(int key);
+const struct keymap_entry *keymap_lookup_scope(int key, unsigned scope);
 /* Entries in help order; index past the end gives NULL. */
 const struct keymap_entry *keymap_at(size_t i);
 

@@ -11,6 +11,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "action/action.h"
+#include "action/queue.h"
 #include "model/store.h"
 
 enum source_conn {
@@ -59,6 +61,16 @@ struct ui_source {
     int (*wake_fd)(void *ctx);
     /* Empties the wake-up fd after a wake-up. */
     void (*drain)(void *ctx);
+    /* What guards writes (read-only, names to type); NULL: the defaults. Owned by the source. */
+    const struct action_policy *policy;
+    /* Queues an action on the open project's cluster and returns at once: its sequence number,
+     * or 0 with *cause (read-only, nothing open). NULL when the source cannot act. */
+    unsigned long (*act)(void *ctx, const struct action_request *req, char **cause);
+    /* The oldest finished action (caller frees with action_result_free), or NULL. */
+    struct action_result *(*act_result)(void *ctx);
+    /* What the cluster last said about the user doing id in the open project (asks again when
+     * that is older than a minute; the answer wakes the UI). A denial's reason goes to reason. */
+    enum action_access (*access)(void *ctx, enum action_id id, char *reason, size_t len);
 };
 
 /* "live", "reconnecting in 3s", "forbidden", ... for the top bar, into buf. */

@@ -62,6 +62,8 @@ int main(int argc, char *argv[])
         struct demo *demo = NULL;
         char *why = NULL;
         struct session *s = main_connect(&opts, &demo, &why);
+        if (s != NULL)
+            session_policy(s)->readonly = opts.readonly;
         if (dashboard_run(&opts, s != NULL ? session_source(s) : NULL, why, &cause) != 0) {
             fprintf(stderr, "kargotop: %s\n", cause);
             status = 1;

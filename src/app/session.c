@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "action/queue.h"
 #include "kube/http.h"
 #include "kube/informer.h"
 #include "model/store.h"
@@ -45,6 +46,8 @@ struct session {
     char *project_opt; /* -n, kept across :ctx */
     struct kube_config *cfg;
     struct kube_client *client;
+    struct action_queue *actions; /* on client; replaced with it */
+    struct action_policy policy;
     struct ui_source source;
 
     /* guards everything below that informer callbacks touch; the store has its own lock */
@@ -352,6 +355,37 @@ static char **session_contexts(void *ctx, size_t *n)
     return names;
 }
 
+/* ---- actions: queued to the worker, which wakes the UI through the client's pipe --------- */
+
+static void session_action_wake(void *ctx)
+{
+    kube_client_wake(((struct session *)ctx)->client);
+}
+
+static unsigned long session_act(void *ctx, const struct action_request *req, char **cause)
+{
+    struct session *s = ctx;
+    if (s->store == NULL) {
+        cause_set(cause, "no project is open");
+        return 0;
+    }
+    struct action_request r = *req;
+    r.ns = store_namespace(s->store);
+    return action_queue_submit(s->actions, &r, &s->policy, cause);
+}
+
+static struct action_result *session_act_result(void *ctx)
+{
+    return action_queue_take(((struct session *)ctx)->actions);
+}
+
+static enum action_access session_access(void *ctx, enum action_id id, char *reason, size_t len)
+{
+    struct session *s = ctx;
+    return action_queue_access(s->actions, s->store != NULL ? store_namespace(s->store) : NULL, id,
+                               reason, len);
+}
+
 /* Watches projects on the current client and opens -n, or the context's namespace once the
  * project list says it is one. */
 static void session_connect(struct session *s)
@@ -400,10 +434,13 @@ static int session_open_context(void *ctx, const char *name, char **cause)
     if (s->projects_watch.inf != NULL)
         informer_stop(s->projects_watch.inf);
     s->projects_watch.inf = NULL;
+    /* an action under way finishes against the cluster it was meant for */
+    action_queue_free(s->actions);
     kube_client_free(s->client);
     kubeconfig_free(s->cfg);
     s->client = client;
     s->cfg = cfg;
+    s->actions = action_queue_new(client, session_action_wake, s);
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->n_projects; i++)
         free(s->projects[i]);
@@ -441,6 +478,8 @@ struct session *session_new(struct kube_config *cfg, const struct kubeconfig_opt
         s->ko.incluster_dir = dup_or_null(ko->incluster_dir);
     }
     s->project_opt = dup_or_null(project);
+    action_policy_init(&s->policy);
+    s->actions = action_queue_new(client, session_action_wake, s);
     pthread_mutex_init(&s->mu, NULL);
     for (int k = 0; k < KARGO_KIND_COUNT; k++) {
         hmap_init(&s->raw[k]);
@@ -457,6 +496,10 @@ struct session *session_new(struct kube_config *cfg, const struct kubeconfig_opt
         .object = session_object,
         .wake_fd = session_wake_fd,
         .drain = session_drain,
+        .policy = &s->policy,
+        .act = session_act,
+        .act_result = session_act_result,
+        .access = session_access,
     };
     session_connect(s);
     return s;
@@ -469,6 +512,8 @@ void session_free(struct session *s)
     session_stop_project(s);
     if (s->projects_watch.inf != NULL)
         informer_stop(s->projects_watch.inf);
+    action_queue_free(s->actions);
+    action_policy_free(&s->policy);
     kube_client_free(s->client);
     for (int k = 0; k < KARGO_KIND_COUNT; k++)
         hmap_free(&s->raw[k], raw_free);
@@ -490,4 +535,9 @@ void session_free(struct session *s)
 const struct ui_source *session_source(struct session *s)
 {
     return &s->source;
+}
+
+struct action_policy *session_policy(struct session *s)
+{
+    return &s->policy;
 }

@@ -227,10 +227,14 @@ static cJSON *find_created(struct kube_client *c, const struct api_ref *ref, con
         struct api_ref r = *ref;
         r.name = name;
         cJSON *o = api_get(c, &r, &e);
-        if (o == NULL && e.code != 404)
+        bool missing = o == NULL && e.code == 404;
+        if (o == NULL && !missing)
             *lookup_failed = true;
         kube_error_clear(&e);
-        return o;
+        /* A webhook may have renamed it (Kargo v1.11+ names Promotions): the label still finds
+         * it. */
+        if (!missing)
+            return o;
     }
     char *sel = xasprintf("%s=%s", CREATE_ID_LABEL, create_id);
     cJSON *list = api_list(c, ref, sel, NULL, &e);
@@ -252,12 +256,12 @@ cJSON *api_create(struct kube_client *c, const struct api_ref *ref, const cJSON 
     cJSON *o = cJSON_Duplicate(obj, true);
     const char *name = json_get_string(o, "metadata", "name", (char *)NULL);
     char create_id[33] = "";
-    if (name == NULL || name[0] == '\0') {
+    if (name != NULL && name[0] == '\0')
         name = NULL;
-        random_hex(create_id, 16);
-        cJSON *labels = json_ensure_object(o, "metadata", "labels", (char *)NULL);
-        json_set_string(labels, CREATE_ID_LABEL, create_id);
-    }
+    /* Always labelled, also with a name: a mutating webhook may rename the object. */
+    random_hex(create_id, 16);
+    cJSON *labels = json_ensure_object(o, "metadata", "labels", (char *)NULL);
+    json_set_string(labels, CREATE_ID_LABEL, create_id);
     char *body = cJSON_PrintUnformatted(o);
     char *path = api_path(ref, NULL);
     cJSON *created = NULL;

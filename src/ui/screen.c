@@ -8,6 +8,7 @@
 #include <wchar.h>
 
 #include "model/derive.h"
+#include "ui/act.h"
 #include "ui/command_line.h"
 #include "ui/detail_view.h"
 #include "ui/draw.h"
@@ -63,6 +64,8 @@ struct screen {
     char *message;
     bool message_error;
 
+    struct act act; /* action keys: dialogs, marks, answers */
+
     char **projects;
     size_t n_projects;
     bool ticks;
@@ -101,6 +104,7 @@ struct screen *screen_new(const struct ui_source *src, const struct screen_opts 
         lists_init(&s->lists[k], (enum list_kind)k);
     detail_view_init(&s->detail_table);
     lineedit_init(&s->edit);
+    act_init(&s->act, src, o->readonly);
     s->bottom = PANE_FREIGHT;
     s->generation = (unsigned long)-1;
     return s;
@@ -121,6 +125,7 @@ void screen_free(struct screen *s)
     if (s->yaml)
         yaml_view_close(&s->yaml_view);
     lineedit_free(&s->edit);
+    act_free(&s->act);
     free(s->detail_name);
     free(s->message);
     free(s->not_connected);
@@ -399,8 +404,13 @@ static void screen_draw_footer(struct screen *s)
         if (k->hint == NULL || (k->scope != KEYMAP_ANY && !(k->scope & scope)))
             continue;
         const char *name = k->keyname;
-        x += draw_text(stdscr, y, x, COLS - x, name, paint_role(&s->paint, THEME_KEY_HINT),
-                       s->paint.utf8);
+        /* a key the user may not use now is there, dimmed: the help says why */
+        char reason[240];
+        bool denied = k->action == UI_ACTION_ACT &&
+                      act_access(&s->act, (enum action_id)k->act, reason, sizeof reason) !=
+                          ACTION_ACCESS_ALLOWED;
+        x += draw_text(stdscr, y, x, COLS - x, name,
+                       paint_role(&s->paint, denied ? THEME_DIM : THEME_KEY_HINT), s->paint.utf8);
         x += 1 + draw_text(stdscr, y, x + 1, COLS - x - 1, k->hint,
                            paint_role(&s->paint, THEME_DIM), s->paint.utf8);
         x += 2;
@@ -409,10 +419,16 @@ static void screen_draw_footer(struct screen *s)
 
 static void screen_draw_help(struct screen *s)
 {
-    int w = 72, h = 5;
+    int w = COLS - 4 < 110 ? COLS - 4 : 110, lines = 0;
     for (size_t i = 0; keymap_at(i) != NULL; i++)
         if (keymap_at(i)->help != NULL)
-            h++;
+            lines++;
+    /* more keys than rows: two columns, so every key stays in view on 80x24 */
+    int cols = lines + 5 > LINES ? 2 : 1;
+    int per_col = (lines + cols - 1) / cols;
+    int h = per_col + 5;
+    if (cols == 2)
+        w = COLS;
     if (w > COLS)
         w = COLS;
     if (h > LINES)
@@ -422,22 +438,35 @@ static void screen_draw_help(struct screen *s)
         mvhline(y0 + r, x0, ' ', w);
     screen_frame(s, y0, x0, h, w, true);
     screen_title(s, y0, x0 + 2, w - 4, "Keys", THEME_TITLE);
-    int row = y0 + 2;
-    for (size_t i = 0; keymap_at(i) != NULL && row < y0 + h - 2; i++) {
+    int colw = (w - 4) / cols;
+    int n = 0;
+    for (size_t i = 0; keymap_at(i) != NULL; i++) {
         const struct keymap_entry *k = keymap_at(i);
         if (k->help == NULL)
             continue;
-        char line[200];
-        snprintf(line, sizeof line, "%-8s %s", k->keyname, k->help);
-        draw_text(stdscr, row++, x0 + 2, w - 4, line, paint_role(&s->paint, THEME_NORMAL),
-                  s->paint.utf8);
+        int row = y0 + 2 + n % per_col, x = x0 + 2 + (n / per_col) * colw;
+        n++;
+        if (row >= y0 + h - 2)
+            continue;
+        char line[480], reason[240];
+        enum action_access access =
+            k->action == UI_ACTION_ACT
+                ? act_access(&s->act, (enum action_id)k->act, reason, sizeof reason)
+                : ACTION_ACCESS_ALLOWED;
+        if (access == ACTION_ACCESS_UNKNOWN)
+            snprintf(reason, sizeof reason, "checking with the cluster");
+        bool denied = access != ACTION_ACCESS_ALLOWED;
+        if (denied)
+            snprintf(line, sizeof line, "%-8s %s: %s", k->keyname, k->help, reason);
+        else
+            snprintf(line, sizeof line, "%-8s %s", k->keyname, k->help);
+        draw_text(stdscr, row, x, colw - 1, line,
+                  paint_role(&s->paint, denied ? THEME_DIM : THEME_NORMAL), s->paint.utf8);
     }
-    if (row < y0 + h - 1) {
-        char line[200];
-        snprintf(line, sizeof line, "commands: %s", command_summary());
-        draw_text(stdscr, row + 1 < y0 + h - 1 ? row + 1 : row, x0 + 2, w - 4, line,
-                  paint_role(&s->paint, THEME_DIM), s->paint.utf8);
-    }
+    char line[200];
+    snprintf(line, sizeof line, "commands: %s", command_summary());
+    draw_text(stdscr, y0 + h - 2, x0 + 2, w - 4, line, paint_role(&s->paint, THEME_DIM),
+              s->paint.utf8);
 }
 
 static void screen_draw_too_small(void)
@@ -497,7 +526,17 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
                           2);
     } else {
         screen_frame(s, y, 0, top_h, COLS, pfocus);
-        screen_title(s, y, 2, COLS - 4, "Pipeline", pfocus ? THEME_TITLE : THEME_NORMAL);
+        int used = screen_title(s, y, 2, COLS - 4, "Pipeline", pfocus ? THEME_TITLE : THEME_NORMAL);
+        if (s->act.n_marked > 0) {
+            struct strbuf m;
+            strbuf_init(&m);
+            strbuf_append(&m, "marked:");
+            for (size_t i = 0; i < s->act.n_marked; i++)
+                strbuf_appendf(&m, " %s", s->act.marked[i]);
+            strbuf_append(&m, " (p promotes all, Esc clears)");
+            screen_title(s, y, 2 + used, COLS - 4 - used, m.buf, THEME_MARK);
+            strbuf_free(&m);
+        }
         screen_freshness(s, y, 0, COLS, pipeline_kinds, 2);
         pipeline_view_draw(&s->pipeline, stdscr, y + 1, 1, top_h - 2, COLS - 2, st, &s->paint,
                            pfocus);
@@ -592,6 +631,7 @@ void screen_draw(struct screen *s, time_t now)
         return;
     }
     s->paint.now = now;
+    act_poll(&s->act, &s->message, &s->message_error);
     memset(&s->status, 0, sizeof s->status);
     if (s->src != NULL && s->src->status != NULL)
         s->src->status(s->src->ctx, &s->status);
@@ -632,6 +672,7 @@ void screen_draw(struct screen *s, time_t now)
             paint_update(&s->paint, st);
             s->generation = gen;
         }
+        act_prefetch(&s->act);
         if (s->detail)
             screen_draw_detail(s, st, y, h);
         else if (s->mode == MODE_LIST)
@@ -644,6 +685,7 @@ void screen_draw(struct screen *s, time_t now)
     screen_draw_footer(s);
     if (s->help)
         screen_draw_help(s);
+    act_draw(&s->act, &s->paint);
     refresh();
 }
 
@@ -880,6 +922,41 @@ static void screen_toggle_list(struct screen *s)
     free(copy);
 }
 
+/* An action key: what is selected decides what it acts on. */
+static void screen_act(struct screen *s, enum action_id id)
+{
+    struct act_selection sel = {0};
+    enum layout_kind lk;
+    const char *stage = NULL;
+    if (s->mode == MODE_DASHBOARD) {
+        stage = screen_pipeline_selection(s, &lk);
+        if (stage != NULL && lk != LAYOUT_STAGE)
+            stage = NULL;
+    }
+    sel.name = screen_selection(s, &sel.kind);
+    if (sel.kind == KARGO_STAGE && sel.name != NULL)
+        stage = sel.name;
+    sel.stage = stage;
+    act_start(&s->act, id, &sel, time(NULL), &s->message, &s->message_error);
+}
+
+static void screen_mark(struct screen *s)
+{
+    enum kargo_kind kind;
+    const char *name = screen_selection(s, &kind);
+    if (name == NULL || kind != KARGO_STAGE) {
+        screen_message(s, true, "space marks stages: select one in the pipeline");
+        return;
+    }
+    char *copy = xstrdup(name);
+    bool on = act_toggle_mark(&s->act, copy);
+    char *msg = xasprintf("%s %s; %zu marked (p promotes them all, Esc clears)", copy,
+                          on ? "marked" : "unmarked", s->act.n_marked);
+    screen_message(s, false, msg);
+    free(msg);
+    free(copy);
+}
+
 static void screen_back(struct screen *s)
 {
     struct table *t = screen_focus_table(s);
@@ -889,6 +966,8 @@ static void screen_back(struct screen *s)
         s->detail = false;
     else if (t != NULL && t->filter != NULL)
         table_set_filter(t, NULL);
+    else if (s->act.n_marked > 0)
+        act_clear_marks(&s->act);
     else if (s->mode == MODE_LIST && screen_store(s) != NULL)
         s->mode = MODE_DASHBOARD;
     else if (s->focus != PANE_PIPELINE)
@@ -900,6 +979,13 @@ void screen_key(struct screen *s, int key, bool is_keycode)
     if (key == KEY_RESIZE && is_keycode)
         return; /* ncurses already knows the new size; the redraw follows */
     screen_message(s, false, NULL);
+    if (s->act.open) {
+        /* an unseen confirmation is never confirmed: below the minimum size only Esc works */
+        if ((COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) && key != 27)
+            return;
+        act_key(&s->act, key, is_keycode, time(NULL), &s->message, &s->message_error);
+        return;
+    }
     if (s->prompt != PROMPT_NONE) {
         screen_prompt_key(s, key, is_keycode);
         return;
@@ -911,7 +997,7 @@ void screen_key(struct screen *s, int key, bool is_keycode)
         }
         return;
     }
-    const struct keymap_entry *k = keymap_lookup(key);
+    const struct keymap_entry *k = keymap_lookup_scope(key, screen_scope(s));
     enum ui_action a = k != NULL ? k->action : UI_ACTION_NONE;
     if (s->help && a != UI_ACTION_QUIT && a != UI_ACTION_REDRAW) {
         if (a == UI_ACTION_HELP || a == UI_ACTION_BACK)
@@ -956,6 +1042,12 @@ void screen_key(struct screen *s, int key, bool is_keycode)
         return;
     case UI_ACTION_TOGGLE_LIST:
         screen_toggle_list(s);
+        return;
+    case UI_ACTION_ACT:
+        screen_act(s, (enum action_id)k->act);
+        return;
+    case UI_ACTION_MARK:
+        screen_mark(s);
         return;
     case UI_ACTION_NONE:
         return;

@@ -1,0 +1,427 @@
+/* Action keys: pickers and confirmations from the model's plans, requests to the source's
+ * worker, answers to the message line. */
+#include "ui/act.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action/plan.h"
+#include "model/derive.h"
+#include "util/xalloc.h"
+
+void act_init(struct act *a, const struct ui_source *src, bool readonly)
+{
+    memset(a, 0, sizeof *a);
+    a->src = src;
+    a->readonly = readonly;
+    action_policy_init(&a->default_policy);
+}
+
+static void free_targets(struct act *a)
+{
+    for (size_t i = 0; i < a->n_targets; i++) {
+        free(a->targets[i]);
+        free(a->target_freights[i]);
+    }
+    free(a->targets);
+    free(a->target_freights);
+    a->targets = a->target_freights = NULL;
+    a->n_targets = 0;
+}
+
+static void act_close(struct act *a)
+{
+    if (a->open)
+        dialog_free(&a->dialog);
+    a->open = false;
+    free(a->stage);
+    free(a->freight);
+    free(a->promotion);
+    free(a->warehouse);
+    a->stage = a->freight = a->promotion = a->warehouse = NULL;
+    free_targets(a);
+}
+
+void act_free(struct act *a)
+{
+    act_close(a);
+    act_clear_marks(a);
+    action_policy_free(&a->default_policy);
+}
+
+static const struct action_policy *policy(const struct act *a)
+{
+    return a->src != NULL && a->src->policy != NULL ? a->src->policy : &a->default_policy;
+}
+
+static bool readonly(const struct act *a)
+{
+    return a->readonly || policy(a)->readonly;
+}
+
+enum action_access act_access(struct act *a, enum action_id id, char *reason, size_t len)
+{
+    if (readonly(a)) {
+        snprintf(reason, len, "read-only session (--readonly): nothing is written");
+        return ACTION_ACCESS_DENIED;
+    }
+    if (a->src == NULL || a->src->access == NULL) {
+        snprintf(reason, len, "not connected to a cluster");
+        return ACTION_ACCESS_DENIED;
+    }
+    return a->src->access(a->src->ctx, id, reason, len);
+}
+
+static struct store *act_store(const struct act *a)
+{
+    return a->src != NULL && a->src->store != NULL ? a->src->store(a->src->ctx) : NULL;
+}
+
+static void add_target(struct act *a, const char *stage, const char *freight)
+{
+    a->targets = xrealloc(a->targets, (a->n_targets + 1) * sizeof *a->targets);
+    a->target_freights =
+        xrealloc(a->target_freights, (a->n_targets + 1) * sizeof *a->target_freights);
+    a->targets[a->n_targets] = xstrdup(stage);
+    a->target_freights[a->n_targets] = xstrdup(freight);
+    a->n_targets++;
+}
+
+static void open_plan(struct act *a, struct action_plan *p)
+{
+    dialog_confirm(&a->dialog, p->title, (const char *const *)p->lines, p->n_lines, p->blocked,
+                   p->offer_approve, p->typed);
+    a->open = true;
+    a->step = 1;
+    action_plan_free(p);
+}
+
+/* The confirmation for what a->id, a->stage ... say; the store is read-locked here. */
+static void confirm(struct act *a, struct store *st, time_t now)
+{
+    struct action_plan p;
+    const struct action_policy *pol = policy(a);
+    store_read_lock(st);
+    switch (a->id) {
+    case ACTION_PROMOTE:
+    case ACTION_ROLLBACK:
+        action_plan_promote(&p, st, pol, (const char *const *)a->targets,
+                            (const char *const *)a->target_freights, a->n_targets,
+                            a->id == ACTION_ROLLBACK, now);
+        break;
+    case ACTION_PROMOTE_DOWNSTREAM:
+        action_plan_downstream(&p, st, pol, a->stage, now);
+        break;
+    case ACTION_RESUME:
+        action_plan_resume(&p, st, pol, a->stage, now, &a->warehouse);
+        break;
+    case ACTION_REFRESH_WAREHOUSE:
+        action_plan_simple(&p, st, pol, a->id, NULL, a->warehouse, now);
+        break;
+    case ACTION_ABORT_PROMOTION:
+        action_plan_simple(&p, st, pol, a->id, NULL, a->promotion, now);
+        break;
+    case ACTION_REFRESH:
+        action_plan_simple(&p, st, pol, a->id, a->stage, a->stage, now);
+        break;
+    default:
+        action_plan_simple(&p, st, pol, a->id, a->stage, a->freight, now);
+        break;
+    }
+    store_read_unlock(st);
+    if (p.offer_approve) {
+        /* approving first is offered only to who may approve */
+        char reason[240];
+        if (act_access(a, ACTION_APPROVE, reason, sizeof reason) != ACTION_ACCESS_ALLOWED) {
+            p.offer_approve = false;
+            p.lines = xrealloc(p.lines, (p.n_lines + 1) * sizeof *p.lines);
+            p.lines[p.n_lines++] = xasprintf("approving it first is not offered: %s",
+                                             reason[0] ? reason : "permission unknown");
+        } else {
+            p.lines = xrealloc(p.lines, (p.n_lines + 1) * sizeof *p.lines);
+            p.lines[p.n_lines++] = xstrdup("approving it first makes it available");
+        }
+    }
+    open_plan(a, &p);
+}
+
+static void set_msg(char **msg, bool *error, bool is_error, char *text)
+{
+    free(*msg);
+    *msg = text;
+    *error = is_error;
+}
+
+/* A picker of choices (freed here). */
+static void pick(struct act *a, const char *title, struct action_choice *c, size_t n)
+{
+    const char **labels = xcalloc(n + 1, sizeof *labels);
+    const char **values = xcalloc(n + 1, sizeof *values);
+    bool *enabled = xcalloc(n + 1, sizeof *enabled);
+    for (size_t i = 0; i < n; i++) {
+        labels[i] = c[i].label;
+        values[i] = c[i].value;
+        enabled[i] = c[i].available;
+    }
+    dialog_pick(&a->dialog, title, labels, values, enabled, n);
+    /* start on the first available choice */
+    for (size_t i = 0; i < n; i++)
+        if (c[i].available) {
+            a->dialog.sel = i;
+            break;
+        }
+    free(labels);
+    free(values);
+    free(enabled);
+    action_choices_free(c, n);
+    a->open = true;
+    a->step = 0;
+}
+
+/* A batch over the marked Stages: the selected Freight where a Stage requests its origin, else
+ * each Stage's newest available Freight of its first origin. */
+static void start_batch(struct act *a, struct store *st, const struct act_selection *sel,
+                        time_t now)
+{
+    store_read_lock(st);
+    const struct kargo_freight *chosen =
+        sel->kind == KARGO_FREIGHT && sel->name != NULL ? store_freight(st, sel->name) : NULL;
+    for (size_t i = 0; i < a->n_marked; i++) {
+        const struct kargo_stage *s = store_stage(st, a->marked[i]);
+        if (s == NULL || s->n_requests == 0)
+            continue;
+        const struct kargo_freight *f = NULL;
+        for (size_t r = 0; chosen != NULL && r < s->n_requests && f == NULL; r++)
+            if (strcmp(s->requests[r].origin.key, chosen->ref.origin.key) == 0)
+                f = chosen;
+        if (f == NULL)
+            f = derive_auto_candidate(st, s, s->requests[0].origin.key, now);
+        if (f != NULL)
+            add_target(a, s->name, f->ref.name);
+    }
+    store_read_unlock(st);
+}
+
+void act_start(struct act *a, enum action_id id, const struct act_selection *sel, time_t now,
+               char **msg, bool *error)
+{
+    char reason[240];
+    const struct action_def *d = action_def(id);
+    enum action_access access = act_access(a, id, reason, sizeof reason);
+    if (access == ACTION_ACCESS_DENIED) {
+        set_msg(msg, error, true, xasprintf("%s: %s", d->name, reason));
+        return;
+    }
+    if (access == ACTION_ACCESS_UNKNOWN) {
+        /* never a refusal after the user confirmed: ask the cluster first */
+        set_msg(msg, error, false,
+                xasprintf("%s: checking with the cluster whether you may; try again in a moment",
+                          d->name));
+        return;
+    }
+    struct store *st = act_store(a);
+    if (st == NULL) {
+        set_msg(msg, error, true, xstrdup("no project is open"));
+        return;
+    }
+    act_close(a);
+    a->id = id;
+    const char *stage = sel->stage;
+    switch (id) {
+    case ACTION_PROMOTE:
+        if (a->n_marked > 0) {
+            start_batch(a, st, sel, now);
+            if (a->n_targets == 0) {
+                set_msg(msg, error, true, xstrdup("no marked stage has freight to promote"));
+                return;
+            }
+            confirm(a, st, now);
+        } else if (sel->kind == KARGO_FREIGHT && sel->name != NULL && stage != NULL) {
+            add_target(a, stage, sel->name);
+            confirm(a, st, now);
+        } else if (sel->kind == KARGO_STAGE && stage != NULL) {
+            a->stage = xstrdup(stage);
+            struct action_choice *c;
+            store_read_lock(st);
+            size_t n = action_plan_freight_choices(st, stage, now, &c);
+            store_read_unlock(st);
+            char *title = xasprintf("Promote to %s: which freight?", stage);
+            pick(a, title, c, n);
+            free(title);
+        } else {
+            set_msg(msg, error, true, xstrdup("promote: select a stage (or a stage's freight)"));
+        }
+        return;
+    case ACTION_ROLLBACK: {
+        if (stage == NULL) {
+            set_msg(msg, error, true, xstrdup("roll back: select a stage"));
+            return;
+        }
+        a->stage = xstrdup(stage);
+        struct action_choice *c;
+        store_read_lock(st);
+        size_t n = action_plan_rollback_choices(st, stage, now, &c);
+        store_read_unlock(st);
+        char *title = xasprintf("Roll back %s to: (previous first)", stage);
+        pick(a, title, c, n);
+        free(title);
+        return;
+    }
+    case ACTION_APPROVE:
+        if (sel->kind != KARGO_FREIGHT || sel->name == NULL || stage == NULL) {
+            set_msg(msg, error, true, xstrdup("approve: select a stage, then one of its freight"));
+            return;
+        }
+        a->stage = xstrdup(stage);
+        a->freight = xstrdup(sel->name);
+        break;
+    case ACTION_ABORT_PROMOTION:
+        if (sel->kind != KARGO_PROMOTION || sel->name == NULL) {
+            set_msg(msg, error, true, xstrdup("abort: select a promotion"));
+            return;
+        }
+        a->promotion = xstrdup(sel->name);
+        break;
+    case ACTION_REFRESH:
+    case ACTION_REFRESH_WAREHOUSE:
+        if (sel->kind == KARGO_WAREHOUSE && sel->name != NULL) {
+            a->id = ACTION_REFRESH_WAREHOUSE;
+            a->warehouse = xstrdup(sel->name);
+            break;
+        }
+        if (stage == NULL) {
+            set_msg(msg, error, true, xstrdup("refresh: select a stage or a warehouse"));
+            return;
+        }
+        a->id = ACTION_REFRESH;
+        a->stage = xstrdup(stage);
+        break;
+    default:
+        if (stage == NULL) {
+            set_msg(msg, error, true, xasprintf("%s: select a stage", d->name));
+            return;
+        }
+        a->stage = xstrdup(stage);
+        break;
+    }
+    confirm(a, st, now);
+}
+
+static void submit(struct act *a, bool approve_first, char **msg, bool *error)
+{
+    struct action_request req = {
+        .id = a->id,
+        .stage = a->stage,
+        .freight = a->freight,
+        .promotion = a->promotion,
+        .warehouse = a->warehouse,
+        .stages = (const char *const *)a->targets,
+        .freights = (const char *const *)a->target_freights,
+        .n_targets = a->n_targets,
+        .approve_first = approve_first,
+    };
+    char *cause = NULL;
+    if (a->src == NULL || a->src->act == NULL) {
+        set_msg(msg, error, true, xstrdup("not connected to a cluster"));
+    } else if (a->src->act(a->src->ctx, &req, &cause) == 0) {
+        set_msg(msg, error, true, cause);
+        cause = NULL;
+    } else {
+        set_msg(msg, error, false,
+                xasprintf("%s: sent, waiting for the cluster", action_def(a->id)->name));
+        if (a->id == ACTION_PROMOTE && a->n_marked > 0)
+            act_clear_marks(a);
+    }
+    free(cause);
+}
+
+void act_key(struct act *a, int key, bool is_keycode, time_t now, char **msg, bool *error)
+{
+    enum dialog_result r = dialog_key(&a->dialog, key, is_keycode);
+    switch (r) {
+    case DIALOG_OPEN:
+        return;
+    case DIALOG_CANCEL:
+        set_msg(msg, error, false, xstrdup("cancelled: nothing was sent"));
+        act_close(a);
+        return;
+    case DIALOG_OK:
+    case DIALOG_OK_APPROVE:
+        break;
+    }
+    if (a->step == 0) {
+        /* a choice made: confirm it */
+        const char *v = dialog_value(&a->dialog);
+        struct store *st = act_store(a);
+        if (v == NULL || st == NULL) {
+            act_close(a);
+            return;
+        }
+        add_target(a, a->stage, v);
+        dialog_free(&a->dialog);
+        a->open = false;
+        confirm(a, st, now);
+        return;
+    }
+    submit(a, r == DIALOG_OK_APPROVE, msg, error);
+    act_close(a);
+}
+
+void act_draw(struct act *a, const struct paint *p)
+{
+    if (a->open)
+        dialog_draw(&a->dialog, p);
+}
+
+bool act_marked(const struct act *a, const char *stage)
+{
+    for (size_t i = 0; i < a->n_marked; i++)
+        if (strcmp(a->marked[i], stage) == 0)
+            return true;
+    return false;
+}
+
+bool act_toggle_mark(struct act *a, const char *stage)
+{
+    for (size_t i = 0; i < a->n_marked; i++)
+        if (strcmp(a->marked[i], stage) == 0) {
+            free(a->marked[i]);
+            memmove(&a->marked[i], &a->marked[i + 1], (a->n_marked - i - 1) * sizeof *a->marked);
+            a->n_marked--;
+            return false;
+        }
+    a->marked = xrealloc(a->marked, (a->n_marked + 1) * sizeof *a->marked);
+    a->marked[a->n_marked++] = xstrdup(stage);
+    return true;
+}
+
+void act_clear_marks(struct act *a)
+{
+    for (size_t i = 0; i < a->n_marked; i++)
+        free(a->marked[i]);
+    free(a->marked);
+    a->marked = NULL;
+    a->n_marked = 0;
+}
+
+void act_prefetch(struct act *a)
+{
+    char reason[240];
+    for (int id = 0; id < ACTION_COUNT; id++)
+        act_access(a, (enum action_id)id, reason, sizeof reason);
+}
+
+bool act_poll(struct act *a, char **msg, bool *error)
+{
+    if (a->src == NULL || a->src->act_result == NULL)
+        return false;
+    bool any = false;
+    struct action_result *r;
+    while ((r = a->src->act_result(a->src->ctx)) != NULL) {
+        set_msg(msg, error, !r->ok, xstrdup(r->summary));
+        action_result_free(r);
+        any = true;
+    }
+    return any;
+}

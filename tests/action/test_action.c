@@ -1,0 +1,575 @@
+/* The actions over real HTTP against the simulated Kargo cluster (in this process, its clock
+ * stepped by the test): what each one sends and what the cluster then shows — the Promotion's
+ * real name, approvedFor, the refresh token handled, Aborted, holds — and the API's or the
+ * client's words when refused. Each test starts its own cluster from the `backstage` scenario. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pthread.h>
+
+#include "action/action.h"
+#include "action/queue.h"
+#include "kube/api.h"
+#include "kube/kubeconfig.h"
+#include "sim/kargo.h"
+#include "sim/sim.h"
+#include "sim/store.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define T0_MS 1767312000000LL /* 2026-01-02T00:00:00Z */
+#define NS    "backstage-kargo"
+#define GV    "kargo.akuity.io/v1alpha1"
+
+struct env {
+    struct sim *sim;
+    struct kargo_options opt;
+    struct kargo *k;
+    char dir[64];
+    char *kubeconfig;
+    struct kube_config *cfg[3];
+    struct kube_client *c[3]; /* admin, promoter, viewer */
+};
+enum { ADMIN, PROMOTER, VIEWER };
+
+static int setup(void **state)
+{
+    struct env *e = xcalloc(1, sizeof *e);
+    static const char *const scenarios[] = {"backstage", NULL};
+    e->opt.start_ms = T0_MS;
+    e->opt.step_ms = 2000;
+    e->opt.verify_ms = 10000;
+    e->opt.seed = 7;
+    e->opt.scenarios = scenarios;
+    struct sim_config cfg = {.seed = 7, .install = kargo_install, .install_ctx = &e->opt};
+    char *cause = NULL;
+    e->sim = sim_start(&cfg, &cause);
+    if (e->sim == NULL)
+        fail_msg("sim_start: %s", cause);
+    e->k = e->opt.out;
+    kargo_settle(e->k);
+    snprintf(e->dir, sizeof e->dir, "/tmp/kt-action-XXXXXX");
+    assert_non_null(mkdtemp(e->dir));
+    e->kubeconfig = xasprintf("%s/kubeconfig", e->dir);
+    assert_int_equal(sim_write_kubeconfig(e->sim, e->kubeconfig, &cause), 0);
+    static const char *const users[] = {"admin", "promoter", "viewer"};
+    for (int i = 0; i < 3; i++) {
+        struct kubeconfig_opts ko = {.kubeconfig = e->kubeconfig, .context = users[i]};
+        e->cfg[i] = kubeconfig_load(&ko, &cause);
+        assert_non_null(e->cfg[i]);
+        e->c[i] = kube_client_new(e->cfg[i], &cause);
+        assert_non_null(e->c[i]);
+    }
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct env *e = *state;
+    for (int i = 0; i < 3; i++) {
+        kube_client_free(e->c[i]);
+        kubeconfig_free(e->cfg[i]);
+    }
+    sim_stop(e->sim);
+    unlink(e->kubeconfig);
+    rmdir(e->dir);
+    free(e->kubeconfig);
+    free(e);
+    return 0;
+}
+
+static cJSON *get(struct env *e, const char *plural, const char *name)
+{
+    struct api_ref ref = {GV, plural, NS, name};
+    struct kube_error err = {0};
+    cJSON *o = api_get(e->c[ADMIN], &ref, &err);
+    if (o == NULL)
+        fail_msg("GET %s/%s: %s", plural, name, err.message);
+    return o;
+}
+
+/* The backstage Warehouse's Freight now in stage; the caller frees. */
+static char *freight_in(struct env *e, const char *stage)
+{
+    cJSON *s = get(e, "stages", stage);
+    const char *f = json_get_string(
+        cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0), "items",
+        "Warehouse/backstage", "name", (char *)NULL);
+    assert_non_null(f);
+    char *copy = xstrdup(f);
+    cJSON_Delete(s);
+    return copy;
+}
+
+static char *freight_at(struct env *e, const char *stage, int index)
+{
+    cJSON *s = get(e, "stages", stage);
+    const char *f = json_get_string(
+        cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), index), "items",
+        "Warehouse/backstage", "name", (char *)NULL);
+    assert_non_null(f);
+    char *copy = xstrdup(f);
+    cJSON_Delete(s);
+    return copy;
+}
+
+static size_t promotions_of(struct env *e, const char *stage)
+{
+    struct api_ref ref = {GV, "promotions", NS, NULL};
+    cJSON *list = api_list(e->c[ADMIN], &ref, NULL, NULL, NULL);
+    assert_non_null(list);
+    size_t n = 0;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(list, "items"))
+    {
+        const char *s = json_get_string(p, "spec", "stage", (char *)NULL);
+        n += s != NULL && strcmp(s, stage) == 0;
+    }
+    cJSON_Delete(list);
+    return n;
+}
+
+static void test_promote_creates_one_promotion_with_its_real_name_and_it_succeeds(void **state)
+{
+    struct env *e = *state;
+    char *f = freight_in(e, "dev"); /* verified in dev: available to staging */
+    size_t before = promotions_of(e, "staging");
+    char *name = NULL;
+    struct kube_error err = {0};
+    /* by alias, as a person types it */
+    cJSON *fo = get(e, "freights", f);
+    const char *alias = json_get_string(fo, "alias", (char *)NULL);
+    assert_non_null(alias);
+    assert_int_equal(action_promote(e->c[PROMOTER], NS, "staging", alias, &name, &err), 0);
+    cJSON_Delete(fo);
+    assert_non_null(name);
+    /* <stage>.<ulid>.<freight[0:7]> as the cluster named it */
+    assert_int_equal(strlen(name), strlen("staging.") + 26 + 1 + 7);
+    assert_memory_equal(name, "staging.", 8);
+    assert_memory_equal(name + strlen(name) - 7, f, 7);
+    assert_int_equal(promotions_of(e, "staging"), before + 1);
+    cJSON *p = get(e, "promotions", name);
+    assert_string_equal(json_get_string(p, "spec", "freight", (char *)NULL), f);
+    assert_string_equal(json_get_string(p, "spec", "stage", (char *)NULL), "staging");
+    assert_true(cJSON_GetArraySize(json_get(p, "spec", "steps", (char *)NULL)) > 0);
+    cJSON_Delete(p);
+    kargo_advance(e->k, 30000, 1000);
+    p = get(e, "promotions", name);
+    assert_string_equal(json_get_string(p, "status", "phase", (char *)NULL), "Succeeded");
+    cJSON_Delete(p);
+    char *now = freight_in(e, "staging");
+    assert_string_equal(now, f);
+    free(now);
+    free(name);
+    free(f);
+}
+
+static void test_promote_refusals_carry_the_apis_words(void **state)
+{
+    struct env *e = *state;
+    struct kube_error err = {0};
+    char *name = NULL;
+    /* the viewer may not: the webhook's own 403 */
+    char *f = freight_in(e, "dev");
+    assert_int_equal(action_promote(e->c[VIEWER], NS, "staging", f, &name, &err), -1);
+    assert_int_equal(err.code, 403);
+    assert_non_null(strstr(err.message, "viewer"));
+    kube_error_clear(&err);
+    /* a Stage that does not exist */
+    assert_int_equal(action_promote(e->c[ADMIN], NS, "nowhere", f, &name, &err), -1);
+    assert_int_equal(err.code, 404);
+    assert_non_null(strstr(err.message, "nowhere"));
+    kube_error_clear(&err);
+    assert_null(name);
+    free(f);
+}
+
+static void test_approve_sets_approved_for_and_makes_freight_available(void **state)
+{
+    struct env *e = *state;
+    char *f = freight_in(e, "dev");
+    char *prodf = freight_in(e, "production");
+    if (strcmp(f, prodf) == 0)
+        skip();
+    struct kube_error err = {0};
+    char *name = NULL;
+    /* not verified in uat/staging chain for production: refused by the webhook */
+    int rc = action_promote(e->c[ADMIN], NS, "production", f, &name, &err);
+    if (rc == 0)
+        fail_msg("dev's newest freight should not be available to production yet");
+    assert_int_equal(err.code, 422);
+    assert_non_null(strstr(err.message, "not available"));
+    kube_error_clear(&err);
+    assert_int_equal(action_approve(e->c[PROMOTER], NS, f, "production", &err), 0);
+    cJSON *fo = get(e, "freights", f);
+    assert_non_null(
+        json_get_string(fo, "status", "approvedFor", "production", "approvedAt", (char *)NULL));
+    cJSON_Delete(fo);
+    assert_int_equal(action_promote(e->c[ADMIN], NS, "production", f, &name, &err), 0);
+    assert_non_null(name);
+    free(name);
+    /* client-side check the API server makes and the webhook does not */
+    assert_int_equal(action_approve(e->c[ADMIN], NS, f, "nowhere", &err), -1);
+    assert_int_equal(err.code, 404);
+    kube_error_clear(&err);
+    free(prodf);
+    free(f);
+}
+
+static void test_refresh_token_is_handled(void **state)
+{
+    struct env *e = *state;
+    struct kube_error err = {0};
+    char *token = NULL;
+    assert_int_equal(action_refresh(e->c[ADMIN], NS, ACTION_ON_STAGE, "staging", &token, &err), 0);
+    assert_non_null(token);
+    kargo_settle(e->k);
+    cJSON *s = get(e, "stages", "staging");
+    assert_string_equal(
+        json_get_string(s, "metadata", "annotations", "kargo.akuity.io/refresh", (char *)NULL),
+        token);
+    assert_string_equal(json_get_string(s, "status", "lastHandledRefresh", (char *)NULL), token);
+    cJSON_Delete(s);
+    char *t2 = NULL;
+    assert_int_equal(action_refresh(e->c[ADMIN], NS, ACTION_ON_WAREHOUSE, "backstage", &t2, &err),
+                     0);
+    assert_string_not_equal(t2, token);
+    kargo_settle(e->k);
+    cJSON *w = get(e, "warehouses", "backstage");
+    assert_string_equal(json_get_string(w, "status", "lastHandledRefresh", (char *)NULL), t2);
+    cJSON_Delete(w);
+    /* the promoter has no patch on stages: the API's 403 */
+    assert_int_equal(action_refresh(e->c[PROMOTER], NS, ACTION_ON_STAGE, "staging", NULL, &err),
+                     -1);
+    assert_int_equal(err.code, 403);
+    kube_error_clear(&err);
+    free(t2);
+    free(token);
+}
+
+static void test_abort_ends_a_running_promotion_aborted(void **state)
+{
+    struct env *e = *state;
+    char *f = freight_in(e, "dev");
+    char *name = NULL;
+    struct kube_error err = {0};
+    assert_int_equal(action_promote(e->c[ADMIN], NS, "staging", f, &name, &err), 0);
+    kargo_settle(e->k); /* Running, first step */
+    assert_int_equal(action_abort_promotion(e->c[ADMIN], NS, name, &err), 0);
+    kargo_settle(e->k);
+    cJSON *p = get(e, "promotions", name);
+    assert_string_equal(json_get_string(p, "status", "phase", (char *)NULL), "Aborted");
+    cJSON_Delete(p);
+    /* a finished one is refused with its phase, nothing sent */
+    assert_int_equal(action_abort_promotion(e->c[ADMIN], NS, name, &err), -1);
+    assert_int_equal(err.code, 0);
+    assert_non_null(strstr(err.message, "Aborted"));
+    kube_error_clear(&err);
+    free(name);
+    free(f);
+}
+
+static void test_rollback_sets_a_hold_and_resume_clears_it(void **state)
+{
+    struct env *e = *state;
+    /* dev is auto-promoted in backstage: rolling it back holds auto-promotion */
+    char *cur = freight_in(e, "dev");
+    char *prev = freight_at(e, "dev", 1);
+    assert_string_not_equal(cur, prev);
+    char *name = NULL;
+    struct kube_error err = {0};
+    assert_int_equal(action_promote(e->c[ADMIN], NS, "dev", prev, &name, &err), 0);
+    kargo_advance(e->k, 30000, 1000);
+    char *now = freight_in(e, "dev");
+    assert_string_equal(now, prev);
+    cJSON *s = get(e, "stages", "dev");
+    assert_non_null(
+        json_get(s, "status", "autoPromotionHolds", "Warehouse/backstage", (char *)NULL));
+    cJSON_Delete(s);
+    free(name);
+    name = NULL;
+    assert_int_equal(action_resume(e->c[ADMIN], NS, "dev", "backstage", &name, &err), 0);
+    cJSON *p = get(e, "promotions", name);
+    assert_string_equal(json_get_string(p, "spec", "freight", (char *)NULL), cur);
+    cJSON_Delete(p);
+    kargo_advance(e->k, 30000, 1000);
+    s = get(e, "stages", "dev");
+    assert_null(json_get(s, "status", "autoPromotionHolds", "Warehouse/backstage", (char *)NULL));
+    cJSON_Delete(s);
+    free(now);
+    free(name);
+    free(prev);
+    free(cur);
+}
+
+static void test_downstream_promotes_every_downstream_stage(void **state)
+{
+    struct env *e = *state;
+    char **targets = NULL, *fname = NULL;
+    size_t n = 0;
+    struct kube_error err = {0};
+    assert_int_equal(
+        action_downstream_targets(e->c[ADMIN], NS, "dev", NULL, &targets, &n, &fname, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(targets[0], "staging");
+    char *devf = freight_in(e, "dev");
+    assert_string_equal(fname, devf);
+    for (size_t i = 0; i < n; i++)
+        free(targets[i]);
+    free(targets);
+    free(fname);
+    struct action_outcome *out = NULL;
+    assert_int_equal(action_promote_downstream(e->c[ADMIN], NS, "dev", NULL, &out, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_true(out[0].ok);
+    cJSON *p = get(e, "promotions", out[0].created);
+    assert_string_equal(json_get_string(p, "spec", "freight", (char *)NULL), devf);
+    cJSON_Delete(p);
+    action_outcomes_free(out, n);
+    free(devf);
+}
+
+/* The newest verification of the Stage's current Freight: its id or phase (allocated). */
+static char *verification(struct env *e, const char *stage, const char *field)
+{
+    cJSON *s = get(e, "stages", stage);
+    const char *v = json_get_string(
+        cJSON_GetArrayItem(
+            json_get(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                     "verificationHistory", (char *)NULL),
+            0),
+        field, (char *)NULL);
+    char *copy = v != NULL ? xstrdup(v) : NULL;
+    cJSON_Delete(s);
+    return copy;
+}
+
+static void test_reverify_and_abort_verification(void **state)
+{
+    struct env *e = *state;
+    struct kube_error err = {0};
+    char *id0 = verification(e, "production", "id");
+    assert_non_null(id0);
+    /* settled: the current verification of production is finished, so reverify is sent */
+    if (action_reverify(e->c[ADMIN], NS, "production", &err) != 0)
+        fail_msg("reverify: %s", err.message);
+    kargo_settle(e->k); /* a new verification runs */
+    char *id1 = verification(e, "production", "id");
+    assert_string_not_equal(id0, id1);
+    /* still verifying: a second reverify is refused here, nothing sent */
+    assert_int_equal(action_reverify(e->c[ADMIN], NS, "production", &err), -1);
+    assert_int_equal(err.code, 0);
+    kube_error_clear(&err);
+    if (action_abort_verification(e->c[ADMIN], NS, "production", &err) != 0)
+        fail_msg("abort verification: %s", err.message);
+    kargo_settle(e->k);
+    char *phase = verification(e, "production", "phase");
+    assert_string_equal(phase, "Aborted");
+    /* nothing running any more: refused here, nothing sent */
+    assert_int_equal(action_abort_verification(e->c[ADMIN], NS, "production", &err), -1);
+    assert_int_equal(err.code, 0);
+    kube_error_clear(&err);
+    free(phase);
+    free(id1);
+    free(id0);
+}
+
+static void test_access_follows_the_roles(void **state)
+{
+    struct env *e = *state;
+    struct kube_error err = {0};
+    bool allowed;
+    char *reason = NULL;
+    static const struct {
+        int user;
+        enum action_id id;
+        bool want;
+    } cases[] = {
+        {ADMIN, ACTION_ABORT_PROMOTION, true},     {ADMIN, ACTION_REFRESH, true},
+        {PROMOTER, ACTION_PROMOTE, true},          {PROMOTER, ACTION_APPROVE, true},
+        {PROMOTER, ACTION_ABORT_PROMOTION, false}, {PROMOTER, ACTION_REFRESH, false},
+        {VIEWER, ACTION_PROMOTE, false},           {VIEWER, ACTION_APPROVE, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(
+            action_access(e->c[cases[i].user], NS, cases[i].id, &allowed, &reason, &err), 0);
+        if (allowed != cases[i].want)
+            fail_msg("case %zu: allowed %d", i, allowed);
+        if (!allowed) {
+            assert_non_null(reason);
+            assert_non_null(strstr(reason, action_def(cases[i].id)->denied));
+        }
+        free(reason);
+        reason = NULL;
+    }
+}
+
+struct wake {
+    pthread_mutex_t mu;
+    int n;
+};
+
+static void count_wake(void *ctx)
+{
+    struct wake *w = ctx;
+    pthread_mutex_lock(&w->mu);
+    w->n++;
+    pthread_mutex_unlock(&w->mu);
+}
+
+static long long ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The next result, waiting up to 20 s (a loaded machine); fails the test without one. */
+static struct action_result *take(struct action_queue *q)
+{
+    for (long long end = ms_now() + 20000; ms_now() < end;) {
+        struct action_result *r = action_queue_take(q);
+        if (r != NULL)
+            return r;
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("no result within 20 s");
+    return NULL;
+}
+
+static void test_queue_runs_off_the_callers_thread_and_reports(void **state)
+{
+    struct env *e = *state;
+    struct wake w = {PTHREAD_MUTEX_INITIALIZER, 0};
+    struct action_queue *q = action_queue_new(e->c[PROMOTER], count_wake, &w);
+    struct action_policy pol;
+    action_policy_init(&pol);
+    char *f = freight_in(e, "dev");
+    const char *stages[] = {"staging"};
+    const char *freights[] = {f};
+    struct action_request req = {
+        .id = ACTION_PROMOTE, .ns = NS, .stages = stages, .freights = freights, .n_targets = 1};
+    /* read-only: refused before anything is queued or sent */
+    pol.readonly = true;
+    char *cause = NULL;
+    size_t before = promotions_of(e, "staging");
+    assert_int_equal(action_queue_submit(q, &req, &pol, &cause), 0);
+    assert_non_null(strstr(cause, "read-only"));
+    free(cause);
+    pol.readonly = false;
+    unsigned long seq = action_queue_submit(q, &req, &pol, NULL);
+    assert_true(seq > 0);
+    struct action_result *r = take(q);
+    assert_int_equal(r->seq, seq);
+    assert_true(r->ok);
+    assert_int_equal(r->n_outcomes, 1);
+    assert_non_null(strstr(r->summary, r->outcomes[0].created));
+    assert_int_equal(promotions_of(e, "staging"), before + 1);
+    action_result_free(r);
+    /* a refusal carries the API's words: the promoter may not refresh */
+    struct action_request ref = {.id = ACTION_REFRESH, .ns = NS, .stage = "staging"};
+    action_queue_submit(q, &ref, &pol, NULL);
+    r = take(q);
+    assert_false(r->ok);
+    assert_non_null(strstr(r->summary, "forbidden"));
+    action_result_free(r);
+    /* access: unknown at first (a review is queued), then the answer, cached */
+    char reason[200];
+    enum action_access a =
+        action_queue_access(q, NS, ACTION_ABORT_PROMOTION, reason, sizeof reason);
+    for (long long end = ms_now() + 20000; a == ACTION_ACCESS_UNKNOWN && ms_now() < end;) {
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+        a = action_queue_access(q, NS, ACTION_ABORT_PROMOTION, reason, sizeof reason);
+    }
+    assert_int_equal(a, ACTION_ACCESS_DENIED);
+    assert_non_null(strstr(reason, "cannot abort promotions"));
+    pthread_mutex_lock(&w.mu);
+    assert_true(w.n >= 3);
+    pthread_mutex_unlock(&w.mu);
+    action_queue_free(q);
+    action_policy_free(&pol);
+    free(f);
+}
+
+/* Half the answers cut after the server acted (a lost answer, as after a timeout): whatever is
+ * lost, one action makes at most one POST and one Promotion, and a success names the Promotion
+ * that exists (found by its create-id label when the webhook renamed it). */
+static void test_lost_answers_never_make_a_second_promotion(void **state)
+{
+    struct env *e = *state;
+    char *f = freight_in(e, "dev");
+    struct sim_faults faults = {.cut_body_pct = 50};
+    sim_faults_set(e->sim, &faults);
+    int recovered = 0;
+    for (int i = 0; i < 16; i++) {
+        struct sim_stats s0, s1;
+        sim_stats_get(e->sim, &s0);
+        size_t before = sim_store_count(sim_store(e->sim), "promotions", NS);
+        char *name = NULL;
+        struct kube_error err = {0};
+        int rc = action_promote(e->c[ADMIN], NS, "staging", f, &name, &err);
+        size_t after = sim_store_count(sim_store(e->sim), "promotions", NS);
+        sim_stats_get(e->sim, &s1);
+        unsigned long posts = s1.requests[SIM_VERB_CREATE] - s0.requests[SIM_VERB_CREATE];
+        assert_true(posts <= 1);
+        assert_int_equal(after - before, posts);
+        if (rc == 0) {
+            assert_int_equal(after - before, 1);
+            assert_true(sim_store_count(sim_store(e->sim), "promotions", NS) == after);
+            cJSON *p = NULL;
+            struct sim_faults none = {0};
+            sim_faults_set(e->sim, &none);
+            p = get(e, "promotions", name);
+            sim_faults_set(e->sim, &faults);
+            cJSON_Delete(p);
+            /* an answer was cut during this action, and it still told the real name */
+            recovered += s1.faults_injected > s0.faults_injected;
+        } else {
+            assert_non_null(err.message);
+        }
+        kube_error_clear(&err);
+        free(name);
+    }
+    assert_true(recovered > 0);
+    struct sim_faults none = {0};
+    sim_faults_set(e->sim, &none);
+    free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_promote_creates_one_promotion_with_its_real_name_and_it_succeeds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_promote_refusals_carry_the_apis_words, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_approve_sets_approved_for_and_makes_freight_available,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refresh_token_is_handled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abort_ends_a_running_promotion_aborted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_sets_a_hold_and_resume_clears_it, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_downstream_promotes_every_downstream_stage, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_reverify_and_abort_verification, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_access_follows_the_roles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_runs_off_the_callers_thread_and_reports, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lost_answers_never_make_a_second_promotion, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

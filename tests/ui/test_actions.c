@@ -1,0 +1,799 @@
+/* Action keys end to end: the real binary in a pseudo-terminal against the simulated Kargo
+ * cluster (in this process, controller on a real-time clock), then the cluster's state read over
+ * HTTP: p creates a Promotion with the right stage and freight and the screen shows it succeed;
+ * r rolls production back and sets a hold; a approves; A aborts; R's token is handled; the
+ * promoter sees abort and refresh dimmed, the viewer every write key; --readonly writes nothing;
+ * a batch over 4 marked stages makes 4 Promotions; n and Esc cancel with nothing written. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kube/api.h"
+#include "kube/http.h"
+#include "kube/kubeconfig.h"
+#include "ptyterm.h"
+#include "sim/kargo.h"
+#include "sim/sim.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define WAIT_MS 30000
+#define GV      "kargo.akuity.io/v1alpha1"
+#define ROWS    50
+#define COLS    170
+
+struct env {
+    struct kargo_options kargo;
+    struct sim *sim;
+    char dir[64];
+    char *kubeconfig;
+    struct kube_config *cfg;
+    struct kube_client *client; /* admin: the test's own view of the cluster */
+};
+
+static const char *const scenarios[] = {"backstage", "microsvcs", NULL};
+
+static int setup(void **state)
+{
+    struct env *e = xcalloc(1, sizeof *e);
+    e->kargo.speed = 1.0;
+    e->kargo.step_ms = 1500; /* a promotion of five steps runs for several seconds */
+    e->kargo.verify_ms = 2000;
+    e->kargo.seed = 5;
+    e->kargo.scenarios = scenarios;
+    struct sim_config cfg = {.seed = 5, .install = kargo_install, .install_ctx = &e->kargo};
+    char *cause = NULL;
+    e->sim = sim_start(&cfg, &cause);
+    if (e->sim == NULL) {
+        fprintf(stderr, "sim_start: %s\n", cause);
+        return -1;
+    }
+    snprintf(e->dir, sizeof e->dir, "/tmp/kt-ui-act-XXXXXX");
+    if (mkdtemp(e->dir) == NULL)
+        return -1;
+    e->kubeconfig = xasprintf("%s/kubeconfig", e->dir);
+    if (sim_write_kubeconfig(e->sim, e->kubeconfig, &cause) != 0)
+        return -1;
+    struct kubeconfig_opts ko = {.kubeconfig = e->kubeconfig};
+    e->cfg = kubeconfig_load(&ko, &cause);
+    if (e->cfg == NULL)
+        return -1;
+    e->client = kube_client_new(e->cfg, &cause);
+    if (e->client == NULL)
+        return -1;
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct env *e = *state;
+    kube_client_free(e->client);
+    kubeconfig_free(e->cfg);
+    sim_stop(e->sim);
+    unlink(e->kubeconfig);
+    rmdir(e->dir);
+    free(e->kubeconfig);
+    free(e);
+    return 0;
+}
+
+static struct ptyterm *start_as(struct env *e, const char *context, const char *project,
+                                bool readonly)
+{
+    char *argv[] = {KARGOTOP_BIN,
+                    "--kubeconfig",
+                    e->kubeconfig,
+                    "--context",
+                    (char *)context,
+                    "-n",
+                    (char *)project,
+                    readonly ? "--readonly" : NULL,
+                    NULL};
+    struct ptyterm *t = ptyterm_spawn(argv, NULL, ROWS, COLS);
+    assert_non_null(t);
+    if (!ptyterm_wait_text(t, "Freight for", WAIT_MS) || !ptyterm_wait_text(t, "live", WAIT_MS)) {
+        ptyterm_dump(t, "no dashboard");
+        fail();
+    }
+    return t;
+}
+
+static void quit(struct ptyterm *t)
+{
+    int status;
+    ptyterm_send(t, "q");
+    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
+        ptyterm_dump(t, "did not exit");
+        fail();
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    ptyterm_free(t);
+}
+
+#define expect(t, text)                                                                            \
+    do {                                                                                           \
+        if (!ptyterm_wait_text(t, text, WAIT_MS)) {                                                \
+            ptyterm_dump(t, "missing: " text);                                                     \
+            fail_msg("the screen never showed '%s'", text);                                        \
+        }                                                                                          \
+    } while (0)
+
+static long long ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until a row holds both texts. */
+static bool wait_row(struct ptyterm *t, const char *a, const char *b)
+{
+    for (long long end = ms_now() + WAIT_MS; ms_now() < end;) {
+        for (int r = 0; r < ROWS; r++) {
+            char *row = ptyterm_row(t, r);
+            bool hit = row != NULL && strstr(row, a) != NULL && strstr(row, b) != NULL;
+            free(row);
+            if (hit)
+                return true;
+        }
+        ptyterm_pump(t, 50);
+    }
+    return false;
+}
+
+/* The message line (the last row); the caller frees. */
+static __attribute__((unused)) char *footer(struct ptyterm *t)
+{
+    return ptyterm_row(t, ROWS - 1);
+}
+
+static cJSON *get(struct env *e, const char *ns, const char *plural, const char *name)
+{
+    struct api_ref ref = {GV, plural, ns, name};
+    struct kube_error err = {0};
+    cJSON *o = api_get(e->client, &ref, &err);
+    if (o == NULL)
+        fail_msg("GET %s/%s: %s", plural, name, err.message);
+    return o;
+}
+
+/* The Promotions of the namespace (a List). */
+static cJSON *promotions(struct env *e, const char *ns)
+{
+    struct api_ref ref = {GV, "promotions", ns, NULL};
+    cJSON *l = api_list(e->client, &ref, NULL, NULL, NULL);
+    assert_non_null(l);
+    return l;
+}
+
+static int count_promotions(struct env *e, const char *ns)
+{
+    cJSON *l = promotions(e, ns);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItem(l, "items"));
+    cJSON_Delete(l);
+    return n;
+}
+
+/* The Freight of the Stage's first origin now current; the caller frees. */
+static char *freight_in(struct env *e, const char *ns, const char *stage, const char *origin)
+{
+    cJSON *s = get(e, ns, "stages", stage);
+    const char *f = json_get_string(
+        cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0), "items",
+        origin, "name", (char *)NULL);
+    char *copy = f != NULL ? xstrdup(f) : NULL;
+    cJSON_Delete(s);
+    return copy;
+}
+
+/* The name of the Freight with alias in ns; the caller frees. */
+static char *freight_by_alias(struct env *e, const char *ns, const char *alias)
+{
+    struct api_ref ref = {GV, "freights", ns, NULL};
+    char *sel = xasprintf("kargo.akuity.io/alias=%s", alias);
+    cJSON *l = api_list(e->client, &ref, sel, NULL, NULL);
+    free(sel);
+    cJSON *it = cJSON_GetArrayItem(cJSON_GetObjectItem(l, "items"), 0);
+    char *name = it != NULL ? xstrdup(json_get_string(it, "metadata", "name", (char *)NULL)) : NULL;
+    cJSON_Delete(l);
+    return name;
+}
+
+/* The word after `prefix` on the screen (up to a space, ',' or ')'); the caller frees. */
+static char *word_after(struct ptyterm *t, const char *prefix)
+{
+    for (int r = 0; r < ROWS; r++) {
+        char *row = ptyterm_row(t, r);
+        char *at = row != NULL ? strstr(row, prefix) : NULL;
+        if (at != NULL) {
+            at += strlen(prefix);
+            size_t n = strcspn(at, " ,)");
+            char *w = xstrndup(at, n);
+            free(row);
+            return w;
+        }
+        free(row);
+    }
+    return NULL;
+}
+
+static cJSON *patch(struct env *e, const char *ns, const char *plural, const char *name,
+                    const char *body)
+{
+    struct api_ref ref = {GV, plural, ns, name};
+    struct kube_error err = {0};
+    cJSON *o = api_merge_patch(e->client, &ref, NULL, body, &err);
+    if (o == NULL)
+        fail_msg("PATCH %s/%s: %s", plural, name, err.message);
+    return o;
+}
+
+static struct ptyterm *start(struct env *e, const char *project)
+{
+    return start_as(e, "admin", project, false);
+}
+
+/* An annotation of a Stage, or "" (allocated). */
+static char *stage_annotation(struct env *e, const char *ns, const char *stage, const char *key)
+{
+    cJSON *s = get(e, ns, "stages", stage);
+    const char *v = json_get_string(s, "metadata", "annotations", key, (char *)NULL);
+    char *copy = xstrdup(v != NULL ? v : "");
+    cJSON_Delete(s);
+    return copy;
+}
+
+/* The column of text in the last row, or -1. */
+static int footer_col(struct ptyterm *t, const char *text)
+{
+    char *row = ptyterm_row(t, ROWS - 1);
+    char *at = row != NULL ? strstr(row, text) : NULL;
+    int col = at != NULL ? (int)(at - row) : -1;
+    free(row);
+    return col;
+}
+
+/* Is the footer's key `key` (followed by its hint word) drawn like the dim hint words? */
+static bool key_dimmed(struct ptyterm *t, const char *key_and_hint)
+{
+    int c = footer_col(t, key_and_hint);
+    if (c < 0)
+        return false;
+    VTermScreenCell k, w;
+    assert_true(ptyterm_cell(t, ROWS - 1, c, &k));
+    assert_true(ptyterm_cell(t, ROWS - 1, c + (int)strcspn(key_and_hint, " ") + 1, &w));
+    return vterm_color_is_equal(&k.fg, &w.fg) && k.attrs.bold == w.attrs.bold &&
+           k.attrs.reverse == w.attrs.reverse;
+}
+
+/* Waits until key_and_hint is in the footer and dimmed (want) or not. */
+static bool wait_dimmed(struct ptyterm *t, const char *key_and_hint, bool want)
+{
+    for (long long end = ms_now() + WAIT_MS; ms_now() < end;) {
+        if (footer_col(t, key_and_hint) >= 0 && key_dimmed(t, key_and_hint) == want)
+            return true;
+        ptyterm_pump(t, 50);
+    }
+    return false;
+}
+
+#define expect_dimmed(t, kh, want)                                                                 \
+    do {                                                                                           \
+        if (!wait_dimmed(t, kh, want)) {                                                           \
+            ptyterm_dump(t, "dimming: " kh);                                                       \
+            fail_msg("'%s' never became %s", kh, (want) ? "dimmed" : "usable");                    \
+        }                                                                                          \
+    } while (0)
+
+static void test_promote_with_p_creates_the_promotion_and_shows_it_succeed(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    char *devf = freight_in(e, ns, "dev", "Warehouse/backstage");
+    int before = count_promotions(e, ns);
+    struct ptyterm *t = start_as(e, "admin", ns, false);
+    ptyterm_send(t, "l"); /* dev -> staging */
+    expect(t, "Freight for staging");
+    expect_dimmed(t, "p promote", false);
+    ptyterm_send(t, "p");
+    expect(t, "Promote to staging: which freight?");
+    ptyterm_send(t, "\r"); /* the newest available: what dev runs */
+    expect(t, "y: confirm");
+    expect(t, "staging <- ");
+    char *alias = word_after(t, "staging <- ");
+    assert_non_null(alias);
+    ptyterm_send(t, "y");
+    expect(t, "promotion created: staging.");
+    char *name = word_after(t, "promotion created: ");
+    assert_non_null(name);
+    /* the cluster has exactly that one more, with the right stage and freight */
+    assert_int_equal(count_promotions(e, ns), before + 1);
+    cJSON *p = get(e, ns, "promotions", name);
+    assert_string_equal(json_get_string(p, "spec", "stage", (char *)NULL), "staging");
+    char *fname = freight_by_alias(e, ns, alias);
+    assert_non_null(fname);
+    assert_string_equal(json_get_string(p, "spec", "freight", (char *)NULL), fname);
+    assert_string_equal(fname, devf);
+    cJSON_Delete(p);
+    /* and the promotions pane shows it succeed */
+    ptyterm_send(t, "\t\t");
+    expect(t, "Promotions of staging");
+    if (!wait_row(t, name + strlen("staging."), "Succeeded")) {
+        ptyterm_dump(t, "no success");
+        fail_msg("promotion %s never showed Succeeded", name);
+    }
+    quit(t);
+    free(fname);
+    free(name);
+    free(alias);
+    free(devf);
+}
+
+static void test_rollback_of_production_sets_the_older_freight_and_a_hold(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    /* production auto-promoted, so a rollback must hold it */
+    cJSON_Delete(patch(e, ns, "projectconfigs", ns,
+                       "{\"spec\":{\"promotionPolicies\":["
+                       "{\"stageSelector\":{\"name\":\"dev\"},\"autoPromotionEnabled\":true},"
+                       "{\"stageSelector\":{\"name\":\"production\"},"
+                       "\"autoPromotionEnabled\":true}]}}"));
+    for (long long end = ms_now() + WAIT_MS;;) {
+        cJSON *st = get(e, ns, "stages", "production");
+        bool on = false;
+        json_get_bool(st, &on, "status", "autoPromotionEnabled", (char *)NULL);
+        cJSON_Delete(st);
+        if (on)
+            break;
+        if (ms_now() > end)
+            fail_msg("production never became auto-promoted");
+        struct timespec ts = {0, 50 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "ll");
+    expect(t, "Freight for production");
+    expect_dimmed(t, "r rollback", false);
+    ptyterm_send(t, "r");
+    expect(t, "Roll back production to:");
+    ptyterm_send(t, "\r"); /* the previous one */
+    expect(t, "production <- ");
+    char *alias = word_after(t, "production <- ");
+    expect(t, "will be held until resumed");
+    expect(t, "type production");
+    ptyterm_send(t, "prod\r"); /* not the name: stays open */
+    expect(t, "that is not production");
+    ptyterm_send(t, "uction\r");
+    expect(t, "promotion created: production.");
+    char *older = freight_by_alias(e, ns, alias);
+    assert_non_null(older);
+    bool done = false;
+    for (long long end = ms_now() + 2 * WAIT_MS; !done && ms_now() < end;) {
+        char *cur = freight_in(e, ns, "production", "Warehouse/backstage");
+        cJSON *s = get(e, ns, "stages", "production");
+        done = cur != NULL && strcmp(cur, older) == 0 &&
+               json_get(s, "status", "autoPromotionHolds", "Warehouse/backstage", (char *)NULL) !=
+                   NULL;
+        cJSON_Delete(s);
+        free(cur);
+        if (!done)
+            ptyterm_pump(t, 200);
+    }
+    if (!done) {
+        ptyterm_dump(t, "rollback");
+        fail_msg("production never ran %s with a hold", alias);
+    }
+    quit(t);
+    free(older);
+    free(alias);
+}
+
+/* A Freight of the backstage Warehouse not available to production (not verified in staging,
+ * not approved): its alias, allocated. */
+static char *unavailable_to_production(struct env *e, const char *ns)
+{
+    struct api_ref ref = {GV, "freights", ns, NULL};
+    cJSON *l = api_list(e->client, &ref, NULL, NULL, NULL);
+    const cJSON *f;
+    char *alias = NULL;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItem(l, "items"))
+    {
+        if (alias == NULL && json_get(f, "status", "verifiedIn", "staging", (char *)NULL) == NULL &&
+            json_get(f, "status", "approvedFor", "production", (char *)NULL) == NULL)
+            alias = xstrdup(json_get_string(f, "alias", (char *)NULL));
+    }
+    cJSON_Delete(l);
+    return alias;
+}
+
+static void test_approve_sets_approved_for_and_the_freight_becomes_available(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    char *alias = unavailable_to_production(e, ns);
+    assert_non_null(alias);
+    char *name = freight_by_alias(e, ns, alias);
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "ll");
+    expect(t, "Freight for production");
+    ptyterm_send(t, "\t/");
+    ptyterm_send(t, alias);
+    ptyterm_send(t, "\r");
+    if (!wait_row(t, alias, "not verified in staging")) {
+        ptyterm_dump(t, "freight row");
+        fail_msg("%s is not shown unavailable", alias);
+    }
+    expect_dimmed(t, "a approve", false);
+    ptyterm_send(t, "a");
+    expect(t, "Approve for production");
+    expect(t, "it becomes available to production");
+    ptyterm_send(t, "y");
+    expect(t, "approved ");
+    cJSON *f = get(e, ns, "freights", name);
+    assert_non_null(
+        json_get_string(f, "status", "approvedFor", "production", "approvedAt", (char *)NULL));
+    cJSON_Delete(f);
+    if (!wait_row(t, alias, "available")) {
+        ptyterm_dump(t, "available");
+        fail_msg("%s never showed available", alias);
+    }
+    quit(t);
+    free(name);
+    free(alias);
+}
+
+static void test_promote_of_unavailable_freight_says_why_and_approves_first(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    char *alias = unavailable_to_production(e, ns);
+    assert_non_null(alias);
+    char *name = freight_by_alias(e, ns, alias);
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "ll");
+    expect(t, "Freight for production");
+    ptyterm_send(t, "\t/");
+    ptyterm_send(t, alias);
+    ptyterm_send(t, "\r");
+    expect_dimmed(t, "p promote", false);
+    expect_dimmed(t, "a approve", false);
+    ptyterm_send(t, "p");
+    expect(t, "Promote to production");
+    expect(t, "not available: not verified in staging");
+    expect(t, "approving it first makes it available");
+    expect(t, "(Ctrl-A: approve first)");
+    ptyterm_send(t, "production\001"); /* the name typed, then Ctrl-A */
+    expect(t, "promotion created: production.");
+    char *pname = word_after(t, "promotion created: ");
+    cJSON *f = get(e, ns, "freights", name);
+    assert_non_null(json_get(f, "status", "approvedFor", "production", (char *)NULL));
+    cJSON_Delete(f);
+    cJSON *p = get(e, ns, "promotions", pname);
+    assert_string_equal(json_get_string(p, "spec", "freight", (char *)NULL), name);
+    cJSON_Delete(p);
+    quit(t);
+    free(pname);
+    free(name);
+    free(alias);
+}
+
+/* Creates a Promotion of freight to stage as admin; its name, allocated. */
+static char *create_promotion(struct env *e, const char *ns, const char *stage, const char *freight)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "apiVersion", GV);
+    cJSON_AddStringToObject(p, "kind", "Promotion");
+    cJSON *md = cJSON_AddObjectToObject(p, "metadata");
+    cJSON_AddStringToObject(md, "generateName", "test-");
+    cJSON *spec = cJSON_AddObjectToObject(p, "spec");
+    cJSON_AddStringToObject(spec, "stage", stage);
+    cJSON_AddStringToObject(spec, "freight", freight);
+    struct api_ref ref = {GV, "promotions", ns, NULL};
+    struct kube_error err = {0};
+    cJSON *made = api_create(e->client, &ref, p, &err);
+    cJSON_Delete(p);
+    if (made == NULL)
+        fail_msg("create promotion: %s", err.message);
+    char *name = xstrdup(json_get_string(made, "metadata", "name", (char *)NULL));
+    cJSON_Delete(made);
+    return name;
+}
+
+static void test_abort_with_A_ends_the_promotion_aborted(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    char *f = freight_in(e, ns, "dev", "Warehouse/backstage");
+    /* two: the first runs for several seconds, the second waits behind it */
+    char *first = create_promotion(e, ns, "staging", f);
+    char *second = create_promotion(e, ns, "staging", f);
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    ptyterm_send(t, "\t\t/");
+    const char *ulid = strchr(second, '.') + 1;
+    char *needle = xstrndup(ulid, 26);
+    ptyterm_send(t, needle);
+    ptyterm_send(t, "\r");
+    expect_dimmed(t, "A abort", false);
+    ptyterm_send(t, "A");
+    expect(t, "Abort promotion");
+    expect(t, "the controller stops it");
+    ptyterm_send(t, "y");
+    expect(t, "abort requested for promotion");
+    bool aborted = false;
+    for (long long end = ms_now() + WAIT_MS; !aborted && ms_now() < end;) {
+        cJSON *p = get(e, ns, "promotions", second);
+        const char *phase = json_get_string(p, "status", "phase", (char *)NULL);
+        aborted = phase != NULL && strcmp(phase, "Aborted") == 0;
+        cJSON_Delete(p);
+        if (!aborted)
+            ptyterm_pump(t, 200);
+    }
+    if (!aborted) {
+        ptyterm_dump(t, "abort");
+        fail_msg("%s never Aborted", second);
+    }
+    if (!wait_row(t, needle, "Aborted")) {
+        ptyterm_dump(t, "aborted row");
+        fail_msg("the screen never showed %s Aborted", second);
+    }
+    quit(t);
+    free(needle);
+    free(second);
+    free(first);
+    free(f);
+}
+
+static void test_refresh_token_is_the_one_the_stage_handled(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    expect_dimmed(t, "R refresh", false);
+    ptyterm_send(t, "R");
+    expect(t, "Refresh staging");
+    ptyterm_send(t, "y");
+    expect(t, "refresh requested for staging (token ");
+    char *token = word_after(t, "(token ");
+    assert_non_null(token);
+    bool handled = false;
+    for (long long end = ms_now() + WAIT_MS; !handled && ms_now() < end;) {
+        cJSON *s = get(e, ns, "stages", "staging");
+        const char *h = json_get_string(s, "status", "lastHandledRefresh", (char *)NULL);
+        handled = h != NULL && strcmp(h, token) == 0;
+        cJSON_Delete(s);
+        if (!handled)
+            ptyterm_pump(t, 200);
+    }
+    if (!handled)
+        fail_msg("staging never handled refresh %s", token);
+    quit(t);
+    free(token);
+}
+
+static void test_promoter_sees_abort_and_refresh_dimmed_and_they_write_nothing(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    char *before = stage_annotation(e, ns, "dev", "kargo.akuity.io/refresh");
+    struct ptyterm *t = start_as(e, "promoter", ns, false);
+    expect_dimmed(t, "R refresh", true);
+    expect_dimmed(t, "p promote", false);
+    expect_dimmed(t, "r rollback", false);
+    ptyterm_send(t, "R");
+    expect(t, "refresh: your role cannot refresh stages");
+    assert_false(ptyterm_wait_text(t, "Refresh dev", 300)); /* no confirmation opened */
+    ptyterm_send(t, "\t\t");
+    expect(t, "Promotions of dev");
+    expect_dimmed(t, "A abort", true);
+    ptyterm_send(t, "A");
+    expect(t, "abort: your role cannot abort promotions");
+    /* the help says why */
+    ptyterm_send(t, "?");
+    expect(t, "your role cannot abort promotions (patch promotions)");
+    ptyterm_send(t, "\033");
+    char *after = stage_annotation(e, ns, "dev", "kargo.akuity.io/refresh");
+    assert_string_equal(before, after);
+    quit(t);
+    free(after);
+    free(before);
+}
+
+static void test_viewer_has_no_write_keys(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    int before = count_promotions(e, ns);
+    struct ptyterm *t = start_as(e, "viewer", ns, false);
+    static const char *const keys[] = {"p promote", "P downstream", "r rollback",    "u resume",
+                                       "R refresh", "v reverify",   "V abort-verify"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!wait_dimmed(t, keys[i], true)) {
+            ptyterm_dump(t, "viewer");
+            fail_msg("'%s' is offered to the viewer", keys[i]);
+        }
+    ptyterm_send(t, "p");
+    expect(t, "promote: your role cannot promote");
+    ptyterm_send(t, "\t");
+    expect_dimmed(t, "a approve", true);
+    ptyterm_send(t, "a");
+    expect(t, "approve: your role cannot approve");
+    assert_int_equal(count_promotions(e, ns), before);
+    quit(t);
+}
+
+static void test_readonly_writes_nothing_whatever_is_pressed(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    int before = count_promotions(e, ns);
+    char *refresh = stage_annotation(e, ns, "staging", "kargo.akuity.io/refresh");
+    struct ptyterm *t = start_as(e, "admin", ns, true);
+    expect(t, "[read-only]");
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    expect_dimmed(t, "p promote", true);
+    /* every write key is refused at once, with no dialog to confirm */
+    static const char *const keys[] = {"p", "P", "r", "u", "R", "v", "V"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        ptyterm_send(t, keys[i]);
+        expect(t, "read-only session");
+        assert_false(ptyterm_wait_text(t, "y: confirm", 100));
+        ptyterm_send(t, "j"); /* a move clears the message */
+        assert_true(ptyterm_wait_gone(t, "read-only session", WAIT_MS));
+    }
+    ptyterm_send(t, "\ta");
+    expect(t, "read-only session");
+    quit(t); /* the process is gone: nothing can still be on its way */
+    assert_int_equal(count_promotions(e, ns), before);
+    char *after = stage_annotation(e, ns, "staging", "kargo.akuity.io/refresh");
+    assert_string_equal(refresh, after);
+    free(after);
+    free(refresh);
+}
+
+/* Promotions per stage of ns whose stage is in names (n of them). */
+static int promotions_to(struct env *e, const char *ns, const char *stage)
+{
+    cJSON *l = promotions(e, ns);
+    int n = 0;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(l, "items"))
+    {
+        n += strcmp(json_get_string(p, "spec", "stage", (char *)NULL), stage) == 0;
+    }
+    cJSON_Delete(l);
+    return n;
+}
+
+static void test_batch_promotes_four_marked_stages_with_one_confirmation(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "microsvcs";
+    static const char *const prod[] = {"red-production", "blue-production", "green-production",
+                                       "yellow-production"};
+    int before[4];
+    for (int i = 0; i < 4; i++)
+        before[i] = promotions_to(e, ns, prod[i]);
+    struct ptyterm *t = start(e, ns);
+    expect_dimmed(t, "p promote", false);
+    for (int i = 0; i < 4; i++) {
+        ptyterm_send(t, "/");
+        ptyterm_send(t, prod[i]);
+        ptyterm_send(t, "\r ");
+        char want[64];
+        snprintf(want, sizeof want, "%s marked; %d marked", prod[i], i + 1);
+        if (!ptyterm_wait_text(t, want, WAIT_MS)) {
+            ptyterm_dump(t, "mark");
+            fail_msg("never showed '%s'", want);
+        }
+    }
+    expect(t, "marked: red-production blue-production");
+    ptyterm_send(t, "p");
+    expect(t, "Promote to 4 stages");
+    expect(t, "type 4");
+    for (int i = 0; i < 4; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "%s <- ", prod[i]);
+        if (!ptyterm_wait_text(t, want, WAIT_MS)) {
+            ptyterm_dump(t, "batch");
+            fail_msg("the confirmation does not list %s", prod[i]);
+        }
+    }
+    ptyterm_send(t, "4\r");
+    expect(t, "promotions created: ");
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(promotions_to(e, ns, prod[i]), before[i] + 1);
+    quit(t);
+}
+
+static void test_cancel_with_n_or_esc_writes_nothing(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    int before = count_promotions(e, ns);
+    char *refresh = stage_annotation(e, ns, "staging", "kargo.akuity.io/refresh");
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    /* Esc in the picker */
+    expect_dimmed(t, "p promote", false);
+    ptyterm_send(t, "p");
+    expect(t, "which freight?");
+    ptyterm_send(t, "\033");
+    expect(t, "cancelled: nothing was sent");
+    /* n at the confirmation */
+    ptyterm_send(t, "p");
+    expect(t, "which freight?");
+    ptyterm_send(t, "\r");
+    expect(t, "y: confirm");
+    ptyterm_send(t, "n");
+    expect(t, "cancelled: nothing was sent");
+    /* Esc at the confirmation */
+    ptyterm_send(t, "p\r");
+    expect(t, "y: confirm");
+    ptyterm_send(t, "\033");
+    expect(t, "cancelled: nothing was sent");
+    ptyterm_send(t, "R");
+    expect(t, "Refresh staging");
+    ptyterm_send(t, "n");
+    expect(t, "cancelled: nothing was sent");
+    /* a confirmation the terminal is too small to show cannot be confirmed blindly */
+    ptyterm_send(t, "R");
+    expect(t, "Refresh staging");
+    ptyterm_resize(t, 12, 40);
+    expect(t, "kargotop needs 80x24");
+    ptyterm_send(t, "y");
+    ptyterm_resize(t, ROWS, COLS);
+    expect(t, "Refresh staging");
+    ptyterm_send(t, "\033");
+    expect(t, "cancelled: nothing was sent");
+    quit(t);
+    assert_int_equal(count_promotions(e, ns), before);
+    char *after = stage_annotation(e, ns, "staging", "kargo.akuity.io/refresh");
+    assert_string_equal(refresh, after);
+    free(after);
+    free(refresh);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_promote_with_p_creates_the_promotion_and_shows_it_succeed, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_rollback_of_production_sets_the_older_freight_and_a_hold, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_approve_sets_approved_for_and_the_freight_becomes_available, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_promote_of_unavailable_freight_says_why_and_approves_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abort_with_A_ends_the_promotion_aborted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_refresh_token_is_the_one_the_stage_handled, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_promoter_sees_abort_and_refresh_dimmed_and_they_write_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_viewer_has_no_write_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readonly_writes_nothing_whatever_is_pressed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_batch_promotes_four_marked_stages_with_one_confirmation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_with_n_or_esc_writes_nothing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
