@@ -26,6 +26,8 @@
 #include "sim/kargo.h"
 #include "sim/sim.h"
 #include "sim/simclock.h"
+#include "sim/status.h"
+#include "sim/store.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -48,6 +50,7 @@ struct soak {
     unsigned long phases, keys, probes, probes_over_wall;
     unsigned long kinds[8]; /* phases with each fault on, in the order of fault_names */
     unsigned long churn_ok, churn_failed; /* Promotions the test made through the API */
+    unsigned long actions, created, refused, dup_actions; /* promotions confirmed with keys */
     double worst_wall_ms, worst_fair_ms, sum_fair_ms;
     unsigned long faults_before;
     int failures;
@@ -265,6 +268,116 @@ static bool alive(struct soak *s)
     return true;
 }
 
+/* The Promotions kargotop created (actor admin: the test's own churn is the promoter) and the
+ * largest number of them sharing one create-id label, from the simulator's store (no faults). */
+static long ui_promotions(struct soak *s, int *max_per_id)
+{
+    struct sim_status *err = NULL;
+    cJSON *l = sim_store_list(sim_store(s->sim), "promotions", PROJECT, NULL, &err);
+    sim_status_free(err);
+    long n = 0;
+    *max_per_id = 0;
+    const cJSON *a, *b;
+    cJSON_ArrayForEach(a, l)
+    {
+        const char *actor = json_get_string(a, "metadata", "annotations",
+                                            "kargo.akuity.io/create-actor", (char *)NULL);
+        if (actor == NULL || strcmp(actor, "kubernetes:admin") != 0)
+            continue;
+        n++;
+        const char *id =
+            json_get_string(a, "metadata", "labels", "kargotop/create-id", (char *)NULL);
+        int same = 0;
+        cJSON_ArrayForEach(b, l)
+        {
+            const char *idb =
+                json_get_string(b, "metadata", "labels", "kargotop/create-id", (char *)NULL);
+            same += id != NULL && idb != NULL && strcmp(id, idb) == 0;
+        }
+        if (same > *max_per_id)
+            *max_per_id = same;
+    }
+    cJSON_Delete(l);
+    return n;
+}
+
+/* The word after prefix on the screen, or NULL. */
+static char *word_after(struct ptyterm *t, const char *prefix)
+{
+    char *screen = ptyterm_screen(t), *at = strstr(screen, prefix), *w = NULL;
+    if (at != NULL) {
+        at += strlen(prefix);
+        w = xstrndup(at, strcspn(at, " ,)\n"));
+    }
+    free(screen);
+    return w;
+}
+
+/* A promotion to dev with keys: select dev, p, the newest Freight, y. The answer (created or
+ * refused) must come, however long the faults make it take; a "created" must be exactly one
+ * more Promotion in the cluster, a "refused" at most one (the request may have reached the
+ * server before the failure), never two for one confirmation. */
+static void promote_with_keys(struct soak *s)
+{
+    ptyterm_send(s->t, "\033\033\033");
+    if (!ptyterm_wait_gone(s->t, HELP_TEXT, 5000))
+        return;
+    ptyterm_send(s->t, "/dev\r");
+    if (!ptyterm_wait_text(s->t, "Freight for dev", 5000))
+        return; /* some view where "/" filters a list: try again next phase */
+    ptyterm_send(s->t, "p");
+    if (!ptyterm_wait_text(s->t, "which freight?", 5000)) {
+        ptyterm_send(s->t, "\033");
+        return; /* not offered (access still being checked): no confirmation, nothing to check */
+    }
+    ptyterm_send(s->t, "\r");
+    if (!ptyterm_wait_text(s->t, "y: confirm", 5000)) {
+        ptyterm_send(s->t, "\033\033");
+        return;
+    }
+    int max_before, max_after;
+    long before = ui_promotions(s, &max_before);
+    ptyterm_send(s->t, "y");
+    s->actions++;
+    double deadline = now_ms() + 120000;
+    bool created = false, refused = false;
+    while (now_ms() < deadline && !created && !refused) {
+        ptyterm_pump(s->t, 50);
+        char *screen = ptyterm_screen(s->t);
+        created = strstr(screen, "promotion created: dev.") != NULL;
+        refused = strstr(screen, "promote dev refused:") != NULL;
+        free(screen);
+        if (!alive(s))
+            return;
+    }
+    long after = ui_promotions(s, &max_after);
+    if (created) {
+        s->created++;
+        char *name = word_after(s->t, "promotion created: ");
+        struct sim_status *err = NULL;
+        cJSON *p = name != NULL
+                       ? sim_store_get(sim_store(s->sim), "promotions", PROJECT, name, &err)
+                       : NULL;
+        if (p == NULL)
+            failf(s, "the screen says promotion %s was created; the cluster has no such thing",
+                  name != NULL ? name : "?");
+        cJSON_Delete(p);
+        sim_status_free(err);
+        free(name);
+        if (after - before != 1)
+            failf(s, "one confirmed promotion made %ld Promotions", after - before);
+    } else if (refused) {
+        s->refused++;
+        if (after - before > 1)
+            failf(s, "a refused promotion made %ld Promotions", after - before);
+    } else {
+        failf(s, "a confirmed promotion got no answer in 120 s");
+    }
+    if (after - before > 1 || max_after > 1)
+        s->dup_actions++;
+    ptyterm_send(s->t, "\033");
+}
+
 static const char *alias_of(const cJSON *freights, const char *name)
 {
     const cJSON *f;
@@ -435,11 +548,12 @@ static int setup(struct soak *s)
     free(plugin_path);
     if (rc != 0)
         return -1;
-    /* The test's own client reads with a plain token: it must see the truth, faults or not. */
+    /* The test's own client (churn and reads) is the promoter, so the Promotions kargotop makes
+     * (as admin) can be told apart. */
     char *admin = xasprintf("%s/admin", s->dir);
     if (sim_write_kubeconfig(s->sim, admin, &cause) != 0)
         return -1;
-    struct kubeconfig_opts ko = {.kubeconfig = admin};
+    struct kubeconfig_opts ko = {.kubeconfig = admin, .context = "promoter"};
     s->cfg = kubeconfig_load(&ko, &cause);
     unlink(admin);
     free(admin);
@@ -513,6 +627,8 @@ int main(int argc, char **argv)
             phase_end = now_ms() + 2000 + rnd(&s, 3000);
             if (rnd(&s, 2) == 0)
                 churn(&s);
+            if (rnd(&s, 2) == 0)
+                promote_with_keys(&s);
         }
         press_keys(&s, 3 + (int)rnd(&s, 6));
         if (alive(&s))
@@ -528,6 +644,7 @@ int main(int argc, char **argv)
     int dup = duplicates(&s, &promotions);
     if (dup != 0)
         failf(&s, "%d Promotions share a create-id with another", dup);
+    dup += (int)s.dup_actions;
     if (s.failures == 0 && alive(&s)) {
         ptyterm_send(s.t, "\033\033q");
         int status;
@@ -545,12 +662,12 @@ int main(int argc, char **argv)
            s.churn_ok, s.churn_failed);
     printf("soak: %.0f s, %lu fault phases, %lu faults injected, %lu keys, %lu probes; "
            "key latency: worst %.0f ms wall, worst %.0f ms runnable (mean %.1f ms), %lu probes "
-           "over %d ms of wall time; exec plugin runs %d; promotions in the project %lu, "
-           "actions 0, duplicates %d; %s\n",
+           "over %d ms of wall time; exec plugin runs %d; promotions in the project %lu; "
+           "actions %lu (%lu created, %lu refused with an error), duplicates %d; %s\n",
            seconds, s.phases, st1.faults_injected - st0.faults_injected, s.keys, s.probes,
            s.worst_wall_ms, s.worst_fair_ms, s.probes ? s.sum_fair_ms / (double)s.probes : 0,
-           s.probes_over_wall, KEY_BUDGET_MS, plugin_runs(&s), promotions, dup,
-           s.failures ? "FAILED" : "ok");
+           s.probes_over_wall, KEY_BUDGET_MS, plugin_runs(&s), promotions, s.actions, s.created,
+           s.refused, dup, s.failures ? "FAILED" : "ok");
     teardown(&s);
     return s.failures ? 1 : 0;
 }
