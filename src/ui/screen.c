@@ -339,6 +339,11 @@ static void screen_draw_topbar(struct screen *s)
         strbuf_appendf(&right, " %s%s ", alert ? "" : (s->paint.utf8 ? "\u25cf " : "* "), state);
     if (s->opts.readonly)
         strbuf_append(&right, " [read-only] ");
+    /* the kubeconfig turned certificate checks off: anyone on the path could be the server */
+    if (s->status.insecure) {
+        strbuf_append(&right, " [TLS unverified] ");
+        alert = true;
+    }
     int rw = draw_width(right.buf);
     if (rw > 0 && rw < COLS / 2)
         draw_text(stdscr, 0, COLS - rw, rw, right.buf,
