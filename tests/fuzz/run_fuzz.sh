@@ -12,7 +12,7 @@ dirs=("$corpus" "$src/corpus/$name")
 [ -d "$src/regress/$name" ] && dirs+=("$src/regress/$name")
 dict=()
 case $name in
-  kubeconfig|scenario) dict=(-dict="$src/yaml.dict") ;;
+  kubeconfig|scenario|theme|config) dict=(-dict="$src/yaml.dict") ;;
   *) dict=(-dict="$src/json.dict") ;;
 esac
 log=$work/$name.log
