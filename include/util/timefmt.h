@@ -23,4 +23,8 @@ void timefmt_span(long long seconds, char *buf, size_t len);
  * Times in the future (clock skew) read "just now" when within a minute, else "in 3m". */
 void timefmt_ago(time_t then, time_t now, char *buf, size_t len);
 
+/* An age as kubectl prints it (apimachinery's HumanDuration): "45s", "5m30s", "3h10m", "2d4h",
+ * "90d", "2y10d"; "<invalid>" below -1 s. */
+void timefmt_kube_age(long long seconds, char *buf, size_t len);
+
 #endif

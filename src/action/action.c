@@ -417,7 +417,10 @@ static cJSON *promotion_object(const cJSON *stage, const char *ns, const char *f
                             cJSON_GetObjectItemCaseSensitive(tspec, "vars")};
     for (size_t i = 0; i < 2; i++) {
         const cJSON *v;
-        cJSON_ArrayForEach(v, lists[i]) cJSON_AddItemToArray(vars, cJSON_Duplicate(v, true));
+        cJSON_ArrayForEach(v, lists[i])
+        {
+            cJSON_AddItemToArray(vars, cJSON_Duplicate(v, true));
+        }
     }
     if (cJSON_GetArraySize(vars) > 0)
         cJSON_AddItemToObject(spec, "vars", vars);
@@ -526,7 +529,8 @@ int action_downstream_targets(struct kube_client *c, const char *ns, const char 
         f = get_freight(c, ns, freight, err);
     } else {
         /* the current Freight of the first requested origin */
-        const cJSON *req = cJSON_GetArrayItem(json_get(s, "spec", "requestedFreight", NULL), 0);
+        const cJSON *req =
+            cJSON_GetArrayItem(json_get(s, "spec", "requestedFreight", (char *)NULL), 0);
         char *key = origin_key(cJSON_GetObjectItemCaseSensitive(req, "origin"));
         const cJSON *items =
             json_get(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),

@@ -213,13 +213,17 @@ void action_plan_downstream(struct action_plan *p, const struct store *st,
     memset(p, 0, sizeof *p);
     p->title = xasprintf("Promote downstream of %s", stage);
     const struct kargo_stage *s = store_stage(st, stage);
-    const char *key = first_origin(s);
-    const struct kargo_freight_ref *cur = key != NULL ? current_of(s, key) : NULL;
-    if (cur == NULL || cur->name == NULL) {
+    /* the Freight of the origin promoted last (what the dashboard's key sends) */
+    const struct kargo_freight_ref **all = NULL;
+    size_t n_cur = s != NULL ? derive_current_freight(s, &all) : 0;
+    const struct kargo_freight_ref *cur = n_cur > 0 ? all[0] : NULL;
+    free(all);
+    if (cur == NULL || cur->name == NULL || cur->origin.key == NULL) {
         add_line(p, "%s has no current Freight to promote", stage);
         p->blocked = true;
         return;
     }
+    const char *key = cur->origin.key;
     const struct kargo_freight *f = store_freight(st, cur->name);
     const struct kargo_stage **down = NULL;
     size_t n = derive_downstream(st, stage, key, &down);

@@ -1,4 +1,5 @@
-/* kargotop: parse the command line, connect (or start the demo cluster), run the dashboard. */
+/* kargotop: parse the command line, connect (or start the demo cluster), run the dashboard or
+ * a command. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -6,6 +7,7 @@
 #include "app/options.h"
 #include "app/session.h"
 #include "app/version.h"
+#include "cli/cli.h"
 #include "kube/kubeconfig.h"
 #include "ui/dashboard.h"
 #include "util/xalloc.h"
@@ -45,6 +47,36 @@ static struct session *main_connect(const struct options *o, struct demo **demo,
     return s;
 }
 
+/* A command: connect as the dashboard would, run it, exit with its code (cli/cli.h). */
+static int main_command(const struct options *o)
+{
+    struct kubeconfig_opts ko = {.kubeconfig = o->kubeconfig,
+                                 .context = o->context,
+                                 .cluster = o->cluster,
+                                 .user = o->user,
+                                 .namespace = o->project};
+    struct demo *demo = NULL;
+    struct kube_config *cfg = NULL;
+    char *cause = NULL, *why = NULL;
+    if (o->demo) {
+        demo = demo_start(&cause);
+        if (demo != NULL)
+            cfg = demo_config(demo);
+        else
+            why = xasprintf("the demo cluster did not start: %s", cause);
+    } else {
+        cfg = kubeconfig_load(&ko, &cause);
+        if (cfg == NULL)
+            why = xstrdup(cause);
+    }
+    int status = cli_run(&o->cmd, cfg, why, stdout, stderr);
+    kubeconfig_free(cfg);
+    demo_stop(demo);
+    free(cause);
+    free(why);
+    return status;
+}
+
 int main(int argc, char *argv[])
 {
     struct options opts = {0};
@@ -52,12 +84,14 @@ int main(int argc, char *argv[])
     int status = 0;
 
     if (options_parse(&opts, argc, argv, &cause) != 0) {
-        fprintf(stderr, "kargotop: %s\nTry 'kargotop --help' for the options.\n", cause);
+        fprintf(stderr, "kargotop: %s (see kargotop --help)\n", cause);
         status = 2;
     } else if (opts.help) {
         options_usage(stdout, "kargotop");
     } else if (opts.version) {
         version_print(stdout);
+    } else if (opts.cmd.command != CLI_NONE) {
+        status = main_command(&opts);
     } else {
         struct demo *demo = NULL;
         char *why = NULL;

@@ -268,6 +268,23 @@ void act_start(struct act *a, enum action_id id, const struct act_selection *sel
         free(title);
         return;
     }
+    case ACTION_PROMOTE_DOWNSTREAM: {
+        if (stage == NULL) {
+            set_msg(msg, error, true, xstrdup("promote downstream: select a stage"));
+            return;
+        }
+        a->stage = xstrdup(stage);
+        /* what the confirmation shows is what is sent, even if the Stage moves meanwhile */
+        store_read_lock(st);
+        const struct kargo_stage *s = store_stage(st, stage);
+        const struct kargo_freight_ref **cur = NULL;
+        size_t n = s != NULL ? derive_current_freight(s, &cur) : 0;
+        if (n > 0 && cur[0]->name != NULL)
+            a->freight = xstrdup(cur[0]->name);
+        free(cur);
+        store_read_unlock(st);
+        break;
+    }
     case ACTION_APPROVE:
         if (sel->kind != KARGO_FREIGHT || sel->name == NULL || stage == NULL) {
             set_msg(msg, error, true, xstrdup("approve: select a stage, then one of its freight"));

@@ -179,3 +179,34 @@ void timefmt_ago(time_t then, time_t now, char *buf, size_t len)
     span[strspn(span, "0123456789") + 1] = '\0';
     snprintf(buf, len, "%s ago", span);
 }
+
+void timefmt_kube_age(long long d, char *buf, size_t len)
+{
+    if (d < -1) {
+        snprintf(buf, len, "<invalid>");
+        return;
+    }
+    if (d < 0)
+        d = 0;
+    long long m = d / 60, h = d / 3600, days = d / 86400, y = days / 365;
+    if (d < 120)
+        snprintf(buf, len, "%llds", d);
+    else if (m < 10)
+        d % 60 == 0 ? snprintf(buf, len, "%lldm", m) : snprintf(buf, len, "%lldm%llds", m, d % 60);
+    else if (h < 3)
+        snprintf(buf, len, "%lldm", m);
+    else if (h < 8)
+        m % 60 == 0 ? snprintf(buf, len, "%lldh", h) : snprintf(buf, len, "%lldh%lldm", h, m % 60);
+    else if (h < 48)
+        snprintf(buf, len, "%lldh", h);
+    else if (h < 192)
+        h % 24 == 0 ? snprintf(buf, len, "%lldd", days)
+                    : snprintf(buf, len, "%lldd%lldh", days, h % 24);
+    else if (y < 2)
+        snprintf(buf, len, "%lldd", days);
+    else if (y < 8)
+        days % 365 == 0 ? snprintf(buf, len, "%lldy", y)
+                        : snprintf(buf, len, "%lldy%lldd", y, days % 365);
+    else
+        snprintf(buf, len, "%lldy", y);
+}

@@ -489,6 +489,29 @@ static void test_promote_of_unavailable_freight_says_why_and_approves_first(void
     free(alias);
 }
 
+static void test_promote_downstream_lists_targets_and_promotes_the_current_freight(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    char *devf = freight_in(e, ns, "dev", "Warehouse/backstage");
+    struct ptyterm *t = start(e, ns);
+    expect(t, "Freight for dev");
+    expect_dimmed(t, "P downstream", false);
+    ptyterm_send(t, "P");
+    expect(t, "Promote downstream of dev");
+    expect(t, "to every stage downstream:");
+    ptyterm_send(t, "y");
+    expect(t, "promotion created: staging.");
+    char *name = word_after(t, "promotion created: ");
+    cJSON *p = get(e, ns, "promotions", name);
+    assert_string_equal(json_get_string(p, "spec", "freight", (char *)NULL), devf);
+    assert_string_equal(json_get_string(p, "spec", "stage", (char *)NULL), "staging");
+    cJSON_Delete(p);
+    quit(t);
+    free(name);
+    free(devf);
+}
+
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
 static char *create_promotion(struct env *e, const char *ns, const char *stage, const char *freight)
 {
@@ -782,6 +805,9 @@ int main(void)
             test_approve_sets_approved_for_and_the_freight_becomes_available, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_promote_of_unavailable_freight_says_why_and_approves_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_promote_downstream_lists_targets_and_promotes_the_current_freight, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(test_abort_with_A_ends_the_promotion_aborted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refresh_token_is_the_one_the_stage_handled, setup,

@@ -95,6 +95,37 @@ static void test_errors_name_the_argument(void **state)
     expect_error("project name is empty", ARGC("--project="), ARGV("--project="));
 }
 
+/* Commands: the first word, options before or after it, and only the options that apply. */
+static void test_commands_and_their_options(void **state)
+{
+    struct options o = {0};
+    char *cause = NULL;
+    assert_int_equal(PARSE(&o, &cause, "-p", "microsvcs", "get", "freight", "--stage", "prod", "-o",
+                           "wide", "-w", "abc"),
+                     0);
+    assert_int_equal(o.cmd.command, CLI_GET);
+    assert_int_equal(o.cmd.n_words, 2);
+    assert_string_equal(o.cmd.words[0], "freight");
+    assert_string_equal(o.cmd.words[1], "abc");
+    assert_string_equal(o.cmd.stage, "prod");
+    assert_string_equal(o.cmd.output, "wide");
+    assert_true(o.cmd.watch);
+    assert_string_equal(o.cmd.project, "microsvcs");
+    options_free(&o);
+    assert_int_equal(PARSE(&o, NULL, "promote", "--stage", "s", "--freight-alias", "a", "--wait",
+                           "--timeout", "2m"),
+                     0);
+    assert_int_equal(o.cmd.command, CLI_PROMOTE);
+    assert_string_equal(o.cmd.freight_alias, "a");
+    assert_true(o.cmd.wait);
+    options_free(&o);
+    expect_error("option '--stage' needs a command", ARGC("--stage", "x"), ARGV("--stage", "x"));
+    expect_error("option '--watch' does not apply to 'promote'", ARGC("promote", "-w"),
+                 ARGV("promote", "-w"));
+    expect_error("option '--to' does not apply to 'get'", ARGC("get", "stages", "--to", "x"),
+                 ARGV("get", "stages", "--to", "x"));
+}
+
 static void test_usage_lists_every_option(void **state)
 {
     char *text = NULL;
@@ -102,12 +133,65 @@ static void test_usage_lists_every_option(void **state)
     FILE *f = open_memstream(&text, &len);
     options_usage(f, "kargotop");
     fclose(f);
-    static const char *names[] = {
-        "--kubeconfig FILE", "--context NAME", "--cluster NAME", "--user NAME", "-n, -p, --project",
-        "--namespace NAME",  "--readonly",     "--demo",         "--help",      "--version"};
+    static const char *names[] = {"--kubeconfig FILE",
+                                  "--context NAME",
+                                  "--cluster NAME",
+                                  "--user NAME",
+                                  "-n, -p, --project",
+                                  "--namespace NAME",
+                                  "--readonly",
+                                  "--demo",
+                                  "--help",
+                                  "--version",
+                                  "-o, --output FORMAT",
+                                  "--watch",
+                                  "--freight-alias ALIAS",
+                                  "--downstream-from STAGE",
+                                  "get projects|stages|freight|promotions|warehouses",
+                                  "rollback --stage S",
+                                  "Exit status"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strstr(text, names[i]) == NULL)
             fail_msg("--help does not list %s:\n%s", names[i], text);
+    free(text);
+}
+
+/* The man page documents every option --help lists (both come from people reading them). */
+static void test_man_page_documents_every_option(void **state)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    options_usage(f, "kargotop");
+    fclose(f);
+    FILE *m = fopen(KT_SOURCE_DIR "/docs/kargotop.1", "r");
+    assert_non_null(m);
+    char *man = NULL;
+    size_t mlen = 0;
+    FILE *mf = open_memstream(&man, &mlen);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, m)) > 0)
+        fwrite(buf, 1, n, mf);
+    fclose(mf);
+    fclose(m);
+    for (const char *p = text; (p = strstr(p, "--")) != NULL;) {
+        p += 2;
+        size_t w = strspn(p, "abcdefghijklmnopqrstuvwxyz-");
+        if (w == 0)
+            continue;
+        char want[64] = "\\-\\-";
+        size_t k = strlen(want);
+        for (size_t i = 0; i < w && k + 2 < sizeof want; i++) {
+            if (p[i] == '-')
+                want[k++] = '\\';
+            want[k++] = p[i];
+        }
+        want[k] = '\0';
+        if (strstr(man, want) == NULL)
+            fail_msg("docs/kargotop.1 does not document --%.*s (looked for %s)", (int)w, p, want);
+    }
+    free(man);
     free(text);
 }
 
@@ -118,6 +202,8 @@ int main(void)
         cmocka_unit_test(test_every_option),
         cmocka_unit_test(test_project_aliases_and_equals_form),
         cmocka_unit_test(test_help_and_version_flags),
+        cmocka_unit_test(test_commands_and_their_options),
+        cmocka_unit_test(test_man_page_documents_every_option),
         cmocka_unit_test(test_errors_name_the_argument),
         cmocka_unit_test(test_usage_lists_every_option),
     };
