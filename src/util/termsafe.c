@@ -123,6 +123,12 @@ size_t termsafe_append(struct strbuf *out, const char *s, size_t len, enum terms
     return replaced;
 }
 
+size_t termsafe_utf8_seq(const char *s, size_t len)
+{
+    uint32_t cp;
+    return len == 0 ? 0 : termsafe_decode((const unsigned char *)s, len, &cp);
+}
+
 char *termsafe_dup(const char *s, enum termsafe_charset cs)
 {
     struct strbuf sb;
