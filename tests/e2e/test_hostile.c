@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "hostile_env.h"
+#include "proc.h"
 #include "ptyterm.h"
 #include "util/xalloc.h"
 
@@ -437,12 +438,47 @@ static void test_narrow_terminal_and_ascii_locale(void **state)
     quit(t);
 }
 
+/* The commands print the same data: tables sanitised like the screen, JSON and YAML escaped; no
+ * raw control byte but newlines (and tabs in YAML block text), nothing but UTF-8. */
+static void test_commands_print_hostile_text_safely(void **state)
+{
+    struct hostile_env *e = *state;
+    const char *kinds[] = {"stages", "freight", "promotions", "warehouses"};
+    const char *formats[] = {"table", "wide", "json", "yaml"};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
+            char *argv[] = {KARGOTOP_BIN,     "--kubeconfig", e->kubeconfig,      "-n", NS, "get",
+                            (char *)kinds[k], "-o",           (char *)formats[f], NULL};
+            struct proc_result r;
+            assert_int_equal(proc_run(argv, NULL, WAIT_MS, &r), 0);
+            if (r.status != 0)
+                fail_msg("get %s -o %s: exit %d: %s", kinds[k], formats[f], r.status, r.err);
+            const unsigned char *out = (const unsigned char *)r.out;
+            size_t len = strlen(r.out);
+            assert_true(len > 0);
+            for (size_t i = 0; i < len;) {
+                uint32_t cp = 0;
+                size_t n = utf8_next(out + i, len - i, &cp);
+                if (n == 0)
+                    fail_msg("get %s -o %s: invalid UTF-8 at %zu", kinds[k], formats[f], i);
+                if ((cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F) ||
+                    (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+                    fail_msg("get %s -o %s: control U+%04X at %zu: %.60s", kinds[k], formats[f],
+                             (unsigned)cp, i, r.out + (i > 20 ? i - 20 : 0));
+                i += n;
+            }
+            proc_result_free(&r);
+        }
+    }
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_view_shows_hostile_text_safely),
         cmocka_unit_test(test_narrow_terminal_and_ascii_locale),
+        cmocka_unit_test(test_commands_print_hostile_text_safely),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -336,17 +336,34 @@ static void test_dashboard_error_paths(void **state)
 static void test_commands_and_their_errors(void **state)
 {
     struct fx *f = *state;
-    char *runs[][6] = {
+    char *runs[][10] = {
         {KARGOTOP_BIN, "--version", NULL},
         {KARGOTOP_BIN, "--help", NULL},
         {KARGOTOP_BIN, "--no-such-option", NULL},
-        {KARGOTOP_BIN, "--context", "no-such-context", "--version", NULL},
-        {KARGOTOP_BIN, "--kubeconfig", "/nonexistent/kubeconfig", "--help", NULL},
+        {KARGOTOP_BIN, "--kubeconfig", "/nonexistent/kubeconfig", "get", "stages", NULL},
+        /* every credential, reading and writing, with JSON and YAML output */
+        {KARGOTOP_BIN, "--context", "token", "get", "stages", "-o", "yaml", NULL},
+        {KARGOTOP_BIN, "--context", "cert", "get", "freight", "-o", "json", NULL},
+        {KARGOTOP_BIN, "--context", "exec", "get", "promotions", "-o", "wide", NULL},
+        {KARGOTOP_BIN, "--context", "token", "get", "projects", NULL},
+        {KARGOTOP_BIN, "--context", "exec", "promote", "--stage", "dev", NULL},
+        {KARGOTOP_BIN, "--context", "token", "refresh", "warehouse", "flask-app", NULL},
+        /* the error paths: refused credentials, a forbidden write, a missing object */
+        {KARGOTOP_BIN, "--context", "badtoken", "get", "stages", NULL},
+        {KARGOTOP_BIN, "--context", "basic", "get", "stages", NULL},
+        {KARGOTOP_BIN, "--context", "execfail", "get", "stages", NULL},
+        {KARGOTOP_BIN, "--context", "cert", "promote", "--stage", "dev", NULL},
+        {KARGOTOP_BIN, "--context", "token", "get", "stages", "no-such-stage", NULL},
+        {KARGOTOP_BIN, "--context", "no-such-context", "get", "stages", NULL},
     };
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
         struct proc_result r;
         assert_int_equal(proc_run(runs[i], f->env, WAIT_MS, &r), 0);
         assert_true(r.status >= 0); /* finished in time */
+        if (i == 4)
+            assert_non_null(strstr(r.out, "kind: Stage")); /* it did talk to the cluster */
+        if (i >= 10)
+            assert_int_not_equal(r.status, 0); /* and the error paths did fail */
         expect_no_secret(f, "stdout", r.out, strlen(r.out));
         expect_no_secret(f, "stderr", r.err, strlen(r.err));
         proc_result_free(&r);
