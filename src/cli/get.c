@@ -770,7 +770,10 @@ static void get_on_relist(void *ctx, const cJSON *items)
         if (r->st != NULL)
             store_read_lock(r->st);
         const cJSON *item;
-        cJSON_ArrayForEach(item, items) get_watch_emit(r, item, false);
+        cJSON_ArrayForEach(item, items)
+        {
+            get_watch_emit(r, item, false);
+        }
         if (r->st != NULL)
             store_read_unlock(r->st);
     }
