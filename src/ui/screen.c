@@ -280,8 +280,13 @@ static void screen_freshness(struct screen *s, int y, int x, int w, const enum k
     const struct source_watch *wt = source_worst(&s->status, kinds, n);
     if (wt == NULL || wt->conn == SOURCE_LIVE || wt->conn == SOURCE_OFF)
         return;
-    char what[64], buf[160];
+    char what[256], buf[320];
     source_conn_describe(wt, what, sizeof what);
+    /* the server's (or the transport's) words: a 401 or a refused certificate must say so */
+    if (wt->conn == SOURCE_RETRYING && wt->message[0] != '\0') {
+        size_t used = strlen(what);
+        snprintf(what + used, sizeof what - used, ": %s", wt->message);
+    }
     if (wt->stale_since != 0) {
         char clock[16];
         struct tm tm;

@@ -314,7 +314,7 @@ static void test_dashboard_with_each_credential(void **state)
         /* a switch to a context whose credential the server refuses: its error, and no secret */
         ptyterm_send(t, "\033:ctx badtoken\r");
         expect(t, "ctx: badtoken");
-        expect(t, "reconnecting in");
+        expect(t, "Unauthorized");
         quit_and_check(f, t, working[i]);
     }
 }
@@ -323,7 +323,7 @@ static void test_dashboard_error_paths(void **state)
 {
     struct fx *f = *state;
     const char *refused[] = {"badtoken", "basic", "execfail"};
-    const char *says[] = {"reconnecting in", "reconnecting in", "reconnecting in"};
+    const char *says[] = {"Unauthorized", "Unauthorized", "exec plugin"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         struct ptyterm *t = dashboard(f, refused[i]);
         expect_str(t, says[i]);

@@ -113,11 +113,12 @@ static struct ptyterm *dashboard(const char *path)
     return t;
 }
 
-/* The binary refuses the server: it says it cannot connect and shows none of its data. */
+/* The binary refuses the server: it says why (TLS) and shows none of its data. */
 static void expect_refused_on_screen(const char *path)
 {
     struct ptyterm *t = dashboard(path);
-    if (!ptyterm_wait_text(t, "reconnecting in", WAIT_MS)) {
+    if (!ptyterm_wait_text(t, "reconnecting in", WAIT_MS) ||
+        !ptyterm_wait_text(t, "TLS", WAIT_MS)) {
         ptyterm_dump(t, "no reconnecting state");
         fail();
     }
