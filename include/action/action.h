@@ -47,6 +47,23 @@ struct action_rbac {
     const char *subresource; /* NULL for none */
 };
 
+/* The outcome of an action on one target. */
+struct action_outcome {
+    char *target;  /* the Stage, Promotion or Warehouse acted on */
+    char *created; /* the created Promotion's real name, or the refresh token sent; NULL else */
+    bool ok;
+    struct kube_error err; /* when !ok: the API's own words (code 0: a client-side refusal) */
+};
+
+/* What one application of an action names (NULL where it does not apply). */
+struct action_args {
+    const char *ns;
+    const char *stage;
+    const char *freight;
+    const char *promotion;
+    const char *warehouse;
+};
+
 struct action_def {
     enum action_id id;
     const char *name;    /* "promote", "abort-promotion": for commands and messages */
@@ -58,6 +75,10 @@ struct action_def {
     enum action_confirm confirm;
     struct action_rbac rbac[2]; /* what it needs; verb NULL ends the list */
     const char *denied;         /* "cannot abort promotions": the reason a key is dimmed */
+    /* The function: runs the action once for a (synchronously; never on the UI thread) and
+     * appends one outcome per target to *out (*n of them; free with action_outcomes_free). */
+    void (*run)(struct kube_client *c, const struct action_args *a, struct action_outcome **out,
+                size_t *n);
 };
 
 /* The table, in help order. */
@@ -91,13 +112,6 @@ bool action_policy_protects(const struct action_policy *p, const char *stage, bo
 
 /* ---- results ---------------------------------------------------------------------------- */
 
-/* The outcome of an action on one target. */
-struct action_outcome {
-    char *target;  /* the Stage, Promotion or Warehouse acted on */
-    char *created; /* the created Promotion's real name, or the refresh token sent; NULL else */
-    bool ok;
-    struct kube_error err; /* when !ok: the API's own words (code 0: a client-side refusal) */
-};
 void action_outcome_clear(struct action_outcome *o);
 
 /* ---- the actions (synchronous; never on the UI thread) ---------------------------------- */
@@ -154,6 +168,13 @@ int action_abort_verification(struct kube_client *c, const char *ns, const char 
  * promotions (patch promotions)"). -1 with *err when the review itself failed. */
 int action_access(struct kube_client *c, const char *ns, enum action_id id, bool *allowed,
                   char **reason, struct kube_error *err);
+
+/* One rule of an action (a SelfSubjectAccessReview in namespace ns), for callers that cache per
+ * rule: actions share rules (every promotion needs create promotions + promote stages). */
+int action_access_rule(struct kube_client *c, const char *ns, const struct action_rbac *r,
+                       bool *allowed, struct kube_error *err);
+/* "your role cannot abort promotions (patch promotions)": why d is denied by rule r. Allocated. */
+char *action_denied_reason(const struct action_def *d, const struct action_rbac *r);
 
 /* A new lowercase ULID (26 Crockford base32 characters: 48-bit ms time, 80 random bits) into
  * out[27]; monotonic within the process. */

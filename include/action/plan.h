@@ -57,6 +57,11 @@ void action_choices_free(struct action_choice *c, size_t n);
 /* The Freight a Stage requests, newest first, available ones marked (every origin). */
 size_t action_plan_freight_choices(const struct store *st, const char *stage, time_t now,
                                    struct action_choice **out);
+/* The Stages a promotion could target, by name: those requesting the Freight's origin (freight
+ * not NULL; marked available or not, with the reason), else those requesting Freight from the
+ * Warehouse (warehouse not NULL), else every Stage with promotion steps. */
+size_t action_plan_stage_choices(const struct store *st, const char *freight, const char *warehouse,
+                                 time_t now, struct action_choice **out);
 /* The Stage's earlier Freight (its first origin), previous first: when it was there and whether
  * it was verified. */
 size_t action_plan_rollback_choices(const struct store *st, const char *stage, time_t now,

@@ -40,6 +40,9 @@ struct layout_params {
     int box_w; /* preferred box size in cells */
     int box_h;
     int width; /* terminal columns available */
+    /* Rows available (0: unknown). Boxes narrowed to fit the width keep their preferred height
+     * when the drawing still fits in these rows; otherwise they are flattened too. */
+    int height;
 };
 
 struct layout {
@@ -50,7 +53,7 @@ struct layout {
     int n_pipelines;
     int n_lanes;
     int n_ranks;
-    bool compact;      /* boxes were narrowed and flattened to fit the width */
+    bool compact;      /* boxes were narrowed (and flattened unless height allowed) to fit */
     int box_w, box_h;  /* the box size used */
     int width, height; /* extent of the drawing; may exceed the terminal (the view scrolls) */
 };

@@ -24,7 +24,7 @@ struct act {
     bool open; /* a dialog is up */
     struct dialog dialog;
     enum action_id id;
-    int step; /* 0: picking, 1: confirming */
+    int step; /* 0: picking a Freight, 1: confirming, 2: picking a Stage */
     char *stage, *freight, *promotion, *warehouse;
     char **targets, **target_freights; /* what the confirmation promotes */
     size_t n_targets;

@@ -16,7 +16,7 @@
 struct pipeline_view {
     struct layout *layout;
     unsigned long topology; /* store topology generation the layout was computed for */
-    int width;              /* the width it was computed for */
+    int width, height;      /* the area it was computed for */
     char *selected;         /* name of the selected node */
     enum layout_kind selected_kind;
     int sx, sy;  /* scroll offset of the drawing */
@@ -26,8 +26,9 @@ struct pipeline_view {
 
 void pipeline_view_init(struct pipeline_view *v);
 void pipeline_view_free(struct pipeline_view *v);
-/* Brings the layout up to date for a drawing area width cells wide (under the store's lock). */
-void pipeline_view_update(struct pipeline_view *v, const struct store *st, int width);
+/* Brings the layout up to date for a drawing area width cells wide and at most height rows tall
+ * (under the store's lock). */
+void pipeline_view_update(struct pipeline_view *v, const struct store *st, int width, int height);
 /* Draws the rectangle (y, x, h, w) of win from st (locked by the caller). */
 void pipeline_view_draw(struct pipeline_view *v, WINDOW *win, int y, int x, int h, int w,
                         const struct store *st, const struct paint *p, bool focused);

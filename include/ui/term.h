@@ -12,5 +12,9 @@ void term_end(void);
 int term_signal_fd(void);
 /* The signal that arrived (consumes it), or 0. */
 int term_take_signal(void);
+/* After SIGWINCH: gives curses the terminal's new size at once (ncurses would learn it only at
+ * the next key read, which may never come: the next frame would be drawn at the old size), and
+ * has the next frame repaint the whole screen. */
+void term_resize(void);
 
 #endif

@@ -26,6 +26,26 @@
         "promote", GROUP, "stages", NULL                                                           \
     }
 
+/* The table's functions (below, after the actions they call). */
+static void run_promote(struct kube_client *c, const struct action_args *a,
+                        struct action_outcome **out, size_t *n);
+static void run_downstream(struct kube_client *c, const struct action_args *a,
+                           struct action_outcome **out, size_t *n);
+static void run_resume(struct kube_client *c, const struct action_args *a,
+                       struct action_outcome **out, size_t *n);
+static void run_approve(struct kube_client *c, const struct action_args *a,
+                        struct action_outcome **out, size_t *n);
+static void run_abort(struct kube_client *c, const struct action_args *a,
+                      struct action_outcome **out, size_t *n);
+static void run_refresh(struct kube_client *c, const struct action_args *a,
+                        struct action_outcome **out, size_t *n);
+static void run_refresh_warehouse(struct kube_client *c, const struct action_args *a,
+                                  struct action_outcome **out, size_t *n);
+static void run_reverify(struct kube_client *c, const struct action_args *a,
+                         struct action_outcome **out, size_t *n);
+static void run_abort_verification(struct kube_client *c, const struct action_args *a,
+                                   struct action_outcome **out, size_t *n);
+
 static const struct action_def action_table[] = {
     {ACTION_PROMOTE,
      "promote",
@@ -36,7 +56,8 @@ static const struct action_def action_table[] = {
      ACTION_ON_FREIGHT,
      ACTION_CONFIRM_PROTECTED,
      {{"create", GROUP, "promotions", NULL}, RBAC_PROMOTE},
-     "cannot promote"},
+     "cannot promote",
+     run_promote},
     {ACTION_PROMOTE_DOWNSTREAM,
      "promote-downstream",
      'P',
@@ -46,7 +67,8 @@ static const struct action_def action_table[] = {
      ACTION_ON_STAGE,
      ACTION_CONFIRM_PROTECTED,
      {{"create", GROUP, "promotions", NULL}, RBAC_PROMOTE},
-     "cannot promote"},
+     "cannot promote",
+     run_downstream},
     {ACTION_ROLLBACK,
      "rollback",
      'r',
@@ -56,7 +78,8 @@ static const struct action_def action_table[] = {
      ACTION_ON_STAGE,
      ACTION_CONFIRM_PROTECTED,
      {{"create", GROUP, "promotions", NULL}, RBAC_PROMOTE},
-     "cannot promote"},
+     "cannot promote",
+     run_promote},
     {ACTION_RESUME,
      "resume",
      'u',
@@ -66,7 +89,8 @@ static const struct action_def action_table[] = {
      ACTION_ON_STAGE,
      ACTION_CONFIRM_PROTECTED,
      {{"create", GROUP, "promotions", NULL}, RBAC_PROMOTE},
-     "cannot promote"},
+     "cannot promote",
+     run_resume},
     {ACTION_APPROVE,
      "approve",
      'a',
@@ -76,7 +100,8 @@ static const struct action_def action_table[] = {
      ACTION_ON_FREIGHT,
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "freights", "status"}, RBAC_PROMOTE},
-     "cannot approve freight"},
+     "cannot approve freight",
+     run_approve},
     {ACTION_ABORT_PROMOTION,
      "abort",
      'A',
@@ -86,7 +111,8 @@ static const struct action_def action_table[] = {
      ACTION_ON_PROMOTION,
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "promotions", NULL}, RBAC_PROMOTE},
-     "cannot abort promotions"},
+     "cannot abort promotions",
+     run_abort},
     {ACTION_REFRESH,
      "refresh",
      'R',
@@ -96,7 +122,8 @@ static const struct action_def action_table[] = {
      ACTION_ON_STAGE,
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "stages", NULL}},
-     "cannot refresh stages"},
+     "cannot refresh stages",
+     run_refresh},
     {ACTION_REFRESH_WAREHOUSE,
      "refresh-warehouse",
      'R',
@@ -106,7 +133,8 @@ static const struct action_def action_table[] = {
      ACTION_ON_WAREHOUSE,
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "warehouses", NULL}},
-     "cannot refresh warehouses"},
+     "cannot refresh warehouses",
+     run_refresh_warehouse},
     {ACTION_REVERIFY,
      "reverify",
      'v',
@@ -116,7 +144,8 @@ static const struct action_def action_table[] = {
      ACTION_ON_STAGE,
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "stages", NULL}},
-     "cannot reverify stages"},
+     "cannot reverify stages",
+     run_reverify},
     {ACTION_ABORT_VERIFICATION,
      "abort-verification",
      'V',
@@ -126,7 +155,8 @@ static const struct action_def action_table[] = {
      ACTION_ON_STAGE,
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "stages", NULL}},
-     "cannot abort verifications"},
+     "cannot abort verifications",
+     run_abort_verification},
 };
 #define N_ACTIONS (sizeof action_table / sizeof action_table[0])
 
@@ -740,7 +770,108 @@ int action_abort_verification(struct kube_client *c, const char *ns, const char 
     return verification_request(c, ns, stage, true, err);
 }
 
+/* ---- the table's functions ------------------------------------------------------------- */
+
+static struct action_outcome *outcome_push(struct action_outcome **out, size_t *n,
+                                           const char *target)
+{
+    *out = xrealloc(*out, (*n + 1) * sizeof **out);
+    struct action_outcome *o = &(*out)[(*n)++];
+    memset(o, 0, sizeof *o);
+    o->target = xstrdup(target != NULL ? target : "");
+    return o;
+}
+
+static void run_promote(struct kube_client *c, const struct action_args *a,
+                        struct action_outcome **out, size_t *n)
+{
+    struct action_outcome *o = outcome_push(out, n, a->stage);
+    o->ok = action_promote(c, a->ns, a->stage, a->freight, &o->created, &o->err) == 0;
+}
+
+static void run_downstream(struct kube_client *c, const struct action_args *a,
+                           struct action_outcome **out, size_t *n)
+{
+    struct action_outcome *got = NULL;
+    size_t k = 0;
+    struct kube_error err = {0};
+    if (action_promote_downstream(c, a->ns, a->stage, a->freight, &got, &k, &err) != 0 && k == 0) {
+        /* nothing was tried: the reason is the outcome */
+        struct action_outcome *o = outcome_push(out, n, a->stage);
+        o->err = err;
+        return;
+    }
+    kube_error_clear(&err);
+    for (size_t i = 0; i < k; i++) {
+        *out = xrealloc(*out, (*n + 1) * sizeof **out);
+        (*out)[(*n)++] = got[i]; /* moved: its strings go with it */
+    }
+    free(got);
+}
+
+static void run_resume(struct kube_client *c, const struct action_args *a,
+                       struct action_outcome **out, size_t *n)
+{
+    struct action_outcome *o = outcome_push(out, n, a->stage);
+    o->ok = action_resume(c, a->ns, a->stage, a->warehouse, &o->created, &o->err) == 0;
+}
+
+static void run_approve(struct kube_client *c, const struct action_args *a,
+                        struct action_outcome **out, size_t *n)
+{
+    struct action_outcome *o = outcome_push(out, n, a->stage);
+    o->ok = action_approve(c, a->ns, a->freight, a->stage, &o->err) == 0;
+}
+
+static void run_abort(struct kube_client *c, const struct action_args *a,
+                      struct action_outcome **out, size_t *n)
+{
+    struct action_outcome *o = outcome_push(out, n, a->promotion);
+    o->ok = action_abort_promotion(c, a->ns, a->promotion, &o->err) == 0;
+}
+
+static void run_refresh(struct kube_client *c, const struct action_args *a,
+                        struct action_outcome **out, size_t *n)
+{
+    struct action_outcome *o = outcome_push(out, n, a->stage);
+    o->ok = action_refresh(c, a->ns, ACTION_ON_STAGE, a->stage, &o->created, &o->err) == 0;
+}
+
+static void run_refresh_warehouse(struct kube_client *c, const struct action_args *a,
+                                  struct action_outcome **out, size_t *n)
+{
+    struct action_outcome *o = outcome_push(out, n, a->warehouse);
+    o->ok = action_refresh(c, a->ns, ACTION_ON_WAREHOUSE, a->warehouse, &o->created, &o->err) == 0;
+}
+
+static void run_reverify(struct kube_client *c, const struct action_args *a,
+                         struct action_outcome **out, size_t *n)
+{
+    struct action_outcome *o = outcome_push(out, n, a->stage);
+    o->ok = action_reverify(c, a->ns, a->stage, &o->err) == 0;
+}
+
+static void run_abort_verification(struct kube_client *c, const struct action_args *a,
+                                   struct action_outcome **out, size_t *n)
+{
+    struct action_outcome *o = outcome_push(out, n, a->stage);
+    o->ok = action_abort_verification(c, a->ns, a->stage, &o->err) == 0;
+}
+
 /* ---- access ----------------------------------------------------------------------------- */
+
+int action_access_rule(struct kube_client *c, const char *ns, const struct action_rbac *r,
+                       bool *allowed, struct kube_error *err)
+{
+    return api_access_review(c, r->verb, r->group, r->resource, r->subresource, ns, NULL, allowed,
+                             err);
+}
+
+char *action_denied_reason(const struct action_def *d, const struct action_rbac *r)
+{
+    return xasprintf("your role %s (%s %s%s%s)", d->denied, r->verb, r->resource,
+                     r->subresource ? "/" : "", r->subresource ? r->subresource : "");
+}
 
 int action_access(struct kube_client *c, const char *ns, enum action_id id, bool *allowed,
                   char **reason, struct kube_error *err)
@@ -748,18 +879,14 @@ int action_access(struct kube_client *c, const char *ns, enum action_id id, bool
     const struct action_def *d = action_def(id);
     *allowed = true;
     for (size_t i = 0; d != NULL && i < 2 && d->rbac[i].verb != NULL; i++) {
-        const struct action_rbac *r = &d->rbac[i];
         bool ok = false;
-        if (api_access_review(c, r->verb, r->group, r->resource, r->subresource, ns, NULL, &ok,
-                              err) != 0)
+        if (action_access_rule(c, ns, &d->rbac[i], &ok, err) != 0)
             return -1;
         if (!ok) {
             *allowed = false;
             if (reason != NULL) {
                 free(*reason);
-                *reason =
-                    xasprintf("your role %s (%s %s%s%s)", d->denied, r->verb, r->resource,
-                              r->subresource ? "/" : "", r->subresource ? r->subresource : "");
+                *reason = action_denied_reason(d, &d->rbac[i]);
             }
             return 0;
         }

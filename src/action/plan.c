@@ -455,3 +455,37 @@ size_t action_plan_rollback_choices(const struct store *st, const char *stage, t
     free(h);
     return n;
 }
+
+size_t action_plan_stage_choices(const struct store *st, const char *freight, const char *warehouse,
+                                 time_t now, struct action_choice **out)
+{
+    *out = NULL;
+    const struct kargo_freight *f = freight != NULL ? store_freight(st, freight) : NULL;
+    char *wkey = warehouse != NULL ? xasprintf("Warehouse/%s", warehouse) : NULL;
+    const char *key = f != NULL ? f->ref.origin.key : wkey;
+    const struct kargo_stage *const *stages;
+    size_t ns = store_stages(st, &stages), n = 0;
+    for (size_t i = 0; i < ns; i++) {
+        const struct kargo_stage *s = stages[i];
+        if (s->control_flow)
+            continue;
+        bool requested = key == NULL;
+        for (size_t r = 0; r < s->n_requests && !requested; r++)
+            requested = strcmp(s->requests[r].origin.key, key) == 0;
+        if (!requested)
+            continue;
+        *out = xrealloc(*out, (n + 1) * sizeof **out);
+        struct action_choice *c = &(*out)[n++];
+        char *why = NULL;
+        c->available = f == NULL || derive_freight_available(s, f, now, &why);
+        c->value = xstrdup(s->name);
+        if (f != NULL)
+            c->label = xasprintf("%s %-28s %s", c->available ? "+" : "-", s->name,
+                                 c->available ? "available" : (why ? why : "not available"));
+        else
+            c->label = xasprintf("  %s", s->name);
+        free(why);
+    }
+    free(wkey);
+    return n;
+}

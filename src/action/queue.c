@@ -44,6 +44,13 @@ struct action_queue {
     unsigned running;   /* jobs taken, not finished (actions only) */
     unsigned queued;    /* actions queued */
     struct hmap access; /* "<ns>\n<id>" -> struct access_entry */
+    struct hmap rules;  /* worker only: "<ns>\n<verb>\n<resource>..." -> struct rule_entry */
+};
+
+/* One SelfSubjectAccessReview's answer, shared by the actions that need the same rule. */
+struct rule_entry {
+    bool allowed;
+    long long at_ms;
 };
 
 static long long now_ms(void)
@@ -121,7 +128,9 @@ static void summarise(struct action_result *r, const struct action_request *req)
         failed += !r->outcomes[i].ok;
     r->ok = r->n_outcomes > 0 && failed == 0;
     const struct action_def *d = action_def(req->id);
-    if (failed > 0) {
+    if (r->n_outcomes == 0) {
+        strbuf_appendf(&sb, "%s: nothing was done", d->name);
+    } else if (failed > 0) {
         /* the API's words first: that is what the user must read */
         for (size_t i = 0, shown = 0; i < r->n_outcomes; i++) {
             const struct action_outcome *o = &r->outcomes[i];
@@ -156,65 +165,29 @@ struct action_result *action_run(struct kube_client *c, const struct action_requ
 {
     struct action_result *r = xcalloc(1, sizeof *r);
     r->id = req->id;
-    struct action_outcome *o;
-    switch (req->id) {
-    case ACTION_PROMOTE:
-    case ACTION_ROLLBACK:
+    const struct action_def *d = action_def(req->id);
+    struct action_args args = {.ns = req->ns,
+                               .stage = req->stage,
+                               .freight = req->freight,
+                               .promotion = req->promotion,
+                               .warehouse = req->warehouse};
+    if (d == NULL) {
+        /* nothing to run: summarised as nothing done */
+    } else if (req->id == ACTION_PROMOTE || req->id == ACTION_ROLLBACK) {
+        /* the table's function once per target, each approved first when asked */
         for (size_t i = 0; i < req->n_targets; i++) {
-            o = outcome_add(r, req->stages[i]);
+            args.stage = req->stages[i];
+            args.freight = req->freights[i];
+            struct kube_error err = {0};
             if (req->approve_first &&
-                action_approve(c, req->ns, req->freights[i], req->stages[i], &o->err) != 0)
+                action_approve(c, req->ns, req->freights[i], req->stages[i], &err) != 0) {
+                outcome_add(r, req->stages[i])->err = err;
                 continue;
-            o->ok = action_promote(c, req->ns, req->stages[i], req->freights[i], &o->created,
-                                   &o->err) == 0;
+            }
+            d->run(c, &args, &r->outcomes, &r->n_outcomes);
         }
-        break;
-    case ACTION_PROMOTE_DOWNSTREAM: {
-        struct action_outcome *out = NULL;
-        size_t n = 0;
-        struct kube_error err = {0};
-        if (action_promote_downstream(c, req->ns, req->stage, req->freight, &out, &n, &err) != 0 &&
-            n == 0) {
-            o = outcome_add(r, req->stage);
-            o->err = err;
-        } else {
-            kube_error_clear(&err);
-            r->outcomes = out;
-            r->n_outcomes = n;
-        }
-        break;
-    }
-    case ACTION_RESUME:
-        o = outcome_add(r, req->stage);
-        o->ok = action_resume(c, req->ns, req->stage, req->warehouse, &o->created, &o->err) == 0;
-        break;
-    case ACTION_APPROVE:
-        o = outcome_add(r, req->stage);
-        o->ok = action_approve(c, req->ns, req->freight, req->stage, &o->err) == 0;
-        break;
-    case ACTION_ABORT_PROMOTION:
-        o = outcome_add(r, req->promotion);
-        o->ok = action_abort_promotion(c, req->ns, req->promotion, &o->err) == 0;
-        break;
-    case ACTION_REFRESH:
-        o = outcome_add(r, req->stage);
-        o->ok = action_refresh(c, req->ns, ACTION_ON_STAGE, req->stage, &o->created, &o->err) == 0;
-        break;
-    case ACTION_REFRESH_WAREHOUSE:
-        o = outcome_add(r, req->warehouse);
-        o->ok = action_refresh(c, req->ns, ACTION_ON_WAREHOUSE, req->warehouse, &o->created,
-                               &o->err) == 0;
-        break;
-    case ACTION_REVERIFY:
-        o = outcome_add(r, req->stage);
-        o->ok = action_reverify(c, req->ns, req->stage, &o->err) == 0;
-        break;
-    case ACTION_ABORT_VERIFICATION:
-        o = outcome_add(r, req->stage);
-        o->ok = action_abort_verification(c, req->ns, req->stage, &o->err) == 0;
-        break;
-    case ACTION_COUNT:
-        break;
+    } else {
+        d->run(c, &args, &r->outcomes, &r->n_outcomes);
     }
     summarise(r, req);
     return r;
@@ -227,12 +200,50 @@ static char *access_key(const char *ns, enum action_id id)
     return xasprintf("%s\n%d", ns, (int)id);
 }
 
+/* The action's rules, each asked at most once per minute and namespace whichever action needs
+ * it. Returns -1 when a review failed. */
+static int access_of(struct action_queue *q, const char *ns, enum action_id id, bool *allowed,
+                     char **reason)
+{
+    const struct action_def *d = action_def(id);
+    *allowed = true;
+    for (size_t i = 0; d != NULL && i < 2 && d->rbac[i].verb != NULL; i++) {
+        const struct action_rbac *r = &d->rbac[i];
+        char *key = xasprintf("%s\n%s\n%s\n%s\n%s", ns, r->verb, r->group, r->resource,
+                              r->subresource ? r->subresource : "");
+        struct rule_entry *e = hmap_get(&q->rules, key);
+        /* a little under the action's period, so a re-asked action re-asks its rules */
+        if (e == NULL || now_ms() - e->at_ms >= ACCESS_TTL_MS - 1000) {
+            bool ok = false;
+            struct kube_error err = {0};
+            int rc = action_access_rule(q->client, ns, r, &ok, &err);
+            kube_error_clear(&err);
+            if (rc != 0) {
+                free(key);
+                return -1;
+            }
+            if (e == NULL) {
+                e = xcalloc(1, sizeof *e);
+                hmap_put(&q->rules, key, e);
+            }
+            e->allowed = ok;
+            e->at_ms = now_ms();
+        }
+        free(key);
+        if (!e->allowed) {
+            *allowed = false;
+            *reason = action_denied_reason(d, r);
+            return 0;
+        }
+    }
+    return 0;
+}
+
 static void run_access(struct action_queue *q, const struct job *j)
 {
     bool allowed = false;
     char *reason = NULL;
-    struct kube_error err = {0};
-    int rc = action_access(q->client, j->req.ns, j->req.id, &allowed, &reason, &err);
+    int rc = access_of(q, j->req.ns, j->req.id, &allowed, &reason);
     char *key = access_key(j->req.ns, j->req.id);
     pthread_mutex_lock(&q->mu);
     struct access_entry *a = hmap_get(&q->access, key);
@@ -251,7 +262,6 @@ static void run_access(struct action_queue *q, const struct job *j)
     pthread_mutex_unlock(&q->mu);
     free(key);
     free(reason);
-    kube_error_clear(&err);
 }
 
 static void *worker(void *arg)
@@ -305,6 +315,7 @@ struct action_queue *action_queue_new(struct kube_client *c, void (*notify)(void
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cond, NULL);
     hmap_init(&q->access);
+    hmap_init(&q->rules);
     if (pthread_create(&q->thread, NULL, worker, q) != 0)
         xalloc_fail(0); /* no thread: as fatal as no memory */
     return q;
@@ -328,6 +339,7 @@ void action_queue_free(struct action_queue *q)
         action_result_free(q->done[i]);
     free(q->done);
     hmap_free(&q->access, free);
+    hmap_free(&q->rules, free);
     pthread_cond_destroy(&q->cond);
     pthread_mutex_destroy(&q->mu);
     free(q);
@@ -352,6 +364,10 @@ unsigned long action_queue_submit(struct action_queue *q, const struct action_re
     }
     if (req->ns == NULL || req->id >= ACTION_COUNT) {
         cause_set(cause, "no project is open");
+        return 0;
+    }
+    if ((req->id == ACTION_PROMOTE || req->id == ACTION_ROLLBACK) && req->n_targets == 0) {
+        cause_set(cause, "nothing to promote: no stage and freight given");
         return 0;
     }
     struct job *j = xcalloc(1, sizeof *j);

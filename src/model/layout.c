@@ -278,6 +278,15 @@ static void point_add(struct layout_edge *e, size_t *cap, int x, int y)
     e->points[e->n_points++] = (struct layout_point){x, y};
 }
 
+/* Rows the drawing takes with boxes box_h rows tall. */
+static int lanes_height(const struct layout *l, const int *lane_rows, int box_h)
+{
+    int h = 0;
+    for (int lane = 0; lane < l->n_lanes; lane++)
+        h += lane_rows[lane] * (box_h + GAP_Y) + GAP_LANE;
+    return l->n_lanes ? h - GAP_Y - GAP_LANE : 0;
+}
+
 static bool box_hits_row(const struct layout *l, int y, int x1, int x2, size_t skip1, size_t skip2)
 {
     if (x1 > x2) {
@@ -377,7 +386,8 @@ struct layout *layout_compute(const struct kargo_warehouse *const *warehouses, s
         gap = GAP_X_COMPACT;
         int w = (params->width - (ranks - 1) * gap) / ranks;
         l->box_w = w < MIN_BOX_W ? MIN_BOX_W : (w < l->box_w ? w : l->box_w);
-        if (l->box_h > COMPACT_BOX_H)
+        if (l->box_h > COMPACT_BOX_H &&
+            (params->height <= 0 || lanes_height(l, lane_rows, l->box_h) > params->height))
             l->box_h = COMPACT_BOX_H;
     }
     int *lane_y = xcalloc((size_t)l->n_lanes + 1, sizeof *lane_y);

@@ -240,6 +240,21 @@ void act_start(struct act *a, enum action_id id, const struct act_selection *sel
         } else if (sel->kind == KARGO_FREIGHT && sel->name != NULL && stage != NULL) {
             add_target(a, stage, sel->name);
             confirm(a, st, now);
+        } else if ((sel->kind == KARGO_FREIGHT || sel->kind == KARGO_WAREHOUSE) &&
+                   sel->name != NULL) {
+            /* no Stage selected: pick it (among those taking this Freight or Warehouse) */
+            bool fr = sel->kind == KARGO_FREIGHT;
+            if (fr)
+                a->freight = xstrdup(sel->name);
+            struct action_choice *c;
+            store_read_lock(st);
+            size_t n = action_plan_stage_choices(st, fr ? sel->name : NULL, fr ? NULL : sel->name,
+                                                 now, &c);
+            store_read_unlock(st);
+            char *title = xasprintf("Promote %s to which stage?", sel->name);
+            pick(a, title, c, n);
+            free(title);
+            a->step = 2;
         } else if (sel->kind == KARGO_STAGE && stage != NULL) {
             a->stage = xstrdup(stage);
             struct action_choice *c;
@@ -366,6 +381,31 @@ void act_key(struct act *a, int key, bool is_keycode, time_t now, char **msg, bo
     case DIALOG_OK:
     case DIALOG_OK_APPROVE:
         break;
+    }
+    if (a->step == 2) {
+        /* a Stage chosen: with the Freight known, confirm; else pick the Freight */
+        const char *v = dialog_value(&a->dialog);
+        struct store *st = act_store(a);
+        if (v == NULL || st == NULL) {
+            act_close(a);
+            return;
+        }
+        a->stage = xstrdup(v);
+        dialog_free(&a->dialog);
+        a->open = false;
+        if (a->freight != NULL) {
+            add_target(a, a->stage, a->freight);
+            confirm(a, st, now);
+            return;
+        }
+        struct action_choice *c;
+        store_read_lock(st);
+        size_t n = action_plan_freight_choices(st, a->stage, now, &c);
+        store_read_unlock(st);
+        char *title = xasprintf("Promote to %s: which freight?", a->stage);
+        pick(a, title, c, n);
+        free(title);
+        return;
     }
     if (a->step == 0) {
         /* a choice made: confirm it */

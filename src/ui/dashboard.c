@@ -56,6 +56,8 @@ int dashboard_run(const struct options *o, const struct ui_source *src, const ch
             int sig = term_take_signal();
             if (sig != SIGWINCH && sig != 0)
                 break; /* SIGHUP, SIGTERM, SIGINT: leave cleanly */
+            if (sig == SIGWINCH)
+                term_resize();
             redraw = true;
         }
         if (wake >= 0 && (fds[2].revents & POLLIN)) {

@@ -120,8 +120,13 @@ enum dialog_result dialog_key(struct dialog *d, int key, bool is_keycode)
         return DIALOG_OPEN;
     }
     if (d->typed != NULL) {
-        if (!is_keycode && key == ('a' & 0x1f) && d->offer_approve)
-            return strcmp(d->edit.text.buf, d->typed) == 0 ? DIALOG_OK_APPROVE : DIALOG_OPEN;
+        if (!is_keycode && key == ('a' & 0x1f) && d->offer_approve) {
+            if (strcmp(d->edit.text.buf, d->typed) == 0)
+                return DIALOG_OK_APPROVE;
+            free(d->note);
+            d->note = xasprintf("type %s first, then Ctrl-A approves and promotes", d->typed);
+            return DIALOG_OPEN;
+        }
         enum lineedit_result r = !is_keycode && key >= 32 && key != 127
                                      ? lineedit_insert(&d->edit, (wchar_t)key)
                                      : lineedit_key(&d->edit, key);

@@ -37,8 +37,8 @@ static const struct keymap_entry keymap_table[] = {
     {KEY_ENTER, "Enter", UI_ACTION_DETAILS, KEYMAP_OBJECT, NULL, NULL, 0},
     {'y', "y", UI_ACTION_YAML, KEYMAP_OBJECT, "the selection as YAML", "yaml", 0},
     /* cluster actions (action/action.h): the dashboard asks first and dims what RBAC denies */
-    {'p', "p", UI_ACTION_ACT, KEYMAP_STAGE | KEYMAP_FREIGHT,
-     "promote: pick a freight for the stage, or the selected freight (marked stages: all)",
+    {'p', "p", UI_ACTION_ACT, KEYMAP_STAGE | KEYMAP_FREIGHT | KEYMAP_WAREHOUSE,
+     "promote a freight picked for the stage, or the selected one (to a picked or marked stages)",
      "promote", ACTION_PROMOTE},
     {'P', "P", UI_ACTION_ACT, KEYMAP_STAGE, "promote the stage's freight to every downstream stage",
      "downstream", ACTION_PROMOTE_DOWNSTREAM},

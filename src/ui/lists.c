@@ -146,15 +146,20 @@ static int freight_newest_first(const void *a, const void *b)
     return strcmp(y->ref.name, x->ref.name);
 }
 
-/* Marks for where a Freight is: ● in a Stage, ✓ verified there, ◆ approved for it; each in the
- * Stage's colour. */
+/* Marks for where a Freight is: ● in a Stage (●staging✓ once verified there), ✓ verified there,
+ * ◆ approved for it; each in the Stage's colour. */
 static void freight_where(struct table *t, size_t col, const struct store *st,
                           const struct kargo_freight *f, const struct paint *p)
 {
     struct freight_usage u;
     derive_freight_usage(st, f, &u);
-    for (size_t i = 0; i < u.n_in; i++)
-        table_addf(t, col, stage_fg(p, u.in[i]), "%s%s ", paint_glyph(p, "\u25cf", "*"), u.in[i]);
+    for (size_t i = 0; i < u.n_in; i++) {
+        bool verified = false;
+        for (size_t j = 0; j < u.n_verified; j++)
+            verified = verified || strcmp(u.verified[j], u.in[i]) == 0;
+        table_addf(t, col, stage_fg(p, u.in[i]), "%s%s%s ", paint_glyph(p, "\u25cf", "*"), u.in[i],
+                   verified ? paint_glyph(p, "\u2713", "v") : "");
+    }
     for (size_t i = 0; i < u.n_verified; i++) {
         bool in = false;
         for (size_t j = 0; j < u.n_in; j++)

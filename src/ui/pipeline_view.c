@@ -62,19 +62,21 @@ static const struct layout_node *pipeline_first(const struct layout *l, bool las
     return best != NULL ? best : (l->n_nodes > 0 ? &l->nodes[0] : NULL);
 }
 
-void pipeline_view_update(struct pipeline_view *v, const struct store *st, int width)
+void pipeline_view_update(struct pipeline_view *v, const struct store *st, int width, int height)
 {
     unsigned long topo = store_topology_generation(st);
-    if (v->layout == NULL || topo != v->topology || width != v->width) {
+    if (v->layout == NULL || topo != v->topology || width != v->width || height != v->height) {
         const struct kargo_warehouse *const *whs;
         const struct kargo_stage *const *stages;
         size_t nw = store_warehouses(st, &whs);
         size_t ns = store_stages(st, &stages);
-        struct layout_params params = {.box_w = BOX_W, .box_h = BOX_H, .width = width};
+        struct layout_params params = {
+            .box_w = BOX_W, .box_h = BOX_H, .width = width, .height = height};
         layout_free(v->layout);
         v->layout = layout_compute(whs, nw, stages, ns, &params);
         v->topology = topo;
         v->width = width;
+        v->height = height;
     }
     if (pipeline_node(v) == NULL || (!v->chosen && v->selected_kind != LAYOUT_STAGE))
         pipeline_set(v, pipeline_first(v->layout, false));
@@ -294,10 +296,15 @@ static void pipeline_draw_stage(const struct canvas *c, const struct layout_node
         canvas_str(c, n->y + 1, x + 1, inner - 1, "(missing)", paint_role(p, THEME_DIM), p->utf8);
         return;
     }
-    if (s->auto_promotion_enabled && used + 6 < inner) {
+    if (s->auto_promotion_enabled) {
+        /* in the top border after the name, with a border cell between; a hold must show even
+         * in a narrow box, so "paused" gives way to "held" before it gives way at all */
         const char *txt = s->n_holds > 0 ? "paused" : "auto";
+        if (s->n_holds > 0 && used + 7 >= inner)
+            txt = "held";
         int tw = (int)strlen(txt);
-        canvas_str(c, n->y, n->x + n->w - 2 - tw, tw, txt, paint_role(p, THEME_MARK), p->utf8);
+        if (used + tw + 1 < inner)
+            canvas_str(c, n->y, n->x + n->w - 2 - tw, tw, txt, paint_role(p, THEME_MARK), p->utf8);
     }
 
     enum stage_phase ph = derive_stage_phase(s, true);
@@ -305,9 +312,12 @@ static void pipeline_draw_stage(const struct canvas *c, const struct layout_node
     char phase[96], step[32] = "";
     if (ph == PHASE_PROMOTING)
         describe_step(derive_active_promotion(st, s), step, sizeof step);
-    snprintf(phase, sizeof phase, "%s %s%s%s", describe_phase_icon(p, ph),
-             s->control_flow ? "Control flow" : derive_phase_name(ph), step[0] ? " step " : "",
-             step);
+    const char *phase_name = s->control_flow ? "Control flow" : derive_phase_name(ph);
+    snprintf(phase, sizeof phase, "%s %s%s%s", describe_phase_icon(p, ph), phase_name,
+             step[0] ? " step " : "", step);
+    /* a narrow box keeps the step whole: it goes first and the name gives way */
+    if (step[0] && draw_width(phase) > n->w - 3)
+        snprintf(phase, sizeof phase, "%s %s %s", describe_phase_icon(p, ph), step, phase_name);
 
     const struct kargo_freight_ref **cur = NULL;
     size_t ncur = derive_current_freight(s, &cur);
@@ -329,10 +339,11 @@ static void pipeline_draw_stage(const struct canvas *c, const struct layout_node
     }
 
     if (n->h <= 3) {
-        /* compact: the phase icon and what runs there on the one line */
+        /* compact: the phase icon, the step of a running promotion and what runs there on
+         * the one line */
         char line[200];
-        snprintf(line, sizeof line, "%s %s", describe_phase_icon(p, ph),
-                 alias != NULL ? (art[0] ? art : alias) : "no freight");
+        snprintf(line, sizeof line, "%s %s%s%s", describe_phase_icon(p, ph), step,
+                 step[0] ? " " : "", alias != NULL ? (art[0] ? art : alias) : "no freight");
         canvas_str(c, n->y + 1, x, inner, line, paint_role(p, describe_phase_role(ph)), p->utf8);
         free(cur);
         return;
@@ -355,6 +366,15 @@ static void pipeline_draw_stage(const struct canvas *c, const struct layout_node
             char line[200];
             snprintf(line, sizeof line, "%s%s%s%s", art, art[0] && ncur > 1 ? " +" : "",
                      art[0] && age[0] ? paint_glyph(p, " \u00b7 ", " - ") : "", age);
+            /* a narrow box keeps the age whole: a plain space, then "11h" for "11h ago" */
+            if (draw_width(line) > inner - 1 && art[0] && age[0]) {
+                char *ago = strstr(age, " ago");
+                snprintf(line, sizeof line, "%s%s %s", art, ncur > 1 ? " +" : "", age);
+                if (draw_width(line) > inner - 1 && ago != NULL) {
+                    *ago = '\0';
+                    snprintf(line, sizeof line, "%s%s %s", art, ncur > 1 ? " +" : "", age);
+                }
+            }
             canvas_str(c, fy + 1, x + 1, inner - 1, line, paint_role(p, THEME_NORMAL), p->utf8);
         }
     }

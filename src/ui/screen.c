@@ -408,22 +408,39 @@ static void screen_draw_footer(struct screen *s)
         return;
     }
     unsigned scope = screen_scope(s);
-    int x = 1;
+    /* "? help  q quit" always shows: the other hints take the room left and stop at the first
+     * that does not fit whole */
+    int tail = 0;
     const struct keymap_entry *k;
-    for (size_t i = 0; (k = keymap_at(i)) != NULL; i++) {
-        if (k->hint == NULL || (k->scope != KEYMAP_ANY && !(k->scope & scope)))
-            continue;
-        const char *name = k->keyname;
-        /* a key the user may not use now is there, dimmed: the help says why */
-        char reason[240];
-        bool denied = k->action == UI_ACTION_ACT &&
-                      act_access(&s->act, (enum action_id)k->act, reason, sizeof reason) !=
-                          ACTION_ACCESS_ALLOWED;
-        x += draw_text(stdscr, y, x, COLS - x, name,
-                       paint_role(&s->paint, denied ? THEME_DIM : THEME_KEY_HINT), s->paint.utf8);
-        x += 1 + draw_text(stdscr, y, x + 1, COLS - x - 1, k->hint,
-                           paint_role(&s->paint, THEME_DIM), s->paint.utf8);
-        x += 2;
+    for (size_t i = 0; (k = keymap_at(i)) != NULL; i++)
+        if (k->hint != NULL && (k->action == UI_ACTION_HELP || k->action == UI_ACTION_QUIT))
+            tail += draw_width(k->keyname) + 1 + draw_width(k->hint) + 2;
+    int x = 1;
+    bool full = false;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; (k = keymap_at(i)) != NULL; i++) {
+            if (k->hint == NULL || (k->scope != KEYMAP_ANY && !(k->scope & scope)))
+                continue;
+            bool is_tail = k->action == UI_ACTION_HELP || k->action == UI_ACTION_QUIT;
+            if (is_tail != (pass == 1))
+                continue;
+            int need = draw_width(k->keyname) + 1 + draw_width(k->hint);
+            if (!is_tail && (full || x + need > COLS - 1 - tail)) {
+                full = true;
+                continue;
+            }
+            /* a key the user may not use now is there, dimmed: the help says why */
+            char reason[240];
+            bool denied = k->action == UI_ACTION_ACT &&
+                          act_access(&s->act, (enum action_id)k->act, reason, sizeof reason) !=
+                              ACTION_ACCESS_ALLOWED;
+            x += draw_text(stdscr, y, x, COLS - x, k->keyname,
+                           paint_role(&s->paint, denied ? THEME_DIM : THEME_KEY_HINT),
+                           s->paint.utf8);
+            x += 1 + draw_text(stdscr, y, x + 1, COLS - x - 1, k->hint,
+                               paint_role(&s->paint, THEME_DIM), s->paint.utf8);
+            x += 2;
+        }
     }
 }
 
@@ -481,13 +498,21 @@ static void screen_draw_help(struct screen *s)
 
 static void screen_draw_too_small(void)
 {
-    char msg[96];
-    snprintf(msg, sizeof msg, "kargotop needs %dx%d; this terminal is %dx%d", SCREEN_MIN_COLS,
-             SCREEN_MIN_ROWS, COLS, LINES);
-    int len = (int)strlen(msg);
-    int x = len < COLS ? (COLS - len) / 2 : 0;
-    if (LINES > 0 && COLS > 0)
-        mvaddnstr(LINES / 2, x, msg, COLS - x);
+    /* short lines, so that the sizes stay whole on a narrow terminal (40 columns and less) */
+    char need[64], have[64];
+    snprintf(need, sizeof need, "kargotop needs %dx%d", SCREEN_MIN_COLS, SCREEN_MIN_ROWS);
+    snprintf(have, sizeof have, "this terminal is %dx%d", COLS, LINES);
+    const char *lines[] = {need, have, "press q to quit"};
+    int n = (int)(sizeof lines / sizeof lines[0]);
+    int y = LINES / 2 - n / 2;
+    if (y < 0)
+        y = 0;
+    for (int i = 0; i < n && y + i < LINES; i++) {
+        int len = (int)strlen(lines[i]);
+        int x = len < COLS ? (COLS - len) / 2 : 0;
+        if (COLS > 0)
+            mvaddnstr(y + i, x, lines[i], COLS - x);
+    }
 }
 
 /* A framed pane holding a table. */
@@ -512,11 +537,12 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
     static const enum kargo_kind pipeline_kinds[] = {KARGO_STAGE, KARGO_WAREHOUSE};
     static const enum kargo_kind freight_kinds[] = {KARGO_FREIGHT, KARGO_STAGE};
     static const enum kargo_kind promotion_kinds[] = {KARGO_PROMOTION};
-    pipeline_view_update(&s->pipeline, st, COLS - 2);
-    lists_fill_stages(&s->stages, st, s->pipeline.layout, &s->paint);
     /* the pipeline takes what it needs up to a little over half; the panes below the rest */
+    int top_max = h * 11 / 20;
+    pipeline_view_update(&s->pipeline, st, COLS - 2, top_max - 2);
+    lists_fill_stages(&s->stages, st, s->pipeline.layout, &s->paint);
     int need = s->list_form ? (int)s->stages.nshown + 3 : s->pipeline.layout->height + 2;
-    int top_h = h * 11 / 20;
+    int top_h = top_max;
     if (need < top_h)
         top_h = need;
     if (top_h < 6)
@@ -701,6 +727,15 @@ void screen_draw(struct screen *s, time_t now)
 
 /* ---- keys -------------------------------------------------------------------------------- */
 
+/* Opens a project; the one already open stays as it is (its selection, filters and data), rather
+ * than starting its watches over and drawing an empty pipeline meanwhile. */
+static int screen_open_project(struct screen *s, const char *name, char **cause)
+{
+    if (s->status.project[0] != '\0' && strcmp(s->status.project, name) == 0)
+        return 0;
+    return s->src->open_project(s->src->ctx, name, cause);
+}
+
 static void screen_open_detail(struct screen *s)
 {
     enum kargo_kind kind;
@@ -710,7 +745,7 @@ static void screen_open_detail(struct screen *s)
     if (kind == KARGO_PROJECT) {
         char *cause = NULL;
         char *copy = xstrdup(name);
-        if (s->src->open_project(s->src->ctx, copy, &cause) != 0)
+        if (screen_open_project(s, copy, &cause) != 0)
             screen_message(s, true, cause);
         else
             s->mode = MODE_DASHBOARD;
@@ -784,7 +819,7 @@ static void screen_run_command(struct screen *s, const char *line)
     case COMMAND_PROJECT:
         if (s->src == NULL || s->src->open_project == NULL) {
             screen_message(s, true, "not connected to a cluster");
-        } else if (s->src->open_project(s->src->ctx, cmd.arg, &cause) != 0) {
+        } else if (screen_open_project(s, cmd.arg, &cause) != 0) {
             screen_message(s, true, cause);
         } else {
             s->mode = MODE_DASHBOARD;
@@ -989,6 +1024,14 @@ void screen_key(struct screen *s, int key, bool is_keycode)
     if (key == KEY_RESIZE && is_keycode)
         return; /* ncurses already knows the new size; the redraw follows */
     screen_message(s, false, NULL);
+    if ((COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) && key == 'q' && !is_keycode) {
+        /* "press q to quit" holds whatever is open unseen (a prompt, the YAML view, a
+         * confirmation, which goes with nothing sent) */
+        if (s->act.open)
+            act_key(&s->act, 27, false, time(NULL), &s->message, &s->message_error);
+        s->quit = true;
+        return;
+    }
     if (s->act.open) {
         /* an unseen confirmation is never confirmed: below the minimum size only Esc works */
         if ((COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) && key != 27)

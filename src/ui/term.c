@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "util/xalloc.h"
@@ -121,4 +122,17 @@ int term_take_signal(void)
     if (term_pipe[0] >= 0 && read(term_pipe[0], &b, 1) == 1)
         return b;
     return 0;
+}
+
+void term_resize(void)
+{
+    if (!term_active)
+        return;
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+        (ws.ws_row != LINES || ws.ws_col != COLS))
+        resizeterm(ws.ws_row, ws.ws_col);
+    /* the terminal may have cut or reflowed what it showed, even when the size ends up as it
+     * was (shrunk and grown back before we looked): the next frame repaints every cell */
+    clearok(curscr, TRUE);
 }

@@ -20,6 +20,7 @@
 #include "action/queue.h"
 #include "kube/api.h"
 #include "kube/kubeconfig.h"
+#include "sim/admission.h"
 #include "sim/kargo.h"
 #include "sim/sim.h"
 #include "sim/store.h"
@@ -467,7 +468,12 @@ static void test_queue_runs_off_the_callers_thread_and_reports(void **state)
     assert_int_equal(action_queue_submit(q, &req, &pol, &cause), 0);
     assert_non_null(strstr(cause, "read-only"));
     free(cause);
+    cause = NULL;
     pol.readonly = false;
+    struct action_request empty = {.id = ACTION_PROMOTE, .ns = NS};
+    assert_int_equal(action_queue_submit(q, &empty, &pol, &cause), 0);
+    assert_non_null(strstr(cause, "nothing to promote"));
+    free(cause);
     unsigned long seq = action_queue_submit(q, &req, &pol, NULL);
     assert_true(seq > 0);
     struct action_result *r = take(q);
@@ -512,8 +518,10 @@ static void test_lost_answers_never_make_a_second_promotion(void **state)
     char *f = freight_in(e, "dev");
     struct sim_faults faults = {.cut_body_pct = 50};
     sim_faults_set(e->sim, &faults);
+    /* two tries per read: enough to recover often, few backoff waits */
+    kube_client_set_attempts(e->c[ADMIN], 2);
     int recovered = 0;
-    for (int i = 0; i < 16; i++) {
+    for (int i = 0; i < 10; i++) {
         struct sim_stats s0, s1;
         sim_stats_get(e->sim, &s0);
         size_t before = sim_store_count(sim_store(e->sim), "promotions", NS);
@@ -548,6 +556,157 @@ static void test_lost_answers_never_make_a_second_promotion(void **state)
     free(f);
 }
 
+/* ---- what is sent: the full object Kargo <= v1.10 needs ---------------------------------- */
+
+struct recorder {
+    struct kargo_options *opt;
+    pthread_mutex_t mu;
+    cJSON *sent; /* the last Promotion a user created, as it arrived */
+};
+
+/* Runs before Kargo's webhook (registered first): sees the object as the client sent it. */
+static struct sim_status *record_hook(void *ctx, struct sim_admission_request *req)
+{
+    struct recorder *r = ctx;
+    if (req->op == SIM_OP_CREATE && req->object != NULL && req->user != NULL &&
+        strcmp(req->user, "admin") == 0) {
+        pthread_mutex_lock(&r->mu);
+        cJSON_Delete(r->sent);
+        r->sent = cJSON_Duplicate(req->object, true);
+        pthread_mutex_unlock(&r->mu);
+    }
+    return NULL;
+}
+
+static int install_recording(struct sim *sim, void *ctx, char **cause)
+{
+    struct recorder *r = ctx;
+    sim_admission_add(sim_store(sim), "promotions", true, record_hook, r);
+    return kargo_install(sim, r->opt, cause);
+}
+
+static void test_promotion_is_sent_whole_as_older_kargo_needs(void **state)
+{
+    (void)state;
+    static const char *const flask[] = {"flask-app", NULL};
+    struct kargo_options opt = {
+        .start_ms = T0_MS, .step_ms = 2000, .verify_ms = 10000, .seed = 7, .scenarios = flask};
+    struct recorder r = {.opt = &opt, .mu = PTHREAD_MUTEX_INITIALIZER};
+    struct sim_config cfg = {.seed = 7, .install = install_recording, .install_ctx = &r};
+    char *cause = NULL;
+    struct sim *sim = sim_start(&cfg, &cause);
+    if (sim == NULL)
+        fail_msg("sim_start: %s", cause);
+    kargo_settle(opt.out);
+    char dir[] = "/tmp/kt-action-rec-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *kc = xasprintf("%s/kubeconfig", dir);
+    assert_int_equal(sim_write_kubeconfig(sim, kc, &cause), 0);
+    struct kubeconfig_opts ko = {.kubeconfig = kc};
+    struct kube_config *kcfg = kubeconfig_load(&ko, &cause);
+    assert_non_null(kcfg);
+    struct kube_client *c = kube_client_new(kcfg, &cause);
+    assert_non_null(c);
+
+    struct api_ref sref = {GV, "stages", "flask-app", "staging"};
+    cJSON *stage = api_get(c, &sref, NULL);
+    assert_non_null(stage);
+    struct api_ref dref = {GV, "stages", "flask-app", "dev"};
+    cJSON *dev = api_get(c, &dref, NULL);
+    const char *f = json_get_string(
+        cJSON_GetArrayItem(json_get(dev, "status", "freightHistory", (char *)NULL), 0), "items",
+        "Warehouse/flask-app", "name", (char *)NULL);
+    assert_non_null(f);
+    char *created = NULL;
+    struct kube_error err = {0};
+    if (action_promote(c, "flask-app", "staging", f, &created, &err) != 0)
+        fail_msg("promote: %s", err.message);
+
+    pthread_mutex_lock(&r.mu);
+    cJSON *sent = r.sent;
+    r.sent = NULL;
+    pthread_mutex_unlock(&r.mu);
+    assert_non_null(sent);
+    /* the name <stage>.<ulid>.<freight[0:7]>, lowercase */
+    const char *name = json_get_string(sent, "metadata", "name", (char *)NULL);
+    assert_non_null(name);
+    assert_int_equal(strlen(name), strlen("staging.") + 26 + 1 + 7);
+    assert_memory_equal(name, "staging.", 8);
+    assert_true(strspn(name + 8, "0123456789abcdefghjkmnpqrstvwxyz") == 26);
+    assert_memory_equal(name + 8 + 27, f, 7);
+    assert_string_equal(json_get_string(sent, "spec", "freight", (char *)NULL), f);
+    /* steps as the template has them; vars = Stage vars ++ template vars */
+    const cJSON *tspec = json_get(stage, "spec", "promotionTemplate", "spec", (char *)NULL);
+    assert_true(cJSON_Compare(json_get(sent, "spec", "steps", (char *)NULL),
+                              cJSON_GetObjectItem(tspec, "steps"), true));
+    cJSON *want = cJSON_CreateArray();
+    const cJSON *lists[] = {json_get(stage, "spec", "vars", (char *)NULL),
+                            cJSON_GetObjectItem(tspec, "vars")};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *v;
+        cJSON_ArrayForEach(v, lists[i])
+        {
+            cJSON_AddItemToArray(want, cJSON_Duplicate(v, true));
+        }
+    }
+    assert_true(cJSON_GetArraySize(want) > 0);
+    assert_true(cJSON_Compare(json_get(sent, "spec", "vars", (char *)NULL), want, true));
+    cJSON_Delete(want);
+    /* labelled, so a lost answer finds it even renamed */
+    assert_non_null(
+        json_get_string(sent, "metadata", "labels", "kargotop/create-id", (char *)NULL));
+    /* v1.11+ renamed it; the caller learns the real name */
+    assert_non_null(created);
+    struct api_ref pref = {GV, "promotions", "flask-app", created};
+    cJSON *made = api_get(c, &pref, NULL);
+    assert_non_null(made);
+    cJSON_Delete(made);
+
+    free(created);
+    cJSON_Delete(sent);
+    cJSON_Delete(dev);
+    cJSON_Delete(stage);
+    kube_client_free(c);
+    kubeconfig_free(kcfg);
+    sim_stop(sim);
+    unlink(kc);
+    rmdir(dir);
+    free(kc);
+}
+
+/* Every action's access in a minute costs one review (SIM_VERB_OTHER) per distinct rule (6 for
+ * all), and asking again within the minute costs none. */
+static void test_access_reviews_are_shared_and_cached(void **state)
+{
+    struct env *e = *state;
+    struct action_queue *q = action_queue_new(e->c[ADMIN], NULL, NULL);
+    struct sim_stats s0, s1;
+    sim_stats_get(e->sim, &s0);
+    char reason[200];
+    bool known = false;
+    for (long long end = ms_now() + 20000; !known && ms_now() < end;) {
+        known = true;
+        for (int id = 0; id < ACTION_COUNT; id++)
+            known = action_queue_access(q, NS, (enum action_id)id, reason, sizeof reason) ==
+                        ACTION_ACCESS_ALLOWED &&
+                    known;
+        if (!known) {
+            struct timespec ts = {0, 10 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(known);
+    sim_stats_get(e->sim, &s1);
+    assert_int_equal(s1.requests[SIM_VERB_OTHER] - s0.requests[SIM_VERB_OTHER], 6);
+    for (int id = 0; id < ACTION_COUNT; id++)
+        assert_int_equal(action_queue_access(q, NS, (enum action_id)id, reason, sizeof reason),
+                         ACTION_ACCESS_ALLOWED);
+    action_queue_free(q); /* joins the worker: nothing more can be under way */
+    struct sim_stats s2;
+    sim_stats_get(e->sim, &s2);
+    assert_int_equal(s2.requests[SIM_VERB_OTHER], s1.requests[SIM_VERB_OTHER]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -570,6 +729,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lost_answers_never_make_a_second_promotion, setup,
                                         teardown),
+        cmocka_unit_test(test_promotion_is_sent_whole_as_older_kargo_needs),
+        cmocka_unit_test_setup_teardown(test_access_reviews_are_shared_and_cached, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

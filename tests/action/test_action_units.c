@@ -19,6 +19,7 @@ static void test_table_has_every_action_once_with_a_key_and_rbac(void **state)
         seen[d->id] = true;
         assert_non_null(d->rbac[0].verb);
         assert_non_null(d->denied);
+        assert_non_null(d->run);
         assert_true(d->key > ' ');
         assert_ptr_equal(action_by_name(d->name), d);
         assert_ptr_equal(action_def(d->id), d);

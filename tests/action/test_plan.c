@@ -127,6 +127,22 @@ static void test_pickers_list_freight_newest_first_and_history_previous_first(vo
     assert_non_null(strstr(c[0].label, "promoted"));
     action_choices_free(c, n);
     assert_int_equal(action_plan_freight_choices(st, "nowhere", NOW, &c), 0);
+    /* stages for a freight: each with its availability */
+    const struct kargo_freight *lynx = store_freight_by_alias(st, "dizzy-lynx");
+    n = action_plan_stage_choices(st, lynx->ref.name, NULL, NOW, &c);
+    assert_int_equal(n, 3);
+    assert_string_equal(c[0].value, "dev");
+    assert_true(c[0].available);
+    assert_string_equal(c[1].value, "production");
+    assert_true(c[1].available); /* approved for production */
+    assert_string_equal(c[2].value, "staging");
+    assert_false(c[2].available);
+    assert_non_null(strstr(c[2].label, "not verified in dev"));
+    action_choices_free(c, n);
+    n = action_plan_stage_choices(st, NULL, "backstage", NOW, &c);
+    assert_int_equal(n, 3);
+    action_choices_free(c, n);
+    assert_int_equal(action_plan_stage_choices(st, NULL, "elsewhere", NOW, &c), 0);
     store_read_unlock(st);
     store_free(st);
 }

@@ -100,21 +100,66 @@ static void test_help_overlay_comes_from_the_keymap(void **state)
 static void test_small_terminal_says_minimum_and_recovers(void **state)
 {
     struct ptyterm *t = start(24, 80);
+    assert_true(ptyterm_wait_text(t, "q quit", WAIT_MS));
     ptyterm_resize(t, 12, 40);
-    if (!ptyterm_wait_text(t, "needs 80x24", WAIT_MS)) {
+    /* the whole message, and nothing of the frame drawn for the old size */
+    if (!ptyterm_wait_text(t, "this terminal is 40x12", WAIT_MS)) {
         ptyterm_dump(t, "no minimum-size message at 40x12");
         fail();
     }
-    ptyterm_resize(t, 1, 1); /* must not crash at 1x1 */
-    ptyterm_pump(t, 200);
+    assert_true(ptyterm_find(t, "kargotop needs 80x24", NULL, NULL));
+    assert_false(ptyterm_find(t, "q quit", NULL, NULL));
+    ptyterm_resize(t, 1, 1); /* must not crash at 1x1: it still draws its first letter */
+    if (!ptyterm_wait_text(t, "k", WAIT_MS)) {
+        ptyterm_dump(t, "nothing at 1x1");
+        fail();
+    }
     ptyterm_resize(t, 30, 100);
     assert_true(ptyterm_wait_text(t, "q quit", WAIT_MS));
     int row;
     assert_true(ptyterm_find(t, "q quit", &row, NULL));
     assert_int_equal(row, 29);
+    assert_false(ptyterm_find(t, "needs 80x24", NULL, NULL));
     ptyterm_send(t, "q");
     expect_clean_exit(t, 0);
     ptyterm_free(t);
+}
+
+static void test_q_quits_a_small_terminal(void **state)
+{
+    struct ptyterm *t = start(24, 80);
+    ptyterm_send(t, ":pro"); /* a prompt left open, then the terminal shrinks */
+    assert_true(ptyterm_wait_text(t, ":pro", WAIT_MS));
+    ptyterm_resize(t, 12, 40);
+    assert_true(ptyterm_wait_text(t, "this terminal is 40x12", WAIT_MS));
+    /* the frame may arrive in pieces: wait for its last line too */
+    assert_true(ptyterm_wait_text(t, "press q to quit", WAIT_MS));
+    ptyterm_send(t, "q");
+    expect_clean_exit(t, 0);
+    ptyterm_free(t);
+}
+
+static void test_resize_during_start_up_is_not_lost(void **state)
+{
+    /* SIGWINCH while the first frame is still being drawn (when the program is not waiting for
+     * input): the next frame must still be drawn at the new size. */
+    for (int i = 0; i < 5; i++) {
+        struct ptyterm *t = ptyterm_spawn((char *[]){KARGOTOP_BIN, NULL}, NULL, 24, 80);
+        assert_non_null(t);
+        ptyterm_resize(t, 12, 40);
+        if (!ptyterm_wait_text(t, "this terminal is 40x12", WAIT_MS)) {
+            ptyterm_dump(t, "resize at start-up lost");
+            fail();
+        }
+        ptyterm_resize(t, 24, 80);
+        if (!ptyterm_wait_text(t, "q quit", WAIT_MS)) {
+            ptyterm_dump(t, "no frame after growing back");
+            fail();
+        }
+        ptyterm_send(t, "q");
+        expect_clean_exit(t, 0);
+        ptyterm_free(t);
+    }
 }
 
 static void test_idle_writes_nothing(void **state)
@@ -140,6 +185,15 @@ static void test_sigterm_restores_terminal(void **state)
     ptyterm_free(t);
 }
 
+static void test_sighup_restores_terminal(void **state)
+{
+    /* the SSH daemon's SIGHUP when the session drops */
+    struct ptyterm *t = start(24, 80);
+    kill(ptyterm_pid(t), SIGHUP);
+    expect_clean_exit(t, 0);
+    ptyterm_free(t);
+}
+
 static void test_exits_when_the_terminal_goes_away(void **state)
 {
     /* A dropped SSH session: the program must not keep running (the k9s bastion bug). */
@@ -157,8 +211,11 @@ int main(void)
         cmocka_unit_test(test_no_color_draws_with_attributes_only),
         cmocka_unit_test(test_help_overlay_comes_from_the_keymap),
         cmocka_unit_test(test_small_terminal_says_minimum_and_recovers),
+        cmocka_unit_test(test_q_quits_a_small_terminal),
+        cmocka_unit_test(test_resize_during_start_up_is_not_lost),
         cmocka_unit_test(test_idle_writes_nothing),
         cmocka_unit_test(test_sigterm_restores_terminal),
+        cmocka_unit_test(test_sighup_restores_terminal),
         cmocka_unit_test(test_exits_when_the_terminal_goes_away),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,7 +19,7 @@
 
 static struct layout *layout_of(struct store *st, int box_w, int box_h, int width)
 {
-    struct layout_params p = {box_w, box_h, width};
+    struct layout_params p = {box_w, box_h, width, 0};
     store_read_lock(st);
     const struct kargo_warehouse *const *wh;
     const struct kargo_stage *const *stages;
@@ -282,6 +282,27 @@ static void test_compact_form_for_narrow_terminals(void **state)
     assert_int_equal(l->box_w, 10);
     assert_int_equal(l->width, 75);
     layout_free(l);
+
+    /* narrowed, but with the rows to spare boxes keep their height (two rows of boxes of 5 and
+     * the free row between them: 11 rows); one row fewer and they are flattened */
+    struct layout_params p = {24, 5, 158, 11};
+    store_read_lock(st);
+    const struct kargo_warehouse *const *wh;
+    const struct kargo_stage *const *stages;
+    size_t n_wh = store_warehouses(st, &wh);
+    size_t n_st = store_stages(st, &stages);
+    l = layout_compute(wh, n_wh, stages, n_st, &p);
+    assert_true(l->compact);
+    assert_int_equal(l->box_w, 23); /* (158 - 5*3) / 6 */
+    assert_int_equal(l->box_h, 5);
+    assert_int_equal(l->height, 11);
+    assert_int_equal(layout_crossings(l), 0);
+    layout_free(l);
+    p.height = 10;
+    l = layout_compute(wh, n_wh, stages, n_st, &p);
+    assert_int_equal(l->box_h, 3);
+    layout_free(l);
+    store_read_unlock(st);
     store_free(st);
 }
 
@@ -358,7 +379,7 @@ static void test_missing_nodes_and_cycles(void **state)
     assert_int_equal(l->n_lanes, 3);
     layout_free(l);
 
-    struct layout_params p = {10, 3, 80};
+    struct layout_params p = {10, 3, 80, 0};
     l = layout_compute(NULL, 0, NULL, 0, &p);
     assert_int_equal(l->n_nodes, 0);
     assert_int_equal(l->width, 0);

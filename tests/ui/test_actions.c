@@ -177,10 +177,17 @@ static cJSON *promotions(struct env *e, const char *ns)
     return l;
 }
 
+/* Promotions a user made (auto-promotions carry no create-actor): what keys could have written. */
 static int count_promotions(struct env *e, const char *ns)
 {
     cJSON *l = promotions(e, ns);
-    int n = cJSON_GetArraySize(cJSON_GetObjectItem(l, "items"));
+    int n = 0;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(l, "items"))
+    {
+        n += json_get_string(p, "metadata", "annotations", "kargo.akuity.io/create-actor",
+                             (char *)NULL) != NULL;
+    }
     cJSON_Delete(l);
     return n;
 }
@@ -296,6 +303,20 @@ static bool wait_dimmed(struct ptyterm *t, const char *key_and_hint, bool want)
         }                                                                                          \
     } while (0)
 
+/* Presses key until the screen shows text: a dimmed key may still be waiting for the cluster's
+ * answer (then it says "checking" and does nothing), so the refusal comes once the answer is in. */
+static void press_until(struct ptyterm *t, const char *key, const char *text)
+{
+    for (long long end = ms_now() + WAIT_MS; ms_now() < end;) {
+        ptyterm_send(t, key);
+        if (ptyterm_wait_text(t, text, 500))
+            return;
+        ptyterm_send(t, "\014"); /* clears the message */
+    }
+    ptyterm_dump(t, "press_until");
+    fail_msg("'%s' never led to '%s'", key, text);
+}
+
 static void test_promote_with_p_creates_the_promotion_and_shows_it_succeed(void **state)
 {
     struct env *e = *state;
@@ -313,8 +334,11 @@ static void test_promote_with_p_creates_the_promotion_and_shows_it_succeed(void 
     expect(t, "staging <- ");
     char *alias = word_after(t, "staging <- ");
     assert_non_null(alias);
+    long long sent = ms_now();
     ptyterm_send(t, "y");
     expect(t, "promotion created: staging.");
+    /* a figure for the notes, not a timed assertion */
+    print_message("key to created Promotion on screen: %lld ms\n", ms_now() - sent);
     char *name = word_after(t, "promotion created: ");
     assert_non_null(name);
     /* the cluster has exactly that one more, with the right stage and freight */
@@ -394,6 +418,27 @@ static void test_rollback_of_production_sets_the_older_freight_and_a_hold(void *
     if (!done) {
         ptyterm_dump(t, "rollback");
         fail_msg("production never ran %s with a hold", alias);
+    }
+    /* u resumes: the hold goes (the candidate is promoted by origin) */
+    ptyterm_send(t, "\014"); /* Ctrl-L: a key, so the footer replaces the last message */
+    expect_dimmed(t, "u resume", false);
+    ptyterm_send(t, "u");
+    expect(t, "Resume auto-promotion of production");
+    expect(t, "clears the hold on Warehouse/backstage");
+    ptyterm_send(t, "production\r");
+    expect(t, "promotion created: production.");
+    bool resumed = false;
+    for (long long end = ms_now() + 2 * WAIT_MS; !resumed && ms_now() < end;) {
+        cJSON *s = get(e, ns, "stages", "production");
+        resumed = json_get(s, "status", "autoPromotionHolds", "Warehouse/backstage",
+                           (char *)NULL) == NULL;
+        cJSON_Delete(s);
+        if (!resumed)
+            ptyterm_pump(t, 200);
+    }
+    if (!resumed) {
+        ptyterm_dump(t, "resume");
+        fail_msg("the hold on production never went");
     }
     quit(t);
     free(older);
@@ -500,8 +545,11 @@ static void test_promote_downstream_lists_targets_and_promotes_the_current_freig
     ptyterm_send(t, "P");
     expect(t, "Promote downstream of dev");
     expect(t, "to every stage downstream:");
+    long long sent = ms_now();
     ptyterm_send(t, "y");
     expect(t, "promotion created: staging.");
+    /* a figure for the notes, not a timed assertion */
+    print_message("key to created Promotion on screen: %lld ms\n", ms_now() - sent);
     char *name = word_after(t, "promotion created: ");
     cJSON *p = get(e, ns, "promotions", name);
     assert_string_equal(json_get_string(p, "spec", "freight", (char *)NULL), devf);
@@ -510,6 +558,129 @@ static void test_promote_downstream_lists_targets_and_promotes_the_current_freig
     quit(t);
     free(name);
     free(devf);
+}
+
+static void test_a_refusal_shows_the_apis_own_words(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    char *alias = unavailable_to_production(e, ns);
+    assert_non_null(alias);
+    int before = count_promotions(e, ns);
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "ll");
+    expect(t, "Freight for production");
+    ptyterm_send(t, "\t/");
+    ptyterm_send(t, alias);
+    ptyterm_send(t, "\r");
+    expect_dimmed(t, "p promote", false);
+    ptyterm_send(t, "p");
+    expect(t, "not available: not verified in staging");
+    ptyterm_send(t, "production\r"); /* confirmed without approving: the webhook refuses */
+    expect(t, "promote production refused: ");
+    expect(t, "Freight is not available to this Stage");
+    assert_int_equal(count_promotions(e, ns), before);
+    quit(t);
+    free(alias);
+}
+
+static void test_reverify_runs_the_verification_again(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    cJSON *s = get(e, ns, "stages", "production");
+    char *id0 = xstrdup(json_get_string(
+        cJSON_GetArrayItem(
+            json_get(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                     "verificationHistory", (char *)NULL),
+            0),
+        "id", (char *)NULL));
+    cJSON_Delete(s);
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "ll");
+    expect(t, "Freight for production");
+    expect_dimmed(t, "v reverify", false);
+    ptyterm_send(t, "v");
+    expect(t, "Reverify of production");
+    expect(t, "the current freight is verified again");
+    ptyterm_send(t, "y");
+    expect(t, "verification requested again for production");
+    bool again = false;
+    for (long long end = ms_now() + WAIT_MS; !again && ms_now() < end;) {
+        s = get(e, ns, "stages", "production");
+        const char *id = json_get_string(
+            cJSON_GetArrayItem(
+                json_get(
+                    cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                    "verificationHistory", (char *)NULL),
+                0),
+            "id", (char *)NULL);
+        again = id != NULL && strcmp(id, id0) != 0;
+        cJSON_Delete(s);
+        if (!again)
+            ptyterm_pump(t, 200);
+    }
+    if (!again)
+        fail_msg("production was never verified again");
+    quit(t);
+    free(id0);
+}
+
+static void test_promote_from_a_warehouses_freight_picks_the_stage(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    int before = count_promotions(e, ns);
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "h"); /* dev -> the warehouse */
+    expect(t, "Freight for backstage");
+    ptyterm_send(t, "\t"); /* its newest freight */
+    expect_dimmed(t, "p promote", false);
+    ptyterm_send(t, "p");
+    expect(t, "to which stage?");
+    expect(t, "+ dev"); /* direct: available */
+    ptyterm_send(t, "\r");
+    expect(t, "Promote to dev");
+    ptyterm_send(t, "y");
+    expect(t, "promotion created: dev.");
+    char *name = word_after(t, "promotion created: ");
+    cJSON *p = get(e, ns, "promotions", name);
+    assert_string_equal(json_get_string(p, "spec", "stage", (char *)NULL), "dev");
+    cJSON_Delete(p);
+    assert_int_equal(count_promotions(e, ns), before + 1);
+    quit(t);
+    free(name);
+}
+
+static void test_a_slow_cluster_never_blocks_the_keys(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "l");
+    expect(t, "Freight for staging");
+    expect_dimmed(t, "R refresh", false);
+    /* every answer now takes 10 s */
+    struct sim_faults slow = {.latency_ms = 10000};
+    sim_faults_set(e->sim, &slow);
+    ptyterm_send(t, "R");
+    expect(t, "Refresh staging");
+    ptyterm_send(t, "y");
+    expect(t, "refresh: sent, waiting for the cluster");
+    /* the keys still work while the answer is on its way */
+    ptyterm_send(t, "\t\t");
+    expect(t, "Promotions of staging");
+    ptyterm_send(t, "?");
+    expect(t, " Keys ");
+    assert_false(ptyterm_find(t, "refresh requested", NULL, NULL));
+    ptyterm_send(t, "\033");
+    struct sim_faults none = {0};
+    sim_faults_set(e->sim, &none);
+    if (!ptyterm_wait_text(t, "refresh requested for staging", 2 * WAIT_MS)) {
+        ptyterm_dump(t, "slow refresh");
+        fail_msg("the answer never arrived");
+    }
+    quit(t);
 }
 
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
@@ -539,8 +710,10 @@ static void test_abort_with_A_ends_the_promotion_aborted(void **state)
     struct env *e = *state;
     const char *ns = "backstage-kargo";
     char *f = freight_in(e, ns, "dev", "Warehouse/backstage");
-    /* two: the first runs for several seconds, the second waits behind it */
+    /* the first runs for several seconds, the others wait behind it: the last is still
+     * unfinished when the keys reach it, even on a loaded machine */
     char *first = create_promotion(e, ns, "staging", f);
+    char *queued = create_promotion(e, ns, "staging", f);
     char *second = create_promotion(e, ns, "staging", f);
     struct ptyterm *t = start(e, ns);
     ptyterm_send(t, "l");
@@ -576,6 +749,7 @@ static void test_abort_with_A_ends_the_promotion_aborted(void **state)
     quit(t);
     free(needle);
     free(second);
+    free(queued);
     free(first);
     free(f);
 }
@@ -618,14 +792,12 @@ static void test_promoter_sees_abort_and_refresh_dimmed_and_they_write_nothing(v
     expect_dimmed(t, "R refresh", true);
     expect_dimmed(t, "p promote", false);
     expect_dimmed(t, "r rollback", false);
-    ptyterm_send(t, "R");
-    expect(t, "refresh: your role cannot refresh stages");
+    press_until(t, "R", "refresh: your role cannot refresh stages");
     assert_false(ptyterm_wait_text(t, "Refresh dev", 300)); /* no confirmation opened */
     ptyterm_send(t, "\t\t");
     expect(t, "Promotions of dev");
     expect_dimmed(t, "A abort", true);
-    ptyterm_send(t, "A");
-    expect(t, "abort: your role cannot abort promotions");
+    press_until(t, "A", "abort: your role cannot abort promotions");
     /* the help says why */
     ptyterm_send(t, "?");
     expect(t, "your role cannot abort promotions (patch promotions)");
@@ -650,12 +822,10 @@ static void test_viewer_has_no_write_keys(void **state)
             ptyterm_dump(t, "viewer");
             fail_msg("'%s' is offered to the viewer", keys[i]);
         }
-    ptyterm_send(t, "p");
-    expect(t, "promote: your role cannot promote");
+    press_until(t, "p", "promote: your role cannot promote");
     ptyterm_send(t, "\t");
     expect_dimmed(t, "a approve", true);
-    ptyterm_send(t, "a");
-    expect(t, "approve: your role cannot approve");
+    press_until(t, "a", "approve: your role cannot approve");
     assert_int_equal(count_promotions(e, ns), before);
     quit(t);
 }
@@ -780,8 +950,11 @@ static void test_cancel_with_n_or_esc_writes_nothing(void **state)
     ptyterm_send(t, "R");
     expect(t, "Refresh staging");
     ptyterm_resize(t, 12, 40);
-    expect(t, "kargotop needs 80x24");
+    expect(t, "this terminal is 40x12");
     ptyterm_send(t, "y");
+    /* the y is read no later than this resize is handled: once 41x12 shows, it was seen small */
+    ptyterm_resize(t, 12, 41);
+    expect(t, "this terminal is 41x12");
     ptyterm_resize(t, ROWS, COLS);
     expect(t, "Refresh staging");
     ptyterm_send(t, "\033");
@@ -808,6 +981,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_promote_downstream_lists_targets_and_promotes_the_current_freight, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(test_a_refusal_shows_the_apis_own_words, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reverify_runs_the_verification_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_promote_from_a_warehouses_freight_picks_the_stage,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_slow_cluster_never_blocks_the_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_with_A_ends_the_promotion_aborted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refresh_token_is_the_one_the_stage_handled, setup,

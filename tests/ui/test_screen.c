@@ -463,6 +463,10 @@ static void test_commands_complete_and_switch_projects(void **state)
     assert_shows("backstage-kargo");
     keys(s, "k\r"); /* Enter on a project opens it */
     assert_shows("project: backstage-kargo");
+    assert_int_equal(fake.opened, 2);
+    keys(s, "ll:project backstage-kargo\r"); /* the open one stays as it is */
+    assert_int_equal(fake.opened, 2);
+    assert_shows("Freight for production");
     keys(s, ":nonsense\r");
     assert_shows("unknown command 'nonsense'");
     keys(s, ":q\r");
@@ -485,6 +489,12 @@ static void test_stale_watch_says_since_when(void **state)
     screen_draw(s, NOW);
     assert_hides("stale since");
     assert_shows("live");
+    /* RBAC denies the freight: the top bar and the freight pane say so */
+    fake.status.watch[KARGO_FREIGHT].conn = SOURCE_FORBIDDEN;
+    screen_draw(s, NOW);
+    assert_shows("forbidden");
+    assert_hides("live");
+    fake.status.watch[KARGO_FREIGHT].conn = SOURCE_LIVE;
     screen_free(s);
 }
 
@@ -501,6 +511,7 @@ static void test_small_sizes_and_resize_keep_the_selection(void **state)
     resize_term(23, 80);
     screen_draw(s, NOW);
     assert_shows("needs 80x24");
+    assert_shows("this terminal is 80x23");
     resize_term(1, 1);
     screen_draw(s, NOW);
     resize_term(40, 160);
