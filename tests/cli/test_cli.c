@@ -51,12 +51,14 @@ struct env {
 static struct env *env_start(int step_ms)
 {
     struct env *e = xcalloc(1, sizeof *e);
-    static const char *const scenarios[] = {"microsvcs", NULL};
+    /* myapp for its Stages with verification (slow runs only: a verification to abort) */
+    static const char *const fast[] = {"microsvcs", NULL};
+    static const char *const slow[] = {"microsvcs", "myapp", NULL};
     e->opt.speed = 1; /* the simulated clock is the real one: ages agree with the binary's */
     e->opt.step_ms = step_ms;
-    e->opt.verify_ms = 100;
+    e->opt.verify_ms = step_ms == SLOW_STEP ? SLOW_STEP : 100;
     e->opt.seed = 9;
-    e->opt.scenarios = scenarios;
+    e->opt.scenarios = step_ms == SLOW_STEP ? slow : fast;
     struct sim_config cfg = {
         .tls = true, .seed = 9, .install = kargo_install, .install_ctx = &e->opt};
     char *cause = NULL;
@@ -135,14 +137,19 @@ static void expect_one_line_error(const struct proc_result *r, const char *needl
         fail_msg("stderr is not one line mentioning \"%s\":\n%s", needle, r->err);
 }
 
-static cJSON *api_obj(struct env *e, const char *plural, const char *name)
+static cJSON *api_obj_in(struct env *e, const char *ns, const char *plural, const char *name)
 {
-    struct api_ref ref = {GV, plural, NS, name};
+    struct api_ref ref = {GV, plural, ns, name};
     struct kube_error err = {0};
     cJSON *o = api_get(e->admin, &ref, &err);
     if (o == NULL)
         fail_msg("GET %s/%s: %s", plural, name, err.message);
     return o;
+}
+
+static cJSON *api_obj(struct env *e, const char *plural, const char *name)
+{
+    return api_obj_in(e, NS, plural, name);
 }
 
 static cJSON *api_items(struct env *e, const char *plural)
@@ -363,6 +370,13 @@ static void test_get_filters_and_names(void **state)
     expect_status(&r, 0);
     assert_true(strncmp(r.out, cur, strlen(cur)) == 0);
     assert_ptr_equal(strchr(r.out, '\n'), r.out + strlen(r.out) - 1); /* one row, no header */
+    proc_result_free(&r);
+
+    /* --warehouse on stages: the Stages it feeds */
+    RUN(e, &r, "get", "stages", "--warehouse", "green-releases", "-o", "name");
+    expect_status(&r, 0);
+    assert_string_equal(r.out, "stage.kargo.akuity.io/green-production\n"
+                               "stage.kargo.akuity.io/green-staging\n");
     proc_result_free(&r);
 
     /* --stage on promotions; a name that is not there: exit 1, the rest still printed */
@@ -862,6 +876,40 @@ static void test_abort_promotion(void **state)
     cJSON_Delete(p);
     free(expect);
     free(name);
+
+    /* --wait gives up at --timeout with exit 1, saying where the Promotion was */
+    RUN(e, &r, "promote", "--stage", "green-production", "--wait", "--timeout", "1s");
+    expect_status(&r, 1);
+    expect_one_line_error(&r, "timed out after 1s waiting for Promotion");
+    proc_result_free(&r);
+
+    /* a verification that runs (slowly) is aborted: myapp's dev verifies */
+    RUN(e, &r, "-p", "myapp", "verify", "stage", "dev");
+    expect_status(&r, 0);
+    proc_result_free(&r);
+    kargo_settle(e->k);
+    cJSON *s = api_obj_in(e, "myapp", "stages", "dev");
+    const cJSON *v = cJSON_GetArrayItem(
+        json_get(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                 "verificationHistory", (char *)NULL),
+        0);
+    char *id = xstrdup(json_get_string(v, "id", (char *)NULL));
+    assert_string_not_equal(json_get_string(v, "phase", (char *)NULL), "Successful");
+    cJSON_Delete(s);
+    RUN(e, &r, "-p", "myapp", "verify", "stage", "dev", "--abort");
+    expect_status(&r, 0);
+    assert_string_equal(r.out, "stage.kargo.akuity.io/dev verification abort requested\n");
+    proc_result_free(&r);
+    kargo_settle(e->k);
+    s = api_obj_in(e, "myapp", "stages", "dev");
+    v = cJSON_GetArrayItem(
+        json_get(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                 "verificationHistory", (char *)NULL),
+        0);
+    assert_string_equal(json_get_string(v, "id", (char *)NULL), id);
+    assert_string_equal(json_get_string(v, "phase", (char *)NULL), "Aborted");
+    cJSON_Delete(s);
+    free(id);
 }
 
 /* ---- refusals and exit codes ------------------------------------------------------------ */
