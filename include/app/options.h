@@ -9,13 +9,15 @@
 #include "cli/cli.h"
 
 struct options {
-    char *kubeconfig;    /* --kubeconfig FILE */
-    char *context;       /* --context NAME */
-    char *cluster;       /* --cluster NAME */
-    char *user;          /* --user NAME */
-    char *project;       /* -n/--namespace/-p/--project NAME: a Kargo project is a namespace */
-    bool readonly;       /* --readonly: no writes to the cluster */
-    bool demo;           /* --demo: run against the built-in simulated cluster */
+    char *kubeconfig; /* --kubeconfig FILE */
+    char *context;    /* --context NAME */
+    char *cluster;    /* --cluster NAME */
+    char *user;       /* --user NAME */
+    char *project;    /* -n/--namespace/-p/--project NAME: a Kargo project is a namespace */
+    bool readonly;    /* --readonly: no writes to the cluster */
+    bool demo;        /* --demo: run against the built-in simulated cluster */
+    char **scenarios; /* --scenario NAME|FILE (repeatable, with --demo): NULL-terminated */
+    size_t n_scenarios;
     bool help;           /* --help was asked for */
     bool version;        /* --version was asked for */
     struct cli_args cmd; /* the command (cmd.command CLI_NONE: the dashboard) and its flags */

@@ -31,6 +31,7 @@ struct http_request {
     size_t body_len;
     const char *content_type; /* NULL: application/json when there is a body */
     long timeout_ms;          /* 0: 30 s; -1: none (a watch ends by its own timeoutSeconds) */
+    long idle_ms;    /* > 0: abort (CURLE_OPERATION_TIMEDOUT) when no byte arrives for this long */
     bool retry_post; /* this POST creates nothing (an access review): retry it like a GET */
     /* A stream: each chunk of a 2xx body goes here on the I/O thread instead of into body;
      * returning false aborts the transfer (on_done then sees curl_code set, code kept). */

@@ -39,6 +39,9 @@ struct informer_opts {
     const char *plural;        /* "stages" */
     const char *namespace;     /* NULL for cluster-scoped resources (or all namespaces) */
     int poll_interval_s;       /* polling fallback; 0 means 5 */
+    /* A watch on which nothing arrives for this long (not even the BOOKMARK kube-apiserver sends
+     * about every minute) is taken for a dead connection and resumed; 0 means 180. */
+    int idle_timeout_s;
 };
 
 struct informer;

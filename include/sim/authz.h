@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include <cjson/cJSON.h>
+
 #include "sim/status.h"
 
 struct sim_authz_request {
@@ -25,6 +27,10 @@ bool sim_authz_allowed(const struct sim_authz_request *rq);
  * forbidden: User \"viewer\" cannot patch resource \"stages\" in API group \"kargo.akuity.io\" in
  * the namespace \"kargo-demo\"". The caller frees it. */
 struct sim_status *sim_authz_forbidden(const struct sim_authz_request *rq);
+
+/* What a SelfSubjectRulesReview answers for user: the status object (resourceRules,
+ * nonResourceRules, incomplete) of the same rules sim_authz_allowed applies. Caller deletes. */
+cJSON *sim_authz_rules(const char *user);
 
 /* The reason an SSAR gives when rq is allowed (RBAC's wording), or NULL when denied; static. */
 const char *sim_authz_reason(const struct sim_authz_request *rq);

@@ -30,6 +30,9 @@ int kargo_install(struct sim *sim, void *ctx, char **cause);
  * "demo" for the first four), or a YAML file by path. Built-in histories are moved to end at the
  * clock's now. Returns the number of objects, or -1 with *cause. */
 int kargo_load_scenario(struct kargo *k, const char *name_or_path, char **cause);
+/* The first Project (or Namespace) a scenario defines, without loading it (allocated), or NULL
+ * with *cause (an unknown name, an unreadable file, no Project). */
+char *kargo_scenario_project(const char *name_or_path, char **cause);
 /* Runs reconcile passes until one changes nothing; what happens "immediately" has then happened. */
 void kargo_settle(struct kargo *k);
 /* Moves simulated time forward by ms in ticks of at most tick_ms (0: 1000), settling after each. */

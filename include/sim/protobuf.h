@@ -13,6 +13,10 @@
  * Returns NULL with *cause on malformed input. */
 cJSON *sim_protobuf_ssar(const unsigned char *data, size_t len, char **cause);
 
+/* Decodes a SelfSubjectRulesReview ({"spec": {"namespace": ...}}); NULL with *cause on malformed
+ * input. */
+cJSON *sim_protobuf_ssrr(const unsigned char *data, size_t len, char **cause);
+
 /* Decodes a Namespace (metadata name, generateName, labels, annotations) into its JSON form.
  * Returns NULL with *cause on malformed input. */
 cJSON *sim_protobuf_namespace(const unsigned char *data, size_t len, char **cause);

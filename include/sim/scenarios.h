@@ -29,6 +29,13 @@ int scenarios_is_builtin(const char *name);
  * time inside ULID-based names ("<stage>.<ulid>.<hash7>"). */
 void scenarios_shift_times(cJSON *obj, int64_t delta_s);
 
+/* The earliest RFC 3339 UTC timestamp anywhere in the tree, in Unix seconds, or 0. */
+int64_t scenarios_earliest(const cJSON *obj);
+/* Gives an object of a built-in history the creationTimestamp it would have on a cluster, unless
+ * it has one: a Promotion's is the time in its ULID name, a Freight's its discoveredAt, anything
+ * else fallback_s (0: none, the server then stamps the load time). */
+void scenarios_set_created(cJSON *obj, int64_t fallback_s);
+
 /* Shape of the generated `large` scenario. */
 struct scenario_large_shape {
     int pipelines;  /* projects are not multiplied: one project, this many warehouses */

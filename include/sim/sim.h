@@ -15,6 +15,7 @@ struct sim_faults {
     int watch_close_s;   /* end every watch stream N seconds after it started */
     int error500_pct;    /* answer this % of API requests with 500 InternalError */
     int error429_pct;    /* answer this % with 429 TooManyRequests and Retry-After */
+    int error503_pct;    /* answer this % with 503 ServiceUnavailable and Retry-After */
     int retry_after_s;   /* the Retry-After value (0 means 1) */
     int latency_ms;      /* added before every API answer */
     int cut_body_pct;    /* send only the first half of this % of response bodies, then close */
@@ -87,6 +88,7 @@ struct sim_stats {
     unsigned long requests[SIM_VERB_COUNT];
     unsigned long faults_injected;
     unsigned long watches_open; /* now */
+    unsigned long gzipped;      /* answers sent gzip-encoded (large, to clients accepting it) */
 };
 void sim_stats_get(struct sim *sim, struct sim_stats *st);
 const char *sim_verb_name(enum sim_verb v);

@@ -34,6 +34,7 @@ struct sim_write_opts {
     const char *user;
     bool dry_run;        /* run everything but store nothing (dryRun=All) */
     bool skip_admission; /* loading a scenario: no hooks, no schema checks, status kept */
+    bool orphan;         /* delete: leave the dependents (propagationPolicy=Orphan) */
 };
 
 /* Creates a store retaining history_max watch events (0 means 10000). */
@@ -78,13 +79,26 @@ cJSON *sim_store_update_status(struct sim_store *s, const char *plural, const ch
 cJSON *sim_store_patch(struct sim_store *s, const char *plural, const char *ns, const char *name,
                        bool status_only, enum sim_patch_type type, const char *patch, size_t len,
                        const struct sim_write_opts *o, struct sim_status **err);
+/* Server-side apply (sim/apply.h) of applied to the object named name (creating it when absent,
+ * *created then true) as field manager (required: 422 without); status_only applies to /status.
+ * Retries internally on concurrent writes. */
+cJSON *sim_store_apply(struct sim_store *s, const char *plural, const char *ns, const char *name,
+                       bool status_only, const cJSON *applied, const char *manager, bool force,
+                       const struct sim_write_opts *o, bool *created, struct sim_status **err);
 /* Deletes an object and returns its last state; an object with finalizers only gets a
- * deletionTimestamp and goes when an update empties metadata.finalizers. */
+ * deletionTimestamp and goes when an update empties metadata.finalizers. Once it is gone, the
+ * objects of its namespace whose metadata.ownerReferences name its uid are deleted in turn (the
+ * garbage collector's background propagation: a Stage takes its Promotions with it), unless
+ * o->orphan. */
 cJSON *sim_store_delete(struct sim_store *s, const char *plural, const char *ns, const char *name,
                         const struct sim_write_opts *o, struct sim_status **err);
 
 /* Forgets all watch history: every resume from an older resourceVersion gets 410 Expired. */
 void sim_store_forget_history(struct sim_store *s);
+
+/* The oldest resourceVersion history still covers: a watch from below it gets 410, and so does a
+ * list continued from a page listed below it (etcd compaction's effect on continue tokens). */
+unsigned long long sim_store_compacted(struct sim_store *s);
 
 /* Number of objects of a resource in ns (NULL: all). */
 size_t sim_store_count(struct sim_store *s, const char *plural, const char *ns);
@@ -95,8 +109,12 @@ size_t sim_store_count(struct sim_store *s, const char *plural, const char *ns);
 struct sim_store_cursor {
     const char *plural;
     const char *ns; /* NULL: every namespace */
-    /* NULL: every object; else the objects for which it returns true */
-    bool (*match)(void *ctx, const char *ns, const char *name, const cJSON *labels);
+    /* NULL: every object; else the objects for which it returns true (json, len: the stored
+     * object, for field selectors; parse it only when labels are not enough). A watch with a
+     * match sees an object that a change moves into the selection as ADDED, out of it as
+     * DELETED, as kube-apiserver's watch cache does. */
+    bool (*match)(void *ctx, const char *ns, const char *name, const cJSON *labels,
+                  const char *json, size_t len);
     void *match_ctx;
     void (*emit)(void *ctx, enum sim_event_type type, const char *json, size_t len);
     void *emit_ctx;

@@ -8,26 +8,34 @@
 #include "sim/sim.h"
 #include "util/xalloc.h"
 
-static const char *const demo_scenarios[] = {"backstage", "flask-app", "microsvcs", "myapp", NULL};
+static const char *const demo_scenarios[] = {"demo", NULL};
 
 struct demo {
     struct kargo_options kargo; /* must outlive the sim: the controller reads it */
+    char *first_project; /* the first project the first scenario brought, where the demo opens */
     struct sim *sim;
 };
 
-struct demo *demo_start(char **cause)
+struct demo *demo_start(const char *const *scenarios, char **cause)
 {
     struct demo *d = xcalloc(1, sizeof *d);
     d->kargo.speed = 1.0;
     d->kargo.discover = true;
     d->kargo.seed = 1;
-    d->kargo.scenarios = demo_scenarios;
+    /* kargo_install loads them all before its controller starts, so no pass sees half a
+     * scenario. */
+    d->kargo.scenarios = scenarios != NULL && scenarios[0] != NULL ? scenarios : demo_scenarios;
     struct sim_config cfg = {.seed = 1, .install = kargo_install, .install_ctx = &d->kargo};
     d->sim = sim_start(&cfg, cause);
     if (d->sim == NULL) {
         free(d);
         return NULL;
     }
+    /* A user who asks for `--scenario flask-app` expects to land in flask-app; a file without a
+     * Project opens the project list. */
+    char *why = NULL;
+    d->first_project = kargo_scenario_project(d->kargo.scenarios[0], &why);
+    free(why);
     return d;
 }
 
@@ -38,7 +46,8 @@ struct kube_config *demo_config(struct demo *d)
     c->context = xstrdup("demo");
     c->cluster_name = xstrdup("kargo-sim");
     c->user_name = xstrdup("admin");
-    c->namespace = xstrdup("backstage-kargo");
+    if (d->first_project != NULL)
+        c->namespace = xstrdup(d->first_project);
     c->server = xstrdup(sim_url(d->sim));
     c->token = xstrdup(sim_token(d->sim, "admin"));
     return c;
@@ -49,5 +58,6 @@ void demo_stop(struct demo *d)
     if (d == NULL)
         return;
     sim_stop(d->sim);
+    free(d->first_project);
     free(d);
 }

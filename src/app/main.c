@@ -24,7 +24,7 @@ static struct session *main_connect(const struct options *o, struct demo **demo,
                                  .user = o->user,
                                  .namespace = o->project};
     if (o->demo) {
-        *demo = demo_start(&cause);
+        *demo = demo_start((const char *const *)o->scenarios, &cause);
         if (*demo == NULL) {
             *why = xasprintf("The demo cluster did not start: %s", cause);
             free(cause);
@@ -59,7 +59,7 @@ static int main_command(const struct options *o)
     struct kube_config *cfg = NULL;
     char *cause = NULL, *why = NULL;
     if (o->demo) {
-        demo = demo_start(&cause);
+        demo = demo_start((const char *const *)o->scenarios, &cause);
         if (demo != NULL)
             cfg = demo_config(demo);
         else

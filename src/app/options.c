@@ -17,6 +17,7 @@ enum option_id {
     OPT_PROJECT,
     OPT_READONLY,
     OPT_DEMO,
+    OPT_SCENARIO,
     OPT_HELP,
     OPT_VERSION,
     OPT_OUTPUT,
@@ -60,6 +61,9 @@ static const struct option_spec {
      "Kargo project to open (a project is a namespace)"},
     {OPT_READONLY, "readonly", 0, NULL, 0, NULL, ALL, "never write to the cluster"},
     {OPT_DEMO, "demo", 0, NULL, 0, NULL, ALL, "run against the built-in simulated Kargo cluster"},
+    {OPT_SCENARIO, "scenario", 0, NULL, 0, "NAME|FILE", ALL,
+     "with --demo: load this scenario (repeatable; backstage, flask-app, microsvcs, myapp, "
+     "large, demo, or a YAML file)"},
     {OPT_HELP, "help", 'h', NULL, 0, NULL, ALL, "show this help and exit"},
     {OPT_VERSION, "version", 'V', NULL, 0, NULL, ALL,
      "show versions of kargotop and its libraries"},
@@ -134,6 +138,11 @@ static void options_store(struct options *o, const struct option_spec *s, const 
         break;
     case OPT_DEMO:
         o->demo = true;
+        break;
+    case OPT_SCENARIO:
+        o->scenarios = xrealloc(o->scenarios, (o->n_scenarios + 2) * sizeof *o->scenarios);
+        o->scenarios[o->n_scenarios++] = xstrdup(arg);
+        o->scenarios[o->n_scenarios] = NULL;
         break;
     case OPT_HELP:
         o->help = true;
@@ -262,6 +271,10 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
                       cli_command_name(o->cmd.command));
         rc = -1;
     }
+    if (rc == 0 && o->n_scenarios > 0 && !o->demo) {
+        cause_set(cause, "--scenario needs --demo (it chooses what the simulated cluster holds)");
+        rc = -1;
+    }
     if (rc == 0 && o->project != NULL && o->project[0] == '\0') {
         cause_set(cause, "the project name is empty");
         rc = -1;
@@ -280,6 +293,9 @@ void options_free(struct options *o)
     free(o->cluster);
     free(o->user);
     free(o->project);
+    for (size_t i = 0; i < o->n_scenarios; i++)
+        free(o->scenarios[i]);
+    free(o->scenarios);
     for (size_t i = 0; i < a->n_words; i++)
         free(a->words[i]);
     free(a->words);

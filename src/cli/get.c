@@ -800,8 +800,9 @@ static int get_watch(struct get_run *r, unsigned need)
         if ((need & (1u << k)) == 0)
             continue;
         ws[k] = (struct get_watch){r, (enum kargo_kind)k, k == (int)r->k->store_kind};
-        struct informer_opts io = {KARGO_GV, get_plural((enum kargo_kind)k),
-                                   r->k->cluster ? NULL : r->c->ns, 0};
+        struct informer_opts io = {.group_version = KARGO_GV,
+                                   .plural = get_plural((enum kargo_kind)k),
+                                   .namespace = r->k->cluster ? NULL : r->c->ns};
         struct informer_callbacks cb = {get_on_event, get_on_relist, get_on_state, &ws[k]};
         infs[k] = informer_start(r->c->client, &io, &cb);
     }

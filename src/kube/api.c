@@ -140,6 +140,7 @@ cJSON *api_list(struct kube_client *c, const struct api_ref *ref, const char *la
     char *cont = NULL;
     char *rv = NULL;
     int n = 0;
+    bool restarted = false;
     cJSON *result = NULL;
     for (;;) {
         struct strbuf path;
@@ -156,6 +157,17 @@ cJSON *api_list(struct kube_client *c, const struct api_ref *ref, const char *la
         n++;
         cJSON *page = call(c, HTTP_GET, path.buf, NULL, NULL, kube_client_attempts(c), NULL, err);
         strbuf_free(&path);
+        if (page == NULL && err != NULL && err->code == 410 && cont != NULL && !restarted) {
+            /* The continue token expired between pages (history compacted): the pages so far
+             * are no longer one consistent list, so start again, once, as client-go's pager. */
+            kube_error_clear(err);
+            restarted = true;
+            free(cont);
+            cont = NULL;
+            cJSON_Delete(items);
+            items = cJSON_CreateArray();
+            continue;
+        }
         if (page == NULL)
             goto out;
         cJSON *pitems = cJSON_DetachItemFromObjectCaseSensitive(page, "items");

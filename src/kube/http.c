@@ -248,6 +248,10 @@ static int xfer_setup(struct kube_client *c, struct http_xfer *x, char **cause)
     if (x->req.timeout_ms >= 0)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
                          x->req.timeout_ms ? x->req.timeout_ms : DEFAULT_TIMEOUT_MS);
+    if (x->req.idle_ms > 0) {
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (x->req.idle_ms + 999) / 1000);
+    }
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);

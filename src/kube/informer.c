@@ -17,6 +17,7 @@
 
 #define LIST_PAGE       500
 #define DEFAULT_POLL_S  5
+#define DEFAULT_IDLE_S  180 /* three of kube-apiserver's one-minute bookmark periods */
 #define SHORT_WATCH_MS  1000
 #define LIST_TIMEOUT_MS 60000L
 
@@ -27,6 +28,7 @@ struct informer {
     char *collection;
     struct informer_callbacks cb;
     int poll_s;
+    int idle_s; /* a watch silent this long is a dead connection */
     enum informer_mode mode;
     struct watch_state ws;
     struct watch_splitter sp;
@@ -256,6 +258,13 @@ static void watch_done(void *arg, struct http_response *resp)
 {
     struct informer *inf = arg;
     inf->xfer = NULL;
+    if (resp->curl_code == CURLE_OPERATION_TIMEDOUT && resp->code >= 200 && resp->code < 300) {
+        /* Silent past the idle timeout (or past timeoutSeconds plus the margin): the peer or
+         * the path to it is gone without a FIN. Resume on a new connection; a server that is
+         * really down then fails to connect and the usual backoff reports it. */
+        begin_watch(inf);
+        return;
+    }
     bool transport_error = resp->curl_code != 0;
     bool short_clean = !inf->watch_had_data && mono_ms() - inf->watch_t0 < SHORT_WATCH_MS;
     enum watch_next next = watch_state_end(&inf->ws, resp->code, transport_error);
@@ -314,6 +323,7 @@ static void begin_watch(void *arg)
         .path = path,
         /* The server ends the watch after t seconds; the margin only catches a dead peer. */
         .timeout_ms = (t + 30) * 1000L,
+        .idle_ms = inf->idle_s * 1000L,
         .on_data = watch_data,
         .on_headers = watch_headers,
         .on_done = watch_done,
@@ -342,6 +352,7 @@ struct informer *informer_start(struct kube_client *c, const struct informer_opt
     inf->collection = api_path(&ref, NULL);
     inf->cb = *cb;
     inf->poll_s = opts->poll_interval_s > 0 ? opts->poll_interval_s : DEFAULT_POLL_S;
+    inf->idle_s = opts->idle_timeout_s > 0 ? opts->idle_timeout_s : DEFAULT_IDLE_S;
     inf->mode = MODE_WATCH;
     watch_state_init(&inf->ws);
     watch_splitter_init(&inf->sp);

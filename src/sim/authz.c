@@ -2,7 +2,10 @@
  * (kargo-viewer); the in-process controller is trusted. */
 #include "sim/authz.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "sim/resource.h"
 #include "util/strbuf.h"
@@ -32,7 +35,8 @@ bool sim_authz_allowed(const struct sim_authz_request *rq)
     if (!is(u, "promoter") && !is(u, "viewer"))
         return false;
     /* Every authenticated user may ask what it may do. */
-    if (is(rq->group, "authorization.k8s.io") && is(rq->resource, "selfsubjectaccessreviews"))
+    if (is(rq->group, "authorization.k8s.io") && (is(rq->resource, "selfsubjectaccessreviews") ||
+                                                  is(rq->resource, "selfsubjectrulesreviews")))
         return is(rq->verb, "create");
     bool sub = !empty(rq->subresource);
     if (read_verb(rq->verb) && !sub)
@@ -97,4 +101,67 @@ struct sim_status *sim_authz_forbidden(const struct sim_authz_request *rq)
     strbuf_free(&res);
     strbuf_free(&msg);
     return st;
+}
+
+/* The rules behind sim_authz_allowed, in RBAC's PolicyRule form; kept beside it so the two say
+ * the same. NULL-separated groups of {verbs, apiGroups, resources}. */
+struct rule {
+    const char *verbs, *groups, *resources; /* comma-separated */
+};
+
+static const struct rule admin_rules[] = {{"*", "*", "*"}, {NULL, NULL, NULL}};
+static const struct rule promoter_rules[] = {
+    {"create", "authorization.k8s.io", "selfsubjectaccessreviews,selfsubjectrulesreviews"},
+    {"get,list,watch", "*", "*"},
+    {"create", "kargo.akuity.io", "promotions"},
+    {"promote", "kargo.akuity.io", "stages"},
+    {"patch", "kargo.akuity.io", "freights/status"},
+    {NULL, NULL, NULL}};
+static const struct rule viewer_rules[] = {
+    {"create", "authorization.k8s.io", "selfsubjectaccessreviews,selfsubjectrulesreviews"},
+    {"get,list,watch", "*", "*"},
+    {NULL, NULL, NULL}};
+
+static cJSON *split(const char *list)
+{
+    cJSON *a = cJSON_CreateArray();
+    const char *p = list;
+    while (*p != '\0') {
+        size_t n = strcspn(p, ",");
+        char buf[128];
+        snprintf(buf, sizeof buf, "%.*s", (int)n, p);
+        cJSON_AddItemToArray(a, cJSON_CreateString(buf));
+        p += n + (p[n] == ',');
+    }
+    return a;
+}
+
+cJSON *sim_authz_rules(const char *user)
+{
+    const struct rule *rules = is(user, "admin")      ? admin_rules
+                               : is(user, "promoter") ? promoter_rules
+                               : is(user, "viewer")   ? viewer_rules
+                                                      : NULL;
+    cJSON *status = cJSON_CreateObject();
+    cJSON *rr = cJSON_AddArrayToObject(status, "resourceRules");
+    for (const struct rule *r = rules; r != NULL && r->verbs != NULL; r++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "verbs", split(r->verbs));
+        cJSON_AddItemToObject(o, "apiGroups", split(r->groups));
+        cJSON_AddItemToObject(o, "resources", split(r->resources));
+        cJSON_AddItemToArray(rr, o);
+    }
+    cJSON *nr = cJSON_AddArrayToObject(status, "nonResourceRules");
+    if (rules != NULL) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "verbs", split(rules == admin_rules ? "*" : "get"));
+        cJSON_AddItemToObject(o, "nonResourceURLs",
+                              split(rules == admin_rules ? "*"
+                                                         : "/api,/api/*,/apis,/apis/*,/healthz,"
+                                                           "/livez,/openapi,/openapi/*,/readyz,"
+                                                           "/version,/version/"));
+        cJSON_AddItemToArray(nr, o);
+    }
+    cJSON_AddBoolToObject(status, "incomplete", false);
+    return status;
 }

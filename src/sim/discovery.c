@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/crds.h"
 #include "sim/resource.h"
+#include "sim/yaml.h"
+#include "util/json.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 cJSON *sim_discovery_version(void)
@@ -186,11 +190,54 @@ cJSON *sim_discovery_openapi_root(void)
         if (cJSON_GetObjectItemCaseSensitive(paths, p) != NULL)
             continue;
         cJSON *e = cJSON_AddObjectToObject(paths, p);
-        char *url = xasprintf("/openapi/v3/%s?hash=%s", p, "0000000000000001");
+        char *url = xasprintf("/openapi/v3/%s?hash=%s", p, "0000000000000002");
         cJSON_AddStringToObject(e, "serverRelativeURL", url);
         free(url);
     }
     return root;
+}
+
+/* The CRD's openAPIV3Schema for r, named and tagged as kube-apiserver publishes it
+ * ("com.akuity.kargo.v1alpha1.Stage" with x-kubernetes-group-version-kind), so that
+ * `kubectl explain stage.spec` works; NULL when r is no embedded CRD. */
+static cJSON *crd_schema(const struct sim_resource *r, char **name)
+{
+    const struct sim_crd *c = sim_crds;
+    while (c->plural != NULL && strcmp(c->plural, r->plural) != 0)
+        c++;
+    if (c->plural == NULL)
+        return NULL;
+    cJSON *docs = sim_yaml_parse(c->yaml, c->len, c->plural, NULL, NULL);
+    const cJSON *v, *schema = NULL;
+    cJSON_ArrayForEach(v, json_get(cJSON_GetArrayItem(docs, 0), "spec", "versions", (char *)NULL))
+    {
+        const char *vn = json_get_string(v, "name", (char *)NULL);
+        if (vn != NULL && strcmp(vn, r->version) == 0)
+            schema = json_get(v, "schema", "openAPIV3Schema", (char *)NULL);
+    }
+    cJSON *out = schema != NULL ? cJSON_Duplicate(schema, true) : NULL;
+    cJSON_Delete(docs);
+    if (out == NULL)
+        return NULL;
+    cJSON *gvks = cJSON_AddArrayToObject(out, "x-kubernetes-group-version-kind");
+    cJSON *gvk = cJSON_CreateObject();
+    cJSON_AddStringToObject(gvk, "group", r->group);
+    cJSON_AddStringToObject(gvk, "kind", r->kind);
+    cJSON_AddStringToObject(gvk, "version", r->version);
+    cJSON_AddItemToArray(gvks, gvk);
+    /* kargo.akuity.io -> com.akuity.kargo */
+    struct strbuf rev;
+    strbuf_init(&rev);
+    char *grp = xstrdup(r->group);
+    for (char *dot = strrchr(grp, '.'); dot != NULL; dot = strrchr(grp, '.')) {
+        strbuf_appendf(&rev, "%s.", dot + 1);
+        *dot = '\0';
+    }
+    strbuf_appendf(&rev, "%s", grp);
+    free(grp);
+    *name = xasprintf("%s.%s.%s", rev.buf, r->version, r->kind);
+    strbuf_free(&rev);
+    return out;
 }
 
 cJSON *sim_discovery_openapi_gv(const char *group, const char *version)
@@ -241,6 +288,12 @@ cJSON *sim_discovery_openapi_gv(const char *group, const char *version)
         cJSON_AddStringToObject(gvk, "version", r->version);
         cJSON_AddStringToObject(gvk, "kind", r->kind);
         cJSON_AddStringToObject(patch, "x-kubernetes-action", "patch");
+        char *sname = NULL;
+        cJSON *schema = crd_schema(r, &sname);
+        if (schema != NULL)
+            cJSON_AddItemToObject(json_ensure_object(doc, "components", "schemas", (char *)NULL),
+                                  sname, schema);
+        free(sname);
     }
     return doc;
 }

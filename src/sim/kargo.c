@@ -10,6 +10,7 @@
 #include "sim/scenarios.h"
 #include "sim/sim.h"
 #include "sim/store.h"
+#include "sim/yaml.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -214,9 +215,50 @@ struct loader {
     int count;
     int failed;
     char *cause;
+    int64_t earliest; /* the history's first instant (shifted): when its Stages were made */
+    char *stage_key;  /* "<ns>/<stage>" of stage_uid: Promotions come in runs per Stage */
+    char *stage_uid;
 };
 
-static void ensure_namespace(struct kargo *k, const char *ns)
+/* A built-in history's Promotions get the owner reference Kargo's webhook gives every Promotion,
+ * so deleting a Stage takes its Promotions with it, as on a cluster. */
+static void own_promotion(struct loader *l, cJSON *obj, const char *ns)
+{
+    const char *stage = json_get_string(obj, "spec", "stage", (char *)NULL);
+    if (stage == NULL || json_get(obj, "metadata", "ownerReferences", (char *)NULL) != NULL)
+        return;
+    char *key = xasprintf("%s/%s", ns ? ns : "default", stage);
+    if (l->stage_key == NULL || strcmp(key, l->stage_key) != 0) {
+        free(l->stage_key);
+        free(l->stage_uid);
+        l->stage_key = key;
+        l->stage_uid = NULL;
+        struct sim_status *err = NULL;
+        cJSON *st = sim_store_get(l->k->store, "stages", ns ? ns : "default", stage, &err);
+        sim_status_free(err);
+        const char *uid = json_get_string(st, "metadata", "uid", (char *)NULL);
+        if (uid != NULL)
+            l->stage_uid = xstrdup(uid);
+        cJSON_Delete(st);
+    } else {
+        free(key);
+    }
+    if (l->stage_uid == NULL)
+        return;
+    cJSON *owner = cJSON_CreateObject();
+    cJSON_AddStringToObject(owner, "apiVersion", "kargo.akuity.io/v1alpha1");
+    cJSON_AddStringToObject(owner, "kind", "Stage");
+    cJSON_AddStringToObject(owner, "name", stage);
+    cJSON_AddStringToObject(owner, "uid", l->stage_uid);
+    cJSON_AddBoolToObject(owner, "controller", 1);
+    cJSON_AddBoolToObject(owner, "blockOwnerDeletion", 1);
+    cJSON *owners = cJSON_CreateArray();
+    cJSON_AddItemToArray(owners, owner);
+    cJSON_AddItemToObject(json_ensure_object(obj, "metadata", (char *)NULL), "ownerReferences",
+                          owners);
+}
+
+static void ensure_namespace(struct kargo *k, const char *ns, const char *created)
 {
     struct sim_status *err = NULL;
     cJSON *have = sim_store_get(k->store, "namespaces", NULL, ns, &err);
@@ -231,6 +273,8 @@ static void ensure_namespace(struct kargo *k, const char *ns)
     cJSON_AddStringToObject(obj, "kind", "Namespace");
     cJSON *md = cJSON_AddObjectToObject(obj, "metadata");
     cJSON_AddStringToObject(md, "name", ns);
+    if (created != NULL) /* as old as its Project */
+        cJSON_AddStringToObject(md, "creationTimestamp", created);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "kargo.akuity.io/project",
                             "true");
     struct sim_write_opts o = {.skip_admission = true};
@@ -263,6 +307,7 @@ static void load_one(void *ctx, cJSON *obj)
     }
     if (l->shift != 0)
         scenarios_shift_times(obj, l->shift);
+    scenarios_set_created(obj, l->earliest);
     const char *kind = json_get_string(obj, "kind", (char *)NULL);
     const char *plural = plural_of(kind);
     const char *name = json_get_string(obj, "metadata", "name", (char *)NULL);
@@ -274,7 +319,10 @@ static void load_one(void *ctx, cJSON *obj)
         return;
     }
     if (strcmp(kind, "Project") == 0)
-        ensure_namespace(l->k, name);
+        ensure_namespace(l->k, name,
+                         json_get_string(obj, "metadata", "creationTimestamp", (char *)NULL));
+    if (strcmp(kind, "Promotion") == 0)
+        own_promotion(l, obj, ns);
     struct sim_write_opts o = {.skip_admission = true};
     struct sim_status *err = NULL;
     cJSON *stored = sim_store_create(l->k->store, plural, ns, obj, &o, &err);
@@ -286,6 +334,17 @@ static void load_one(void *ctx, cJSON *obj)
     }
     sim_status_free(err);
     cJSON_Delete(stored);
+    cJSON_Delete(obj);
+}
+
+/* Pre-pass over a built-in history: its first instant, so that its Stages, Warehouses and
+ * Projects are older than anything they hold. */
+static void note_earliest(void *ctx, cJSON *obj)
+{
+    int64_t *first = ctx;
+    int64_t t = scenarios_earliest(obj);
+    if (t != 0 && (*first == 0 || t < *first))
+        *first = t;
     cJSON_Delete(obj);
 }
 
@@ -316,15 +375,71 @@ int kargo_load_scenario(struct kargo *k, const char *name_or_path, char **cause)
             return n;
         }
         l.shift = now - SCENARIO_EPOCH;
-        if (kargo_yaml_each(b->name, b->yaml, b->len, load_one, &l, cause) < 0)
+        int64_t first = 0;
+        if (kargo_yaml_each(b->name, b->yaml, b->len, note_earliest, &first, cause) < 0)
             return -1;
+        l.earliest = first != 0 ? first + l.shift - 3600 : 0;
+        if (kargo_yaml_each(b->name, b->yaml, b->len, load_one, &l, cause) < 0) {
+            free(l.stage_key);
+            free(l.stage_uid);
+            free(l.cause);
+            return -1;
+        }
     }
+    free(l.stage_key);
+    free(l.stage_uid);
     if (l.failed) {
         cause_set(cause, "scenario %s: %s", name_or_path, l.cause ? l.cause : "load failed");
         free(l.cause);
         return -1;
     }
     return l.count;
+}
+
+static const char *project_of(const cJSON *obj)
+{
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
+    if (kind != NULL && (strcmp(kind, "Project") == 0 || strcmp(kind, "Namespace") == 0))
+        return json_get_string(obj, "metadata", "name", (char *)NULL);
+    return NULL;
+}
+
+static void first_project(void *ctx, cJSON *obj)
+{
+    char **out = ctx;
+    const char *p = project_of(obj);
+    if (*out == NULL && p != NULL)
+        *out = xstrdup(p);
+    cJSON_Delete(obj);
+}
+
+char *kargo_scenario_project(const char *name_or_path, char **cause)
+{
+    if (strcmp(name_or_path, "demo") == 0)
+        return kargo_scenario_project("backstage", cause);
+    if (strcmp(name_or_path, "large") == 0)
+        return xstrdup("large");
+    char *out = NULL;
+    const struct scenario_builtin *b = scenarios_find(name_or_path);
+    if (b != NULL) {
+        if (kargo_yaml_each(b->name, b->yaml, b->len, first_project, &out, cause) < 0)
+            return NULL;
+    } else {
+        cJSON *docs = sim_yaml_load_file(name_or_path, NULL, cause);
+        if (docs == NULL)
+            return NULL;
+        const cJSON *d;
+        cJSON_ArrayForEach(d, docs)
+        {
+            const char *p = project_of(d);
+            if (out == NULL && p != NULL)
+                out = xstrdup(p);
+        }
+        cJSON_Delete(docs);
+    }
+    if (out == NULL)
+        cause_set(cause, "scenario %s defines no Project", name_or_path);
+    return out;
 }
 
 int kargo_install(struct sim *sim, void *ctx, char **cause)

@@ -21,6 +21,7 @@ enum opt_id {
     OPT_WATCH_CLOSE,
     OPT_500,
     OPT_429,
+    OPT_503,
     OPT_RETRY_AFTER,
     OPT_LATENCY,
     OPT_CUT,
@@ -59,6 +60,7 @@ static const struct opt opts[] = {
     {"fault-watch-close", "S", OPT_WATCH_CLOSE, "end every watch S seconds after it started"},
     {"fault-500", "PCT", OPT_500, "answer PCT% of requests with 500"},
     {"fault-429", "PCT", OPT_429, "answer PCT% of requests with 429 and Retry-After"},
+    {"fault-503", "PCT", OPT_503, "answer PCT% of requests with 503 and Retry-After"},
     {"fault-retry-after", "S", OPT_RETRY_AFTER, "the Retry-After of 429 answers (default 1)"},
     {"fault-latency", "MS", OPT_LATENCY, "add MS milliseconds to every answer"},
     {"fault-cut-body", "PCT", OPT_CUT, "cut PCT% of response bodies in the middle"},
@@ -162,6 +164,7 @@ int main(int argc, char **argv)
             break;
         case OPT_500:
         case OPT_429:
+        case OPT_503:
         case OPT_CUT:
             if (number(name, optarg, 100, &v) < 0)
                 goto out;
@@ -169,6 +172,8 @@ int main(int argc, char **argv)
                 cfg.faults.error500_pct = (int)v;
             else if (c == OPT_429)
                 cfg.faults.error429_pct = (int)v;
+            else if (c == OPT_503)
+                cfg.faults.error503_pct = (int)v;
             else
                 cfg.faults.cut_body_pct = (int)v;
             break;

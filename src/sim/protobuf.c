@@ -207,3 +207,27 @@ cJSON *sim_protobuf_namespace(const unsigned char *data, size_t len, char **caus
     }
     return out;
 }
+
+cJSON *sim_protobuf_ssrr(const unsigned char *data, size_t len, char **cause)
+{
+    struct pb raw, sub;
+    unsigned num;
+    bool bad = false;
+    if (!envelope(data, len, &raw, cause))
+        return NULL;
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "apiVersion", "authorization.k8s.io/v1");
+    cJSON_AddStringToObject(out, "kind", "SelfSubjectRulesReview");
+    cJSON *spec = cJSON_AddObjectToObject(out, "spec");
+    static const char *const spec_names[] = {"namespace"};
+    bool ok = true;
+    while (ok && field(&raw, &num, &sub, &bad))
+        if (num == 2 && sub.p != NULL)
+            ok = attributes(sub, spec, spec_names, 1);
+    if (!ok || bad) {
+        cJSON_Delete(out);
+        cause_set(cause, "malformed SelfSubjectRulesReview protobuf");
+        return NULL;
+    }
+    return out;
+}

@@ -229,6 +229,20 @@ static const struct sim_resource resources[] = {
      false,
      NULL,
      none_req},
+    {"authorization.k8s.io",
+     "v1",
+     "authorization.k8s.io/v1",
+     "selfsubjectrulesreviews",
+     "",
+     "SelfSubjectRulesReview",
+     "",
+     {NULL},
+     false,
+     false,
+     false,
+     false,
+     NULL,
+     none_req},
 };
 
 const struct sim_resource *sim_resource_all(size_t *count)

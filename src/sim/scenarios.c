@@ -80,6 +80,67 @@ void scenarios_shift_times(cJSON *obj, int64_t delta_s)
     }
 }
 
+static void earliest_in(const cJSON *obj, int64_t *min)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, obj)
+    {
+        time_t t;
+        if (cJSON_IsString(it) && is_k8s_time(it->valuestring) &&
+            timefmt_parse_rfc3339(it->valuestring, &t, NULL) == 0) {
+            if (*min == 0 || (int64_t)t < *min)
+                *min = (int64_t)t;
+        } else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
+            earliest_in(it, min);
+        }
+    }
+}
+
+int64_t scenarios_earliest(const cJSON *obj)
+{
+    int64_t min = 0;
+    earliest_in(obj, &min);
+    return min;
+}
+
+/* The creation time a ULID-named object's name encodes, in Unix seconds, or 0. */
+static int64_t ulid_time(const char *s)
+{
+    for (const char *dot = strchr(s, '.'); dot != NULL; dot = strchr(dot + 1, '.')) {
+        const char *u = dot + 1;
+        if (strspn(u, crockford) != 26 || u[26] != '.')
+            continue;
+        uint64_t t = 0;
+        for (int i = 0; i < 10; i++)
+            t = t * 32 + (uint64_t)(strchr(crockford, u[i]) - crockford);
+        return (int64_t)(t / 1000);
+    }
+    return 0;
+}
+
+void scenarios_set_created(cJSON *obj, int64_t fallback_s)
+{
+    cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    if (!cJSON_IsObject(meta) || cJSON_GetObjectItemCaseSensitive(meta, "creationTimestamp"))
+        return;
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
+    const cJSON *disc = cJSON_GetObjectItemCaseSensitive(obj, "discoveredAt");
+    int64_t t = 0;
+    time_t parsed;
+    if (cJSON_IsString(kind) && strcmp(kind->valuestring, "Promotion") == 0 && cJSON_IsString(name))
+        t = ulid_time(name->valuestring); /* the webhook named it when it was created */
+    else if (cJSON_IsString(disc) && timefmt_parse_rfc3339(disc->valuestring, &parsed, NULL) == 0)
+        t = (int64_t)parsed; /* the webhook defaults discoveredAt to the creation time */
+    if (t == 0)
+        t = fallback_s;
+    if (t == 0)
+        return;
+    char buf[32];
+    timefmt_rfc3339((time_t)t, buf, sizeof(buf));
+    cJSON_AddStringToObject(meta, "creationTimestamp", buf);
+}
+
 void scenarios_large_default(struct scenario_large_shape *shape)
 {
     shape->pipelines = 60;

@@ -21,6 +21,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
+#include <zlib.h>
 
 #include "sim/authz.h"
 #include "sim/discovery.h"
@@ -136,6 +137,39 @@ static void cut_free(void *cls)
 }
 
 /* Sends text (consumed) with code; may cut it in the middle when that fault is on. */
+/* kube-apiserver gzips answers of 128 KiB and more for clients that accept it. */
+#define GZIP_THRESHOLD (128 * 1024)
+
+static bool accepts_gzip(const char *ae)
+{
+    if (ae == NULL)
+        return false;
+    const char *g = strstr(ae, "gzip");
+    return g != NULL && strncmp(g + 4, ";q=0", 4) != 0;
+}
+
+/* A gzip stream of text (malloc'ed, *out_len bytes), or NULL. */
+static char *gzip(const char *text, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    uLong cap = deflateBound(&z, (uLong)len);
+    char *out = xmalloc(cap);
+    z.next_in = (Bytef *)text;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static enum MHD_Result respond_text(struct request *rq, int code, char *text, const char *ctype,
                                     int retry_after)
 {
@@ -151,14 +185,27 @@ static enum MHD_Result respond_text(struct request *rq, int code, char *text, co
         pthread_mutex_unlock(&srv->mu);
     }
     struct MHD_Response *resp;
+    char *gz = NULL;
+    size_t gz_len = 0;
     if (cut) {
         struct cut_body *cb = xmalloc(sizeof *cb);
         cb->data = text;
         cb->limit = len / 2;
         resp = MHD_create_response_from_callback(len, 4096, cut_read, cb, cut_free);
+    } else if (len >= GZIP_THRESHOLD && accepts_gzip(header(rq, "Accept-Encoding")) &&
+               (gz = gzip(text, len, &gz_len)) != NULL) {
+        free(text);
+        resp = MHD_create_response_from_buffer(gz_len, gz, MHD_RESPMEM_MUST_FREE);
+        pthread_mutex_lock(&srv->mu);
+        srv->stats.gzipped++;
+        pthread_mutex_unlock(&srv->mu);
     } else {
         resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_COPY);
         free(text);
+    }
+    if (gz != NULL) {
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+        MHD_add_response_header(resp, "Vary", "Accept-Encoding");
     }
     MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
@@ -204,11 +251,44 @@ static struct sim_status *not_found_path(void)
 
 /* ---- selectors and filters ------------------------------------------------------------------ */
 
+/* A field selector term on a field other than metadata.name/namespace: the object's value at
+ * path ("" when absent) compared with value. */
+struct field_term {
+    const char *path; /* static: from field_labels */
+    char *value;
+    bool neg;
+};
+
 struct filter {
     struct sim_selector *sel;
     char *name;    /* metadata.name= */
     bool name_neg; /* metadata.name!= */
     char *ns;      /* metadata.namespace= */
+    bool ns_neg;   /* metadata.namespace!= */
+    struct field_term *terms;
+    size_t nterms;
+};
+
+/* The selectable fields kube-apiserver adds beyond metadata.name and metadata.namespace (Kargo's
+ * CRDs declare no selectableFields): `kubectl describe` finds an object's Events by
+ * involvedObject.*, `kubectl get events --field-selector type=Warning` filters them. */
+static const struct field_label {
+    const char *plural;
+    const char *label;
+    const char *path; /* dotted JSON path in the object */
+} field_labels[] = {
+    {"events", "involvedObject.kind", "involvedObject.kind"},
+    {"events", "involvedObject.namespace", "involvedObject.namespace"},
+    {"events", "involvedObject.name", "involvedObject.name"},
+    {"events", "involvedObject.uid", "involvedObject.uid"},
+    {"events", "involvedObject.apiVersion", "involvedObject.apiVersion"},
+    {"events", "involvedObject.resourceVersion", "involvedObject.resourceVersion"},
+    {"events", "involvedObject.fieldPath", "involvedObject.fieldPath"},
+    {"events", "reason", "reason"},
+    {"events", "reportingComponent", "reportingComponent"},
+    {"events", "source", "source.component"},
+    {"events", "type", "type"},
+    {"namespaces", "status.phase", "status.phase"},
 };
 
 static void filter_free(struct filter *f)
@@ -216,24 +296,60 @@ static void filter_free(struct filter *f)
     sim_selector_free(f->sel);
     free(f->name);
     free(f->ns);
+    for (size_t i = 0; i < f->nterms; i++)
+        free(f->terms[i].value);
+    free(f->terms);
 }
 
-static bool filter_match(void *ctx, const char *ns, const char *name, const cJSON *labels)
+static const char *field_value(const cJSON *obj, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *v = obj;
+    char *save = NULL;
+    for (char *k = strtok_r(buf, ".", &save); k != NULL && v != NULL;
+         k = strtok_r(NULL, ".", &save))
+        v = cJSON_GetObjectItemCaseSensitive(v, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static bool filter_match(void *ctx, const char *ns, const char *name, const cJSON *labels,
+                         const char *json, size_t len)
 {
     const struct filter *f = ctx;
     if (f->name != NULL && (strcmp(name, f->name) == 0) == f->name_neg)
         return false;
-    if (f->ns != NULL && strcmp(ns, f->ns) != 0)
+    if (f->ns != NULL && (strcmp(ns, f->ns) == 0) == f->ns_neg)
         return false;
-    return f->sel == NULL || sim_selector_match(f->sel, labels);
+    if (f->sel != NULL && !sim_selector_match(f->sel, labels))
+        return false;
+    if (f->nterms == 0)
+        return true;
+    cJSON *obj = cJSON_ParseWithLength(json, len);
+    bool ok = obj != NULL;
+    for (size_t i = 0; ok && i < f->nterms; i++)
+        ok =
+            (strcmp(field_value(obj, f->terms[i].path), f->terms[i].value) == 0) != f->terms[i].neg;
+    cJSON_Delete(obj);
+    return ok;
 }
 
 static bool filter_any(const struct filter *f)
 {
-    return f->sel != NULL || f->name != NULL || f->ns != NULL;
+    return f->sel != NULL || f->name != NULL || f->ns != NULL || f->nterms > 0;
 }
 
-static struct sim_status *filter_parse(struct request *rq, struct filter *f)
+static const char *field_path(const struct sim_resource *r, const char *label)
+{
+    for (size_t i = 0; i < sizeof field_labels / sizeof field_labels[0]; i++)
+        if (strcmp(field_labels[i].plural, r->plural) == 0 &&
+            strcmp(field_labels[i].label, label) == 0)
+            return field_labels[i].path;
+    return NULL;
+}
+
+static struct sim_status *filter_parse(struct request *rq, const struct sim_resource *r,
+                                       struct filter *f)
 {
     memset(f, 0, sizeof *f);
     const char *ls = arg(rq, "labelSelector");
@@ -275,9 +391,13 @@ static struct sim_status *filter_parse(struct request *rq, struct filter *f)
             free(f->name);
             f->name = xstrdup(val);
             f->name_neg = neg;
-        } else if (strcmp(t, "metadata.namespace") == 0 && !neg) {
+        } else if (strcmp(t, "metadata.namespace") == 0) {
             free(f->ns);
             f->ns = xstrdup(val);
+            f->ns_neg = neg;
+        } else if (field_path(r, t) != NULL) {
+            f->terms = xrealloc(f->terms, (f->nterms + 1) * sizeof *f->terms);
+            f->terms[f->nterms++] = (struct field_term){field_path(r, t), xstrdup(val), neg};
         } else {
             st = sim_status_bad_request("field label not supported: %s", t);
         }
@@ -329,7 +449,7 @@ static char *continue_encode(unsigned long long rv, const char *ns, const char *
 static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r, const char *ns)
 {
     struct filter f;
-    struct sim_status *st = filter_parse(rq, &f);
+    struct sim_status *st = filter_parse(rq, r, &f);
     if (st != NULL) {
         filter_free(&f);
         return respond_status(rq, st);
@@ -351,6 +471,21 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
         double v = 0;
         json_get_number(token, &v, "rv", (char *)NULL);
         list_rv = (unsigned long long)v;
+        if (page.start_ns != NULL && page.start_name != NULL &&
+            list_rv < sim_store_compacted(rq->srv->store)) {
+            cJSON_Delete(token);
+            filter_free(&f);
+            return respond_status(
+                rq, sim_status_new(410, "Expired",
+                                   "The provided continue parameter is too old to display a "
+                                   "consistent list result. You can start a new list without "
+                                   "the continue parameter, or use the continue token in this "
+                                   "response to retrieve the remainder of the results. "
+                                   "Continuing with the provided token results in an "
+                                   "inconsistent list - objects that were created, modified, or "
+                                   "deleted between the time the first chunk was returned and "
+                                   "now may show up in the list."));
+        }
         if (page.start_ns == NULL || page.start_name == NULL) {
             cJSON_Delete(token);
             filter_free(&f);
@@ -559,7 +694,7 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
         return respond_status(rq, sim_authz_forbidden(&az));
     }
     struct watch *w = xcalloc(1, sizeof *w);
-    struct sim_status *st = filter_parse(rq, &w->f);
+    struct sim_status *st = filter_parse(rq, r, &w->f);
     const char *rvs = arg(rq, "resourceVersion");
     char *end = NULL;
     unsigned long long rv = 0;
@@ -696,6 +831,43 @@ static cJSON *parse_body(struct request *rq, struct sim_status **st)
     return obj;
 }
 
+/* SelfSubjectRulesReview (kubectl auth can-i --list): the rules of the caller's roles. */
+static enum MHD_Result do_ssrr(struct request *rq)
+{
+    struct sim_status *st = NULL;
+    cJSON *in;
+    const char *ct = header(rq, "Content-Type");
+    if (ct != NULL && strncmp(ct, "application/vnd.kubernetes.protobuf", 35) == 0) {
+        char *cause = NULL;
+        in = sim_protobuf_ssrr((const unsigned char *)rq->body, rq->body_len, &cause);
+        if (in == NULL) {
+            st = sim_status_bad_request("%s", cause);
+            free(cause);
+        }
+    } else {
+        in = parse_body(rq, &st);
+    }
+    if (in == NULL)
+        return respond_status(rq, st);
+    const char *ns = json_get_string(in, "spec", "namespace", (char *)NULL);
+    if (ns == NULL || ns[0] == '\0') {
+        cJSON_Delete(in);
+        return respond_status(rq, sim_status_new(422, "Invalid",
+                                                 "SelfSubjectRulesReview.authorization.k8s.io "
+                                                 "\"\" is invalid: spec.namespace: Required "
+                                                 "value: no namespace on request"));
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "kind", "SelfSubjectRulesReview");
+    cJSON_AddStringToObject(out, "apiVersion", "authorization.k8s.io/v1");
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(out, "metadata"), "creationTimestamp",
+                          cJSON_CreateNull());
+    cJSON_AddItemToObject(out, "spec", cJSON_Duplicate(json_get(in, "spec", (char *)NULL), true));
+    cJSON_AddItemToObject(out, "status", sim_authz_rules(rq->user));
+    cJSON_Delete(in);
+    return respond_json(rq, 201, out);
+}
+
 static enum MHD_Result do_ssar(struct request *rq)
 {
     struct sim_status *st = NULL;
@@ -765,6 +937,56 @@ static enum sim_patch_type patch_type(const char *ct, bool *ok)
     return SIM_PATCH_MERGE;
 }
 
+/* Server-side apply: the body is YAML (or JSON) of the whole configuration this field manager
+ * wants; see sim/apply.h. */
+static cJSON *do_apply(struct request *rq, const struct sim_resource *r, const char *ns,
+                       const char *name, bool status_sub, const struct sim_write_opts *o,
+                       bool *created, struct sim_status **st)
+{
+    char *cause = NULL;
+    cJSON *docs = sim_yaml_parse(rq->body, rq->body_len, "body", NULL, &cause);
+    cJSON *obj = cJSON_GetArraySize(docs) == 1 ? cJSON_DetachItemFromArray(docs, 0) : NULL;
+    cJSON_Delete(docs);
+    if (!cJSON_IsObject(obj)) {
+        *st = sim_status_bad_request("error decoding YAML: %s",
+                                     cause != NULL ? cause : "the body is not one mapping");
+        free(cause);
+        cJSON_Delete(obj);
+        return NULL;
+    }
+    const char *av = json_get_string(obj, "apiVersion", (char *)NULL);
+    const char *kind = json_get_string(obj, "kind", (char *)NULL);
+    if (av == NULL || kind == NULL || strcmp(av, r->api_version) != 0 || strcmp(kind, r->kind) != 0)
+        *st = sim_status_bad_request("the API version in the data (%s) does not match the "
+                                     "expected API version (%s) or kind %s does not match %s",
+                                     av ? av : "", r->api_version, kind ? kind : "", r->kind);
+    cJSON *res =
+        *st == NULL
+            ? sim_store_apply(
+                  rq->srv->store, r->plural, ns, name, status_sub, obj, arg(rq, "fieldManager"),
+                  arg(rq, "force") != NULL && strcmp(arg(rq, "force"), "true") == 0, o, created, st)
+            : NULL;
+    cJSON_Delete(obj);
+    return res;
+}
+
+/* DeleteOptions (query or body, as kubectl sends them): whether dependents stay. */
+static bool delete_orphans(struct request *rq)
+{
+    const char *q = arg(rq, "propagationPolicy");
+    if (q != NULL)
+        return strcmp(q, "Orphan") == 0;
+    const char *oq = arg(rq, "orphanDependents");
+    if (oq != NULL)
+        return strcmp(oq, "true") == 0;
+    cJSON *opts = rq->body_len > 0 ? cJSON_ParseWithLength(rq->body, rq->body_len) : NULL;
+    const char *p = json_get_string(opts, "propagationPolicy", (char *)NULL);
+    const cJSON *od = cJSON_GetObjectItemCaseSensitive(opts, "orphanDependents");
+    bool orphan = p != NULL ? strcmp(p, "Orphan") == 0 : cJSON_IsTrue(od);
+    cJSON_Delete(opts);
+    return orphan;
+}
+
 static enum MHD_Result do_resource(struct request *rq, const struct sim_resource *r, const char *ns,
                                    const char *name, const char *sub)
 {
@@ -815,8 +1037,15 @@ static enum MHD_Result do_resource(struct request *rq, const struct sim_resource
         break;
     }
     case SIM_VERB_PATCH: {
+        const char *pct = header(rq, "Content-Type");
+        if (pct != NULL && strncmp(pct, "application/apply-patch+yaml", 28) == 0) {
+            bool created = false;
+            res = do_apply(rq, r, ns, name, status_sub, &o, &created, &st);
+            code = created ? 201 : 200;
+            break;
+        }
         bool ok;
-        enum sim_patch_type pt = patch_type(header(rq, "Content-Type"), &ok);
+        enum sim_patch_type pt = patch_type(pct, &ok);
         if (!ok)
             st = sim_status_new(415, "UnsupportedMediaType",
                                 "the body of the request was in an unknown format - accepted "
@@ -828,6 +1057,7 @@ static enum MHD_Result do_resource(struct request *rq, const struct sim_resource
         break;
     }
     case SIM_VERB_DELETE:
+        o.orphan = delete_orphans(rq);
         res = sim_store_delete(store, r->plural, ns, name, &o, &st);
         break;
     default:
@@ -849,6 +1079,7 @@ static cJSON *faults_json(const struct sim_faults *f)
     cJSON_AddNumberToObject(o, "watchCloseSeconds", f->watch_close_s);
     cJSON_AddNumberToObject(o, "error500Percent", f->error500_pct);
     cJSON_AddNumberToObject(o, "error429Percent", f->error429_pct);
+    cJSON_AddNumberToObject(o, "error503Percent", f->error503_pct);
     cJSON_AddNumberToObject(o, "retryAfterSeconds", f->retry_after_s);
     cJSON_AddNumberToObject(o, "latencyMs", f->latency_ms);
     cJSON_AddNumberToObject(o, "cutBodyPercent", f->cut_body_pct);
@@ -891,6 +1122,7 @@ static enum MHD_Result do_control(struct request *rq, const char *what)
             .watch_close_s = num(in, "watchCloseSeconds"),
             .error500_pct = num(in, "error500Percent"),
             .error429_pct = num(in, "error429Percent"),
+            .error503_pct = num(in, "error503Percent"),
             .retry_after_s = num(in, "retryAfterSeconds"),
             .latency_ms = num(in, "latencyMs"),
             .cut_body_pct = num(in, "cutBodyPercent"),
@@ -909,6 +1141,7 @@ static enum MHD_Result do_control(struct request *rq, const char *what)
         for (int v = 0; v < SIM_VERB_COUNT; v++)
             cJSON_AddNumberToObject(req, sim_verb_name((enum sim_verb)v), (double)s.requests[v]);
         cJSON_AddNumberToObject(o, "faultsInjected", (double)s.faults_injected);
+        cJSON_AddNumberToObject(o, "gzipped", (double)s.gzipped);
         cJSON_AddNumberToObject(o, "watchesOpen", (double)s.watches_open);
         cJSON_AddNumberToObject(o, "resourceVersion", (double)sim_store_rv(srv->store));
         return respond_json(rq, 200, o);
@@ -1055,7 +1288,7 @@ static enum MHD_Result route_api(struct request *rq, const char *group, const ch
         return respond_status(rq, sim_authz_forbidden(&az));
     if (!r->storable) {
         rq->verb = SIM_VERB_OTHER;
-        return do_ssar(rq);
+        return strcmp(r->plural, "selfsubjectrulesreviews") == 0 ? do_ssrr(rq) : do_ssar(rq);
     }
     return do_resource(rq, r, ns, name, sub);
 }
@@ -1115,10 +1348,13 @@ static bool inject(struct request *rq, enum MHD_Result *res)
     struct sim_server *srv = rq->srv;
     pthread_mutex_lock(&srv->mu);
     struct sim_faults f = srv->faults;
-    int draw = (f.error500_pct > 0 || f.error429_pct > 0) ? (int)(srv_rand(srv) % 100) : 100;
+    int draw = (f.error500_pct > 0 || f.error429_pct > 0 || f.error503_pct > 0)
+                   ? (int)(srv_rand(srv) % 100)
+                   : 100;
     bool e500 = draw < f.error500_pct;
     bool e429 = !e500 && draw < f.error500_pct + f.error429_pct;
-    if (e500 || e429)
+    bool e503 = !e500 && !e429 && draw < f.error500_pct + f.error429_pct + f.error503_pct;
+    if (e500 || e429 || e503)
         srv->stats.faults_injected++;
     pthread_mutex_unlock(&srv->mu);
     if (f.latency_ms > 0)
@@ -1130,13 +1366,46 @@ static bool inject(struct request *rq, enum MHD_Result *res)
         *res = respond_status(rq, st);
         return true;
     }
-    if (e429) {
+    if (e429 || e503) {
         struct sim_status *st =
-            sim_status_new(429, "TooManyRequests", "Too many requests, please try again later.");
+            e429 ? sim_status_new(429, "TooManyRequests",
+                                  "Too many requests, please try again later.")
+                 : sim_status_new(503, "ServiceUnavailable",
+                                  "the server is currently unable to handle the request");
         st->retry_after_s = f.retry_after_s > 0 ? f.retry_after_s : 1;
         *res = respond_status(rq, st);
         return true;
     }
+    return false;
+}
+
+/* Impersonate-User / Impersonate-Group (kubectl --as, a kubeconfig's `as`): the caller needs the
+ * `impersonate` verb on users (and groups), which only admin has; the request then runs as the
+ * named user. Returns true when it answered (403). */
+static bool impersonate(struct request *rq, enum MHD_Result *res)
+{
+    const char *as = header(rq, "Impersonate-User");
+    const char *group = header(rq, "Impersonate-Group");
+    if (as == NULL && group == NULL)
+        return false;
+    struct sim_authz_request az = {.user = rq->user, .verb = "impersonate", .group = ""};
+    if (as == NULL || as[0] == '\0') {
+        /* kube-apiserver: groups without a user are a bad request */
+        *res = respond_status(rq, sim_status_bad_request("requested impersonation of groups "
+                                                         "without impersonating a user"));
+        return true;
+    }
+    az.resource = "users";
+    az.name = as;
+    if (sim_authz_allowed(&az) && group != NULL) {
+        az.resource = "groups";
+        az.name = group;
+    }
+    if (!sim_authz_allowed(&az)) {
+        *res = respond_status(rq, sim_authz_forbidden(&az));
+        return true;
+    }
+    rq->user = as;
     return false;
 }
 
@@ -1168,6 +1437,8 @@ static enum MHD_Result handle(struct sim_server *srv, struct MHD_Connection *c, 
         res = respond_status(&rq, sim_status_new(401, "Unauthorized", "Unauthorized"));
         goto done;
     }
+    if (!control && impersonate(&rq, &res))
+        goto done;
     if (up->too_big) {
         res = respond_status(&rq, sim_status_new(413, "RequestEntityTooLarge",
                                                  "Request entity too large: limit is 3145728"));

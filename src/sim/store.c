@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sim/admission.h"
+#include "sim/apply.h"
 #include "sim/patch.h"
 #include "sim/resource.h"
 #include "sim/schema.h"
@@ -48,6 +49,8 @@ struct event {
     enum sim_event_type type;
     size_t res;
     struct rec *rec;
+    struct rec *prev; /* MODIFIED: the version before, so a selective watch sees an object move
+                         into its selection (ADDED) or out of it (DELETED); else NULL */
 };
 
 struct hook {
@@ -210,13 +213,20 @@ static struct event *ring_at(struct sim_store *s, size_t i)
     return &s->ring[(s->ring_head + i) % s->ring_cap];
 }
 
-/* Appends an event; takes a new reference on rec. Called with the lock held. */
-static void ring_push(struct sim_store *s, enum sim_event_type type, size_t res, struct rec *rec)
+static void event_release(struct event *e)
+{
+    rec_unref(e->rec);
+    rec_unref(e->prev);
+}
+
+/* Appends an event; takes new references on rec and prev. Called with the lock held. */
+static void ring_push(struct sim_store *s, enum sim_event_type type, size_t res, struct rec *rec,
+                      struct rec *prev)
 {
     if (s->ring_n == s->ring_cap) {
         struct event *old = ring_at(s, 0);
         s->compacted = old->rec->rv;
-        rec_unref(old->rec);
+        event_release(old);
         s->ring_head = (s->ring_head + 1) % s->ring_cap;
         s->ring_n--;
     }
@@ -225,6 +235,9 @@ static void ring_push(struct sim_store *s, enum sim_event_type type, size_t res,
     e->res = res;
     e->rec = rec;
     rec->refs++;
+    e->prev = prev;
+    if (prev != NULL)
+        prev->refs++;
     s->ring_n++;
 }
 
@@ -297,7 +310,7 @@ void sim_store_free(struct sim_store *s)
     }
     free(s->tables);
     for (size_t i = 0; i < s->ring_n; i++)
-        rec_unref(ring_at(s, i)->rec);
+        event_release(ring_at(s, i));
     free(s->ring);
     for (size_t i = 0; i < s->nhooks; i++)
         free(s->hooks[i].plural);
@@ -357,11 +370,19 @@ unsigned long long sim_store_wait(struct sim_store *s, unsigned long long rv, lo
     return cur;
 }
 
+unsigned long long sim_store_compacted(struct sim_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    unsigned long long c = s->compacted;
+    pthread_mutex_unlock(&s->mu);
+    return c;
+}
+
 void sim_store_forget_history(struct sim_store *s)
 {
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->ring_n; i++)
-        rec_unref(ring_at(s, i)->rec);
+        event_release(ring_at(s, i));
     s->ring_n = 0;
     s->ring_head = 0;
     s->compacted = s->rv;
@@ -423,7 +444,42 @@ static bool cursor_match(const struct sim_store_cursor *c, const struct rec *rec
 {
     if (c->ns != NULL && strcmp(rec->ns, c->ns) != 0)
         return false;
-    return c->match == NULL || c->match(c->match_ctx, rec->ns, rec->name, rec->labels);
+    return c->match == NULL ||
+           c->match(c->match_ctx, rec->ns, rec->name, rec->labels, rec->text, rec->len);
+}
+
+/* Emits one event of the ring as a watch with a selector sees it (kube-apiserver's watch cache):
+ * a modification that moves the object into the selection is ADDED, out of it DELETED (with the
+ * previous object at the event's resourceVersion). Returns whether something was emitted. */
+static bool cursor_emit(const struct sim_store_cursor *c, const struct event *e)
+{
+    bool now = cursor_match(c, e->rec);
+    if (e->type != SIM_EVENT_MODIFIED || e->prev == NULL || c->match == NULL) {
+        if (now)
+            c->emit(c->emit_ctx, e->type, e->rec->text, e->rec->len);
+        return now;
+    }
+    bool before = cursor_match(c, e->prev);
+    if (now) {
+        c->emit(c->emit_ctx, before ? SIM_EVENT_MODIFIED : SIM_EVENT_ADDED, e->rec->text,
+                e->rec->len);
+        return true;
+    }
+    if (!before)
+        return false;
+    cJSON *old = cJSON_ParseWithLength(e->prev->text, e->prev->len);
+    if (old == NULL)
+        return false;
+    char rv[32];
+    snprintf(rv, sizeof rv, "%llu", e->rec->rv);
+    json_set_string(json_ensure_object(old, "metadata", (char *)NULL), "resourceVersion", rv);
+    char *text = cJSON_PrintUnformatted(old);
+    cJSON_Delete(old);
+    if (text == NULL)
+        xalloc_fail(e->prev->len);
+    c->emit(c->emit_ctx, SIM_EVENT_DELETED, text, strlen(text));
+    free(text);
+    return true;
 }
 
 long sim_store_scan(struct sim_store *s, struct sim_store_cursor *c, struct sim_store_page *p)
@@ -455,7 +511,8 @@ long sim_store_scan(struct sim_store *s, struct sim_store_cursor *c, struct sim_
             i = item_lower(b, p->start_name, true);
         for (; i < b->n; i++) {
             const struct rec *rec = b->items[i];
-            if (c->match != NULL && !c->match(c->match_ctx, rec->ns, rec->name, rec->labels))
+            if (c->match != NULL &&
+                !c->match(c->match_ctx, rec->ns, rec->name, rec->labels, rec->text, rec->len))
                 continue;
             if (p->limit > 0 && (size_t)emitted == p->limit) {
                 more = true;
@@ -524,10 +581,8 @@ long sim_store_next(struct sim_store *s, struct sim_store_cursor *c, long timeou
         }
         for (size_t i = ring_after(s, c->rv); i < s->ring_n; i++) {
             const struct event *e = ring_at(s, i);
-            if (e->res != ri || !cursor_match(c, e->rec))
-                continue;
-            c->emit(c->emit_ctx, e->type, e->rec->text, e->rec->len);
-            emitted++;
+            if (e->res == ri && cursor_emit(c, e))
+                emitted++;
         }
         if (s->rv > c->rv)
             c->rv = s->rv;
@@ -552,7 +607,8 @@ static void list_emit(void *ctx, enum sim_event_type type, const char *json, siz
         cJSON_AddItemToArray(l->items, o);
 }
 
-static bool selector_match(void *ctx, const char *ns, const char *name, const cJSON *labels)
+static bool selector_match(void *ctx, const char *ns, const char *name, const cJSON *labels,
+                           const char *json, size_t len)
 {
     return sim_selector_match(ctx, labels);
 }
@@ -590,7 +646,7 @@ cJSON *sim_store_list(struct sim_store *s, const char *plural, const char *ns,
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
-enum write_kind { W_CREATE, W_UPDATE, W_STATUS, W_PATCH, W_DELETE };
+enum write_kind { W_CREATE, W_UPDATE, W_STATUS, W_PATCH, W_DELETE, W_APPLY };
 
 struct write {
     enum write_kind kind;
@@ -604,7 +660,9 @@ struct write {
     const char *patch;
     size_t patch_len;
     const struct sim_write_opts *o;
-    char *renamed; /* the name a mutating hook gave a new object (owned) */
+    char *renamed;       /* the name a mutating hook gave a new object (owned) */
+    const char *manager; /* apply: the field manager */
+    bool force;          /* apply: take fields other managers applied */
 };
 
 static uint64_t store_rand(struct sim_store *s)
@@ -773,7 +831,8 @@ static struct sim_status *prepare_create(struct sim_store *s, const struct write
     }
     cJSON_DeleteItemFromObjectCaseSensitive(meta, "resourceVersion");
     cJSON_DeleteItemFromObjectCaseSensitive(meta, "deletionTimestamp");
-    cJSON_DeleteItemFromObjectCaseSensitive(meta, "managedFields");
+    if (w->kind != W_APPLY) /* the server records field managers; clients do not send them */
+        cJSON_DeleteItemFromObjectCaseSensitive(meta, "managedFields");
     if (r->is_crd)
         replace_item(meta, "generation", cJSON_CreateNumber(1));
     if (r->has_status && r->is_crd && !loading)
@@ -835,7 +894,8 @@ static struct sim_status *prepare_update(const struct write *w, const cJSON *old
     copy_key(meta, ometa, "generation");
     copy_key(meta, ometa, "deletionTimestamp");
     copy_key(meta, ometa, "deletionGracePeriodSeconds");
-    cJSON_DeleteItemFromObjectCaseSensitive(meta, "managedFields");
+    if (w->kind != W_APPLY) /* other writes keep the applied field sets */
+        copy_key(meta, ometa, "managedFields");
     if (r->has_status)
         copy_key(obj, old, "status");
     if (r->is_crd && spec_differs(old, obj)) {
@@ -991,6 +1051,38 @@ static cJSON *build(struct sim_store *s, const struct write *w, const cJSON *old
         }
         break;
     }
+    case W_APPLY: {
+        if (old == NULL && w->status_only) {
+            *err = sim_status_not_found(w->r, w->name);
+            return NULL;
+        }
+        char ts[32];
+        store_timestamp(s, ts, sizeof ts);
+        n = sim_apply(w->r, old, w->obj, w->manager, w->force, w->status_only, ts, err);
+        if (n == NULL)
+            return NULL;
+        cJSON *meta = json_ensure_object(n, "metadata", (char *)NULL);
+        const char *bn = json_get_string(meta, "name", (char *)NULL);
+        if (bn != NULL && strcmp(bn, w->name) != 0) {
+            *err = sim_status_bad_request("the name of the object (%s) does not match the name "
+                                          "on the URL (%s)",
+                                          bn, w->name);
+            break;
+        }
+        set_string(meta, "name", w->name);
+        if (old == NULL) {
+            *err = prepare_create(s, w, n);
+        } else if (w->status_only) {
+            cJSON *st = status_update(w, old, n, err);
+            if (st != NULL)
+                copy_key(json_ensure_object(st, "metadata", (char *)NULL), meta, "managedFields");
+            cJSON_Delete(n);
+            n = st;
+        } else {
+            *err = prepare_update(w, old, n, false);
+        }
+        break;
+    }
     case W_DELETE:
         if (old == NULL) {
             *err = sim_status_not_found(w->r, w->name);
@@ -1039,11 +1131,11 @@ static int commit(struct sim_store *s, const struct write *w, const char *name,
     set_string(json_ensure_object(n, "metadata", (char *)NULL), "resourceVersion", buf);
     struct rec *rec = rec_new(n, w->ns, name, rv);
     if (del) {
-        ring_push(s, SIM_EVENT_DELETED, w->ri, rec);
+        ring_push(s, SIM_EVENT_DELETED, w->ri, rec, NULL);
         item_remove(b, name);
         rec_unref(rec);
     } else {
-        ring_push(s, cur != NULL ? SIM_EVENT_MODIFIED : SIM_EVENT_ADDED, w->ri, rec);
+        ring_push(s, cur != NULL ? SIM_EVENT_MODIFIED : SIM_EVENT_ADDED, w->ri, rec, cur);
         item_put(bucket_get(t, w->ns), rec);
     }
     pthread_cond_broadcast(&s->changed);
@@ -1071,7 +1163,8 @@ static cJSON *write_run(struct sim_store *s, struct write *w, struct sim_status 
         }
         if (!del && !w->status_only)
             sim_schema_default(w->r, n);
-        enum sim_operation op = w->kind == W_CREATE   ? SIM_OP_CREATE
+        enum sim_operation op = w->kind == W_CREATE || (w->kind == W_APPLY && old == NULL)
+                                    ? SIM_OP_CREATE
                                 : w->kind == W_DELETE ? SIM_OP_DELETE
                                                       : SIM_OP_UPDATE;
         *err = admit(s, w, op, old, op == SIM_OP_DELETE ? NULL : n);
@@ -1116,21 +1209,120 @@ static cJSON *write_run(struct sim_store *s, struct write *w, struct sim_status 
 
 /* Effects kube and Kargo have beyond the object itself: a Project gets its namespace, a deleted
  * namespace takes its objects with it. */
-static void after_write(struct sim_store *s, const struct write *w, const cJSON *obj, bool del)
+#define GC_USER "system:serviceaccount:kube-system:generic-garbage-collector"
+
+static bool owned_by(const struct rec *rec, const char *uid)
 {
-    if (strcmp(w->r->plural, "projects") == 0 && !del && w->kind == W_CREATE &&
-        !namespace_exists(s, w->name)) {
-        cJSON *ns = cJSON_CreateObject();
+    if (strstr(rec->text, uid) == NULL) /* cheap: most objects do not mention it at all */
+        return false;
+    cJSON *o = cJSON_ParseWithLength(rec->text, rec->len);
+    const cJSON *ref;
+    bool hit = false;
+    cJSON_ArrayForEach(ref, json_get(o, "metadata", "ownerReferences", (char *)NULL))
+    {
+        const char *u = json_get_string(ref, "uid", (char *)NULL);
+        hit = hit || (u != NULL && strcmp(u, uid) == 0);
+    }
+    cJSON_Delete(o);
+    return hit;
+}
+
+/* The garbage collector, background propagation: after an owner is gone, its dependents in the
+ * same namespace are deleted (each then collects its own dependents the same way). */
+static void collect_dependents(struct sim_store *s, const struct write *w, const cJSON *obj)
+{
+    const char *uid = json_get_string(obj, "metadata", "uid", (char *)NULL);
+    if (uid == NULL || uid[0] == '\0')
+        return;
+    struct dep {
+        size_t ri;
+        char *name;
+    } *deps = NULL;
+    size_t n = 0, cap = 0;
+    pthread_mutex_lock(&s->mu);
+    for (size_t ri = 0; ri < s->nres; ri++) {
+        /* A namespaced owner's dependents are in its namespace; a cluster-scoped owner's are
+         * cluster-scoped (a Project's Namespace), whose own deletion takes the rest. */
+        if (s->res[ri].namespaced != w->r->namespaced)
+            continue;
+        const struct bucket *b = bucket_find(&s->tables[ri], w->ns);
+        for (size_t i = 0; b != NULL && i < b->n; i++)
+            if (owned_by(b->items[i], uid)) {
+                deps = xreallocarray_grow(deps, &cap, n + 1, sizeof *deps);
+                deps[n++] = (struct dep){ri, xstrdup(b->items[i]->name)};
+            }
+    }
+    pthread_mutex_unlock(&s->mu);
+    struct sim_write_opts o = {.user = GC_USER};
+    for (size_t i = 0; i < n; i++) {
+        struct sim_status *err = NULL;
+        cJSON_Delete(sim_store_delete(s, s->res[deps[i].ri].plural, w->ns, deps[i].name, &o, &err));
+        sim_status_free(err); /* gone already, or held by a finalizer: as the GC, try once */
+        free(deps[i].name);
+    }
+    free(deps);
+}
+
+/* Kargo's project controller: a Project's namespace (made, or adopted when it carries the project
+ * label) is owned by the Project, so deleting the Project deletes the namespace and everything in
+ * it, unless the Project says kargo.akuity.io/keep-namespace: "true". */
+static void project_namespace(struct sim_store *s, const char *name, const cJSON *project)
+{
+    const char *keep = json_get_string(project, "metadata", "annotations",
+                                       "kargo.akuity.io/keep-namespace", (char *)NULL);
+    const char *uid = json_get_string(project, "metadata", "uid", (char *)NULL);
+    cJSON *owners = cJSON_CreateArray();
+    if ((keep == NULL || strcmp(keep, "true") != 0) && uid != NULL) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "apiVersion", "kargo.akuity.io/v1alpha1");
+        cJSON_AddStringToObject(o, "kind", "Project");
+        cJSON_AddStringToObject(o, "name", name);
+        cJSON_AddStringToObject(o, "uid", uid);
+        cJSON_AddBoolToObject(o, "blockOwnerDeletion", true);
+        cJSON_AddBoolToObject(o, "controller", true);
+        cJSON_AddItemToArray(owners, o);
+    }
+    struct sim_write_opts wo = {.user = CONTROLLER_USER};
+    struct sim_status *err = NULL;
+    cJSON *ns = sim_store_get(s, "namespaces", NULL, name, &err);
+    sim_status_free(err);
+    err = NULL;
+    if (ns == NULL) {
+        ns = cJSON_CreateObject();
         cJSON *meta = json_ensure_object(ns, "metadata", (char *)NULL);
-        set_string(meta, "name", w->name);
+        set_string(meta, "name", name);
         set_string(json_ensure_object(meta, "labels", (char *)NULL), "kargo.akuity.io/project",
                    "true");
-        struct sim_write_opts o = {.user = CONTROLLER_USER};
-        struct sim_status *err = NULL;
-        cJSON_Delete(sim_store_create(s, "namespaces", NULL, ns, &o, &err));
-        sim_status_free(err);
-        cJSON_Delete(ns);
+        if (cJSON_GetArraySize(owners) > 0)
+            cJSON_AddItemToObject(meta, "ownerReferences", cJSON_Duplicate(owners, true));
+        cJSON_Delete(sim_store_create(s, "namespaces", NULL, ns, &wo, &err));
+    } else {
+        const char *label =
+            json_get_string(ns, "metadata", "labels", "kargo.akuity.io/project", (char *)NULL);
+        if (label != NULL && strcmp(label, "true") == 0 && cJSON_GetArraySize(owners) > 0 &&
+            json_get(ns, "metadata", "ownerReferences", (char *)NULL) == NULL) {
+            cJSON *patch = cJSON_CreateObject();
+            cJSON_AddItemToObject(cJSON_AddObjectToObject(patch, "metadata"), "ownerReferences",
+                                  cJSON_Duplicate(owners, true));
+            char *text = cJSON_PrintUnformatted(patch);
+            cJSON_Delete(sim_store_patch(s, "namespaces", NULL, name, false, SIM_PATCH_MERGE, text,
+                                         strlen(text), &wo, &err));
+            free(text);
+            cJSON_Delete(patch);
+        }
     }
+    sim_status_free(err);
+    cJSON_Delete(ns);
+    cJSON_Delete(owners);
+}
+
+static void after_write(struct sim_store *s, const struct write *w, const cJSON *obj, bool del)
+{
+    if (del && (w->o == NULL || !w->o->orphan))
+        collect_dependents(s, w, obj);
+    if (strcmp(w->r->plural, "projects") == 0 && !del &&
+        (w->kind == W_CREATE || w->kind == W_APPLY))
+        project_namespace(s, w->name, obj);
     if (strcmp(w->r->plural, "namespaces") == 0 && del) {
         pthread_mutex_lock(&s->mu);
         for (size_t ri = 0; ri < s->nres; ri++) {
@@ -1146,7 +1338,7 @@ static void after_write(struct sim_store *s, const struct write *w, const cJSON 
                 set_string(json_ensure_object(o, "metadata", (char *)NULL), "resourceVersion", buf);
                 struct rec *rec = rec_new(o, cur->ns, cur->name, rv);
                 cJSON_Delete(o);
-                ring_push(s, SIM_EVENT_DELETED, ri, rec);
+                ring_push(s, SIM_EVENT_DELETED, ri, rec, NULL);
                 rec_unref(rec);
                 rec_unref(cur);
                 b->n--;
@@ -1266,6 +1458,36 @@ cJSON *sim_store_patch(struct sim_store *s, const char *plural, const char *ns, 
     w.patch = patch;
     w.patch_len = len;
     return write_run(s, &w, err);
+}
+
+cJSON *sim_store_apply(struct sim_store *s, const char *plural, const char *ns, const char *name,
+                       bool status_only, const cJSON *applied, const char *manager, bool force,
+                       const struct sim_write_opts *o, bool *created, struct sim_status **err)
+{
+    *err = NULL;
+    struct write w;
+    if (write_init(s, &w, plural, ns, o, err) < 0)
+        return NULL;
+    if (manager == NULL || manager[0] == '\0') {
+        *err = sim_status_new(422, "Invalid",
+                              "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required "
+                              "value: is required for apply patch");
+        return NULL;
+    }
+    w.kind = W_APPLY;
+    w.name = name;
+    w.status_only = status_only;
+    w.obj = applied;
+    w.manager = manager;
+    w.force = force;
+    pthread_mutex_lock(&s->mu);
+    bool existed = item_find(bucket_find(&s->tables[w.ri], w.ns), name) != NULL;
+    pthread_mutex_unlock(&s->mu);
+    cJSON *res = write_run(s, &w, err);
+    free(w.renamed);
+    if (created != NULL)
+        *created = res != NULL && !existed;
+    return res;
 }
 
 cJSON *sim_store_delete(struct sim_store *s, const char *plural, const char *ns, const char *name,

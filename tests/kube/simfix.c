@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,4 +106,49 @@ void simfix_seed_events(struct simfix *f, const char *ns, int n)
 void simfix_faults(struct simfix *f, const struct sim_faults *faults)
 {
     sim_faults_set(f->sim, faults);
+}
+
+struct simfix_compactor {
+    struct simfix *f;
+    unsigned long until;
+    bool done;
+    pthread_t thread;
+};
+
+static bool lists_reached(void *arg)
+{
+    struct simfix_compactor *c = arg;
+    struct sim_stats st;
+    sim_stats_get(c->f->sim, &st);
+    return st.requests[SIM_VERB_LIST] >= c->until;
+}
+
+static void *compactor_run(void *arg)
+{
+    struct simfix_compactor *c = arg;
+    if (!kt_wait_until(lists_reached, c, 60000))
+        return NULL;
+    simfix_seed_events(c->f, "compaction", 0);
+    sim_store_forget_history(sim_store(c->f->sim));
+    c->done = true;
+    return NULL;
+}
+
+struct simfix_compactor *simfix_compact_after_lists(struct simfix *f, unsigned long n)
+{
+    struct simfix_compactor *c = xcalloc(1, sizeof *c);
+    c->f = f;
+    struct sim_stats st;
+    sim_stats_get(f->sim, &st);
+    c->until = st.requests[SIM_VERB_LIST] + n;
+    pthread_create(&c->thread, NULL, compactor_run, c);
+    return c;
+}
+
+bool simfix_compactor_join(struct simfix_compactor *c)
+{
+    pthread_join(c->thread, NULL);
+    bool done = c->done;
+    free(c);
+    return done;
 }

@@ -33,4 +33,12 @@ void simfix_seed_events(struct simfix *f, const char *ns, int n);
 cJSON *simfix_event(const char *ns, const char *name);
 void simfix_faults(struct simfix *f, const struct sim_faults *faults);
 
+/* Compacts the sim's history (a write, then forgetting it) as soon as it has answered n more list
+ * requests, in a thread of its own: continue tokens of lists in progress then expire. Use with
+ * the latency fault so the next page is asked for before it is answered. */
+struct simfix_compactor;
+struct simfix_compactor *simfix_compact_after_lists(struct simfix *f, unsigned long n);
+/* Waits for it (returns whether it compacted) and frees it. */
+bool simfix_compactor_join(struct simfix_compactor *c);
+
 #endif

@@ -172,6 +172,9 @@ static void test_pagination_over_2000_objects(void **state)
     assert_int_equal(cJSON_GetArraySize(items), 2000);
     assert_int_equal(pages, 4);
     assert_int_equal(after.requests[SIM_VERB_LIST] - before.requests[SIM_VERB_LIST], 4);
+    /* Pages of 500 are over kube-apiserver's 128 KiB gzip threshold: the client asked for gzip
+     * and decoded what came gzipped. */
+    assert_int_equal(after.gzipped - before.gzipped, 4);
     /* Every object exactly once, in order. */
     int i = 0;
     const cJSON *it;
@@ -182,6 +185,38 @@ static void test_pagination_over_2000_objects(void **state)
         assert_string_equal(json_get_string(it, "metadata", "name", (char *)NULL), name);
     }
     assert_non_null(json_get_string(list, "metadata", "resourceVersion", (char *)NULL));
+    cJSON_Delete(list);
+}
+
+/* The history is compacted while a paged list is under way: the next page is 410 Expired, and
+ * api_list starts again and returns one consistent list (client-go's pager does the same). */
+static void test_list_restarts_when_continue_expires(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "bulk", 1200);
+    struct sim_faults faults = {.latency_ms = 2000}; /* page 2 is asked for before it is read */
+    simfix_faults(f, &faults);
+    struct simfix_compactor *comp = simfix_compact_after_lists(f, 1);
+    struct kube_error err = {0};
+    struct api_ref ref = events_in("bulk");
+    int pages = 0;
+    cJSON *list = api_list(f->client, &ref, NULL, &pages, &err);
+    assert_true(simfix_compactor_join(comp));
+    if (list == NULL)
+        fail_msg("api_list: %s", err.message);
+    /* page 1, page 2 refused with 410, then pages 1 to 3 again */
+    assert_int_equal(pages, 5);
+    const cJSON *items = json_get(list, "items", (char *)NULL);
+    assert_int_equal(cJSON_GetArraySize(items), 1200);
+    int i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+        char name[32];
+        snprintf(name, sizeof name, "ev-%05d", i++);
+        assert_string_equal(json_get_string(it, "metadata", "name", (char *)NULL), name);
+    }
     cJSON_Delete(list);
 }
 
@@ -246,6 +281,43 @@ static void test_429_honours_retry_after(void **state)
     assert_true(g.ms < 6000);
     cJSON_Delete(g.result);
     kube_error_clear(&g.err);
+}
+
+/* 503 with Retry-After: a GET waits as told and retries; a POST is not repeated. */
+static void test_503_honours_retry_after_and_post_is_not_repeated(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "p", 1);
+    struct sim_faults faults = {.error503_pct = 100, .retry_after_s = 2};
+    simfix_faults(f, &faults);
+    unsigned long r0 = total_requests(f);
+    struct kube_error err = {0};
+    struct api_ref ref = events_in("p");
+    cJSON *ev = simfix_event("p", "once-503");
+    assert_null(api_create(f->client, &ref, ev, &err));
+    cJSON_Delete(ev);
+    assert_int_equal(err.code, 503);
+    assert_non_null(strstr(err.message, "the server is currently unable to handle the request"));
+    assert_int_equal(total_requests(f) - r0, 1);
+    kube_error_clear(&err);
+
+    struct sim_stats s1;
+    sim_stats_get(f->sim, &s1);
+    struct bg_get g = {.f = f, .ref = {"v1", "events", "p", "ev-00000"}};
+    pthread_t t;
+    pthread_create(&t, NULL, bg_get_run, &g);
+    struct faults_seen w = {f, s1.faults_injected + 1};
+    assert_true(kt_wait_until(faults_at_least, &w, 10000));
+    struct sim_faults none = {0};
+    simfix_faults(f, &none);
+    pthread_join(t, NULL);
+    assert_non_null(g.result);
+    assert_true(g.ms >= 1900); /* the server's 2 s, not the client's 0.8 s */
+    assert_true(g.ms < 6000);
+    cJSON_Delete(g.result);
+    kube_error_clear(&g.err);
+    assert_int_equal(sim_store_count(sim_store(f->sim), "events", "p"), 1);
 }
 
 static void test_500_retried_for_get_not_for_post(void **state)
@@ -385,7 +457,9 @@ int main(void)
         T(test_token_auth_rbac_and_reviews),
         T(test_get_patch_status_delete),
         T(test_pagination_over_2000_objects),
+        T(test_list_restarts_when_continue_expires),
         T(test_429_honours_retry_after),
+        T(test_503_honours_retry_after_and_post_is_not_repeated),
         T(test_500_retried_for_get_not_for_post),
         T(test_truncated_body_is_an_error_and_create_happens_once),
         T(test_wrong_ca_fails_with_a_clear_message),

@@ -202,6 +202,120 @@ static void test_client_certificate(void **state)
     sim_stop(other);
 }
 
+/* A kubeconfig user with a token and `as` / `as-groups`: the client sends Impersonate-User and
+ * Impersonate-Group, and the server acts as the impersonated user, or refuses a caller who may
+ * not impersonate. */
+static void connect_as(struct simfix *f, const char *token_of, const char *as)
+{
+    char *ca = NULL;
+    if (f->tls) {
+        char *b = base64_encode(sim_ca_pem(f->sim), strlen(sim_ca_pem(f->sim)));
+        ca = xasprintf("    certificate-authority-data: %s\n", b);
+        free(b);
+    }
+    char *kc = xasprintf("apiVersion: v1\nkind: Config\ncurrent-context: as\n"
+                         "clusters:\n- name: sim\n  cluster:\n    server: %s\n%s"
+                         "users:\n- name: u\n  user:\n    token: %s\n    as: %s\n"
+                         "    as-groups: [kargo-viewers, system:authenticated]\n"
+                         "contexts:\n- name: as\n  context: {cluster: sim, user: u}\n",
+                         sim_url(f->sim), ca ? ca : "", sim_token(f->sim, token_of), as);
+    char *path = kt_write(f->dir, "as-config", kc, false);
+    char *cause = NULL;
+    if (simfix_connect(f, path, NULL, &cause) != 0)
+        fail_msg("%s", cause);
+    free(path);
+    free(kc);
+    free(ca);
+}
+
+static void test_impersonation(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "x", 2);
+    struct api_ref ref = {"v1", "events", "x", NULL};
+    struct kube_error err = {0};
+
+    /* admin acting as viewer: reads work, writes are the viewer's 403. */
+    connect_as(f, "admin", "viewer");
+    assert_true(list_ok(f, &err));
+    cJSON *ev = simfix_event("x", "as-viewer");
+    assert_null(api_create(f->client, &ref, ev, &err));
+    assert_int_equal(err.code, 403);
+    assert_non_null(strstr(err.message, "User \"viewer\" cannot create resource \"events\""));
+    kube_error_clear(&err);
+    /* and SelfSubjectAccessReview answers for the impersonated user */
+    bool allowed = true;
+    assert_int_equal(api_access_review(f->client, "promote", "kargo.akuity.io", "stages", NULL, "x",
+                                       "prod", &allowed, &err),
+                     0);
+    assert_false(allowed);
+
+    /* a promoter may not impersonate anyone: every request is refused, saying why */
+    connect_as(f, "promoter", "admin");
+    assert_false(list_ok(f, &err));
+    assert_int_equal(err.code, 403);
+    assert_non_null(strstr(err.message, "User \"promoter\" cannot impersonate resource \"users\""));
+    assert_null(strstr(err.message, sim_token(f->sim, "promoter")));
+    kube_error_clear(&err);
+    cJSON_Delete(ev);
+}
+
+/* Files instead of inline data: certificate-authority, client-certificate and client-key paths
+ * relative to the kubeconfig; and insecure-skip-tls-verify, which needs no CA at all. */
+static void test_certificate_files_and_insecure(void **state)
+{
+    struct simfix *f = *state;
+    if (!f->tls)
+        skip();
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "x", 2);
+    free(kt_write(f->dir, "ca.pem", sim_ca_pem(f->sim), false));
+    free(kt_write(f->dir, "client.crt", sim_client_cert_pem(f->sim), false));
+    free(kt_write(f->dir, "client.key", sim_client_key_pem(f->sim), false));
+    char *kc =
+        xasprintf("apiVersion: v1\nkind: Config\ncurrent-context: files\n"
+                  "clusters:\n- name: sim\n  cluster:\n    server: %s\n"
+                  "    certificate-authority: ca.pem\n"
+                  "- name: sim-insecure\n  cluster:\n    server: %s\n"
+                  "    insecure-skip-tls-verify: true\n"
+                  "- name: sim-no-ca\n  cluster:\n    server: %s\n"
+                  "users:\n- name: cert-files\n  user:\n"
+                  "    client-certificate: client.crt\n    client-key: client.key\n"
+                  "- name: tok\n  user:\n    token: %s\n"
+                  "contexts:\n- name: files\n  context: {cluster: sim, user: cert-files}\n"
+                  "- name: insecure\n  context: {cluster: sim-insecure, user: tok}\n"
+                  "- name: no-ca\n  context: {cluster: sim-no-ca, user: tok}\n",
+                  sim_url(f->sim), sim_url(f->sim), sim_url(f->sim), sim_token(f->sim, "admin"));
+    char *path = kt_write(f->dir, "files-config", kc, false);
+    char *cause = NULL;
+    struct kube_error err = {0};
+    /* The certificate read from its file identifies the viewer. */
+    if (simfix_connect(f, path, "files", &cause) != 0)
+        fail_msg("%s", cause);
+    assert_true(list_ok(f, &err));
+    struct api_ref ref = {"v1", "events", "x", NULL};
+    cJSON *ev = simfix_event("x", "by-cert-file");
+    assert_null(api_create(f->client, &ref, ev, &err));
+    assert_int_equal(err.code, 403);
+    assert_non_null(strstr(err.message, "User \"viewer\""));
+    kube_error_clear(&err);
+    cJSON_Delete(ev);
+    /* No CA, but told not to verify: it connects. */
+    if (simfix_connect(f, path, "insecure", &cause) != 0)
+        fail_msg("%s", cause);
+    assert_true(list_ok(f, &err));
+    /* No CA and verification on: the system store does not know the run's CA. */
+    if (simfix_connect(f, path, "no-ca", &cause) != 0)
+        fail_msg("%s", cause);
+    assert_false(list_ok(f, &err));
+    assert_non_null(strstr(err.message, "cannot verify the TLS certificate"));
+    assert_null(strstr(err.message, sim_token(f->sim, "admin")));
+    kube_error_clear(&err);
+    free(path);
+    free(kc);
+}
+
 static void test_token_file_reread_and_in_cluster(void **state)
 {
     struct simfix *f = *state;
@@ -317,8 +431,10 @@ int main(void)
         T(test_exec_plugin_cached_then_rerun_after_expiry),
         T(test_exec_plugin_rerun_after_401),
         T(test_client_certificate),
+        T(test_certificate_files_and_insecure),
         T(test_token_file_reread_and_in_cluster),
         T(test_tls_server_name),
+        T(test_impersonation),
     };
     int rc = cmocka_run_group_tests_name("http", tests, setup_http, teardown);
     rc += cmocka_run_group_tests_name("https", tests, setup_https, teardown);

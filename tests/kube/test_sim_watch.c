@@ -306,6 +306,70 @@ static void test_relist_on_410(void **state)
     coll_free(&c);
 }
 
+/* The informer's first list is paged; the history is compacted between its pages: the next page
+ * is 410 Expired and the informer lists again from the start, delivering every object once. */
+static void test_informer_relists_when_continue_expires(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "viewer");
+    simfix_seed_events(f, "paged", 1100);
+    struct sim_faults faults = {.latency_ms = 2000};
+    simfix_faults(f, &faults);
+    struct simfix_compactor *comp = simfix_compact_after_lists(f, 1);
+    struct coll c;
+    coll_init(&c);
+    struct informer_opts o = {.group_version = "v1", .plural = "events", .namespace = "paged"};
+    struct informer_callbacks cb = {on_event, on_relist, on_state, &c};
+    struct informer *inf = informer_start(f->client, &o, &cb);
+    assert_true(simfix_compactor_join(comp));
+    struct relistwait rw = {&c, 1};
+    assert_true(kt_wait_until(relisted, &rw, 60000));
+    struct sim_stats st;
+    sim_stats_get(f->sim, &st);
+    assert_true(st.requests[SIM_VERB_LIST] >= 5); /* 1, 2 (410), then 1 to 3 again */
+    faults.latency_ms = 0;
+    simfix_faults(f, &faults);
+    struct matchwait mw = {f, &c, "paged"};
+    assert_true(kt_wait_until(in_sync, &mw, 30000));
+    pthread_mutex_lock(&c.mu);
+    assert_int_equal(c.relists, 1); /* the broken list was never delivered */
+    assert_int_equal(c.dup_adds, 0);
+    pthread_mutex_unlock(&c.mu);
+    informer_stop(inf);
+    coll_free(&c);
+}
+
+/* A watch on which nothing arrives for the idle timeout (no event, no BOOKMARK: the server's
+ * bookmarks come every 60 s here) is taken for a dead connection: the informer resumes on a new
+ * one from its resourceVersion, without reporting trouble and without losing an event. */
+static void test_idle_watch_is_resumed(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "viewer");
+    simfix_seed_events(f, "quiet", 2);
+    struct coll c;
+    coll_init(&c);
+    struct informer_opts o = {
+        .group_version = "v1", .plural = "events", .namespace = "quiet", .idle_timeout_s = 2};
+    struct informer_callbacks cb = {on_event, on_relist, on_state, &c};
+    struct informer *inf = informer_start(f->client, &o, &cb);
+    struct phasewait pw = {&c, INFORMER_CONNECTED};
+    assert_true(kt_wait_until(in_phase, &pw, 10000));
+    unsigned long w0 = watch_count(f);
+    struct watchwait ww = {f, w0 + 2}; /* two silent periods, two resumes */
+    assert_true(kt_wait_until(watches_at_least, &ww, 30000));
+    store_create(f, "quiet", "after-idle");
+    struct matchwait mw = {f, &c, "quiet"};
+    assert_true(kt_wait_until(in_sync, &mw, 10000));
+    pthread_mutex_lock(&c.mu);
+    assert_int_equal(c.relists, 1); /* resumed, never listed again */
+    assert_int_equal(c.phases_seen[INFORMER_RETRYING], 0);
+    assert_int_equal(c.lost + c.dup_adds, 0);
+    pthread_mutex_unlock(&c.mu);
+    informer_stop(inf);
+    coll_free(&c);
+}
+
 static void test_state_retrying_then_connected(void **state)
 {
     struct simfix *f = *state;
@@ -402,6 +466,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_resume_after_close_every_watch_loses_nothing),
         T(test_relist_on_410),
+        T(test_informer_relists_when_continue_expires),
+        T(test_idle_watch_is_resumed),
         T(test_state_retrying_then_connected),
         T(test_polling_when_watch_is_forbidden),
     };

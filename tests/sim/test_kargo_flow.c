@@ -789,6 +789,47 @@ static void test_configured_failure_and_queue_order(void **state)
     free(f);
 }
 
+static int promotions_of(struct env *e, const char *stage)
+{
+    cJSON *l = get(e, "promotions");
+    int n = 0;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, json_get(l, "items", (char *)NULL))
+    {
+        n += strcmp(json_get_string(p, "spec", "stage", (char *)NULL), stage) == 0;
+    }
+    cJSON_Delete(l);
+    return n;
+}
+
+/* A Promotion is owned by its Stage (the webhook's owner reference, and the built-in histories
+ * carry it too): deleting the Stage deletes its Promotions, and nothing else. */
+static void test_deleting_a_stage_takes_its_promotions(void **state)
+{
+    struct env *e = *state;
+    char *f = freight_in(e, "staging");
+    struct reply r = promote(e, "admin", "production", f);
+    assert_int_equal(r.code, 201);
+    cJSON_Delete(r.body);
+    kargo_settle(e->k);
+    int prod = promotions_of(e, "production"), staging = promotions_of(e, "staging");
+    assert_true(prod >= 2); /* the history's and the new one */
+    assert_true(staging >= 1);
+    r = http(e, "promoter", "DELETE", API "/stages/production", NULL, NULL);
+    assert_int_equal(r.code, 403);
+    cJSON_Delete(r.body);
+    r = http(e, "admin", "DELETE", API "/stages/production", NULL, NULL);
+    assert_int_equal(r.code, 200);
+    cJSON_Delete(r.body);
+    kargo_settle(e->k);
+    assert_int_equal(promotions_of(e, "production"), 0);
+    assert_int_equal(promotions_of(e, "staging"), staging);
+    char *path = xasprintf(API "/freights/%s", f);
+    cJSON_Delete(get_path(e, path)); /* Freight belongs to the Warehouse, not to Stages */
+    free(path);
+    free(f);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -809,6 +850,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refresh_is_echoed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reverify_and_abort_verification, setup, teardown),
         cmocka_unit_test_setup_teardown(test_configured_failure_and_queue_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deleting_a_stage_takes_its_promotions, setup,
+                                        teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -15,6 +15,7 @@
 #include "kargo_internal.h"
 #include "sim/kargo_names.h"
 #include "sim/kargo_rules.h"
+#include "sim/kargo.h"
 #include "sim/scenarios.h"
 #include "sim/simclock.h"
 #include "util/json.h"
@@ -323,6 +324,32 @@ static void test_large_scenario_has_the_issue_shape(void **state)
     assert_int_equal(n, 2 + 60 + 300 + 10000 + 30000);
 }
 
+/* Where `kargotop --demo --scenario X` opens: the first Project each scenario defines. */
+static void test_scenario_project(void **state)
+{
+    static const struct {
+        const char *scenario, *project;
+    } want[] = {{"backstage", "backstage-kargo"},
+                {"flask-app", "flask-app"},
+                {"microsvcs", "microsvcs"},
+                {"myapp", "myapp"},
+                {"demo", "backstage-kargo"},
+                {"large", "large"},
+                {KT_SOURCE_DIR "/tests/sim/data/kargo-apply.yaml", "kargo-demo"}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char *cause = NULL;
+        char *p = kargo_scenario_project(want[i].scenario, &cause);
+        if (p == NULL)
+            fail_msg("%s: %s", want[i].scenario, cause);
+        assert_string_equal(p, want[i].project);
+        free(p);
+    }
+    char *cause = NULL;
+    assert_null(kargo_scenario_project("no-such-setup", &cause));
+    assert_non_null(strstr(cause, "no-such-setup"));
+    free(cause);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_shift_moves_only_kubernetes_times),
         cmocka_unit_test(test_clock_steps_only_when_told_in_manual_mode),
         cmocka_unit_test(test_large_scenario_has_the_issue_shape),
+        cmocka_unit_test(test_scenario_project),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

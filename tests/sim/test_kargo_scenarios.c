@@ -19,6 +19,7 @@
 #include "sim/store.h"
 #include "util/json.h"
 #include "util/strbuf.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 #define T0_MS 1767312000000LL /* 2026-01-02T00:00:00Z */
@@ -173,6 +174,14 @@ static void converge(struct env *e, const char *ns, int stages)
     assert_int_equal(sim_store_rv(sim_store(e->sim)), rv);
 }
 
+static time_t ts(const char *rfc3339)
+{
+    assert_non_null(rfc3339);
+    time_t t;
+    assert_int_equal(timefmt_parse_rfc3339(rfc3339, &t, NULL), 0);
+    return t;
+}
+
 static void test_backstage(void **state)
 {
     struct env e;
@@ -195,6 +204,32 @@ static void test_backstage(void **state)
         "Succeeded");
     assert_non_null(json_get(find(freights, current(prod, "backstage")), "status", "currentlyIn",
                              "production", "since", (char *)NULL));
+    /* The history is as old as it says (kubectl's AGE, --sort-by=.metadata.creationTimestamp):
+     * Freight were created when discovered, Promotions when their ULID says, and the Stages
+     * before all of it. */
+    const time_t now = (time_t)(T0_MS / 1000);
+    const cJSON *f;
+    time_t oldest = now;
+    cJSON_ArrayForEach(f, json_get(freights, "items", (char *)NULL))
+    {
+        assert_string_equal(json_get_string(f, "metadata", "creationTimestamp", (char *)NULL),
+                            json_get_string(f, "discoveredAt", (char *)NULL));
+        time_t t = ts(json_get_string(f, "metadata", "creationTimestamp", (char *)NULL));
+        oldest = t < oldest ? t : oldest;
+    }
+    assert_true(oldest < now - 3 * 86400);
+    assert_true(ts(json_get_string(prod, "metadata", "creationTimestamp", (char *)NULL)) < oldest);
+    cJSON *promos = get(&e, "/apis/kargo.akuity.io/v1alpha1/namespaces/backstage-kargo/promotions");
+    const cJSON *p;
+    cJSON_ArrayForEach(p, json_get(promos, "items", (char *)NULL))
+    {
+        time_t created = ts(json_get_string(p, "metadata", "creationTimestamp", (char *)NULL));
+        const char *started = json_get_string(p, "status", "startedAt", (char *)NULL);
+        assert_true(created < now);
+        if (started != NULL)
+            assert_true(created <= ts(started));
+    }
+    cJSON_Delete(promos);
     cJSON_Delete(stages);
     cJSON_Delete(freights);
     converge(&e, "backstage-kargo", 3);

@@ -296,6 +296,74 @@ static void test_ssar(void **state)
 
 /* ---- get, list ----------------------------------------------------------------------------- */
 
+static bool listed(const cJSON *arr, const char *want)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (strcmp(it->valuestring, "*") == 0 || strcmp(it->valuestring, want) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Whether the PolicyRules of a SelfSubjectRulesReview grant verb on resource[/sub] in Kargo's
+ * group, evaluated as RBAC does. */
+static bool rules_grant(const cJSON *rules, const char *verb, const char *resource, const char *sub)
+{
+    char res[64];
+    snprintf(res, sizeof res, "%s%s%s", resource, sub[0] ? "/" : "", sub);
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rules)
+    {
+        if (listed(json_get(r, "verbs", NULL), verb) &&
+            listed(json_get(r, "apiGroups", NULL), "kargo.akuity.io") &&
+            listed(json_get(r, "resources", NULL), res))
+            return true;
+    }
+    return false;
+}
+
+/* kubectl auth can-i --list: SelfSubjectRulesReview answers the rules of the caller's roles, and
+ * they grant exactly what SelfSubjectAccessReview (and the server itself) allows. */
+static void test_ssrr_agrees_with_ssar(void **state)
+{
+    struct sim *s = *state;
+    static const char *const users[] = {"admin", "promoter", "viewer"};
+    static const struct {
+        const char *verb, *resource, *sub;
+    } asks[] = {{"get", "stages", ""},        {"watch", "freights", ""},
+                {"promote", "stages", ""},    {"patch", "stages", ""},
+                {"create", "promotions", ""}, {"patch", "promotions", ""},
+                {"delete", "promotions", ""}, {"patch", "freights", "status"},
+                {"patch", "freights", ""},    {"update", "warehouses", ""},
+                {"create", "stages", ""},     {"patch", "stages", "status"}};
+    for (size_t u = 0; u < 3; u++) {
+        cJSON *r = req(s, users[u], "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+                       "application/json",
+                       "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"
+                       "\"SelfSubjectRulesReview\",\"spec\":{\"namespace\":\"kargo-demo\"}}",
+                       201);
+        assert_string_equal(json_get_string(r, "kind", NULL), "SelfSubjectRulesReview");
+        assert_false(cJSON_IsTrue(json_get(r, "status", "incomplete", NULL)));
+        const cJSON *rules = json_get(r, "status", "resourceRules", NULL);
+        assert_true(cJSON_GetArraySize(rules) > 0);
+        for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+            bool by_rules = rules_grant(rules, asks[i].verb, asks[i].resource, asks[i].sub);
+            bool by_ssar = ssar(s, users[u], asks[i].verb, asks[i].resource, asks[i].sub, "x");
+            if (by_rules != by_ssar)
+                fail_msg("%s %s %s/%s: rules say %d, SSAR says %d", users[u], asks[i].verb,
+                         asks[i].resource, asks[i].sub, by_rules, by_ssar);
+        }
+        cJSON_Delete(r);
+    }
+    /* A review without a namespace is invalid, as kube-apiserver says. */
+    cJSON *st = req(s, "viewer", "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+                    "application/json", "{\"spec\":{}}", 422);
+    assert_status(st, 422, "Invalid", NULL);
+    cJSON_Delete(st);
+}
+
 static void test_get(void **state)
 {
     struct sim *s = *state;
@@ -459,6 +527,27 @@ static void test_list_pages(void **state)
     cJSON *bad = get(s, NS "/stages?limit=1&continue=bm90LWEtdG9rZW4", 400);
     assert_status(bad, 400, "BadRequest", NULL);
     cJSON_Delete(bad);
+
+    /* A continue token from before the history was compacted is 410 Expired, as after an etcd
+     * compaction; a new list works. */
+    cJSON *l = get(s, "/apis/kargo.akuity.io/v1alpha1/namespaces/paging/warehouses?limit=3", 200);
+    char *esc = curl_easy_escape(NULL, json_get_string(l, "metadata", "continue", NULL), 0);
+    snprintf(path, sizeof path,
+             "/apis/kargo.akuity.io/v1alpha1/namespaces/paging/warehouses?limit=3&continue=%s",
+             esc);
+    curl_free(esc);
+    cJSON_Delete(l);
+    cJSON_Delete(get(s, path, 200)); /* still fine */
+    cJSON_Delete(req(s, "admin", "PATCH", NS "/stages/dev", "application/merge-patch+json",
+                     "{\"metadata\":{\"labels\":{\"compact\":\"1\"}}}", 200));
+    cJSON_Delete(req(s, "admin", "DELETE", "/sim/v1/history", NULL, NULL, 200));
+    bad = get(s, path, 410);
+    assert_status(bad, 410, "Expired", NULL);
+    assert_non_null(strstr(json_get_string(bad, "message", NULL),
+                           "The provided continue parameter is too old"));
+    cJSON_Delete(bad);
+    cJSON_Delete(
+        get(s, "/apis/kargo.akuity.io/v1alpha1/namespaces/paging/warehouses?limit=3", 200));
 }
 
 static void test_table(void **state)
@@ -727,6 +816,89 @@ static void test_patch(void **state)
     cJSON_Delete(p);
 }
 
+static const cJSON *manager_entry(const cJSON *obj, const char *manager)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, json_get(obj, "metadata", "managedFields", NULL))
+    {
+        if (strcmp(json_get_string(e, "manager", NULL), manager) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* Server-side apply (kubectl apply --server-side): create or merge, field ownership per manager
+ * in managedFields, removal of what a manager stops applying, conflicts unless forced. */
+static void test_server_side_apply(void **state)
+{
+    struct sim *s = *state;
+#define APPLY_CT "application/apply-patch+yaml"
+#define WH       NS "/warehouses/applied"
+    const char *v1 = "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                     "metadata: {name: applied, labels: {team: a, tier: web}}\n"
+                     "spec: {interval: 7m, subscriptions: [{image: {repoURL: ghcr.io/x/y}}]}\n";
+    cJSON *st = req(s, "admin", "PATCH", WH, APPLY_CT, v1, 422); /* no fieldManager */
+    assert_status(st, 422, "Invalid", NULL);
+    cJSON_Delete(st);
+    cJSON *o = req(s, "admin", "PATCH", WH "?fieldManager=ci", APPLY_CT, v1, 201);
+    assert_string_equal(json_get_string(o, "spec", "interval", NULL), "7m");
+    const cJSON *e = manager_entry(o, "ci");
+    assert_non_null(e);
+    assert_string_equal(json_get_string(e, "operation", NULL), "Apply");
+    assert_non_null(json_get(e, "fieldsV1", "f:metadata", "f:labels", "f:tier", NULL));
+    assert_non_null(json_get(e, "fieldsV1", "f:spec", "f:interval", NULL));
+    cJSON_Delete(o);
+
+    /* Another writer's merge patch keeps the field sets and is not undone by a re-apply. */
+    cJSON_Delete(req(s, "admin", "PATCH", WH, "application/merge-patch+json",
+                     "{\"metadata\":{\"annotations\":{\"note\":\"by hand\"}}}", 200));
+    /* The manager drops tier and interval from its configuration: they go (interval back to the
+     * CRD default); the annotation it never applied stays. */
+    const char *v2 = "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                     "metadata: {name: applied, labels: {team: a}}\n"
+                     "spec: {subscriptions: [{image: {repoURL: ghcr.io/x/y}}]}\n";
+    o = req(s, "admin", "PATCH", WH "?fieldManager=ci", APPLY_CT, v2, 200);
+    assert_null(json_get(o, "metadata", "labels", "tier", NULL));
+    assert_string_equal(json_get_string(o, "metadata", "labels", "team", NULL), "a");
+    assert_string_equal(json_get_string(o, "spec", "interval", NULL), "5m0s");
+    assert_string_equal(json_get_string(o, "metadata", "annotations", "note", NULL), "by hand");
+    cJSON_Delete(o);
+
+    /* A second manager applying a different value of a field ci applied: 409, naming it. */
+    const char *v3 = "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                     "metadata: {name: applied, labels: {team: b}}\n";
+    st = req(s, "admin", "PATCH", WH "?fieldManager=ops", APPLY_CT, v3, 409);
+    assert_status(st, 409, "Conflict",
+                  "Apply failed with 1 conflict: conflict with \"ci\" using "
+                  "kargo.akuity.io/v1alpha1: .metadata.labels.team");
+    assert_string_equal(
+        json_get_string(cJSON_GetArrayItem(json_get(st, "details", "causes", NULL), 0), "field",
+                        NULL),
+        ".metadata.labels.team");
+    cJSON_Delete(st);
+    /* Forced, the field changes hands. */
+    o = req(s, "admin", "PATCH", WH "?fieldManager=ops&force=true", APPLY_CT, v3, 200);
+    assert_string_equal(json_get_string(o, "metadata", "labels", "team", NULL), "b");
+    assert_null(
+        json_get(manager_entry(o, "ci"), "fieldsV1", "f:metadata", "f:labels", "f:team", NULL));
+    assert_non_null(
+        json_get(manager_entry(o, "ops"), "fieldsV1", "f:metadata", "f:labels", "f:team", NULL));
+    cJSON_Delete(o);
+    /* RBAC as for any patch; a wrong kind is refused. */
+    cJSON_Delete(req(s, "viewer", "PATCH", WH "?fieldManager=v", APPLY_CT, v3, 403));
+    cJSON_Delete(req(s, "admin", "PATCH", NS "/stages/applied?fieldManager=ci", APPLY_CT, v3, 400));
+    /* The /status subresource: status only, with its own field set. */
+    o = req(s, "admin", "PATCH", WH "/status?fieldManager=ctl", APPLY_CT,
+            "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\nmetadata: {name: applied}\n"
+            "status: {lastFreightID: abc}\nspec: {interval: 1h}\n",
+            200);
+    assert_string_equal(json_get_string(o, "status", "lastFreightID", NULL), "abc");
+    assert_string_equal(json_get_string(o, "spec", "interval", NULL), "5m0s");
+    assert_string_equal(json_get_string(manager_entry(o, "ctl"), "subresource", NULL), "status");
+    cJSON_Delete(o);
+    cJSON_Delete(req(s, "admin", "DELETE", WH, NULL, NULL, 200));
+}
+
 static void test_delete(void **state)
 {
     struct sim *s = *state;
@@ -784,6 +956,92 @@ static const char *ev_name(const cJSON *events, int i)
     return json_get_string(cJSON_GetArrayItem(events, i), "object", "metadata", "name", NULL);
 }
 
+/* The garbage collector: deleting an owner deletes the objects whose ownerReferences name its
+ * uid (background propagation, recursively), unless DeleteOptions say Orphan. */
+static void test_owner_references_are_collected(void **state)
+{
+    struct sim *s = *state;
+    const char *owners[] = {"gc-a", "gc-b"};
+    for (int k = 0; k < 2; k++) {
+        char body[512], path[256];
+        snprintf(body, sizeof body,
+                 "{\"metadata\":{\"name\":\"%s\"},\"spec\":{\"subscriptions\":[]}}", owners[k]);
+        cJSON *w = req(s, "admin", "POST", NS "/warehouses", "application/json", body, 201);
+        const char *uid = json_get_string(w, "metadata", "uid", NULL);
+        /* A Promotion owned by the Warehouse, and an Event owned by the Promotion. */
+        snprintf(body, sizeof body,
+                 "{\"metadata\":{\"name\":\"%s-p\",\"ownerReferences\":[{\"apiVersion\":"
+                 "\"kargo.akuity.io/v1alpha1\",\"kind\":\"Warehouse\",\"name\":\"%s\",\"uid\":"
+                 "\"%s\"}]},\"spec\":{\"stage\":\"dev\",\"steps\":[{}]}}",
+                 owners[k], owners[k], uid);
+        cJSON *p = req(s, "admin", "POST", NS "/promotions", "application/json", body, 201);
+        snprintf(body, sizeof body,
+                 "{\"metadata\":{\"name\":\"%s-e\",\"ownerReferences\":[{\"apiVersion\":"
+                 "\"kargo.akuity.io/v1alpha1\",\"kind\":\"Promotion\",\"name\":\"%s-p\",\"uid\":"
+                 "\"%s\"}]},\"involvedObject\":{\"kind\":\"Promotion\"},\"reason\":\"R\"}",
+                 owners[k], owners[k], json_get_string(p, "metadata", "uid", NULL));
+        snprintf(path, sizeof path, "/api/v1/namespaces/kargo-demo/events");
+        cJSON_Delete(req(s, "admin", "POST", path, "application/json", body, 201));
+        cJSON_Delete(p);
+        cJSON_Delete(w);
+    }
+    /* Background (kubectl's default): the dependents and theirs go too. */
+    cJSON_Delete(req(s, "admin", "DELETE", NS "/warehouses/gc-a", "application/json",
+                     "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"propagationPolicy\":"
+                     "\"Background\"}",
+                     200));
+    cJSON_Delete(get(s, NS "/promotions/gc-a-p", 404));
+    cJSON_Delete(get(s, "/api/v1/namespaces/kargo-demo/events/gc-a-e", 404));
+    /* Orphan (kubectl delete --cascade=orphan): they stay. */
+    cJSON_Delete(req(s, "admin", "DELETE", NS "/warehouses/gc-b", "application/json",
+                     "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"propagationPolicy\":"
+                     "\"Orphan\"}",
+                     200));
+    cJSON_Delete(get(s, NS "/promotions/gc-b-p", 200));
+    cJSON_Delete(get(s, "/api/v1/namespaces/kargo-demo/events/gc-b-e", 200));
+    cJSON_Delete(req(s, "admin", "DELETE", NS "/promotions/gc-b-p?propagationPolicy=Orphan", NULL,
+                     NULL, 200));
+    cJSON_Delete(get(s, "/api/v1/namespaces/kargo-demo/events/gc-b-e", 200));
+    cJSON_Delete(
+        req(s, "admin", "DELETE", "/api/v1/namespaces/kargo-demo/events/gc-b-e", NULL, NULL, 200));
+}
+
+/* Kargo's project controller: a Project owns its namespace, so deleting the Project deletes the
+ * namespace and what is in it, unless the Project says keep-namespace. */
+static void test_project_owns_its_namespace(void **state)
+{
+    struct sim *s = *state;
+    cJSON *p = req(s, "admin", "POST", "/apis/kargo.akuity.io/v1alpha1/projects",
+                   "application/json", "{\"metadata\":{\"name\":\"owned\"}}", 201);
+    cJSON *ns = get(s, "/api/v1/namespaces/owned", 200);
+    const cJSON *ref = cJSON_GetArrayItem(json_get(ns, "metadata", "ownerReferences", NULL), 0);
+    assert_string_equal(json_get_string(ref, "kind", NULL), "Project");
+    assert_string_equal(json_get_string(ref, "uid", NULL),
+                        json_get_string(p, "metadata", "uid", NULL));
+    cJSON_Delete(ns);
+    cJSON_Delete(p);
+    cJSON_Delete(req(s, "admin", "POST",
+                     "/apis/kargo.akuity.io/v1alpha1/namespaces/owned/warehouses",
+                     "application/json",
+                     "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"subscriptions\":[]}}", 201));
+    cJSON_Delete(req(s, "admin", "DELETE", "/apis/kargo.akuity.io/v1alpha1/projects/owned", NULL,
+                     NULL, 200));
+    cJSON_Delete(get(s, "/api/v1/namespaces/owned", 404));
+    assert_int_equal(sim_store_count(sim_store(s), "warehouses", "owned"), 0);
+
+    cJSON_Delete(req(s, "admin", "POST", "/apis/kargo.akuity.io/v1alpha1/projects",
+                     "application/json",
+                     "{\"metadata\":{\"name\":\"kept\",\"annotations\":{"
+                     "\"kargo.akuity.io/keep-namespace\":\"true\"}}}",
+                     201));
+    cJSON_Delete(
+        req(s, "admin", "DELETE", "/apis/kargo.akuity.io/v1alpha1/projects/kept", NULL, NULL, 200));
+    ns = get(s, "/api/v1/namespaces/kept", 200);
+    assert_null(json_get(ns, "metadata", "ownerReferences", NULL));
+    cJSON_Delete(ns);
+    cJSON_Delete(req(s, "admin", "DELETE", "/api/v1/namespaces/kept", NULL, NULL, 200));
+}
+
 static void test_watch(void **state)
 {
     struct sim *s = *state;
@@ -825,6 +1083,126 @@ static void test_watch(void **state)
     assert_string_equal(ev_type(ev, 0), "ADDED");
     assert_string_equal(ev_name(ev, 0), "prod");
     cJSON_Delete(ev);
+}
+
+/* A watch with a selector sees what kube-apiserver's watch cache sends: an object that a change
+ * moves out of the selection goes DELETED (its last selected state at the new resourceVersion),
+ * one that moves in comes ADDED, and changes inside the selection are MODIFIED. */
+static void test_watch_selector_transitions(void **state)
+{
+    struct sim *s = *state;
+    cJSON_Delete(req(s, "admin", "POST", NS "/freights", "application/json",
+                     "{\"metadata\":{\"name\":\"f-lane\",\"labels\":{\"lane\":\"a\"}},"
+                     "\"origin\":{\"kind\":\"Warehouse\",\"name\":\"kargo-demo\"}}",
+                     201));
+    char path[256];
+    snprintf(path, sizeof path,
+             NS "/freights?watch=1&resourceVersion=%llu&timeoutSeconds=3&labelSelector=lane%%3Da",
+             sim_store_rv(sim_store(s)));
+    struct simhttp_watch w;
+    simhttp_watch_start(&w, s, "viewer", path, NULL);
+    const char *lane_b = "{\"metadata\":{\"labels\":{\"lane\":\"b\"}}}";
+    cJSON *out = req(s, "admin", "PATCH", NS "/freights/f-lane", "application/merge-patch+json",
+                     lane_b, 200);
+    char *out_rv = xstrdup(rv_of(out));
+    cJSON_Delete(out);
+    /* Changes outside the selection are not seen. */
+    cJSON_Delete(req(s, "admin", "PATCH", NS "/freights/f-lane", "application/merge-patch+json",
+                     "{\"metadata\":{\"annotations\":{\"x\":\"1\"}}}", 200));
+    cJSON_Delete(req(s, "admin", "PATCH", NS "/freights/f-lane", "application/merge-patch+json",
+                     "{\"metadata\":{\"labels\":{\"lane\":\"a\"}}}", 200));
+    cJSON_Delete(req(s, "admin", "PATCH", NS "/freights/f-lane", "application/merge-patch+json",
+                     "{\"metadata\":{\"annotations\":{\"x\":\"2\"}}}", 200));
+    cJSON_Delete(req(s, "admin", "DELETE", NS "/freights/f-lane", NULL, NULL, 200));
+    cJSON *ev = simhttp_watch_finish(&w, 15000);
+    assert_int_equal(w.code, 200);
+    assert_int_equal(cJSON_GetArraySize(ev), 4);
+    assert_string_equal(ev_type(ev, 0), "DELETED");
+    const cJSON *gone = json_get(cJSON_GetArrayItem(ev, 0), "object", NULL);
+    assert_string_equal(json_get_string(gone, "metadata", "labels", "lane", NULL), "a");
+    assert_string_equal(rv_of(gone), out_rv); /* the event's version, the last selected state */
+    assert_string_equal(ev_type(ev, 1), "ADDED");
+    assert_string_equal(
+        json_get_string(cJSON_GetArrayItem(ev, 1), "object", "metadata", "annotations", "x", NULL),
+        "1");
+    assert_string_equal(ev_type(ev, 2), "MODIFIED");
+    assert_string_equal(ev_type(ev, 3), "DELETED");
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(ev_name(ev, i), "f-lane");
+    cJSON_Delete(ev);
+    free(out_rv);
+}
+
+static void post_event(struct sim *s, const char *name, const char *kind, const char *obj,
+                       const char *type, const char *reason)
+{
+    char body[768];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"%s\"},"
+             "\"involvedObject\":{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"%s\","
+             "\"namespace\":\"kargo-demo\",\"name\":\"%s\",\"uid\":\"uid-%s\"},"
+             "\"type\":\"%s\",\"reason\":\"%s\",\"message\":\"m\","
+             "\"source\":{\"component\":\"promotion-controller\"}}",
+             name, kind, obj, obj, type, reason);
+    cJSON_Delete(req(s, "admin", "POST", "/api/v1/namespaces/kargo-demo/events", "application/json",
+                     body, 201));
+}
+
+static int list_count(struct sim *s, const char *path)
+{
+    cJSON *l = get(s, path, 200);
+    int n = cJSON_GetArraySize(json_get(l, "items", NULL));
+    cJSON_Delete(l);
+    return n;
+}
+
+/* Field selectors kube-apiserver supports on Events (what `kubectl describe` sends to find an
+ * object's events, and `kubectl get events --field-selector`), in lists and watches; other fields
+ * are refused as kube-apiserver refuses them. */
+static void test_event_field_selectors(void **state)
+{
+    struct sim *s = *state;
+    post_event(s, "fs-1", "Promotion", "p-one", "Normal", "PromotionSucceeded");
+    post_event(s, "fs-2", "Promotion", "p-two", "Warning", "PromotionFailed");
+    post_event(s, "fs-3", "Freight", "p-one", "Normal", "FreightApproved");
+#define EVENTS "/api/v1/namespaces/kargo-demo/events?fieldSelector="
+    assert_int_equal(
+        list_count(s, EVENTS "involvedObject.name%3Dp-one,involvedObject.kind%3DPromotion"), 1);
+    assert_int_equal(list_count(s, EVENTS "involvedObject.name%3Dp-one"), 2);
+    assert_int_equal(list_count(s, EVENTS "involvedObject.uid%3Duid-p-two"), 1);
+    assert_int_equal(list_count(s, EVENTS "type%3DWarning"), 1);
+    assert_int_equal(list_count(s, EVENTS "type!%3DWarning,involvedObject.name%3Dp-one"), 2);
+    assert_int_equal(list_count(s, EVENTS "reason%3DFreightApproved"), 1);
+    assert_int_equal(list_count(s, EVENTS "source%3Dpromotion-controller,type%3DNormal"), 2);
+    assert_int_equal(list_count(s, "/api/v1/events?fieldSelector=metadata.namespace!%3Dkargo-demo,"
+                                   "reason%3DPromotionFailed"),
+                     0);
+    /* The same in a watch: only the matching event arrives. */
+    char path[256];
+    snprintf(path, sizeof path,
+             "/api/v1/namespaces/kargo-demo/events?watch=1&resourceVersion=%llu&timeoutSeconds=2"
+             "&fieldSelector=involvedObject.kind%%3DPromotion,type%%3DWarning",
+             sim_store_rv(sim_store(s)));
+    struct simhttp_watch w;
+    simhttp_watch_start(&w, s, "viewer", path, NULL);
+    post_event(s, "fs-4", "Promotion", "p-three", "Normal", "PromotionCreated");
+    post_event(s, "fs-5", "Promotion", "p-three", "Warning", "PromotionErrored");
+    cJSON *ev = simhttp_watch_finish(&w, 15000);
+    assert_int_equal(cJSON_GetArraySize(ev), 1);
+    assert_string_equal(ev_name(ev, 0), "fs-5");
+    cJSON_Delete(ev);
+    /* Kargo's CRDs have no selectable fields beyond metadata (KARGO-API.md section 0.9). */
+    cJSON *st = req(s, "viewer", "GET", NS "/freights?fieldSelector=origin.name%3Dkargo-demo", NULL,
+                    NULL, 400);
+    assert_status(st, 400, "BadRequest", "field label not supported: origin.name");
+    cJSON_Delete(st);
+    st = req(s, "viewer", "GET", NS "/stages?fieldSelector=type%3DWarning", NULL, NULL, 400);
+    assert_status(st, 400, "BadRequest", "field label not supported: type");
+    cJSON_Delete(st);
+    for (int i = 1; i <= 5; i++) {
+        snprintf(path, sizeof path, "/api/v1/namespaces/kargo-demo/events/fs-%d", i);
+        cJSON_Delete(req(s, "admin", "DELETE", path, NULL, NULL, 200));
+    }
 }
 
 static void test_watch_bookmarks(void **state)
@@ -1155,6 +1533,7 @@ int main(void)
         cmocka_unit_test(test_unauthorized),
         cmocka_unit_test(test_forbidden),
         cmocka_unit_test(test_ssar),
+        cmocka_unit_test(test_ssrr_agrees_with_ssar),
         cmocka_unit_test(test_get),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_list_pages),
@@ -1164,8 +1543,13 @@ int main(void)
         cmocka_unit_test(test_update),
         cmocka_unit_test(test_status_subresource),
         cmocka_unit_test(test_patch),
+        cmocka_unit_test(test_server_side_apply),
         cmocka_unit_test(test_delete),
+        cmocka_unit_test(test_owner_references_are_collected),
+        cmocka_unit_test(test_project_owns_its_namespace),
         cmocka_unit_test(test_watch),
+        cmocka_unit_test(test_watch_selector_transitions),
+        cmocka_unit_test(test_event_field_selectors),
         cmocka_unit_test(test_watch_bookmarks),
         cmocka_unit_test(test_watch_expired),
         cmocka_unit_test(test_watch_initial_events),

@@ -386,6 +386,82 @@ static void test_namespace_and_apply(void **state)
     proc_result_free(&r);
 }
 
+static char *write_file(struct fixture *f, const char *name, const char *text)
+{
+    char *path = xasprintf("%s/%s", f->dir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+    return path;
+}
+
+/* kubectl apply --server-side: created, then a field dropped from the file goes, and another
+ * field manager's different value is a conflict kubectl explains. */
+static void test_server_side_apply(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct proc_result r;
+    char *v1 = write_file(f, "ssa1.yaml",
+                          "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                          "metadata: {name: ssa, namespace: kargo-demo, labels: {a: '1', b: '2'}}\n"
+                          "spec: {subscriptions: [{image: {repoURL: ghcr.io/x/y}}]}\n");
+    char *v2 = write_file(f, "ssa2.yaml",
+                          "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                          "metadata: {name: ssa, namespace: kargo-demo, labels: {a: '1'}}\n"
+                          "spec: {subscriptions: [{image: {repoURL: ghcr.io/x/y}}]}\n");
+    char *other = write_file(f, "ssa3.yaml",
+                             "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                             "metadata: {name: ssa, namespace: kargo-demo, labels: {a: '9'}}\n");
+    kubectl(f, &r, 30000, "apply", "--server-side", "-f", v1, NULL);
+    expect_ok(&r, "warehouse.kargo.akuity.io/ssa serverside-applied\n");
+    proc_result_free(&r);
+    cJSON *w = stored(f, "warehouses", "ssa");
+    assert_string_equal(json_get_string(w, "metadata", "labels", "b", NULL), "2");
+    cJSON_Delete(w);
+    kubectl(f, &r, 30000, "apply", "--server-side", "-f", v2, NULL);
+    expect_ok(&r, "warehouse.kargo.akuity.io/ssa serverside-applied\n");
+    proc_result_free(&r);
+    w = stored(f, "warehouses", "ssa");
+    assert_null(json_get(w, "metadata", "labels", "b", NULL));
+    cJSON_Delete(w);
+    kubectl(f, &r, 30000, "apply", "--server-side", "--field-manager", "ops", "-f", other, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "Apply failed with 1 conflict: conflict with \"kubectl\""));
+    assert_non_null(strstr(r.err, ".metadata.labels.a"));
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "apply", "--server-side", "--field-manager", "ops", "--force-conflicts",
+            "-f", other, NULL);
+    expect_ok(&r, NULL);
+    proc_result_free(&r);
+    w = stored(f, "warehouses", "ssa");
+    assert_string_equal(json_get_string(w, "metadata", "labels", "a", NULL), "9");
+    cJSON_Delete(w);
+    kubectl(f, &r, 30000, "delete", "-f", v1, NULL);
+    expect_ok(&r, NULL);
+    proc_result_free(&r);
+    free(v1);
+    free(v2);
+    free(other);
+}
+
+/* kubectl explain reads the CRDs' schemas from the OpenAPI v3 documents. */
+static void test_explain(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct proc_result r;
+    kubectl(f, &r, 30000, "explain", "stage.spec.requestedFreight.sources", NULL);
+    expect_ok(&r, NULL);
+    if (strstr(r.out, "KIND:       Stage") == NULL ||
+        strstr(r.out, "availabilityStrategy") == NULL || strstr(r.out, "requiredSoakTime") == NULL)
+        fail_msg("explain printed:\n%s", r.out);
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "explain", "freight.status.approvedFor", NULL);
+    expect_ok(&r, NULL);
+    assert_non_null(strstr(r.out, "KIND:       Freight"));
+    proc_result_free(&r);
+}
+
 static void test_auth(void **state)
 {
     struct fixture *f = fixture(state);
@@ -414,6 +490,33 @@ static void test_auth(void **state)
     cJSON *o = stored(f, "stages", "dev");
     assert_null(json_get(o, "spec", "shard", NULL));
     cJSON_Delete(o);
+    /* auth can-i --list (a SelfSubjectRulesReview, sent as protobuf) */
+    kubectl(f, &r, 30000, "--context", "promoter", "auth", "can-i", "--list", "-n", "kargo-demo",
+            NULL);
+    expect_ok(&r, NULL);
+    assert_row(r.out, "promotions.kargo.akuity.io", "[create]", NULL);
+    assert_row(r.out, "stages.kargo.akuity.io", "[promote]", NULL);
+    assert_row(r.out, "freights.kargo.akuity.io/status", "[patch]", NULL);
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "--context", "viewer", "auth", "can-i", "--list", "-n", "kargo-demo",
+            NULL);
+    expect_ok(&r, NULL);
+    assert_row(r.out, "*.*", "[get list watch]", NULL);
+    assert_null(strstr(r.out, "promotions.kargo.akuity.io"));
+    assert_null(strstr(r.out, "[promote]"));
+    proc_result_free(&r);
+    /* --as: admin may act as the viewer (and gets the viewer's answer); a promoter may not
+     * impersonate anyone. */
+    kubectl(f, &r, 30000, "--as", "viewer", "auth", "can-i", "create", "promotions", "-n",
+            "kargo-demo", NULL);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.out, "no\n");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "--context", "promoter", "--as", "admin", "get", "stages", "-n",
+            "kargo-demo", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "User \"promoter\" cannot impersonate resource \"users\""));
+    proc_result_free(&r);
 }
 
 /* The "done when" of the issue: the binary with a scenario and a kubeconfig, then kubectl. */
@@ -454,16 +557,65 @@ static void test_binary(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* `kubectl describe` finds an object's Events with involvedObject field selectors, and
+ * `kubectl get events --field-selector` filters them on the server. */
+static void test_describe_shows_events(void **state)
+{
+    struct fixture *f = fixture(state);
+    cJSON *stage = stored(f, "stages", "dev");
+    assert_non_null(stage);
+    char body[768];
+    snprintf(
+        body, sizeof body,
+        "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"dev.1\"},"
+        "\"involvedObject\":{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"Stage\","
+        "\"namespace\":\"kargo-demo\",\"name\":\"dev\",\"uid\":\"%s\"},"
+        "\"type\":\"Warning\",\"reason\":\"VerificationFailed\","
+        "\"message\":\"Analysis run failed\",\"count\":1,"
+        "\"firstTimestamp\":\"2026-01-01T00:00:00Z\",\"lastTimestamp\":\"2026-01-01T00:00:00Z\","
+        "\"source\":{\"component\":\"stage-controller\"}}",
+        json_get_string(stage, "metadata", "uid", NULL));
+    cJSON_Delete(stage);
+    cJSON *ev = cJSON_Parse(body);
+    struct sim_write_opts o = {.user = "admin"};
+    struct sim_status *err = NULL;
+    cJSON *made = sim_store_create(sim_store(f->sim), "events", "kargo-demo", ev, &o, &err);
+    assert_non_null(made);
+    cJSON_Delete(made);
+    cJSON_Delete(ev);
+
+    struct proc_result r;
+    kubectl(f, &r, 30000, "describe", "stage", "dev", "-n", "kargo-demo", NULL);
+    expect_ok(&r, NULL);
+    const char *events = strstr(r.out, "\nEvents:");
+    if (events == NULL || strstr(events, "VerificationFailed") == NULL ||
+        strstr(events, "Analysis run failed") == NULL)
+        fail_msg("describe does not show the stage's event:\n%s", r.out);
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "get", "events", "-n", "kargo-demo", "--field-selector",
+            "type=Warning,involvedObject.kind=Stage", "-o", "name", NULL);
+    expect_ok(&r, "event/dev.1\n");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "get", "events", "-n", "kargo-demo", "--field-selector", "type=Normal",
+            "-o", "name", NULL);
+    expect_ok(&r, NULL);
+    assert_null(strstr(r.out, "dev.1"));
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_resources),
+        cmocka_unit_test(test_explain),
         cmocka_unit_test(test_get_json),
         cmocka_unit_test(test_get_table),
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_create_annotate_patch_delete),
         cmocka_unit_test(test_namespace_and_apply),
+        cmocka_unit_test(test_server_side_apply),
         cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_describe_shows_events),
         cmocka_unit_test(test_binary),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

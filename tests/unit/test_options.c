@@ -126,6 +126,23 @@ static void test_commands_and_their_options(void **state)
                  ARGV("get", "stages", "--to", "x"));
 }
 
+static void test_scenarios_repeat_and_need_demo(void **state)
+{
+    struct options o = {0};
+    char *cause = NULL;
+    assert_int_equal(
+        PARSE(&o, &cause, "--demo", "--scenario", "flask-app", "--scenario=/tmp/x.yaml"), 0);
+    assert_int_equal(o.n_scenarios, 2);
+    assert_string_equal(o.scenarios[0], "flask-app");
+    assert_string_equal(o.scenarios[1], "/tmp/x.yaml");
+    assert_null(o.scenarios[2]);
+    options_free(&o);
+    assert_int_equal(PARSE(&o, &cause, "--scenario", "myapp"), -1);
+    assert_non_null(strstr(cause, "--scenario needs --demo"));
+    free(cause);
+    options_free(&o);
+}
+
 static void test_usage_lists_every_option(void **state)
 {
     char *text = NULL;
@@ -149,7 +166,8 @@ static void test_usage_lists_every_option(void **state)
                                   "--downstream-from STAGE",
                                   "get projects|stages|freight|promotions|warehouses",
                                   "rollback --stage S",
-                                  "Exit status"};
+                                  "Exit status",
+                                  "--scenario NAME|FILE"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strstr(text, names[i]) == NULL)
             fail_msg("--help does not list %s:\n%s", names[i], text);
@@ -205,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_commands_and_their_options),
         cmocka_unit_test(test_man_page_documents_every_option),
         cmocka_unit_test(test_errors_name_the_argument),
+        cmocka_unit_test(test_scenarios_repeat_and_need_demo),
         cmocka_unit_test(test_usage_lists_every_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
