@@ -153,7 +153,8 @@ int action_abort_promotion(struct kube_client *c, const char *ns, const char *pr
                            struct kube_error *err);
 /* Sets kargo.akuity.io/refresh on a Stage (kind ACTION_ON_STAGE) or Warehouse
  * (ACTION_ON_WAREHOUSE) to a new token (RFC 3339 now with nanoseconds), returned in *token
- * (allocated); it is done when status.lastHandledRefresh equals it. */
+ * (allocated); it is done when status.lastHandledRefresh equals it. A Stage's current Promotion
+ * gets the same token when the user may patch it (as the Kargo API server does). */
 int action_refresh(struct kube_client *c, const char *ns, enum action_target kind, const char *name,
                    char **token, struct kube_error *err);
 /* Re-runs the verification of the Stage's current Freight (kargo.akuity.io/reverify). */

@@ -42,6 +42,8 @@ struct act_selection {
 
 void act_init(struct act *a, const struct ui_source *src, bool readonly);
 void act_free(struct act *a);
+/* Another project opened: what was open or marked belonged to the old one. */
+void act_reset(struct act *a);
 
 /* May the key's action be used now? DENIED with the reason for a person (read-only session, or
  * the cluster's RBAC answer); UNKNOWN until the cluster answered (the key then works and the API

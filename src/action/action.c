@@ -700,6 +700,17 @@ int action_refresh(struct kube_client *c, const char *ns, enum action_target kin
         free(t);
         return -1;
     }
+    /* as the Kargo API server does, a Stage's running Promotion is refreshed with it; that needs
+     * patch on promotions, which a promoter lacks: best effort, the Stage's refresh stands */
+    const char *running = kind == ACTION_ON_STAGE ? json_get_string(o, "status", "currentPromotion",
+                                                                    "name", (char *)NULL)
+                                                  : NULL;
+    if (running != NULL) {
+        struct kube_error ignored = {0};
+        cJSON_Delete(merge_patch(c, ns, "promotions", running, NULL,
+                                 annotation_patch("kargo.akuity.io/refresh", t), &ignored));
+        kube_error_clear(&ignored);
+    }
     cJSON_Delete(o);
     if (token != NULL)
         *token = t;

@@ -309,7 +309,7 @@ void action_plan_simple(struct action_plan *p, const struct store *st,
     const struct kargo_stage *s = stage != NULL ? store_stage(st, stage) : NULL;
     switch (id) {
     case ACTION_APPROVE: {
-        p->title = xasprintf("Approve for %s", stage != NULL ? stage : "(no stage)");
+        p->title = xasprintf("Approve for %s", stage != NULL ? stage : "a stage");
         const struct kargo_freight *f = store_freight(st, object);
         if (f == NULL || s == NULL) {
             add_line(p, "select a freight and a stage first");

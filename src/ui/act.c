@@ -43,6 +43,12 @@ static void act_close(struct act *a)
     free_targets(a);
 }
 
+void act_reset(struct act *a)
+{
+    act_close(a);
+    act_clear_marks(a);
+}
+
 void act_free(struct act *a)
 {
     act_close(a);

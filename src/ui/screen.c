@@ -32,6 +32,22 @@ enum pane { PANE_PIPELINE, PANE_FREIGHT, PANE_PROMOTIONS, PANE_COUNT };
 enum mode { MODE_DASHBOARD, MODE_LIST };
 enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND };
 
+/* What a table was last filled from. A frame refills a table only when this changed: moving,
+ * filtering and scrolling reuse the rows (10,000 Freight take a quarter of a second to fill). */
+struct fill_stamp {
+    bool valid;
+    unsigned long epoch, generation;
+    time_t now; /* ages in the rows: refilled at most once a second */
+    char *arg;  /* the selection the rows are for */
+};
+enum {
+    FILL_STAGES,
+    FILL_FREIGHT,
+    FILL_PROMOTIONS,
+    FILL_LISTS,
+    FILL_COUNT = FILL_LISTS + LIST_KIND_COUNT
+};
+
 struct screen {
     const struct ui_source *src;
     struct screen_opts opts;
@@ -70,6 +86,13 @@ struct screen {
     size_t n_projects;
     bool ticks;
     bool quit;
+
+    /* the fill cache: the epoch moves when the store, the project, the size or the layout
+     * changes, which a generation alone does not tell */
+    struct fill_stamp fills[FILL_COUNT];
+    unsigned long epoch;
+    const struct store *filled_store;
+    int filled_cols, filled_lines;
 };
 
 static void screen_free_projects(struct screen *s)
@@ -130,7 +153,36 @@ void screen_free(struct screen *s)
     free(s->message);
     free(s->not_connected);
     screen_free_projects(s);
+    for (int i = 0; i < FILL_COUNT; i++)
+        free(s->fills[i].arg);
     free(s);
+}
+
+/* Past this many rows a table's ages are brought up to date every SCREEN_BIG_AGES_S seconds, not
+ * every second: refilling 10,000 Freight costs a sixth of a second. */
+#define SCREEN_BIG_ROWS   2000
+#define SCREEN_BIG_AGES_S 10
+
+/* Whether table `which` must be filled again for this frame (and records that it now is). */
+static bool screen_refill(struct screen *s, int which, const char *arg)
+{
+    struct fill_stamp *f = &s->fills[which];
+    const struct table *t = which == FILL_STAGES       ? &s->stages
+                            : which == FILL_FREIGHT    ? &s->freight
+                            : which == FILL_PROMOTIONS ? &s->promotions
+                                                       : &s->lists[which - FILL_LISTS];
+    bool same = f->valid && f->epoch == s->epoch && f->generation == s->generation &&
+                (f->arg == NULL) == (arg == NULL) && (arg == NULL || strcmp(f->arg, arg) == 0);
+    if (same && (f->now == s->paint.now ||
+                 (t->nrows > SCREEN_BIG_ROWS && s->paint.now - f->now < SCREEN_BIG_AGES_S)))
+        return false;
+    f->valid = true;
+    f->epoch = s->epoch;
+    f->generation = s->generation;
+    f->now = s->paint.now;
+    free(f->arg);
+    f->arg = arg != NULL ? xstrdup(arg) : NULL;
+    return true;
 }
 
 bool screen_quit(const struct screen *s)
@@ -237,8 +289,10 @@ static void screen_reset_views(struct screen *s)
             free(s->lists[k].selected);
             s->lists[k].selected = NULL;
         }
+    act_reset(&s->act);
     s->detail = false;
     s->focus = PANE_PIPELINE;
+    s->epoch++;
 }
 
 /* ---- drawing ---------------------------------------------------------------------------- */
@@ -539,8 +593,12 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
     static const enum kargo_kind promotion_kinds[] = {KARGO_PROMOTION};
     /* the pipeline takes what it needs up to a little over half; the panes below the rest */
     int top_max = h * 11 / 20;
+    const struct layout *before = s->pipeline.layout;
     pipeline_view_update(&s->pipeline, st, COLS - 2, top_max - 2);
-    lists_fill_stages(&s->stages, st, s->pipeline.layout, &s->paint);
+    if (s->pipeline.layout != before)
+        s->epoch++; /* the stage list follows the layout's order */
+    if (screen_refill(s, FILL_STAGES, NULL))
+        lists_fill_stages(&s->stages, st, s->pipeline.layout, &s->paint);
     int need = s->list_form ? (int)s->stages.nshown + 3 : s->pipeline.layout->height + 2;
     int top_h = top_max;
     if (need < top_h)
@@ -552,9 +610,13 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
     const char *sel = screen_pipeline_selection(s, &kind);
     char *sel_copy = sel != NULL ? xstrdup(sel) : NULL;
     bool stage = sel_copy != NULL && kind == LAYOUT_STAGE;
-    lists_fill_freight(&s->freight, st, stage ? sel_copy : NULL, stage ? NULL : sel_copy,
-                       &s->paint);
-    lists_fill_promotions(&s->promotions, st, stage ? sel_copy : NULL, &s->paint);
+    char *arg = sel_copy != NULL ? xasprintf("%c%s", stage ? 's' : 'w', sel_copy) : NULL;
+    if (screen_refill(s, FILL_FREIGHT, arg))
+        lists_fill_freight(&s->freight, st, stage ? sel_copy : NULL, stage ? NULL : sel_copy,
+                           &s->paint);
+    if (screen_refill(s, FILL_PROMOTIONS, stage ? sel_copy : NULL))
+        lists_fill_promotions(&s->promotions, st, stage ? sel_copy : NULL, &s->paint);
+    free(arg);
 
     bool pfocus = s->focus == PANE_PIPELINE;
     if (s->list_form) {
@@ -612,7 +674,9 @@ static void screen_draw_list(struct screen *s, const struct store *st, int y, in
         [LIST_PROMOTIONS] = KARGO_PROMOTION, [LIST_WAREHOUSES] = KARGO_WAREHOUSE,
         [LIST_EVENTS] = KARGO_EVENT,         [LIST_PROJECTS] = KARGO_PROJECT,
     };
-    switch (s->list_kind) {
+    /* the project list comes from the session, not the store: always filled */
+    bool fill = s->list_kind == LIST_PROJECTS || screen_refill(s, FILL_LISTS + s->list_kind, NULL);
+    switch (fill ? s->list_kind : LIST_KIND_COUNT) {
     case LIST_STAGES:
         lists_fill_stages(t, st, s->pipeline.layout, &s->paint);
         break;
@@ -672,6 +736,16 @@ void screen_draw(struct screen *s, time_t now)
     if (s->src != NULL && s->src->status != NULL)
         s->src->status(s->src->ctx, &s->status);
     struct store *st = screen_store(s);
+    if (st != s->filled_store) {
+        s->filled_store = st; /* a new store (a project or context switch): nothing carries over */
+        s->generation = (unsigned long)-1;
+        s->epoch++;
+    }
+    if (COLS != s->filled_cols || LINES != s->filled_lines) {
+        s->filled_cols = COLS;
+        s->filled_lines = LINES;
+        s->epoch++;
+    }
     if (strcmp(s->status.project, s->project) != 0) {
         snprintf(s->project, sizeof s->project, "%s", s->status.project);
         screen_reset_views(s);

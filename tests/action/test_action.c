@@ -707,6 +707,31 @@ static void test_access_reviews_are_shared_and_cached(void **state)
     assert_int_equal(s2.requests[SIM_VERB_OTHER], s1.requests[SIM_VERB_OTHER]);
 }
 
+static void test_refresh_of_a_promoting_stage_refreshes_its_promotion(void **state)
+{
+    struct env *e = *state;
+    char *f = freight_in(e, "dev");
+    char *name = NULL;
+    struct kube_error err = {0};
+    assert_int_equal(action_promote(e->c[ADMIN], NS, "staging", f, &name, &err), 0);
+    kargo_settle(e->k); /* Running: the Stage's currentPromotion */
+    cJSON *s = get(e, "stages", "staging");
+    const char *cur = json_get_string(s, "status", "currentPromotion", "name", (char *)NULL);
+    assert_non_null(cur);
+    assert_string_equal(cur, name);
+    cJSON_Delete(s);
+    char *token = NULL;
+    assert_int_equal(action_refresh(e->c[ADMIN], NS, ACTION_ON_STAGE, "staging", &token, &err), 0);
+    cJSON *p = get(e, "promotions", name);
+    assert_string_equal(
+        json_get_string(p, "metadata", "annotations", "kargo.akuity.io/refresh", (char *)NULL),
+        token);
+    cJSON_Delete(p);
+    free(token);
+    free(name);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -717,6 +742,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_approve_sets_approved_for_and_makes_freight_available,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_refresh_token_is_handled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refresh_of_a_promoting_stage_refreshes_its_promotion,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_ends_a_running_promotion_aborted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rollback_sets_a_hold_and_resume_clears_it, setup,

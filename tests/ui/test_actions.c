@@ -42,12 +42,12 @@ struct env {
 
 static const char *const scenarios[] = {"backstage", "microsvcs", NULL};
 
-static int setup(void **state)
+static int setup_with(void **state, int verify_ms)
 {
     struct env *e = xcalloc(1, sizeof *e);
     e->kargo.speed = 1.0;
     e->kargo.step_ms = 1500; /* a promotion of five steps runs for several seconds */
-    e->kargo.verify_ms = 2000;
+    e->kargo.verify_ms = verify_ms;
     e->kargo.seed = 5;
     e->kargo.scenarios = scenarios;
     struct sim_config cfg = {.seed = 5, .install = kargo_install, .install_ctx = &e->kargo};
@@ -72,6 +72,17 @@ static int setup(void **state)
         return -1;
     *state = e;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_with(state, 2000);
+}
+
+/* Verifications that run long enough for a key to abort one, even on a loaded machine. */
+static int setup_slow_verification(void **state)
+{
+    return setup_with(state, 60000);
 }
 
 static int teardown(void **state)
@@ -683,6 +694,68 @@ static void test_a_slow_cluster_never_blocks_the_keys(void **state)
     quit(t);
 }
 
+static void test_marks_belong_to_their_project(void **state)
+{
+    struct env *e = *state;
+    struct ptyterm *t = start(e, "backstage-kargo");
+    ptyterm_send(t, " ");
+    expect(t, "marked: dev");
+    ptyterm_send(t, ":project microsvcs\r");
+    expect(t, "project: microsvcs");
+    expect(t, "Freight for");
+    assert_true(ptyterm_wait_gone(t, "marked: dev", WAIT_MS));
+    quit(t);
+}
+
+static void test_abort_verification_with_V(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "ll");
+    expect(t, "Freight for production");
+    expect_dimmed(t, "v reverify", false);
+    ptyterm_send(t, "v");
+    expect(t, "Reverify of production");
+    ptyterm_send(t, "y");
+    expect(t, "verification requested again for production");
+    ptyterm_send(t, "\014");
+    expect_dimmed(t, "V abort-verify", false);
+    /* the new verification runs for a minute: V finds it running */
+    for (long long end = ms_now() + WAIT_MS;;) {
+        ptyterm_send(t, "V");
+        expect(t, "Abort verification of production");
+        if (ptyterm_wait_text(t, "the running verification stops as Aborted", 300))
+            break;
+        ptyterm_send(t, "\033"); /* not started yet in the model: look again */
+        if (ms_now() > end) {
+            ptyterm_dump(t, "no running verification");
+            fail();
+        }
+        ptyterm_pump(t, 200);
+    }
+    ptyterm_send(t, "y");
+    expect(t, "verification abort requested for production");
+    bool aborted = false;
+    for (long long end = ms_now() + WAIT_MS; !aborted && ms_now() < end;) {
+        cJSON *s = get(e, ns, "stages", "production");
+        const char *phase = json_get_string(
+            cJSON_GetArrayItem(
+                json_get(
+                    cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                    "verificationHistory", (char *)NULL),
+                0),
+            "phase", (char *)NULL);
+        aborted = phase != NULL && strcmp(phase, "Aborted") == 0;
+        cJSON_Delete(s);
+        if (!aborted)
+            ptyterm_pump(t, 200);
+    }
+    if (!aborted)
+        fail_msg("production's verification never Aborted");
+    quit(t);
+}
+
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
 static char *create_promotion(struct env *e, const char *ns, const char *stage, const char *freight)
 {
@@ -986,6 +1059,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_promote_from_a_warehouses_freight_picks_the_stage,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_slow_cluster_never_blocks_the_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_marks_belong_to_their_project, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abort_verification_with_V, setup_slow_verification,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_abort_with_A_ends_the_promotion_aborted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refresh_token_is_the_one_the_stage_handled, setup,

@@ -617,6 +617,33 @@ static void check_fresh_freight(struct env *e, struct ptyterm *t, const struct s
         }
         wait_freight_shown(e, t, sd, name);
     }
+    /* a Stage that asks for a soak upstream says how much is left once the Freight is verified
+     * there (flask-app: staging soaks 30m in dev) */
+    for (size_t i = 0; i < o.n_stages; i++) {
+        const struct kargo_stage *st = o.stages[i];
+        for (size_t k = 0; k < st->n_requests; k++) {
+            const struct kargo_freight_request *sq = &st->requests[k];
+            if (strcmp(sq->origin.key, q->origin.key) != 0 || sq->soak_ms <= 0 ||
+                sq->n_stages == 0 || !flows(&o, objects_stage(&o, sq->stages[0]), q->origin.key))
+                continue;
+            select_stage(t, st->name);
+            char *soak = xasprintf("more soak in %s", sq->stages[0]);
+            bool shown = false;
+            for (int w = 0; w < 3 * WAIT_MS / 100 && !shown; w++) {
+                char *row = freight_row(t, alias);
+                shown = row != NULL && strstr(row, soak) != NULL && strstr(row, "needs ") != NULL;
+                free(row);
+                if (!shown)
+                    ptyterm_pump(t, 100);
+            }
+            if (!shown) {
+                ptyterm_dump(t, soak);
+                fail_msg("%s never showed '%s' for %s", alias, soak, st->name);
+            }
+            free(soak);
+        }
+    }
+    select_stage(t, sd->target);
     free(why);
     free(name);
     free(alias);
