@@ -1,10 +1,10 @@
 /* Fault soak (issue 12): the real binary in a pseudo-terminal against the simulated cluster while
- * every fault the simulator has is switched on and off at random (watches dropped, 500s, 429 with
- * Retry-After, latency, cut bodies, forgotten history so resumes get 410, token expiry with an
- * exec plugin, watch denied), Kargo's controller promoting and warehouses discovering, and the
- * script pressing keys. Asserts: the process never dies; every probe key is answered within
- * 200 ms of the time the program could run (see probe()); within 5 s after the faults stop the
- * screen agrees with the simulator; no Promotion was created twice. Prints the counts.
+ * every fault the simulator has is switched on and off at random (watches dropped, 500s, 429 and
+ * 503 with Retry-After, latency, cut bodies, forgotten history so resumes get 410, token expiry
+ * with an exec plugin, watch denied), Kargo's controller promoting and warehouses discovering, and
+ * the script pressing keys. Asserts: the process never dies; every probe key is answered within 200
+ * ms of the time the program could run (see probe()); within 5 s after the faults stop the screen
+ * agrees with the simulator; no Promotion was created twice. Prints the counts.
  *
  *   soak [--seconds N] [--seed S]    (KT_SOAK_SECONDS overrides the default of 40)
  */
@@ -48,7 +48,7 @@ struct soak {
     unsigned seed;
 
     unsigned long phases, keys, probes, probes_over_wall;
-    unsigned long kinds[8]; /* phases with each fault on, in the order of fault_names */
+    unsigned long kinds[9]; /* phases with each fault on, in the order of fault_names */
     unsigned long churn_ok, churn_failed; /* Promotions the test made through the API */
     unsigned long actions, created, refused, dup_actions; /* promotions confirmed with keys */
     double worst_wall_ms, worst_fair_ms, sum_fair_ms;
@@ -142,9 +142,9 @@ static void probe(struct soak *s)
     ptyterm_send(s->t, "\033");
 }
 
-static const char *const fault_names[] = {"watch close",   "500",         "429 Retry-After",
-                                          "latency",       "cut body",    "token expiry",
-                                          "410 on resume", "watch denied"};
+static const char *const fault_names[] = {"watch close",   "500",          "429 Retry-After",
+                                          "latency",       "cut body",     "token expiry",
+                                          "410 on resume", "watch denied", "503 Retry-After"};
 
 /* Faults for the next few seconds, each on at random. Watches are closed in most phases: an open
  * stream sees no request-level fault, the reconnects do. */
@@ -169,10 +169,15 @@ static void new_phase(struct soak *s)
         f.forget_history = true;
     if (rnd(s, 6) == 0)
         f.deny_watch = true;
+    if (rnd(s, 3) == 0) {
+        f.error503_pct = 5 + (int)rnd(s, 20);
+        f.retry_after_s = 1 + (int)rnd(s, 2);
+    }
     sim_faults_set(s->sim, &f);
     s->phases++;
-    bool on[] = {f.watch_close_s > 0, f.error500_pct > 0,   f.error429_pct > 0, f.latency_ms > 0,
-                 f.cut_body_pct > 0,  f.token_expire_s > 0, f.forget_history,   f.deny_watch};
+    bool on[] = {f.watch_close_s > 0, f.error500_pct > 0, f.error429_pct > 0,
+                 f.latency_ms > 0,    f.cut_body_pct > 0, f.token_expire_s > 0,
+                 f.forget_history,    f.deny_watch,       f.error503_pct > 0};
     for (size_t i = 0; i < sizeof on / sizeof on[0]; i++)
         s->kinds[i] += on[i];
 }
