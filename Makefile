@@ -7,7 +7,10 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_ARGS   ?=
 BENCH_ARGS  ?=
 
-.PHONY: all deps build build-asan test test-fast bench demo install clean format
+.PHONY: all deps build build-asan test test-fast bench demo install clean format fuzz soak memcheck
+
+FUZZ_SECONDS ?= 300
+SOAK_MINUTES ?= 10
 
 all: build
 
@@ -46,6 +49,22 @@ bench: build
 	./$(BUILD_DIR)/tests/ui/bench_ui_screen
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -R '$(HEAVY_BENCH)'
 	./$(BUILD_DIR)/tests/bench/bench_kargotop $(BENCH_ARGS)
+
+# Each libFuzzer harness of tests/fuzz for FUZZ_SECONDS (the tests run them for seconds only).
+fuzz: build
+	@for f in $(BUILD_DIR)/fuzz-clang/tests/fuzz/fuzz_*; do \
+	  [ -x "$$f" ] || { echo "fuzz: no libFuzzer build (needs clang and libclang-rt-dev)"; exit 1; }; \
+	  n=$${f##*/fuzz_}; \
+	  tests/fuzz/run_fuzz.sh "$$f" "$$n" $(FUZZ_SECONDS) tests/fuzz $(BUILD_DIR)/tests/fuzz/work || exit 1; \
+	done
+
+# The fault soak for SOAK_MINUTES (the tests run it for 40 s).
+soak: build
+	./$(BUILD_DIR)/tests/soak/soak --seconds $$(( $(SOAK_MINUTES) * 60 ))
+
+# valgrind memcheck on an end-to-end session: no errors, no definite leaks.
+memcheck: build
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -L memcheck
 
 demo: build
 	./$(BUILD_DIR)/src/app/kargotop --demo $(DEMO_ARGS)

@@ -28,6 +28,7 @@ struct sim_config {
     const char *host;             /* address to listen on; NULL means 127.0.0.1 */
     int port;                     /* 0: chosen by the OS */
     bool tls;                     /* HTTPS with a CA and server certificate generated in memory */
+    bool tls_expired;             /* with tls: a server certificate that expired an hour ago */
     unsigned long long seed;      /* uids, generated names, fault draws */
     const char *const *scenarios; /* YAML files loaded in order, NULL-terminated; may be NULL */
     struct sim_faults faults;

@@ -15,6 +15,8 @@ struct sim_tls {
 
 /* Returns 0, or -1 with *cause set. */
 int sim_tls_generate(struct sim_tls *t, char **cause);
+/* The same with a server certificate that expired an hour ago (tests of the client's refusal). */
+int sim_tls_generate_expired(struct sim_tls *t, char **cause);
 void sim_tls_free(struct sim_tls *t);
 /* Fills buf with n random bytes from GnuTLS's generator (for tokens). */
 int sim_tls_random(void *buf, unsigned n);

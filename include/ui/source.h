@@ -35,6 +35,7 @@ struct source_watch {
 struct source_status {
     char context[128];
     char cluster[128];
+    bool insecure;     /* the kubeconfig says insecure-skip-tls-verify: the server is unverified */
     char project[128]; /* "" when no project is open */
     struct source_watch watch[KARGO_KIND_COUNT];
 };

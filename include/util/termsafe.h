@@ -18,6 +18,9 @@ enum termsafe_charset {
  * and every invalid UTF-8 sequence by U+FFFD ('?' in ASCII). Newlines and tabs are controls too:
  * a single-line field must stay on its line. Returns the number of bytes replaced. */
 size_t termsafe_append(struct strbuf *out, const char *s, size_t len, enum termsafe_charset cs);
+/* The length of the valid UTF-8 sequence at s (len bytes available), or 0 when s does not start
+ * one (stray continuation byte, overlong form, surrogate, beyond U+10FFFF, cut short). */
+size_t termsafe_utf8_seq(const char *s, size_t len);
 /* A newly allocated safe copy of a NUL-terminated string (NULL gives ""). */
 char *termsafe_dup(const char *s, enum termsafe_charset cs);
 /* True if s would pass unchanged: only printable characters in valid UTF-8. */

@@ -510,6 +510,7 @@ static void session_connect(struct session *s)
     snprintf(s->status.context, sizeof s->status.context, "%s", cfg->context ? cfg->context : "");
     snprintf(s->status.cluster, sizeof s->status.cluster, "%s",
              cfg->cluster_name ? cfg->cluster_name : "");
+    s->status.insecure = cfg->insecure;
     s->status.watch[KARGO_PROJECT] = (struct source_watch){.conn = SOURCE_CONNECTING};
     s->projects_listed = s->projects_denied = false;
     pthread_mutex_unlock(&s->mu);

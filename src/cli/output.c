@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/termsafe.h"
 #include "util/xalloc.h"
 
 int output_parse(const char *s, enum out_format *f, char **cause)
@@ -149,12 +150,30 @@ static void out_json_leaf(const cJSON *leaf, struct strbuf *out)
     char *text = cJSON_PrintUnformatted(leaf);
     if (text == NULL)
         abort(); /* only on out-of-memory */
+    const unsigned char *end = (const unsigned char *)text + strlen(text);
     for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
-        if (*p == 0x7f) {
+        if (*p >= 0x80 && termsafe_utf8_seq((const char *)p, (size_t)(end - p)) == 0) {
+            /* JSON is UTF-8: an invalid byte becomes U+FFFD, as Go's encoder writes it */
+            strbuf_append(out, "\\ufffd");
+        } else if (*p == 0x7f) {
             strbuf_append(out, "\\u007f");
         } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
             strbuf_appendf(out, "\\u%04x", p[1]);
             p++;
+        } else if ((p[0] == 0xe2 && p[1] == 0x80 &&
+                    (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae))) ||
+                   (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) ||
+                   (p[0] == 0xd8 && p[1] == 0x9c)) {
+            /* bidi controls, escaped too: a bidi terminal would reorder the text around them
+             * (issue 12); only strings hold non-ASCII, so the escape is always in one */
+            unsigned cp = p[0] == 0xd8 ? 0x61c : 0x2000u | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
+            strbuf_appendf(out, "\\u%04x", cp);
+            p += p[0] == 0xd8 ? 1 : 2;
+        } else if (*p >= 0x80) {
+            /* a whole valid sequence, so that its continuation bytes are not taken for strays */
+            size_t n = termsafe_utf8_seq((const char *)p, (size_t)(end - p));
+            strbuf_append_len(out, (const char *)p, n);
+            p += n - 1;
         } else {
             strbuf_append_char(out, (char)*p);
         }

@@ -66,9 +66,14 @@ static unsigned char *read_all(const char *path, size_t *len, char **cause)
 
 /* Builds a cJSON tree from YAML events: mappings become objects, sequences arrays and every
  * scalar a string (kubeconfig has no numbers worth keeping, and booleans are read by field). */
-static cJSON *yaml_node(yaml_parser_t *p, yaml_event_t *ev, const char *path, char **cause);
+static cJSON *yaml_node(yaml_parser_t *p, yaml_event_t *ev, const char *path, int depth,
+                        char **cause);
 
-static cJSON *yaml_next(yaml_parser_t *p, const char *path, char **cause)
+/* Each nesting level costs a stack frame: a hostile file of 100,000 '[' overflowed the stack
+ * (found by fuzzing). No kubeconfig nests beyond a handful; cJSON stops at 1000 too. */
+#define KUBECONFIG_DEPTH_MAX 1000
+
+static cJSON *yaml_next(yaml_parser_t *p, const char *path, int depth, char **cause)
 {
     yaml_event_t ev;
     if (!yaml_parser_parse(p, &ev)) {
@@ -76,13 +81,20 @@ static cJSON *yaml_next(yaml_parser_t *p, const char *path, char **cause)
                   p->problem ? p->problem : "syntax error", p->problem_mark.line + 1);
         return NULL;
     }
-    cJSON *n = yaml_node(p, &ev, path, cause);
+    cJSON *n = yaml_node(p, &ev, path, depth, cause);
     yaml_event_delete(&ev);
     return n;
 }
 
-static cJSON *yaml_node(yaml_parser_t *p, yaml_event_t *ev, const char *path, char **cause)
+static cJSON *yaml_node(yaml_parser_t *p, yaml_event_t *ev, const char *path, int depth,
+                        char **cause)
 {
+    if ((ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) &&
+        depth >= KUBECONFIG_DEPTH_MAX) {
+        cause_set(cause, "%s is nested more than %d levels deep at line %zu", path,
+                  KUBECONFIG_DEPTH_MAX, ev->start_mark.line + 1);
+        return NULL;
+    }
     switch (ev->type) {
     case YAML_SCALAR_EVENT: {
         const char *v = (const char *)ev->data.scalar.value;
@@ -107,7 +119,7 @@ static cJSON *yaml_node(yaml_parser_t *p, yaml_event_t *ev, const char *path, ch
                 yaml_event_delete(&e);
                 return arr;
             }
-            cJSON *item = yaml_node(p, &e, path, cause);
+            cJSON *item = yaml_node(p, &e, path, depth + 1, cause);
             yaml_event_delete(&e);
             if (item == NULL) {
                 cJSON_Delete(arr);
@@ -139,7 +151,7 @@ static cJSON *yaml_node(yaml_parser_t *p, yaml_event_t *ev, const char *path, ch
             }
             char *key = xstrdup((const char *)e.data.scalar.value);
             yaml_event_delete(&e);
-            cJSON *val = yaml_next(p, path, cause);
+            cJSON *val = yaml_next(p, path, depth + 1, cause);
             if (val == NULL) {
                 free(key);
                 cJSON_Delete(obj);
@@ -187,7 +199,7 @@ static cJSON *parse_yaml(const char *path, const unsigned char *text, size_t len
             yaml_event_delete(&ev);
             continue;
         }
-        root = yaml_node(&p, &ev, path, cause);
+        root = yaml_node(&p, &ev, path, 0, cause);
         yaml_event_delete(&ev);
         if (root == NULL)
             break;

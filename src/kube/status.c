@@ -23,7 +23,9 @@ int kube_status_decode(const char *body, size_t len, struct kube_status *st)
         return -1;
     }
     double code = 0;
-    if (json_get_number(root, &code, "code", (char *)NULL))
+    /* Only a plausible HTTP code: converting a huge double to long is undefined (found by
+     * fuzzing). */
+    if (json_get_number(root, &code, "code", (char *)NULL) && code >= 0 && code < 1000)
         st->code = (long)code;
     const char *s = json_get_string(root, "reason", (char *)NULL);
     st->reason = s && s[0] ? xstrdup(s) : NULL;

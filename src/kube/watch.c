@@ -180,7 +180,7 @@ bool watch_state_event(struct watch_state *w, const struct watch_event *ev)
     case WATCH_ERROR: {
         double code = 0;
         const char *reason = json_get_string(ev->object, "reason", (char *)NULL);
-        if ((json_get_number(ev->object, &code, "code", (char *)NULL) && (long)code == 410) ||
+        if ((json_get_number(ev->object, &code, "code", (char *)NULL) && code == 410) ||
             (reason != NULL && (strcmp(reason, "Expired") == 0 || strcmp(reason, "Gone") == 0)))
             w->gone = true;
         return false;

@@ -111,6 +111,11 @@ static long dec_long(struct dec *d, const cJSON *obj, const char *key, long dflt
         dec_fail(d, "field \"%s\" should be a number, not %s", key, json_type_name(n));
         return dflt;
     }
+    /* Converting a double outside long's range is undefined behaviour (found by fuzzing). */
+    if (!(n->valuedouble >= -2147483648.0 && n->valuedouble <= 2147483647.0)) {
+        dec_fail(d, "field \"%s\" is out of range", key);
+        return dflt;
+    }
     return (long)n->valuedouble;
 }
 

@@ -562,6 +562,7 @@ struct watch {
     struct strbuf out;
     size_t off;
     double deadline;
+    double started;
     double next_bookmark;
     time_t now;
 };
@@ -622,6 +623,12 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max)
         if (w->done)
             return MHD_CONTENT_READER_END_OF_STREAM;
         double now = mono_now();
+        /* The close fault applies to watches already open when it is switched on, too. */
+        pthread_mutex_lock(&srv->mu);
+        int close_s = srv->faults.watch_close_s;
+        pthread_mutex_unlock(&srv->mu);
+        if (close_s > 0 && now >= w->started + close_s && now < w->deadline)
+            w->deadline = now;
         if (now >= w->deadline || sim_store_stopping(srv->store)) {
             w->done = true;
             continue;
@@ -737,6 +744,7 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
     if (close_s > 0 && close_s < timeout)
         timeout = close_s;
     w->deadline = now + (double)timeout;
+    w->started = now;
     w->next_bookmark = now + srv->bookmark_ms / 1000.0;
     w->now = sim_store_now(srv->store);
     if (initial_events) {

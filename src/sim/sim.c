@@ -275,7 +275,8 @@ struct sim *sim_start(const struct sim_config *cfg, char **cause)
     if (make_tokens(sim, cause) < 0)
         goto fail;
     if (cfg->tls) {
-        if (sim_tls_generate(&sim->tls, cause) < 0)
+        if ((cfg->tls_expired ? sim_tls_generate_expired(&sim->tls, cause)
+                              : sim_tls_generate(&sim->tls, cause)) < 0)
             goto fail;
         sim->tls_on = true;
     }

@@ -1,6 +1,7 @@
 /* In-memory CA and server certificate with GnuTLS. */
 #include "sim/tls.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,8 +27,9 @@ static int make_key(gnutls_x509_privkey_t *key)
                                         GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
 }
 
+/* expired: valid from two days ago until one hour ago (a client must refuse it). */
 static int fill_cert(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const char *cn,
-                     unsigned char serial)
+                     unsigned char serial, bool expired)
 {
     unsigned char ser[8];
     if (gnutls_rnd(GNUTLS_RND_NONCE, ser, sizeof ser) < 0)
@@ -38,8 +40,8 @@ static int fill_cert(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const cha
     int rc = 0;
     rc |= gnutls_x509_crt_set_version(crt, 3);
     rc |= gnutls_x509_crt_set_serial(crt, ser, sizeof ser);
-    rc |= gnutls_x509_crt_set_activation_time(crt, now - 3600);
-    rc |= gnutls_x509_crt_set_expiration_time(crt, now + 365 * 24 * 3600);
+    rc |= gnutls_x509_crt_set_activation_time(crt, expired ? now - 2 * 24 * 3600 : now - 3600);
+    rc |= gnutls_x509_crt_set_expiration_time(crt, expired ? now - 3600 : now + 365 * 24 * 3600);
     rc |= gnutls_x509_crt_set_key(crt, key);
     rc |= gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0, "kargo-sim",
                                         strlen("kargo-sim"));
@@ -47,7 +49,7 @@ static int fill_cert(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const cha
     return rc < 0 ? -1 : 0;
 }
 
-int sim_tls_generate(struct sim_tls *t, char **cause)
+static int tls_generate(struct sim_tls *t, bool expired, char **cause)
 {
     memset(t, 0, sizeof *t);
     gnutls_x509_privkey_t ca_key = NULL, key = NULL, ckey = NULL;
@@ -59,13 +61,13 @@ int sim_tls_generate(struct sim_tls *t, char **cause)
     if (make_key(&ca_key) < 0 || make_key(&key) < 0 || gnutls_x509_crt_init(&ca) < 0 ||
         gnutls_x509_crt_init(&crt) < 0)
         goto out;
-    if (fill_cert(ca, ca_key, "kargo-sim CA (test only)", 1) < 0 ||
+    if (fill_cert(ca, ca_key, "kargo-sim CA (test only)", 1, false) < 0 ||
         gnutls_x509_crt_set_basic_constraints(ca, 1, -1) < 0 ||
         gnutls_x509_crt_set_key_usage(ca, GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN |
                                               GNUTLS_KEY_DIGITAL_SIGNATURE) < 0 ||
         gnutls_x509_crt_sign2(ca, ca, ca_key, GNUTLS_DIG_SHA256, 0) < 0)
         goto out;
-    if (fill_cert(crt, key, "kargo-sim", 2) < 0 ||
+    if (fill_cert(crt, key, "kargo-sim", 2, expired) < 0 ||
         gnutls_x509_crt_set_basic_constraints(crt, 0, -1) < 0 ||
         gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE) < 0 ||
         gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0) < 0 ||
@@ -76,7 +78,7 @@ int sim_tls_generate(struct sim_tls *t, char **cause)
         gnutls_x509_crt_sign2(crt, ca, ca_key, GNUTLS_DIG_SHA256, 0) < 0)
         goto out;
     if (make_key(&ckey) < 0 || gnutls_x509_crt_init(&ccrt) < 0 ||
-        fill_cert(ccrt, ckey, "viewer", 3) < 0 ||
+        fill_cert(ccrt, ckey, "viewer", 3, false) < 0 ||
         gnutls_x509_crt_set_basic_constraints(ccrt, 0, -1) < 0 ||
         gnutls_x509_crt_set_key_usage(ccrt, GNUTLS_KEY_DIGITAL_SIGNATURE) < 0 ||
         gnutls_x509_crt_set_key_purpose_oid(ccrt, GNUTLS_KP_TLS_WWW_CLIENT, 0) < 0 ||
@@ -117,6 +119,16 @@ out:
         return -1;
     }
     return 0;
+}
+
+int sim_tls_generate(struct sim_tls *t, char **cause)
+{
+    return tls_generate(t, false, cause);
+}
+
+int sim_tls_generate_expired(struct sim_tls *t, char **cause)
+{
+    return tls_generate(t, true, cause);
 }
 
 void sim_tls_free(struct sim_tls *t)

@@ -16,6 +16,7 @@
 struct anchor {
     char *name;
     cJSON *node;
+    size_t nodes; /* in node, counted once */
 };
 
 struct parser {
@@ -24,7 +25,18 @@ struct parser {
     char **cause;
     struct anchor *anchors;
     size_t nanchors;
+    int depth;       /* sequences and mappings open */
+    size_t expanded; /* nodes copied by aliases so far */
 };
+
+/* Aliases copy what they name, so nested ones multiply: seven lines of "a6: &a6 [*a5, *a5, ...]"
+ * made ten million nodes (22 s, 2.6 GB). Past a million copied nodes the file is refused, as
+ * go-yaml refuses "excessive aliasing". */
+#define SIM_YAML_ALIAS_NODES_MAX 1000000
+
+/* Each nesting level costs a stack frame: a hostile file of 100,000 '[' overflowed the stack
+ * (found by fuzzing). cJSON stops at 1000 too. */
+#define SIM_YAML_DEPTH_MAX 1000
 
 static bool one_of(const char *s, const char *const *list)
 {
@@ -143,6 +155,14 @@ static bool next_event(struct parser *ps, yaml_event_t *ev)
     return false;
 }
 
+static size_t count_nodes(const cJSON *n)
+{
+    size_t c = 1;
+    for (const cJSON *k = n->child; k != NULL; k = k->next)
+        c += count_nodes(k);
+    return c;
+}
+
 static void remember(struct parser *ps, const yaml_char_t *anchor, const cJSON *node)
 {
     if (anchor == NULL)
@@ -150,6 +170,7 @@ static void remember(struct parser *ps, const yaml_char_t *anchor, const cJSON *
     ps->anchors = xrealloc(ps->anchors, (ps->nanchors + 1) * sizeof *ps->anchors);
     ps->anchors[ps->nanchors].name = xstrdup((const char *)anchor);
     ps->anchors[ps->nanchors].node = cJSON_Duplicate(node, true);
+    ps->anchors[ps->nanchors].nodes = count_nodes(node);
     ps->nanchors++;
 }
 
@@ -159,6 +180,13 @@ static cJSON *parse_node(struct parser *ps, yaml_event_t *ev);
 static cJSON *parse_node(struct parser *ps, yaml_event_t *ev)
 {
     cJSON *node = NULL;
+    int nested = ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT;
+    if (nested && ps->depth >= SIM_YAML_DEPTH_MAX) {
+        fail_at(ps, ev->start_mark.line, "nested more than 1000 levels deep");
+        yaml_event_delete(ev);
+        return NULL;
+    }
+    ps->depth += nested;
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
         node = scalar(ev);
@@ -167,10 +195,15 @@ static cJSON *parse_node(struct parser *ps, yaml_event_t *ev)
     case YAML_ALIAS_EVENT:
         for (size_t i = ps->nanchors; i-- > 0;)
             if (strcmp(ps->anchors[i].name, (const char *)ev->data.alias.anchor) == 0) {
-                node = cJSON_Duplicate(ps->anchors[i].node, true);
+                ps->expanded += ps->anchors[i].nodes;
+                if (ps->expanded <= SIM_YAML_ALIAS_NODES_MAX)
+                    node = cJSON_Duplicate(ps->anchors[i].node, true);
+                else
+                    fail_at(ps, ev->start_mark.line,
+                            "aliases expand to more than 1000000 nodes (excessive aliasing)");
                 break;
             }
-        if (node == NULL)
+        if (node == NULL && ps->expanded <= SIM_YAML_ALIAS_NODES_MAX)
             fail_at(ps, ev->start_mark.line, "unknown anchor");
         break;
     case YAML_SEQUENCE_START_EVENT: {
@@ -282,6 +315,7 @@ static cJSON *parse_node(struct parser *ps, yaml_event_t *ev)
         fail_at(ps, ev->start_mark.line, "unexpected YAML event");
         break;
     }
+    ps->depth -= nested;
     yaml_event_delete(ev);
     return node;
 }

@@ -350,8 +350,13 @@ static void screen_freshness(struct screen *s, int y, int x, int w, const enum k
     const struct source_watch *wt = source_worst(&s->status, kinds, n);
     if (wt == NULL || wt->conn == SOURCE_LIVE || wt->conn == SOURCE_OFF)
         return;
-    char what[64], buf[160];
+    char what[256], buf[320];
     source_conn_describe(wt, what, sizeof what);
+    /* the server's (or the transport's) words: a 401 or a refused certificate must say so */
+    if (wt->conn == SOURCE_RETRYING && wt->message[0] != '\0') {
+        size_t used = strlen(what);
+        snprintf(what + used, sizeof what - used, ": %s", wt->message);
+    }
     if (wt->stale_since != 0) {
         char clock[16];
         struct tm tm;
@@ -409,6 +414,11 @@ static void screen_draw_topbar(struct screen *s)
         strbuf_appendf(&right, " %s%s ", alert ? "" : (s->paint.utf8 ? "\u25cf " : "* "), state);
     if (s->opts.readonly)
         strbuf_append(&right, " [read-only] ");
+    /* the kubeconfig turned certificate checks off: anyone on the path could be the server */
+    if (s->status.insecure) {
+        strbuf_append(&right, " [TLS unverified] ");
+        alert = true;
+    }
     int rw = draw_width(right.buf);
     if (rw > 0 && rw < COLS / 2)
         draw_text(stdscr, 0, COLS - rw, rw, right.buf,

@@ -61,9 +61,18 @@ static void termsafe_put_utf8(struct strbuf *out, uint32_t cp)
     strbuf_append_len(out, b, n);
 }
 
+/* Bidirectional formatting characters: a terminal that implements bidi would reorder the text
+ * around them, so a name could read as another ("Trojan Source"); elsewhere they are invisible
+ * and zero-width, which also breaks the column arithmetic. */
+static bool termsafe_is_bidi(uint32_t cp)
+{
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
 static bool termsafe_is_control(uint32_t cp)
 {
-    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || termsafe_is_bidi(cp);
 }
 
 static void termsafe_placeholder(struct strbuf *out, uint32_t cp, enum termsafe_charset cs)
@@ -82,7 +91,7 @@ static void termsafe_placeholder(struct strbuf *out, uint32_t cp, enum termsafe_
     else if (cp == 0x7F)
         termsafe_put_utf8(out, 0x2421); /* DEL */
     else
-        termsafe_put_utf8(out, 0xFFFD); /* C1 controls have no pictures */
+        termsafe_put_utf8(out, 0xFFFD); /* C1 and bidi controls have no pictures */
 }
 
 size_t termsafe_append(struct strbuf *out, const char *s, size_t len, enum termsafe_charset cs)
@@ -112,6 +121,12 @@ size_t termsafe_append(struct strbuf *out, const char *s, size_t len, enum terms
         i += n;
     }
     return replaced;
+}
+
+size_t termsafe_utf8_seq(const char *s, size_t len)
+{
+    uint32_t cp;
+    return len == 0 ? 0 : termsafe_decode((const unsigned char *)s, len, &cp);
 }
 
 char *termsafe_dup(const char *s, enum termsafe_charset cs)

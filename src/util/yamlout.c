@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "util/strbuf.h"
+#include "util/termsafe.h"
 #include "util/xalloc.h"
 
 static int yamlout_sink(void *data, unsigned char *buffer, size_t size)
@@ -56,10 +58,53 @@ static bool yamlout_needs_quotes(const char *s)
 static int yamlout_scalar(yaml_emitter_t *e, const char *text, yaml_scalar_style_t style)
 {
     yaml_event_t ev;
+    /* Invalid UTF-8 (the API passes any bytes through) becomes U+FFFD, as Go's encoders write
+     * it; the emitter would refuse the whole document otherwise. */
+    size_t len = strlen(text);
+    struct strbuf fixed;
+    strbuf_init(&fixed);
+    for (size_t i = 0; i < len;) {
+        size_t n = termsafe_utf8_seq(text + i, len - i);
+        if (n == 0 && fixed.len == 0 && i > 0)
+            strbuf_append_len(&fixed, text, i);
+        if (n == 0)
+            strbuf_append(&fixed, "\xEF\xBF\xBD");
+        else if (fixed.len > 0)
+            strbuf_append_len(&fixed, text + i, n);
+        i += n ? n : 1;
+    }
+    if (fixed.len > 0) {
+        text = fixed.buf;
+        len = fixed.len;
+    }
     /* both implicit flags: whatever style the emitter settles on, no "!" tag is written */
-    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), 1, 1,
-                                 style);
-    return yaml_emitter_emit(e, &ev);
+    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)len, 1, 1, style);
+    int ok = yaml_emitter_emit(e, &ev);
+    strbuf_free(&fixed);
+    return ok;
+}
+
+/* The length of the bidirectional formatting character (U+061C, U+200E/F, U+202A..202E,
+ * U+2066..2069) UTF-8 encoded at s, else 0. YAML counts them printable and would write them
+ * raw; a bidi terminal would then reorder the text around them (issue 12). */
+static size_t yamlout_bidi_at(const unsigned char *s)
+{
+    if (s[0] == 0xd8 && s[1] == 0x9c)
+        return 2;
+    if (s[0] == 0xe2 && s[1] == 0x80 &&
+        (s[2] == 0x8e || s[2] == 0x8f || (s[2] >= 0xaa && s[2] <= 0xae)))
+        return 3;
+    if (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
+        return 3;
+    return 0;
+}
+
+static bool yamlout_has_bidi(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+        if (yamlout_bidi_at(p) != 0)
+            return true;
+    return false;
 }
 
 static int yamlout_node(yaml_emitter_t *e, const cJSON *n)
@@ -74,8 +119,9 @@ static int yamlout_node(yaml_emitter_t *e, const cJSON *n)
         for (const cJSON *c = n->child; c != NULL; c = c->next) {
             const char *k = c->string ? c->string : "";
             if (!yamlout_scalar(e, k,
-                                yamlout_needs_quotes(k) ? YAML_SINGLE_QUOTED_SCALAR_STYLE
-                                                        : YAML_ANY_SCALAR_STYLE) ||
+                                yamlout_has_bidi(k)       ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+                                : yamlout_needs_quotes(k) ? YAML_SINGLE_QUOTED_SCALAR_STYLE
+                                                          : YAML_ANY_SCALAR_STYLE) ||
                 !yamlout_node(e, c))
                 return 0;
         }
@@ -95,7 +141,9 @@ static int yamlout_node(yaml_emitter_t *e, const cJSON *n)
     if (cJSON_IsString(n)) {
         const char *s = n->valuestring;
         yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
-        if (yamlout_needs_quotes(s))
+        if (yamlout_has_bidi(s))
+            style = YAML_DOUBLE_QUOTED_SCALAR_STYLE; /* so that they can be escaped below */
+        else if (yamlout_needs_quotes(s))
             style = YAML_SINGLE_QUOTED_SCALAR_STYLE;
         else if (strchr(s, '\n') != NULL)
             style = YAML_LITERAL_SCALAR_STYLE;
@@ -124,6 +172,7 @@ int yamlout_write(const cJSON *root, struct strbuf *out, char **cause)
         cause_set(cause, "cannot start the YAML emitter");
         return -1;
     }
+    size_t start = out->len;
     yaml_emitter_set_output(&e, yamlout_sink, out);
     yaml_emitter_set_unicode(&e, 1);
     yaml_emitter_set_width(&e, -1); /* never fold long lines: a view scrolls sideways instead */
@@ -145,5 +194,24 @@ int yamlout_write(const cJSON *root, struct strbuf *out, char **cause)
     if (!ok)
         cause_set(cause, "cannot write YAML: %s", e.problem ? e.problem : "emitter error");
     yaml_emitter_delete(&e);
+    if (ok && yamlout_has_bidi(out->buf + start)) {
+        /* every string holding one was written double-quoted, where \uXXXX means it */
+        struct strbuf esc;
+        strbuf_init(&esc);
+        for (const unsigned char *p = (const unsigned char *)out->buf + start; *p != '\0';) {
+            size_t n = yamlout_bidi_at(p);
+            if (n == 0) {
+                strbuf_append_char(&esc, (char)*p++);
+                continue;
+            }
+            unsigned cp = n == 2 ? 0x61cu : 0x2000u | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
+            strbuf_appendf(&esc, "\\u%04X", cp);
+            p += n;
+        }
+        out->len = start;
+        out->buf[start] = '\0';
+        strbuf_append_len(out, esc.buf, esc.len);
+        strbuf_free(&esc);
+    }
     return ok ? 0 : -1;
 }

@@ -28,6 +28,8 @@ struct ptyterm {
     bool cursor_visible;
     bool mouse; /* the program asked for mouse reports (DECSET 1000/1002/1003) */
     size_t bytes;
+    char *raw; /* every byte the program wrote since the last ptyterm_raw_reset() */
+    size_t raw_len, raw_cap;
 };
 
 static long long ptyterm_now_ms(void)
@@ -118,6 +120,7 @@ void ptyterm_free(struct ptyterm *t)
     if (t->fd >= 0)
         close(t->fd);
     vterm_free(t->vt);
+    free(t->raw);
     free(t);
 }
 
@@ -172,6 +175,19 @@ static ssize_t ptyterm_read_some(struct ptyterm *t, int ms)
     if (n > 0) {
         t->bytes += (size_t)n;
         ptyterm_scan_modes(t, buf, (size_t)n);
+        if (t->raw_len + (size_t)n + 1 > t->raw_cap) {
+            size_t cap = t->raw_cap ? t->raw_cap : 65536;
+            while (cap < t->raw_len + (size_t)n + 1)
+                cap *= 2;
+            char *nr = realloc(t->raw, cap);
+            if (nr == NULL)
+                abort();
+            t->raw = nr;
+            t->raw_cap = cap;
+        }
+        memcpy(t->raw + t->raw_len, buf, (size_t)n);
+        t->raw_len += (size_t)n;
+        t->raw[t->raw_len] = '\0';
         vterm_input_write(t->vt, buf, (size_t)n);
         return n;
     }
@@ -379,6 +395,19 @@ bool ptyterm_cursor_visible(struct ptyterm *t)
 bool ptyterm_mouse(struct ptyterm *t)
 {
     return t->mouse;
+}
+
+const char *ptyterm_raw(struct ptyterm *t, size_t *len)
+{
+    *len = t->raw_len;
+    return t->raw != NULL ? t->raw : "";
+}
+
+void ptyterm_raw_reset(struct ptyterm *t)
+{
+    t->raw_len = 0;
+    if (t->raw != NULL)
+        t->raw[0] = '\0';
 }
 
 size_t ptyterm_bytes(struct ptyterm *t)

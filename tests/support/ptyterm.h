@@ -53,6 +53,10 @@ bool ptyterm_altscreen(struct ptyterm *t);      /* is the alternate screen activ
 bool ptyterm_cursor_visible(struct ptyterm *t); /* is the cursor shown? */
 bool ptyterm_mouse(struct ptyterm *t);          /* did the program turn mouse reports on? */
 size_t ptyterm_bytes(struct ptyterm *t);        /* bytes the program has written in all */
+/* The raw bytes the program wrote (escape sequences included) since it started or since the last
+ * ptyterm_raw_reset(), NUL-terminated for convenience (the bytes may hold NULs too). */
+const char *ptyterm_raw(struct ptyterm *t, size_t *len);
+void ptyterm_raw_reset(struct ptyterm *t);
 /* Writes the screen to stderr: call on failure so the log shows what the user would have seen. */
 void ptyterm_dump(struct ptyterm *t, const char *why);
 

@@ -52,6 +52,16 @@ static void test_newlines_tabs_del_and_c1(void **state)
            "31m");
 }
 
+static void test_bidi_controls_replaced(void **state)
+{
+    /* a right-to-left override would make "prod\u202Edev" read as "prodved" on a bidi terminal */
+    expect("prod\u202Edev", TERMSAFE_UTF8, "prod\uFFFDdev");
+    expect("a\u2066b\u2069c\u200Fd\u061Ce", TERMSAFE_UTF8, "a\uFFFDb\uFFFDc\uFFFDd\uFFFDe");
+    expect("prod\u202Edev", TERMSAFE_ASCII, "prod?dev");
+    assert_false(termsafe_is_clean("x\u202Ay", TERMSAFE_UTF8));
+    expect("\u2010\u2013\u2030", TERMSAFE_UTF8, "\u2010\u2013\u2030"); /* neighbours stay */
+}
+
 static void test_invalid_utf8_replaced(void **state)
 {
     expect("ok\xff\xfe", TERMSAFE_UTF8, "ok\xEF\xBF\xBD\xEF\xBF\xBD");
@@ -83,6 +93,7 @@ int main(void)
         cmocka_unit_test(test_plain_text_unchanged),
         cmocka_unit_test(test_osc52_clipboard_write_and_screen_clear_neutralised),
         cmocka_unit_test(test_newlines_tabs_del_and_c1),
+        cmocka_unit_test(test_bidi_controls_replaced),
         cmocka_unit_test(test_invalid_utf8_replaced),
         cmocka_unit_test(test_long_input_bounded_work),
     };

@@ -66,6 +66,18 @@ static void test_multiline_message_and_escapes(void **state)
     free(y);
 }
 
+static void test_invalid_utf8_and_bidi_controls(void **state)
+{
+    /* raw bytes the API passed through: U+FFFD, as Go's encoders write it, not a failure */
+    char *y = to_yaml("{\"a\":\"x\xff\xfey\",\"b\":\"\xc3\xa9\"}");
+    assert_string_equal(y, "a: x\xEF\xBF\xBD\xEF\xBF\xBDy\nb: \xc3\xa9\n");
+    free(y);
+    /* bidi controls escaped inside double quotes, in keys and values; round trip intact */
+    y = to_yaml("{\"k\\u202e\":\"prod\\u202edev\",\"x\":\"a\\u2066b\"}");
+    assert_string_equal(y, "\"k\\u202E\": \"prod\\u202Edev\"\nx: \"a\\u2066b\"\n");
+    free(y);
+}
+
 static void test_empty_array_and_nested_arrays(void **state)
 {
     char *y = to_yaml("{\"steps\":[],\"m\":[[1,2],[]]}");
@@ -80,6 +92,7 @@ int main(void)
         cmocka_unit_test(test_strings_that_look_typed_are_quoted),
         cmocka_unit_test(test_multiline_message_and_escapes),
         cmocka_unit_test(test_empty_array_and_nested_arrays),
+        cmocka_unit_test(test_invalid_utf8_and_bidi_controls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
