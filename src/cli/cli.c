@@ -64,7 +64,8 @@ int cli_validate(const struct cli_args *a, char **cause)
     return 0;
 }
 
-static void cli_vprint(struct cli_ctx *c, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void cli_vprint(struct cli_ctx *c, const char *fmt,
+                                                             va_list ap)
 {
     char *msg = xvasprintf(fmt, ap);
     char *safe = termsafe_dup(msg, c->cs);
