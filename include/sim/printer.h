@@ -16,7 +16,5 @@ void sim_printer_add_row(const struct sim_resource *r, cJSON *table, const cJSON
 /* The first value a kubectl JSONPath (".status.conditions[?(@.type==\"Ready\")].status",
  * ".metadata.labels.kargo\\.akuity\\.io/alias") selects in obj, or NULL; borrowed from obj. */
 const cJSON *sim_printer_jsonpath(const cJSON *obj, const char *path);
-/* Go's duration.HumanDuration: "45s", "3m10s", "5h", "12d", "2y30d". */
-void sim_printer_age(long long seconds, char *buf, size_t len);
 
 #endif

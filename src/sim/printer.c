@@ -12,37 +12,6 @@
 #include "util/timefmt.h"
 #include "util/xalloc.h"
 
-void sim_printer_age(long long d, char *buf, size_t len)
-{
-    if (d < -1) {
-        snprintf(buf, len, "<invalid>");
-        return;
-    }
-    if (d < 0)
-        d = 0;
-    long long m = d / 60, h = d / 3600, days = d / 86400, y = days / 365;
-    if (d < 120)
-        snprintf(buf, len, "%llds", d);
-    else if (m < 10)
-        d % 60 == 0 ? snprintf(buf, len, "%lldm", m) : snprintf(buf, len, "%lldm%llds", m, d % 60);
-    else if (h < 3)
-        snprintf(buf, len, "%lldm", m);
-    else if (h < 8)
-        m % 60 == 0 ? snprintf(buf, len, "%lldh", h) : snprintf(buf, len, "%lldh%lldm", h, m % 60);
-    else if (h < 48)
-        snprintf(buf, len, "%lldh", h);
-    else if (h < 192)
-        h % 24 == 0 ? snprintf(buf, len, "%lldd", days)
-                    : snprintf(buf, len, "%lldd%lldh", days, h % 24);
-    else if (y < 2)
-        snprintf(buf, len, "%lldd", days);
-    else if (y < 8)
-        days % 365 == 0 ? snprintf(buf, len, "%lldy", y)
-                        : snprintf(buf, len, "%lldy%lldd", y, days % 365);
-    else
-        snprintf(buf, len, "%lldy", y);
-}
-
 /* Reads one key of a path: characters up to an unescaped ".[=)"; "\\." is a dot. */
 static const char *read_key(const char *p, struct strbuf *key)
 {
@@ -149,7 +118,7 @@ static cJSON *cell(const struct sim_printer_column *c, const cJSON *obj, time_t 
         time_t t;
         if (timefmt_parse_rfc3339(v->valuestring, &t, NULL) == 0) {
             char buf[32];
-            sim_printer_age((long long)(now - t), buf, sizeof buf);
+            timefmt_kube_age((long long)(now - t), buf, sizeof buf);
             return cJSON_CreateString(buf);
         }
         return cJSON_CreateString(v->valuestring);

@@ -15,6 +15,7 @@
 #include "sim/authz.h"
 #include "sim/patch.h"
 #include "sim/printer.h"
+#include "util/timefmt.h"
 #include "sim/protobuf.h"
 #include "sim/resource.h"
 #include "sim/selector.h"
@@ -230,7 +231,7 @@ static void test_jsonpath_and_age(void **state)
                 {-5, "<invalid>"}};
     for (size_t i = 0; i < sizeof ages / sizeof ages[0]; i++) {
         char buf[32];
-        sim_printer_age(ages[i].s, buf, sizeof buf);
+        timefmt_kube_age(ages[i].s, buf, sizeof buf);
         assert_string_equal(buf, ages[i].want);
     }
 }
