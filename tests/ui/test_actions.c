@@ -21,6 +21,7 @@
 #include "kube/http.h"
 #include "kube/kubeconfig.h"
 #include "ptyterm.h"
+#include "uienv.h"
 #include "sim/kargo.h"
 #include "sim/sim.h"
 #include "util/json.h"
@@ -31,47 +32,13 @@
 #define ROWS    50
 #define COLS    170
 
-struct env {
-    struct kargo_options kargo;
-    struct sim *sim;
-    char dir[64];
-    char *kubeconfig;
-    struct kube_config *cfg;
-    struct kube_client *client; /* admin: the test's own view of the cluster */
-};
-
 static const char *const scenarios[] = {"backstage", "microsvcs", NULL};
 
 static int setup_with(void **state, int verify_ms)
 {
-    struct env *e = xcalloc(1, sizeof *e);
-    e->kargo.speed = 1.0;
-    e->kargo.step_ms = 1500; /* a promotion of five steps runs for several seconds */
-    e->kargo.verify_ms = verify_ms;
-    e->kargo.seed = 5;
-    e->kargo.scenarios = scenarios;
-    struct sim_config cfg = {.seed = 5, .install = kargo_install, .install_ctx = &e->kargo};
-    char *cause = NULL;
-    e->sim = sim_start(&cfg, &cause);
-    if (e->sim == NULL) {
-        fprintf(stderr, "sim_start: %s\n", cause);
-        return -1;
-    }
-    snprintf(e->dir, sizeof e->dir, "/tmp/kt-ui-act-XXXXXX");
-    if (mkdtemp(e->dir) == NULL)
-        return -1;
-    e->kubeconfig = xasprintf("%s/kubeconfig", e->dir);
-    if (sim_write_kubeconfig(e->sim, e->kubeconfig, &cause) != 0)
-        return -1;
-    struct kubeconfig_opts ko = {.kubeconfig = e->kubeconfig};
-    e->cfg = kubeconfig_load(&ko, &cause);
-    if (e->cfg == NULL)
-        return -1;
-    e->client = kube_client_new(e->cfg, &cause);
-    if (e->client == NULL)
-        return -1;
-    *state = e;
-    return 0;
+    /* a promotion of five steps runs for several seconds */
+    *state = uienv_start(scenarios, 5, 1500, verify_ms);
+    return *state != NULL ? 0 : -1;
 }
 
 static int setup(void **state)
@@ -87,14 +54,7 @@ static int setup_slow_verification(void **state)
 
 static int teardown(void **state)
 {
-    struct env *e = *state;
-    kube_client_free(e->client);
-    kubeconfig_free(e->cfg);
-    sim_stop(e->sim);
-    unlink(e->kubeconfig);
-    rmdir(e->dir);
-    free(e->kubeconfig);
-    free(e);
+    uienv_stop(*state);
     return 0;
 }
 
@@ -117,19 +77,6 @@ static struct ptyterm *start_as(struct env *e, const char *context, const char *
         fail();
     }
     return t;
-}
-
-static void quit(struct ptyterm *t)
-{
-    int status;
-    ptyterm_send(t, "q");
-    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
-        ptyterm_dump(t, "did not exit");
-        fail();
-    }
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    ptyterm_free(t);
 }
 
 #define expect(t, text)                                                                            \
@@ -368,7 +315,7 @@ static void test_promote_with_p_creates_the_promotion_and_shows_it_succeed(void 
         ptyterm_dump(t, "no success");
         fail_msg("promotion %s never showed Succeeded", name);
     }
-    quit(t);
+    uienv_quit(t);
     free(fname);
     free(name);
     free(alias);
@@ -451,7 +398,7 @@ static void test_rollback_of_production_sets_the_older_freight_and_a_hold(void *
         ptyterm_dump(t, "resume");
         fail_msg("the hold on production never went");
     }
-    quit(t);
+    uienv_quit(t);
     free(older);
     free(alias);
 }
@@ -505,7 +452,7 @@ static void test_approve_sets_approved_for_and_the_freight_becomes_available(voi
         ptyterm_dump(t, "available");
         fail_msg("%s never showed available", alias);
     }
-    quit(t);
+    uienv_quit(t);
     free(name);
     free(alias);
 }
@@ -539,7 +486,7 @@ static void test_promote_of_unavailable_freight_says_why_and_approves_first(void
     cJSON *p = get(e, ns, "promotions", pname);
     assert_string_equal(json_get_string(p, "spec", "freight", (char *)NULL), name);
     cJSON_Delete(p);
-    quit(t);
+    uienv_quit(t);
     free(pname);
     free(name);
     free(alias);
@@ -566,7 +513,7 @@ static void test_promote_downstream_lists_targets_and_promotes_the_current_freig
     assert_string_equal(json_get_string(p, "spec", "freight", (char *)NULL), devf);
     assert_string_equal(json_get_string(p, "spec", "stage", (char *)NULL), "staging");
     cJSON_Delete(p);
-    quit(t);
+    uienv_quit(t);
     free(name);
     free(devf);
 }
@@ -591,7 +538,7 @@ static void test_a_refusal_shows_the_apis_own_words(void **state)
     expect(t, "promote production refused: ");
     expect(t, "Freight is not available to this Stage");
     assert_int_equal(count_promotions(e, ns), before);
-    quit(t);
+    uienv_quit(t);
     free(alias);
 }
 
@@ -633,7 +580,7 @@ static void test_reverify_runs_the_verification_again(void **state)
     }
     if (!again)
         fail_msg("production was never verified again");
-    quit(t);
+    uienv_quit(t);
     free(id0);
 }
 
@@ -659,7 +606,7 @@ static void test_promote_from_a_warehouses_freight_picks_the_stage(void **state)
     assert_string_equal(json_get_string(p, "spec", "stage", (char *)NULL), "dev");
     cJSON_Delete(p);
     assert_int_equal(count_promotions(e, ns), before + 1);
-    quit(t);
+    uienv_quit(t);
     free(name);
 }
 
@@ -691,7 +638,7 @@ static void test_a_slow_cluster_never_blocks_the_keys(void **state)
         ptyterm_dump(t, "slow refresh");
         fail_msg("the answer never arrived");
     }
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_marks_belong_to_their_project(void **state)
@@ -704,7 +651,7 @@ static void test_marks_belong_to_their_project(void **state)
     expect(t, "project: microsvcs");
     expect(t, "Freight for");
     assert_true(ptyterm_wait_gone(t, "marked: dev", WAIT_MS));
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_abort_verification_with_V(void **state)
@@ -753,7 +700,7 @@ static void test_abort_verification_with_V(void **state)
     }
     if (!aborted)
         fail_msg("production's verification never Aborted");
-    quit(t);
+    uienv_quit(t);
 }
 
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
@@ -819,7 +766,7 @@ static void test_abort_with_A_ends_the_promotion_aborted(void **state)
         ptyterm_dump(t, "aborted row");
         fail_msg("the screen never showed %s Aborted", second);
     }
-    quit(t);
+    uienv_quit(t);
     free(needle);
     free(second);
     free(queued);
@@ -852,7 +799,7 @@ static void test_refresh_token_is_the_one_the_stage_handled(void **state)
     }
     if (!handled)
         fail_msg("staging never handled refresh %s", token);
-    quit(t);
+    uienv_quit(t);
     free(token);
 }
 
@@ -877,7 +824,7 @@ static void test_promoter_sees_abort_and_refresh_dimmed_and_they_write_nothing(v
     ptyterm_send(t, "\033");
     char *after = stage_annotation(e, ns, "dev", "kargo.akuity.io/refresh");
     assert_string_equal(before, after);
-    quit(t);
+    uienv_quit(t);
     free(after);
     free(before);
 }
@@ -900,7 +847,7 @@ static void test_viewer_has_no_write_keys(void **state)
     expect_dimmed(t, "a approve", true);
     press_until(t, "a", "approve: your role cannot approve");
     assert_int_equal(count_promotions(e, ns), before);
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_readonly_writes_nothing_whatever_is_pressed(void **state)
@@ -925,7 +872,7 @@ static void test_readonly_writes_nothing_whatever_is_pressed(void **state)
     }
     ptyterm_send(t, "\ta");
     expect(t, "read-only session");
-    quit(t); /* the process is gone: nothing can still be on its way */
+    uienv_quit(t); /* the process is gone: nothing can still be on its way */
     assert_int_equal(count_promotions(e, ns), before);
     char *after = stage_annotation(e, ns, "staging", "kargo.akuity.io/refresh");
     assert_string_equal(refresh, after);
@@ -985,7 +932,7 @@ static void test_batch_promotes_four_marked_stages_with_one_confirmation(void **
     expect(t, "promotions created: ");
     for (int i = 0; i < 4; i++)
         assert_int_equal(promotions_to(e, ns, prod[i]), before[i] + 1);
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_cancel_with_n_or_esc_writes_nothing(void **state)
@@ -1032,7 +979,7 @@ static void test_cancel_with_n_or_esc_writes_nothing(void **state)
     expect(t, "Refresh staging");
     ptyterm_send(t, "\033");
     expect(t, "cancelled: nothing was sent");
-    quit(t);
+    uienv_quit(t);
     assert_int_equal(count_promotions(e, ns), before);
     char *after = stage_annotation(e, ns, "staging", "kargo.akuity.io/refresh");
     assert_string_equal(refresh, after);

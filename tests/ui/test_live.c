@@ -20,6 +20,7 @@
 #include "kube/kubeconfig.h"
 #include "model/colour.h"
 #include "ptyterm.h"
+#include "uienv.h"
 #include "sim/kargo.h"
 #include "sim/sim.h"
 #include "util/json.h"
@@ -28,59 +29,18 @@
 #define WAIT_MS 15000
 #define GV      "kargo.akuity.io/v1alpha1"
 
-struct env {
-    struct kargo_options kargo;
-    struct sim *sim;
-    char dir[64];
-    char *kubeconfig;
-    struct kube_config *cfg;
-    struct kube_client *client;
-};
-
 static const char *const scenarios[] = {"backstage", "flask-app", NULL};
 
 static int setup(void **state)
 {
-    struct env *e = xcalloc(1, sizeof *e);
-    e->kargo.speed = 1.0;
-    e->kargo.step_ms = 700; /* a promotion of five steps runs for a few seconds */
-    e->kargo.verify_ms = 1000;
-    e->kargo.seed = 3;
-    e->kargo.scenarios = scenarios;
-    struct sim_config cfg = {.seed = 3, .install = kargo_install, .install_ctx = &e->kargo};
-    char *cause = NULL;
-    e->sim = sim_start(&cfg, &cause);
-    if (e->sim == NULL) {
-        fprintf(stderr, "sim_start: %s\n", cause);
-        return -1;
-    }
-    snprintf(e->dir, sizeof e->dir, "/tmp/kt-ui-live-XXXXXX");
-    if (mkdtemp(e->dir) == NULL)
-        return -1;
-    e->kubeconfig = xasprintf("%s/kubeconfig", e->dir);
-    if (sim_write_kubeconfig(e->sim, e->kubeconfig, &cause) != 0)
-        return -1;
-    struct kubeconfig_opts ko = {.kubeconfig = e->kubeconfig};
-    e->cfg = kubeconfig_load(&ko, &cause);
-    if (e->cfg == NULL)
-        return -1;
-    e->client = kube_client_new(e->cfg, &cause);
-    if (e->client == NULL)
-        return -1;
-    *state = e;
-    return 0;
+    /* a promotion of five steps runs for a few seconds */
+    *state = uienv_start(scenarios, 3, 700, 1000);
+    return *state != NULL ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    struct env *e = *state;
-    kube_client_free(e->client);
-    kubeconfig_free(e->cfg);
-    sim_stop(e->sim);
-    unlink(e->kubeconfig);
-    rmdir(e->dir);
-    free(e->kubeconfig);
-    free(e);
+    uienv_stop(*state);
     return 0;
 }
 
@@ -94,19 +54,6 @@ static struct ptyterm *start(struct env *e, const char *project, int rows, int c
         fail();
     }
     return t;
-}
-
-static void quit(struct ptyterm *t)
-{
-    int status;
-    ptyterm_send(t, "q");
-    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
-        ptyterm_dump(t, "did not exit");
-        fail();
-    }
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    ptyterm_free(t);
 }
 
 #define expect(t, text)                                                                            \
@@ -173,7 +120,7 @@ static void test_stages_in_graph_order_with_their_colours(void **state)
     }
     /* phase and current freight in every box */
     assert_true(wait_row(t, "Ready", "Ready", 0));
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_keys_select_stages_and_panels_follow(void **state)
@@ -187,7 +134,7 @@ static void test_keys_select_stages_and_panels_follow(void **state)
     expect(t, "Freight for production");
     ptyterm_send(t, "hh");
     expect(t, "Freight for dev");
-    quit(t);
+    uienv_quit(t);
 }
 
 /* y fetches the selected object from the API (nothing is cached as JSON) and shows it as YAML;
@@ -208,7 +155,7 @@ static void test_yaml_view_fetches_the_object(void **state)
     assert_true(after.requests[SIM_VERB_GET] > before.requests[SIM_VERB_GET]);
     ptyterm_send(t, "q");
     expect(t, "Freight for dev");
-    quit(t);
+    uienv_quit(t);
 }
 
 /* The Freight currently in a Stage (the backstage warehouse's); the caller frees. */
@@ -278,7 +225,7 @@ static void test_api_promotion_shows_promoting_then_succeeded_live(void **state)
     free(body);
     free(freight);
     kube_error_clear(&err);
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_freight_panel_marks_availability(void **state)
@@ -304,7 +251,7 @@ static void test_freight_panel_marks_availability(void **state)
         fail();
     }
     free(in_staging);
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_filter_and_project_switch(void **state)
@@ -325,7 +272,7 @@ static void test_filter_and_project_switch(void **state)
     ptyterm_send(t, "\r");
     expect(t, "project: flask-app");
     expect(t, "prod");
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_resize_keeps_the_selection(void **state)
@@ -350,7 +297,7 @@ static void test_resize_keeps_the_selection(void **state)
     expect(t, "needs 80x24");
     ptyterm_resize(t, 40, 160);
     expect(t, "Freight for production");
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_hostile_annotation_is_harmless(void **state)
@@ -371,7 +318,7 @@ static void test_hostile_annotation_is_harmless(void **state)
     int row;
     assert_true(ptyterm_find(t, "kargotop", &row, NULL));
     assert_int_equal(row, 0);
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_without_a_project_the_list_opens_and_ctx_switches(void **state)
@@ -396,7 +343,7 @@ static void test_without_a_project_the_list_opens_and_ctx_switches(void **state)
     ptyterm_send(t, ":ctx nosuch\r");
     expect(t, "nosuch");
     expect(t, "ctx: viewer"); /* the connection stays */
-    quit(t);
+    uienv_quit(t);
 }
 
 int main(void)

@@ -25,6 +25,7 @@
 #include "model/derive.h"
 #include "model/kargo.h"
 #include "ptyterm.h"
+#include "uienv.h"
 #include "sim/kargo.h"
 #include "sim/sim.h"
 #include "util/json.h"
@@ -36,15 +37,6 @@
 #define ROWS    50
 #define COLS    200 /* wide enough for full boxes in every scenario, panes side by side */
 #define SPLIT   (COLS / 2)
-
-struct env {
-    struct kargo_options kargo;
-    struct sim *sim;
-    char dir[64];
-    char *kubeconfig;
-    struct kube_config *cfg;
-    struct kube_client *client;
-};
 
 static const char *const scenarios[] = {"backstage", "flask-app", "microsvcs", "myapp", NULL};
 
@@ -93,46 +85,14 @@ static const struct seed seeds[] = {
 
 static int setup(void **state)
 {
-    struct env *e = xcalloc(1, sizeof *e);
-    e->kargo.speed = 1.0;
-    e->kargo.step_ms = 800; /* a promotion of five steps runs for a few seconds */
-    e->kargo.verify_ms = 1000;
-    e->kargo.seed = 7;
-    e->kargo.scenarios = scenarios;
-    struct sim_config cfg = {.seed = 7, .install = kargo_install, .install_ctx = &e->kargo};
-    char *cause = NULL;
-    e->sim = sim_start(&cfg, &cause);
-    if (e->sim == NULL) {
-        fprintf(stderr, "sim_start: %s\n", cause);
-        return -1;
-    }
-    snprintf(e->dir, sizeof e->dir, "/tmp/kt-ui-seeds-XXXXXX");
-    if (mkdtemp(e->dir) == NULL)
-        return -1;
-    e->kubeconfig = xasprintf("%s/kubeconfig", e->dir);
-    if (sim_write_kubeconfig(e->sim, e->kubeconfig, &cause) != 0)
-        return -1;
-    struct kubeconfig_opts ko = {.kubeconfig = e->kubeconfig};
-    e->cfg = kubeconfig_load(&ko, &cause);
-    if (e->cfg == NULL)
-        return -1;
-    e->client = kube_client_new(e->cfg, &cause);
-    if (e->client == NULL)
-        return -1;
-    *state = e;
-    return 0;
+    /* a promotion of five steps runs for a few seconds */
+    *state = uienv_start(scenarios, 7, 800, 1000);
+    return *state != NULL ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    struct env *e = *state;
-    kube_client_free(e->client);
-    kubeconfig_free(e->cfg);
-    sim_stop(e->sim);
-    unlink(e->kubeconfig);
-    rmdir(e->dir);
-    free(e->kubeconfig);
-    free(e);
+    uienv_stop(*state);
     return 0;
 }
 
@@ -240,19 +200,6 @@ static struct ptyterm *start(struct env *e, const char *project)
         fail();
     }
     return t;
-}
-
-static void quit(struct ptyterm *t)
-{
-    int status;
-    ptyterm_send(t, "q");
-    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
-        ptyterm_dump(t, "did not exit");
-        fail();
-    }
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    ptyterm_free(t);
 }
 
 static void expect_text(struct ptyterm *t, const char *text)
@@ -859,7 +806,7 @@ static void run_seed(void **state, size_t i)
     check_promotion(e, t, sd, freight);
     free(freight);
     check_resize(t, sd);
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_backstage(void **state)
@@ -903,7 +850,7 @@ static void test_project_command_reaches_every_project(void **state)
             fail_msg("no boxes for %s", sd->project);
         }
     }
-    quit(t);
+    uienv_quit(t);
 }
 
 /* At 160 columns myapp's six ranks do not fit the preferred boxes: they narrow, and keep every
@@ -937,7 +884,7 @@ static void test_narrowed_boxes_keep_their_lines(void **state)
     }
     free(why);
     expect_text(t, "\u2665 Healthy");
-    quit(t);
+    uienv_quit(t);
 }
 
 /* `kargotop --demo` runs its own simulated cluster with the same four scenarios: every seed's
@@ -984,7 +931,7 @@ static void test_demo_shows_every_seed(void **state)
         }
         objects_free(&o);
     }
-    quit(t);
+    uienv_quit(t);
 }
 
 int main(void)

@@ -1,0 +1,28 @@
+/* The simulated cluster a dashboard test runs against: kargo-sim in-process, its kubeconfig on
+ * disk for the binary, and an admin client for the test's own reads and writes. */
+#ifndef KT_UIENV_H
+#define KT_UIENV_H
+
+#include "kube/http.h"
+#include "kube/kubeconfig.h"
+#include "ptyterm.h"
+#include "sim/kargo.h"
+#include "sim/sim.h"
+
+struct env {
+    struct kargo_options kargo;
+    struct sim *sim;
+    char dir[64];
+    char *kubeconfig;
+    struct kube_config *cfg;
+    struct kube_client *client; /* admin */
+};
+
+/* Starts the scenarios (NULL-terminated) with a promotion step every step_ms and verifications
+ * of verify_ms. Returns NULL with the reason on stderr. */
+struct env *uienv_start(const char *const *scenarios, unsigned seed, int step_ms, int verify_ms);
+void uienv_stop(struct env *e);
+/* Sends q and fails the test unless the program exits with status 0; frees t. */
+void uienv_quit(struct ptyterm *t);
+
+#endif
