@@ -8,14 +8,15 @@
 struct sim_resource;
 
 struct sim_status {
-    int code;          /* HTTP status: 400, 401, 403, 404, 405, 409, 410, 415, 422, 429, 500 */
-    char *reason;      /* "NotFound", "AlreadyExists", "Conflict", "Invalid", "Forbidden", ... */
-    char *message;     /* for a person */
-    char *name;        /* details.name, or NULL */
-    char *group;       /* details.group, or NULL */
-    char *kind;        /* details.kind, or NULL */
-    cJSON *causes;     /* details.causes: [{reason, message, field}], or NULL */
-    int retry_after_s; /* details.retryAfterSeconds and the Retry-After header; 0 for none */
+    int code;            /* HTTP status: 400, 401, 403, 404, 405, 409, 410, 415, 422, 429, 500 */
+    char *reason;        /* "NotFound", "AlreadyExists", "Conflict", "Invalid", "Forbidden", ... */
+    char *message;       /* for a person */
+    char *name;          /* details.name, or NULL */
+    char *group;         /* details.group, or NULL */
+    char *kind;          /* details.kind, or NULL */
+    cJSON *causes;       /* details.causes: [{reason, message, field}], or NULL */
+    int retry_after_s;   /* details.retryAfterSeconds and the Retry-After header; 0 for none */
+    char *list_continue; /* metadata.continue (a 410 on a list: the inconsistent-continue token) */
 };
 
 /* A new Status with code, reason and a formatted message; the caller frees it. */

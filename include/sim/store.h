@@ -123,19 +123,21 @@ struct sim_store_cursor {
 };
 
 /* One page of a list: objects after (start_ns, start_name) in (namespace, name) order, at most
- * limit (0: all) matching ones. */
+ * limit (0: all) matching ones, as they were at resourceVersion at_rv (0: now). */
 struct sim_store_page {
     const char *start_ns; /* NULL: from the beginning */
     const char *start_name;
     size_t limit;
-    char *next_ns; /* out: set (caller frees both) when more objects follow the page */
+    unsigned long long at_rv; /* a consistent snapshot: every page of a list at the first's rv */
+    char *next_ns;            /* out: set (caller frees both) when more objects follow the page */
     char *next_name;
     long remaining;        /* out: objects after the page when there is no match filter, or -1 */
     unsigned long long rv; /* out: the resourceVersion of the list */
 };
 
-/* Emits one page of matching objects (type ADDED). Returns the number emitted, or -1 for an
- * unknown resource. */
+/* Emits one page of matching objects (type ADDED). Returns the number emitted, -1 for an unknown
+ * resource, or -2 when at_rv is older than the retained history (p->rv is then the oldest
+ * resourceVersion that can be listed). The cost is the page plus the events since at_rv. */
 long sim_store_scan(struct sim_store *s, struct sim_store_cursor *c, struct sim_store_page *p);
 /* Emits ADDED for every matching object and sets c->rv to the current resourceVersion, atomically:
  * the start of a watch without a resourceVersion. */

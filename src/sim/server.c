@@ -41,6 +41,7 @@
 #define MAX_SEGS      12
 #define WATCH_MAX_S   1800 /* a watch without timeoutSeconds ends within kube's 30-60 min */
 #define DEFAULT_BM_MS 60000
+#define RV_WAIT_MS    3000 /* the watch cache's blockTimeout for a resourceVersion not reached yet */
 
 struct sim_server {
     struct MHD_Daemon *daemon;
@@ -432,18 +433,193 @@ static void list_emit(void *ctx, enum sim_event_type type, const char *json, siz
     o->n++;
 }
 
-static char *continue_encode(unsigned long long rv, const char *ns, const char *name)
+/* kube-apiserver's continue token: base64url (unpadded) of {"v":"meta.k8s.io/v1","rv":N,
+ * "start":"<key>\u0000"}, the key being what follows the list's etcd prefix ("ns/name" across
+ * namespaces, "name" otherwise), the NUL making the next page start strictly after it. rv -1
+ * continues at the latest resourceVersion (the token of an inconsistent continuation). */
+static char *continue_encode(long long rv, bool across_ns, const char *ns, const char *name)
 {
-    cJSON *t = cJSON_CreateObject();
-    cJSON_AddStringToObject(t, "v", "meta.k8s.io/v1");
-    cJSON_AddNumberToObject(t, "rv", (double)rv);
-    cJSON_AddStringToObject(t, "ns", ns);
-    cJSON_AddStringToObject(t, "start", name);
-    char *text = cJSON_PrintUnformatted(t);
-    cJSON_Delete(t);
+    char *key = across_ns ? xasprintf("%s/%s", ns, name) : xstrdup(name);
+    cJSON *ks = cJSON_CreateString(key);
+    char *quoted = cJSON_PrintUnformatted(ks);
+    cJSON_Delete(ks);
+    free(key);
+    if (quoted == NULL)
+        xalloc_fail(0);
+    quoted[strlen(quoted) - 1] = '\0'; /* the closing quote: the NUL goes before it */
+    char *text =
+        xasprintf("{\"v\":\"meta.k8s.io/v1\",\"rv\":%lld,\"start\":%s\\u0000\"}", rv, quoted);
+    free(quoted);
     char *enc = base64_encode(text, strlen(text));
     free(text);
+    for (char *p = enc; *p != '\0'; p++) {
+        if (*p == '+')
+            *p = '-';
+        else if (*p == '/')
+            *p = '_';
+        else if (*p == '=')
+            *p = '\0';
+    }
     return enc;
+}
+
+/* A decoded continue token: where the page starts and at which resourceVersion (-1: latest). */
+struct cont {
+    long long rv;
+    char *ns;
+    char *name;
+};
+
+static struct sim_status *continue_decode(const char *token, bool across_ns, const char *ns,
+                                          struct cont *out)
+{
+    memset(out, 0, sizeof *out);
+    char *std = xstrdup(token);
+    for (char *p = std; *p != '\0'; p++)
+        *p = *p == '-' ? '+' : *p == '_' ? '/' : *p;
+    size_t dlen = 0;
+    unsigned char *dec = base64_decode(std, &dlen, NULL);
+    free(std);
+    cJSON *t = dec != NULL ? cJSON_ParseWithLength((const char *)dec, dlen) : NULL;
+    free(dec);
+    const char *v = json_get_string(t, "v", (char *)NULL);
+    const cJSON *rv = cJSON_GetObjectItemCaseSensitive(t, "rv");
+    const char *start = json_get_string(t, "start", (char *)NULL);
+    struct sim_status *st = NULL;
+    if (t == NULL || v == NULL)
+        st = sim_status_bad_request("invalid continue token: continue key is not valid");
+    else if (strcmp(v, "meta.k8s.io/v1") != 0)
+        st = sim_status_bad_request("invalid continue token: continue key is not valid: server "
+                                    "does not recognize this encoded version %s",
+                                    v);
+    else if (!cJSON_IsNumber(rv) || rv->valuedouble == 0)
+        st = sim_status_bad_request("invalid continue token: continue key is not valid: "
+                                    "incorrect encoded start resourceVersion (version "
+                                    "meta.k8s.io/v1)");
+    else if (start == NULL || start[0] == '\0')
+        st = sim_status_bad_request("invalid continue token: continue key is not valid: encoded "
+                                    "start key empty (version meta.k8s.io/v1)");
+    if (st == NULL) {
+        /* cJSON stops the string at the \u0000, which leaves the key itself. */
+        const char *slash = strchr(start, '/');
+        if (across_ns && slash != NULL && slash != start && slash[1] != '\0' &&
+            strchr(slash + 1, '/') == NULL) {
+            out->ns = xstrndup(start, (size_t)(slash - start));
+            out->name = xstrdup(slash + 1);
+        } else if (!across_ns && slash == NULL) {
+            out->ns = xstrdup(ns != NULL ? ns : "");
+            out->name = xstrdup(start);
+        } else {
+            st = sim_status_bad_request("invalid continue token: continue key is not valid: "
+                                        "invalid start key: %s",
+                                        start);
+        }
+        out->rv = (long long)rv->valuedouble;
+    }
+    cJSON_Delete(t);
+    return st;
+}
+
+/* kube-apiserver's answer to a list or watch at a resourceVersion it has not reached after
+ * waiting (the watch cache's blockTimeout): 504 Timeout, retry after a second. */
+static struct sim_status *too_large_rv(unsigned long long want, unsigned long long current)
+{
+    struct sim_status *st = sim_status_new(
+        504, "Timeout", "Timeout: Too large resource version: %llu, current: %llu", want, current);
+    sim_status_add_cause(st, "ResourceVersionTooLarge", "Too large resource version", NULL);
+    st->retry_after_s = 1;
+    return st;
+}
+
+/* Waits up to kube's 3 s for the store to reach rv; returns NULL, or the 504 when it did not. */
+static struct sim_status *wait_for_rv(struct sim_server *srv, unsigned long long rv)
+{
+    unsigned long long cur = sim_store_rv(srv->store);
+    if (cur >= rv)
+        return NULL;
+    double until = mono_now() + RV_WAIT_MS / 1000.0;
+    while (cur < rv && !sim_store_stopping(srv->store)) {
+        double left = until - mono_now();
+        if (left <= 0)
+            break;
+        cur = sim_store_wait(srv->store, rv - 1, (long)(left * 1000) + 1);
+    }
+    return cur >= rv ? NULL : too_large_rv(rv, cur);
+}
+
+/* ListOptions validation as kube-apiserver's (422 Invalid, kind ListOptions.meta.k8s.io). */
+static struct sim_status *list_options_check(const char *rv, const char *match, const char *cont)
+{
+    struct sim_status *st = xcalloc(1, sizeof *st);
+    st->code = 422;
+    st->reason = xstrdup("Invalid");
+    st->message = xstrdup("ListOptions.meta.k8s.io");
+    st->group = xstrdup("meta.k8s.io");
+    st->kind = xstrdup("ListOptions");
+    st->name = xstrdup("");
+    if (match != NULL && match[0] != '\0') {
+        if (rv == NULL || rv[0] == '\0')
+            sim_status_add_cause(st, "FieldValueForbidden",
+                                 "Forbidden: resourceVersionMatch is forbidden unless "
+                                 "resourceVersion is provided",
+                                 "resourceVersionMatch");
+        if (cont != NULL && cont[0] != '\0')
+            sim_status_add_cause(st, "FieldValueForbidden",
+                                 "Forbidden: resourceVersionMatch is forbidden when continue is "
+                                 "provided",
+                                 "resourceVersionMatch");
+        if (strcmp(match, "Exact") != 0 && strcmp(match, "NotOlderThan") != 0) {
+            char *m = xasprintf("Unsupported value: \"%s\": supported values: \"Exact\", "
+                                "\"NotOlderThan\", \"\"",
+                                match);
+            sim_status_add_cause(st, "FieldValueNotSupported", m, "resourceVersionMatch");
+            free(m);
+        }
+        if (strcmp(match, "Exact") == 0 && rv != NULL && strcmp(rv, "0") == 0)
+            sim_status_add_cause(st, "FieldValueForbidden",
+                                 "Forbidden: resourceVersionMatch \"exact\" is forbidden for "
+                                 "resourceVersion \"0\"",
+                                 "resourceVersionMatch");
+    }
+    if (st->causes == NULL) {
+        sim_status_free(st);
+        return NULL;
+    }
+    sim_status_invalid_finish(st);
+    return st;
+}
+
+/* Which state a list serves (kube's resourceVersion semantics for list): the page's at_rv (0: the
+ * latest), after waiting for a resourceVersion not reached yet. */
+static struct sim_status *list_read_at(struct request *rq, const char *rvs, const char *match,
+                                       bool paged, const struct cont *c, unsigned long long *at)
+{
+    *at = 0;
+    if (c != NULL) {
+        if (rvs != NULL && rvs[0] != '\0' && strcmp(rvs, "0") != 0)
+            return sim_status_bad_request("specifying resource version is not allowed when "
+                                          "using continue");
+        *at = c->rv > 0 ? (unsigned long long)c->rv : 0;
+        return NULL;
+    }
+    if (rvs == NULL || rvs[0] == '\0' || strcmp(rvs, "0") == 0)
+        return NULL; /* the most recent state, or any (which the latest is) */
+    char *end = NULL;
+    errno = 0;
+    unsigned long long rv = strtoull(rvs, &end, 10);
+    if (*end != '\0' || errno != 0 || rvs[0] == '-')
+        return sim_status_bad_request("invalid resource version: resourceVersion: Invalid "
+                                      "value: \"%s\": must be a number",
+                                      rvs);
+    struct sim_status *st = wait_for_rv(rq->srv, rv);
+    if (st != NULL)
+        return st;
+    /* Exact when asked, and for a first page with a resourceVersion (kube's table: "limit=<n>,
+     * continue unset, resourceVersion set: Exact"); else not older than rv, i.e. the latest. */
+    bool exact = match != NULL ? strcmp(match, "Exact") == 0 : paged;
+    if (exact)
+        *at = rv;
+    return NULL;
 }
 
 static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r, const char *ns)
@@ -458,42 +634,28 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
     const char *limit = arg(rq, "limit");
     if (limit != NULL && limit[0] != '\0')
         page.limit = (size_t)strtoul(limit, NULL, 10);
-    const char *cont = arg(rq, "continue");
-    cJSON *token = NULL;
-    unsigned long long list_rv = 0;
-    if (cont != NULL && cont[0] != '\0') {
-        size_t dlen;
-        unsigned char *dec = base64_decode(cont, &dlen, NULL);
-        token = dec != NULL ? cJSON_ParseWithLength((const char *)dec, dlen) : NULL;
-        free(dec);
-        page.start_ns = json_get_string(token, "ns", (char *)NULL);
-        page.start_name = json_get_string(token, "start", (char *)NULL);
-        double v = 0;
-        json_get_number(token, &v, "rv", (char *)NULL);
-        list_rv = (unsigned long long)v;
-        if (page.start_ns != NULL && page.start_name != NULL &&
-            list_rv < sim_store_compacted(rq->srv->store)) {
-            cJSON_Delete(token);
-            filter_free(&f);
-            return respond_status(
-                rq, sim_status_new(410, "Expired",
-                                   "The provided continue parameter is too old to display a "
-                                   "consistent list result. You can start a new list without "
-                                   "the continue parameter, or use the continue token in this "
-                                   "response to retrieve the remainder of the results. "
-                                   "Continuing with the provided token results in an "
-                                   "inconsistent list - objects that were created, modified, or "
-                                   "deleted between the time the first chunk was returned and "
-                                   "now may show up in the list."));
-        }
-        if (page.start_ns == NULL || page.start_name == NULL) {
-            cJSON_Delete(token);
-            filter_free(&f);
-            return respond_status(rq, sim_status_bad_request("continue key is not valid: "
-                                                             "incorrect encoded start "
-                                                             "resourceVersion (version "
-                                                             "meta.k8s.io/v1)"));
-        }
+    const char *contq = arg(rq, "continue");
+    const char *rvs = arg(rq, "resourceVersion");
+    const char *match = arg(rq, "resourceVersionMatch");
+    if (match != NULL && match[0] == '\0')
+        match = NULL;
+    bool across_ns = r->namespaced && ns == NULL;
+    struct cont c = {0};
+    bool has_cont = contq != NULL && contq[0] != '\0';
+    st = list_options_check(rvs, match, contq);
+    if (st == NULL && has_cont)
+        st = continue_decode(contq, across_ns, ns, &c);
+    if (st == NULL)
+        st = list_read_at(rq, rvs, match, page.limit > 0, has_cont ? &c : NULL, &page.at_rv);
+    if (st != NULL) {
+        free(c.ns);
+        free(c.name);
+        filter_free(&f);
+        return respond_status(rq, st);
+    }
+    if (has_cont) {
+        page.start_ns = c.ns;
+        page.start_name = c.name;
     }
     struct list_out o = {.r = r, .now = sim_store_now(rq->srv->store)};
     strbuf_init(&o.sb);
@@ -505,17 +667,35 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
                                    .match_ctx = &f,
                                    .emit = list_emit,
                                    .emit_ctx = &o};
-    sim_store_scan(rq->srv->store, &cur, &page);
-    if (list_rv == 0)
-        list_rv = page.rv;
-    char rvs[32];
-    snprintf(rvs, sizeof rvs, "%llu", list_rv);
-    char *next =
-        page.next_ns != NULL ? continue_encode(list_rv, page.next_ns, page.next_name) : NULL;
     enum MHD_Result res;
+    if (sim_store_scan(rq->srv->store, &cur, &page) == -2) {
+        /* The history needed for the snapshot was compacted, as etcd's ErrCompacted. */
+        if (has_cont) {
+            st = sim_status_new(410, "Expired",
+                                "The provided continue parameter is too old to display a "
+                                "consistent list result. You can start a new list without the "
+                                "continue parameter, or use the continue token in this response "
+                                "to retrieve the remainder of the results. Continuing with the "
+                                "provided token results in an inconsistent list - objects that "
+                                "were created, modified, or deleted between the time the first "
+                                "chunk was returned and now may show up in the list.");
+            st->list_continue = continue_encode(-1, across_ns, c.ns, c.name);
+        } else {
+            st = sim_status_new(410, "Expired",
+                                "The resourceVersion for the provided list is too old.");
+        }
+        res = respond_status(rq, st);
+        cJSON_Delete(o.table);
+        goto out;
+    }
+    char rvs_out[32];
+    snprintf(rvs_out, sizeof rvs_out, "%llu", page.rv);
+    char *next = page.next_ns != NULL
+                     ? continue_encode((long long)page.rv, across_ns, page.next_ns, page.next_name)
+                     : NULL;
     if (o.table != NULL) {
         cJSON *meta = cJSON_GetObjectItemCaseSensitive(o.table, "metadata");
-        cJSON_AddStringToObject(meta, "resourceVersion", rvs);
+        cJSON_AddStringToObject(meta, "resourceVersion", rvs_out);
         if (next != NULL)
             cJSON_AddStringToObject(meta, "continue", next);
         if (next != NULL && page.remaining >= 0)
@@ -527,7 +707,7 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
         strbuf_appendf(&out,
                        "{\"apiVersion\":\"%s\",\"kind\":\"%s\",\"metadata\":{\"resourceVersion\":"
                        "\"%s\"",
-                       r->api_version, r->list_kind, rvs);
+                       r->api_version, r->list_kind, rvs_out);
         if (next != NULL)
             strbuf_appendf(&out, ",\"continue\":\"%s\"", next);
         if (next != NULL && page.remaining >= 0)
@@ -537,11 +717,13 @@ static enum MHD_Result do_list(struct request *rq, const struct sim_resource *r,
         strbuf_append(&out, "]}");
         res = respond_text(rq, 200, strbuf_detach(&out), "application/json", 0);
     }
-    strbuf_free(&o.sb);
     free(next);
+out:
+    strbuf_free(&o.sb);
     free(page.next_ns);
     free(page.next_name);
-    cJSON_Delete(token);
+    free(c.ns);
+    free(c.name);
     filter_free(&f);
     return res;
 }
@@ -762,6 +944,21 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
         if (forget)
             sim_store_forget_history(srv->store);
         w->cur.rv = rv;
+        /* A resourceVersion the store has not reached: kube's watch cache waits a little, then
+         * the watch gets the 504 as its one ERROR event (errors after the request was accepted
+         * travel in the stream). */
+        struct sim_status *late = wait_for_rv(srv, rv);
+        if (late != NULL) {
+            cJSON *doc = sim_status_to_json(late);
+            char *text = cJSON_PrintUnformatted(doc);
+            cJSON_Delete(doc);
+            sim_status_free(late);
+            if (text == NULL)
+                xalloc_fail(0);
+            strbuf_appendf(&w->out, "{\"type\":\"ERROR\",\"object\":%s}\n", text);
+            free(text);
+            w->done = true;
+        }
     }
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, watch_read, w, watch_free);

@@ -65,6 +65,7 @@ void sim_status_free(struct sim_status *st)
     free(st->name);
     free(st->group);
     free(st->kind);
+    free(st->list_continue);
     cJSON_Delete(st->causes);
     free(st);
 }
@@ -74,7 +75,9 @@ cJSON *sim_status_to_json(const struct sim_status *st)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", "Status");
     cJSON_AddStringToObject(o, "apiVersion", "v1");
-    cJSON_AddItemToObject(o, "metadata", cJSON_CreateObject());
+    cJSON *meta = cJSON_AddObjectToObject(o, "metadata");
+    if (st->list_continue != NULL)
+        cJSON_AddStringToObject(meta, "continue", st->list_continue);
     cJSON_AddStringToObject(o, "status", "Failure");
     cJSON_AddStringToObject(o, "message", st->message != NULL ? st->message : "");
     if (st->reason != NULL && st->reason[0] != '\0')

@@ -49,8 +49,9 @@ struct event {
     enum sim_event_type type;
     size_t res;
     struct rec *rec;
-    struct rec *prev; /* MODIFIED: the version before, so a selective watch sees an object move
-                         into its selection (ADDED) or out of it (DELETED); else NULL */
+    struct rec *prev; /* MODIFIED, DELETED: the version before (NULL for ADDED), so a selective
+                         watch sees an object move into its selection (ADDED) or out of it
+                         (DELETED), and a list at an older resourceVersion can undo the event */
 };
 
 struct hook {
@@ -482,6 +483,105 @@ static bool cursor_emit(const struct sim_store_cursor *c, const struct event *e)
     return true;
 }
 
+/* A list at an older resourceVersion is the current state with the newer events undone: for each
+ * object changed since, the version its first later event replaced (NULL: it did not exist yet). */
+struct change {
+    const char *ns, *name;
+    const struct rec *then;
+    size_t order; /* position in the ring: the first event after the snapshot wins */
+};
+
+static int key_cmp(const char *ans, const char *aname, const char *bns, const char *bname)
+{
+    int c = strcmp(ans, bns);
+    return c != 0 ? c : strcmp(aname, bname);
+}
+
+static int change_cmp(const void *a, const void *b)
+{
+    const struct change *x = a, *y = b;
+    int c = key_cmp(x->ns, x->name, y->ns, y->name);
+    if (c != 0)
+        return c;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The changes to resource ri after rv, past the page's start key, one per object, sorted by key.
+ * Bounded by the events since rv, not by the size of the store. */
+static struct change *changes_since(struct sim_store *s, size_t ri, unsigned long long rv,
+                                    const char *only_ns, const struct sim_store_page *p, size_t *n)
+{
+    struct change *ch = NULL;
+    size_t cnt = 0, cap = 0;
+    for (size_t i = ring_after(s, rv); i < s->ring_n; i++) {
+        const struct event *e = ring_at(s, i);
+        if (e->res != ri)
+            continue;
+        const struct rec *r = e->rec;
+        if (only_ns != NULL && strcmp(r->ns, only_ns) != 0)
+            continue;
+        if (p->start_ns != NULL && p->start_name != NULL &&
+            key_cmp(r->ns, r->name, p->start_ns, p->start_name) <= 0)
+            continue;
+        ch = xreallocarray_grow(ch, &cap, cnt + 1, sizeof *ch);
+        ch[cnt++] = (struct change){r->ns, r->name, e->type == SIM_EVENT_ADDED ? NULL : e->prev, i};
+    }
+    if (cnt > 1)
+        qsort(ch, cnt, sizeof *ch, change_cmp);
+    size_t out = 0;
+    for (size_t i = 0; i < cnt; i++)
+        if (out == 0 || key_cmp(ch[out - 1].ns, ch[out - 1].name, ch[i].ns, ch[i].name) != 0)
+            ch[out++] = ch[i];
+    *n = out;
+    return ch;
+}
+
+/* A walk over the current objects of a table in key order, from a start key. */
+struct walk {
+    const struct table *t;
+    const char *only_ns;
+    size_t bi, i;
+};
+
+static void walk_init(struct walk *w, const struct table *t, const char *only_ns,
+                      const struct sim_store_page *p)
+{
+    *w = (struct walk){t, only_ns, 0, 0};
+    if (only_ns != NULL)
+        w->bi = bucket_lower(t, only_ns);
+    else if (p->start_ns != NULL)
+        w->bi = bucket_lower(t, p->start_ns);
+    if (p->start_ns != NULL && p->start_name != NULL && w->bi < t->n &&
+        strcmp(t->b[w->bi].ns, p->start_ns) == 0)
+        w->i = item_lower(&t->b[w->bi], p->start_name, true);
+}
+
+static const struct rec *walk_peek(struct walk *w)
+{
+    while (w->bi < w->t->n) {
+        const struct bucket *b = &w->t->b[w->bi];
+        if (w->only_ns != NULL && strcmp(b->ns, w->only_ns) != 0)
+            return NULL;
+        if (w->i < b->n)
+            return b->items[w->i];
+        w->bi++;
+        w->i = 0;
+    }
+    return NULL;
+}
+
+/* Objects from the walk's position to the end of its scope. */
+static long walk_rest(const struct walk *w)
+{
+    long rest = 0;
+    for (size_t k = w->bi; k < w->t->n; k++) {
+        if (w->only_ns != NULL && strcmp(w->t->b[k].ns, w->only_ns) != 0)
+            break;
+        rest += (long)(w->t->b[k].n - (k == w->bi ? w->i : 0));
+    }
+    return rest;
+}
+
 long sim_store_scan(struct sim_store *s, struct sim_store_cursor *c, struct sim_store_page *p)
 {
     size_t ri = res_index(s, c->plural);
@@ -493,51 +593,60 @@ long sim_store_scan(struct sim_store *s, struct sim_store_cursor *c, struct sim_
     p->next_ns = p->next_name = NULL;
     p->remaining = -1;
     pthread_mutex_lock(&s->mu);
-    p->rv = s->rv;
+    unsigned long long at = p->at_rv != 0 && p->at_rv < s->rv ? p->at_rv : s->rv;
+    p->rv = at;
+    if (at < s->compacted) {
+        /* The events needed to go back to rv are gone: etcd's "required revision has been
+         * compacted". */
+        p->rv = s->compacted;
+        pthread_mutex_unlock(&s->mu);
+        return -2;
+    }
     const struct table *t = &s->tables[ri];
-    size_t bi = 0;
-    if (only_ns != NULL)
-        bi = bucket_lower(t, only_ns);
-    else if (p->start_ns != NULL)
-        bi = bucket_lower(t, p->start_ns);
+    size_t nch = 0, ci = 0;
+    struct change *ch = at < s->rv ? changes_since(s, ri, at, only_ns, p, &nch) : NULL;
+    struct walk w;
+    walk_init(&w, t, only_ns, p);
     const struct rec *last = NULL;
     bool more = false;
-    for (; bi < t->n && !more; bi++) {
-        const struct bucket *b = &t->b[bi];
-        if (only_ns != NULL && strcmp(b->ns, only_ns) != 0)
+    for (;;) {
+        const struct rec *cur = walk_peek(&w);
+        const struct change *chg = ci < nch ? &ch[ci] : NULL;
+        if (cur == NULL && chg == NULL)
             break;
-        size_t i = 0;
-        if (p->start_name != NULL && p->start_ns != NULL && strcmp(b->ns, p->start_ns) == 0)
-            i = item_lower(b, p->start_name, true);
-        for (; i < b->n; i++) {
-            const struct rec *rec = b->items[i];
-            if (c->match != NULL &&
-                !c->match(c->match_ctx, rec->ns, rec->name, rec->labels, rec->text, rec->len))
-                continue;
+        /* < 0: the current object is as it was at rv; >= 0: the change says what was there. */
+        int cmp = cur == NULL   ? 1
+                  : chg == NULL ? -1
+                                : key_cmp(cur->ns, cur->name, chg->ns, chg->name);
+        const struct rec *vis = cmp < 0 ? cur : chg->then;
+        if (vis != NULL && (c->match == NULL || c->match(c->match_ctx, vis->ns, vis->name,
+                                                         vis->labels, vis->text, vis->len))) {
             if (p->limit > 0 && (size_t)emitted == p->limit) {
                 more = true;
                 if (c->match == NULL) {
-                    /* Count what follows: the rest of this bucket plus later buckets. */
-                    long rest = (long)(b->n - i);
-                    for (size_t k = bi + 1; k < t->n; k++) {
-                        if (only_ns != NULL && strcmp(t->b[k].ns, only_ns) != 0)
-                            break;
-                        rest += (long)t->b[k].n;
-                    }
+                    long rest = walk_rest(&w);
+                    for (size_t k = ci; k < nch; k++)
+                        rest += (ch[k].then != NULL) -
+                                (item_find(bucket_find(t, ch[k].ns), ch[k].name) != NULL);
                     p->remaining = rest;
                 }
                 break;
             }
-            c->emit(c->emit_ctx, SIM_EVENT_ADDED, rec->text, rec->len);
-            last = rec;
+            c->emit(c->emit_ctx, SIM_EVENT_ADDED, vis->text, vis->len);
+            last = vis;
             emitted++;
         }
+        if (cmp <= 0)
+            w.i++;
+        if (cmp >= 0)
+            ci++;
     }
     if (more && last != NULL) {
         p->next_ns = xstrdup(last->ns);
         p->next_name = xstrdup(last->name);
     }
     pthread_mutex_unlock(&s->mu);
+    free(ch);
     return emitted;
 }
 
@@ -1131,7 +1240,7 @@ static int commit(struct sim_store *s, const struct write *w, const char *name,
     set_string(json_ensure_object(n, "metadata", (char *)NULL), "resourceVersion", buf);
     struct rec *rec = rec_new(n, w->ns, name, rv);
     if (del) {
-        ring_push(s, SIM_EVENT_DELETED, w->ri, rec, NULL);
+        ring_push(s, SIM_EVENT_DELETED, w->ri, rec, cur);
         item_remove(b, name);
         rec_unref(rec);
     } else {
@@ -1338,7 +1447,7 @@ static void after_write(struct sim_store *s, const struct write *w, const cJSON 
                 set_string(json_ensure_object(o, "metadata", (char *)NULL), "resourceVersion", buf);
                 struct rec *rec = rec_new(o, cur->ns, cur->name, rv);
                 cJSON_Delete(o);
-                ring_push(s, SIM_EVENT_DELETED, ri, rec, NULL);
+                ring_push(s, SIM_EVENT_DELETED, ri, rec, cur);
                 rec_unref(rec);
                 rec_unref(cur);
                 b->n--;
