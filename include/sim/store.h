@@ -28,13 +28,23 @@ enum sim_patch_type {
     SIM_PATCH_STRATEGIC, /* application/strategic-merge-patch+json: 415 on custom resources */
 };
 
+/* What a delete does to the objects whose ownerReferences name the deleted one (DeleteOptions'
+ * propagationPolicy), as kube's garbage collector does it. */
+enum sim_propagation {
+    SIM_PROPAGATE_BACKGROUND, /* the owner goes at once, then its dependents */
+    SIM_PROPAGATE_FOREGROUND, /* the owner stays (deletionTimestamp, finalizer foregroundDeletion)
+                                 until the dependents that block it (blockOwnerDeletion) are gone */
+    SIM_PROPAGATE_ORPHAN,     /* the dependents stay, without their ownerReferences to it
+                                 (finalizer orphan while that happens) */
+};
+
 /* Who asks, for admission hooks and for fields the server records; NULL user means the
  * simulated Kargo controller ("system:serviceaccount:kargo:kargo-controller"). */
 struct sim_write_opts {
     const char *user;
     bool dry_run;        /* run everything but store nothing (dryRun=All) */
     bool skip_admission; /* loading a scenario: no hooks, no schema checks, status kept */
-    bool orphan;         /* delete: leave the dependents (propagationPolicy=Orphan) */
+    enum sim_propagation propagation; /* delete */
 };
 
 /* Creates a store retaining history_max watch events (0 means 10000). */
@@ -86,10 +96,11 @@ cJSON *sim_store_apply(struct sim_store *s, const char *plural, const char *ns, 
                        bool status_only, const cJSON *applied, const char *manager, bool force,
                        const struct sim_write_opts *o, bool *created, struct sim_status **err);
 /* Deletes an object and returns its last state; an object with finalizers only gets a
- * deletionTimestamp and goes when an update empties metadata.finalizers. Once it is gone, the
- * objects of its namespace whose metadata.ownerReferences name its uid are deleted in turn (the
- * garbage collector's background propagation: a Stage takes its Promotions with it), unless
- * o->orphan. */
+ * deletionTimestamp and goes when an update empties metadata.finalizers. Its dependents (the
+ * objects of its namespace, or cluster-scoped ones for a cluster-scoped owner, whose
+ * metadata.ownerReferences name its uid) are deleted after it (Background: a Stage takes its
+ * Promotions with it), before it (Foreground) or kept and released (Orphan), per
+ * o->propagation. */
 cJSON *sim_store_delete(struct sim_store *s, const char *plural, const char *ns, const char *name,
                         const struct sim_write_opts *o, struct sim_status **err);
 

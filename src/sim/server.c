@@ -1167,21 +1167,41 @@ static cJSON *do_apply(struct request *rq, const struct sim_resource *r, const c
     return res;
 }
 
-/* DeleteOptions (query or body, as kubectl sends them): whether dependents stay. */
-static bool delete_orphans(struct request *rq)
+/* DeleteOptions (query or body, as kubectl sends them): what happens to the dependents. An
+ * unknown policy is kube-apiserver's 422. */
+static struct sim_status *delete_propagation(struct request *rq, enum sim_propagation *out)
 {
-    const char *q = arg(rq, "propagationPolicy");
-    if (q != NULL)
-        return strcmp(q, "Orphan") == 0;
-    const char *oq = arg(rq, "orphanDependents");
-    if (oq != NULL)
-        return strcmp(oq, "true") == 0;
     cJSON *opts = rq->body_len > 0 ? cJSON_ParseWithLength(rq->body, rq->body_len) : NULL;
-    const char *p = json_get_string(opts, "propagationPolicy", (char *)NULL);
+    const char *p = arg(rq, "propagationPolicy");
+    if (p == NULL)
+        p = json_get_string(opts, "propagationPolicy", (char *)NULL);
+    const char *oq = arg(rq, "orphanDependents");
     const cJSON *od = cJSON_GetObjectItemCaseSensitive(opts, "orphanDependents");
-    bool orphan = p != NULL ? strcmp(p, "Orphan") == 0 : cJSON_IsTrue(od);
+    struct sim_status *st = NULL;
+    *out = SIM_PROPAGATE_BACKGROUND;
+    if (p != NULL && strcmp(p, "Foreground") == 0)
+        *out = SIM_PROPAGATE_FOREGROUND;
+    else if (p != NULL && strcmp(p, "Orphan") == 0)
+        *out = SIM_PROPAGATE_ORPHAN;
+    else if (p == NULL && ((oq != NULL && strcmp(oq, "true") == 0) || cJSON_IsTrue(od)))
+        *out = SIM_PROPAGATE_ORPHAN; /* the deprecated orphanDependents */
+    else if (p != NULL && strcmp(p, "Background") != 0) {
+        st = xcalloc(1, sizeof *st);
+        st->code = 422;
+        st->reason = xstrdup("Invalid");
+        st->message = xstrdup("DeleteOptions.meta.k8s.io");
+        st->group = xstrdup("meta.k8s.io");
+        st->kind = xstrdup("DeleteOptions");
+        st->name = xstrdup("");
+        char *m = xasprintf("Unsupported value: \"%s\": supported values: \"Foreground\", "
+                            "\"Background\", \"Orphan\", \"nil\"",
+                            p);
+        sim_status_add_cause(st, "FieldValueNotSupported", m, "propagationPolicy");
+        free(m);
+        sim_status_invalid_finish(st);
+    }
     cJSON_Delete(opts);
-    return orphan;
+    return st;
 }
 
 static enum MHD_Result do_resource(struct request *rq, const struct sim_resource *r, const char *ns,
@@ -1254,8 +1274,9 @@ static enum MHD_Result do_resource(struct request *rq, const struct sim_resource
         break;
     }
     case SIM_VERB_DELETE:
-        o.orphan = delete_orphans(rq);
-        res = sim_store_delete(store, r->plural, ns, name, &o, &st);
+        st = delete_propagation(rq, &o.propagation);
+        if (st == NULL)
+            res = sim_store_delete(store, r->plural, ns, name, &o, &st);
         break;
     default:
         st = sim_status_new(405, "MethodNotAllowed",

@@ -885,6 +885,22 @@ static bool has_finalizers(const cJSON *obj)
     return cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0;
 }
 
+/* The garbage collector's finalizers (metav1.FinalizerDeleteDependents, FinalizerOrphanDependents).
+ */
+#define FIN_FOREGROUND "foregroundDeletion"
+#define FIN_ORPHAN     "orphan"
+
+static bool has_finalizer(const cJSON *obj, const char *name)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, json_get(obj, "metadata", "finalizers", (char *)NULL))
+    {
+        if (cJSON_IsString(it) && strcmp(it->valuestring, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 static bool namespace_exists(struct sim_store *s, const char *ns)
 {
     size_t ri = res_index(s, "namespaces");
@@ -1192,13 +1208,28 @@ static cJSON *build(struct sim_store *s, const struct write *w, const cJSON *old
         }
         break;
     }
-    case W_DELETE:
+    case W_DELETE: {
         if (old == NULL) {
             *err = sim_status_not_found(w->r, w->name);
             return NULL;
         }
         n = cJSON_Duplicate(old, true);
-        if (!has_finalizers(old)) {
+        /* kube-apiserver marks a foreground or orphaning delete with the garbage collector's
+         * finalizer, which the collector removes once it has done its part. */
+        enum sim_propagation pp = w->o != NULL ? w->o->propagation : SIM_PROPAGATE_BACKGROUND;
+        const char *gc = pp == SIM_PROPAGATE_FOREGROUND ? FIN_FOREGROUND
+                         : pp == SIM_PROPAGATE_ORPHAN   ? FIN_ORPHAN
+                                                        : NULL;
+        if (gc != NULL && !has_finalizer(n, gc)) {
+            cJSON *meta = json_ensure_object(n, "metadata", (char *)NULL);
+            cJSON *f = cJSON_GetObjectItemCaseSensitive(meta, "finalizers");
+            if (!cJSON_IsArray(f)) {
+                cJSON_DeleteItemFromObjectCaseSensitive(meta, "finalizers");
+                f = cJSON_AddArrayToObject(meta, "finalizers");
+            }
+            cJSON_AddItemToArray(f, cJSON_CreateString(gc));
+        }
+        if (!has_finalizers(n)) {
             *del = true;
             return n;
         }
@@ -1210,6 +1241,7 @@ static cJSON *build(struct sim_store *s, const struct write *w, const cJSON *old
             replace_item(meta, "deletionGracePeriodSeconds", cJSON_CreateNumber(0));
         }
         return n;
+    }
     }
     if (*err != NULL) {
         cJSON_Delete(n);
@@ -1320,7 +1352,8 @@ static cJSON *write_run(struct sim_store *s, struct write *w, struct sim_status 
  * namespace takes its objects with it. */
 #define GC_USER "system:serviceaccount:kube-system:generic-garbage-collector"
 
-static bool owned_by(const struct rec *rec, const char *uid)
+/* Whether rec names uid among its ownerReferences (with blockOwnerDeletion when blocking). */
+static bool owned_by(const struct rec *rec, const char *uid, bool blocking)
 {
     if (strstr(rec->text, uid) == NULL) /* cheap: most objects do not mention it at all */
         return false;
@@ -1330,46 +1363,187 @@ static bool owned_by(const struct rec *rec, const char *uid)
     cJSON_ArrayForEach(ref, json_get(o, "metadata", "ownerReferences", (char *)NULL))
     {
         const char *u = json_get_string(ref, "uid", (char *)NULL);
-        hit = hit || (u != NULL && strcmp(u, uid) == 0);
+        hit = hit || (u != NULL && strcmp(u, uid) == 0 &&
+                      (!blocking ||
+                       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ref, "blockOwnerDeletion"))));
     }
     cJSON_Delete(o);
     return hit;
 }
 
-/* The garbage collector, background propagation: after an owner is gone, its dependents in the
- * same namespace are deleted (each then collects its own dependents the same way). */
-static void collect_dependents(struct sim_store *s, const struct write *w, const cJSON *obj)
+struct dep {
+    size_t ri;
+    char *name;
+};
+
+/* The dependents of the object uid of resource r in namespace ns: a namespaced owner's are in
+ * its namespace; a cluster-scoped owner's are cluster-scoped (a Project's Namespace, whose own
+ * deletion takes the rest). Returns their number; *out (caller frees, with the names). */
+static size_t find_dependents(struct sim_store *s, const struct sim_resource *r, const char *ns,
+                              const char *uid, bool blocking, struct dep **out)
 {
-    const char *uid = json_get_string(obj, "metadata", "uid", (char *)NULL);
-    if (uid == NULL || uid[0] == '\0')
-        return;
-    struct dep {
-        size_t ri;
-        char *name;
-    } *deps = NULL;
+    struct dep *deps = NULL;
     size_t n = 0, cap = 0;
     pthread_mutex_lock(&s->mu);
     for (size_t ri = 0; ri < s->nres; ri++) {
-        /* A namespaced owner's dependents are in its namespace; a cluster-scoped owner's are
-         * cluster-scoped (a Project's Namespace), whose own deletion takes the rest. */
-        if (s->res[ri].namespaced != w->r->namespaced)
+        if (s->res[ri].namespaced != r->namespaced)
             continue;
-        const struct bucket *b = bucket_find(&s->tables[ri], w->ns);
+        const struct bucket *b = bucket_find(&s->tables[ri], ns);
         for (size_t i = 0; b != NULL && i < b->n; i++)
-            if (owned_by(b->items[i], uid)) {
+            if (owned_by(b->items[i], uid, blocking)) {
                 deps = xreallocarray_grow(deps, &cap, n + 1, sizeof *deps);
                 deps[n++] = (struct dep){ri, xstrdup(b->items[i]->name)};
             }
     }
     pthread_mutex_unlock(&s->mu);
+    *out = deps;
+    return n;
+}
+
+static void deps_free(struct dep *deps, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(deps[i].name);
+    free(deps);
+}
+
+/* The garbage collector's update of one object: edit changes it, and the write is redone when
+ * someone else wrote in between (its resourceVersion is the precondition). */
+static void gc_update(struct sim_store *s, size_t ri, const char *ns, const char *name,
+                      bool (*edit)(cJSON *obj, const char *arg), const char *arg)
+{
     struct sim_write_opts o = {.user = GC_USER};
-    for (size_t i = 0; i < n; i++) {
+    for (int attempt = 0; attempt < WRITE_RETRIES; attempt++) {
         struct sim_status *err = NULL;
+        cJSON *obj = sim_store_get(s, s->res[ri].plural, ns, name, &err);
+        if (obj == NULL || !edit(obj, arg)) {
+            sim_status_free(err);
+            cJSON_Delete(obj);
+            return; /* gone, or nothing to do */
+        }
+        cJSON *res = sim_store_update(s, s->res[ri].plural, ns, obj, &o, &err);
+        cJSON_Delete(obj);
+        int code = err != NULL ? err->code : 0;
+        sim_status_free(err);
+        cJSON_Delete(res);
+        if (code != 409)
+            return;
+    }
+}
+
+static bool drop_finalizer(cJSON *obj, const char *name)
+{
+    cJSON *f = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+                                                "finalizers");
+    for (int i = cJSON_GetArraySize(f) - 1; i >= 0; i--) {
+        const cJSON *it = cJSON_GetArrayItem(f, i);
+        if (cJSON_IsString(it) && strcmp(it->valuestring, name) == 0) {
+            cJSON_DeleteItemFromArray(f, i);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool drop_owner(cJSON *obj, const char *uid)
+{
+    cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    cJSON *refs = cJSON_GetObjectItemCaseSensitive(meta, "ownerReferences");
+    bool changed = false;
+    for (int i = cJSON_GetArraySize(refs) - 1; i >= 0; i--) {
+        const char *u = json_get_string(cJSON_GetArrayItem(refs, i), "uid", (char *)NULL);
+        if (u != NULL && strcmp(u, uid) == 0) {
+            cJSON_DeleteItemFromArray(refs, i);
+            changed = true;
+        }
+    }
+    if (changed && cJSON_GetArraySize(refs) == 0)
+        cJSON_DeleteItemFromObjectCaseSensitive(meta, "ownerReferences");
+    return changed;
+}
+
+/* A foreground delete ends when no dependent blocks it any more: the collector then removes
+ * the foregroundDeletion finalizer, and the owner goes unless other finalizers hold it. */
+static void release_if_done(struct sim_store *s, size_t ri, const char *ns, const char *name,
+                            const char *uid)
+{
+    struct dep *deps;
+    size_t n = find_dependents(s, &s->res[ri], ns, uid, true, &deps);
+    deps_free(deps, n);
+    if (n == 0)
+        gc_update(s, ri, ns, name, drop_finalizer, FIN_FOREGROUND);
+}
+
+/* The garbage collector's part in a delete (kube's attemptToDeleteItem and orphanDependents):
+ * Background after the owner is gone; Foreground while it waits (dependents that have
+ * dependents of their own are deleted in the foreground too, the others in the background);
+ * Orphan: the dependents lose their reference to it, then the owner goes. */
+static void collect_dependents(struct sim_store *s, const struct write *w, const cJSON *obj,
+                               bool gone)
+{
+    const char *uid = json_get_string(obj, "metadata", "uid", (char *)NULL);
+    if (uid == NULL || uid[0] == '\0')
+        return;
+    bool orphan = !gone && has_finalizer(obj, FIN_ORPHAN);
+    bool foreground = !gone && has_finalizer(obj, FIN_FOREGROUND);
+    if (!gone && !orphan && !foreground)
+        return;
+    struct dep *deps;
+    size_t n = find_dependents(s, w->r, w->ns, uid, false, &deps);
+    for (size_t i = 0; i < n; i++) {
+        if (orphan) {
+            gc_update(s, deps[i].ri, w->ns, deps[i].name, drop_owner, uid);
+            continue;
+        }
+        struct sim_write_opts o = {.user = GC_USER};
+        struct sim_status *err = NULL;
+        cJSON *dep = sim_store_get(s, s->res[deps[i].ri].plural, w->ns, deps[i].name, &err);
+        const char *duid = json_get_string(dep, "metadata", "uid", (char *)NULL);
+        if (foreground && duid != NULL) {
+            struct dep *sub;
+            size_t ns = find_dependents(s, &s->res[deps[i].ri], w->ns, duid, false, &sub);
+            deps_free(sub, ns);
+            if (ns > 0)
+                o.propagation = SIM_PROPAGATE_FOREGROUND;
+        }
+        cJSON_Delete(dep);
+        sim_status_free(err);
+        err = NULL;
         cJSON_Delete(sim_store_delete(s, s->res[deps[i].ri].plural, w->ns, deps[i].name, &o, &err));
         sim_status_free(err); /* gone already, or held by a finalizer: as the GC, try once */
-        free(deps[i].name);
     }
-    free(deps);
+    deps_free(deps, n);
+    if (orphan)
+        gc_update(s, w->ri, w->ns, w->name, drop_finalizer, FIN_ORPHAN);
+    else if (foreground)
+        release_if_done(s, w->ri, w->ns, w->name, uid);
+}
+
+/* When an object is gone, an owner of it waiting in a foreground delete may be done. */
+static void release_owners(struct sim_store *s, const struct write *w, const cJSON *obj)
+{
+    const cJSON *ref;
+    cJSON_ArrayForEach(ref, json_get(obj, "metadata", "ownerReferences", (char *)NULL))
+    {
+        const struct sim_resource *r =
+            sim_resource_by_kind(json_get_string(ref, "apiVersion", (char *)NULL),
+                                 json_get_string(ref, "kind", (char *)NULL));
+        const char *name = json_get_string(ref, "name", (char *)NULL);
+        const char *uid = json_get_string(ref, "uid", (char *)NULL);
+        size_t ri = r != NULL ? res_index(s, r->plural) : SIZE_MAX;
+        if (ri == SIZE_MAX || name == NULL || uid == NULL || r->namespaced != w->r->namespaced)
+            continue;
+        struct sim_status *err = NULL;
+        cJSON *owner = sim_store_get(s, r->plural, w->ns, name, &err);
+        sim_status_free(err);
+        const char *ouid = json_get_string(owner, "metadata", "uid", (char *)NULL);
+        bool waiting = ouid != NULL && strcmp(ouid, uid) == 0 &&
+                       json_get(owner, "metadata", "deletionTimestamp", (char *)NULL) != NULL &&
+                       has_finalizer(owner, FIN_FOREGROUND);
+        cJSON_Delete(owner);
+        if (waiting)
+            release_if_done(s, ri, w->ns, name, uid);
+    }
 }
 
 /* Kargo's project controller: a Project's namespace (made, or adopted when it carries the project
@@ -1427,8 +1601,10 @@ static void project_namespace(struct sim_store *s, const char *name, const cJSON
 
 static void after_write(struct sim_store *s, const struct write *w, const cJSON *obj, bool del)
 {
-    if (del && (w->o == NULL || !w->o->orphan))
-        collect_dependents(s, w, obj);
+    if (del || w->kind == W_DELETE)
+        collect_dependents(s, w, obj, del);
+    if (del)
+        release_owners(s, w, obj);
     if (strcmp(w->r->plural, "projects") == 0 && !del &&
         (w->kind == W_CREATE || w->kind == W_APPLY))
         project_namespace(s, w->name, obj);

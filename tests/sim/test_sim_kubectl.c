@@ -445,6 +445,161 @@ static void test_server_side_apply(void **state)
     free(other);
 }
 
+#define CHUNKY 12
+
+struct writer {
+    struct sim *sim;
+    pthread_mutex_t mu;
+    bool stop;
+    int writes;
+};
+
+/* A controller writing all the time: warehouse chunk-(n % CHUNKY) gets label gen=n. */
+static void *write_all_the_time(void *arg)
+{
+    struct writer *wr = arg;
+    for (int n = 0; n < 20000; n++) {
+        pthread_mutex_lock(&wr->mu);
+        bool stop = wr->stop;
+        pthread_mutex_unlock(&wr->mu);
+        if (stop)
+            break;
+        char name[32], patch[96];
+        snprintf(name, sizeof name, "chunk-%02d", n % CHUNKY);
+        snprintf(patch, sizeof patch, "{\"metadata\":{\"labels\":{\"gen\":\"%d\"}}}", n);
+        struct sim_status *err = NULL;
+        struct sim_write_opts o = {.user = "admin"};
+        cJSON_Delete(sim_store_patch(sim_store(wr->sim), "warehouses", "chunky", name, false,
+                                     SIM_PATCH_MERGE, patch, strlen(patch), &o, &err));
+        assert_null(err);
+        pthread_mutex_lock(&wr->mu);
+        wr->writes = n + 1;
+        pthread_mutex_unlock(&wr->mu);
+        struct timespec ts = {0, 2 * 1000000L}; /* 500 writes/s: far within the watch history */
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+/* kubectl get --chunk-size=1 while a controller writes: every page from the first one's
+ * snapshot. In a snapshot, the newest write (label gen=G) fixes every other object's version:
+ * chunk-j carries the last gen <= G written to it. Listing the current state page by page would
+ * show older gens on the early pages. */
+static void test_chunked_get_is_consistent(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct sim_status *err = NULL;
+    struct sim_write_opts o = {.user = "admin"};
+    cJSON *ns = cJSON_Parse("{\"metadata\":{\"name\":\"chunky\"}}");
+    cJSON_Delete(sim_store_create(sim_store(f->sim), "namespaces", NULL, ns, &o, &err));
+    assert_null(err);
+    cJSON_Delete(ns);
+    for (int j = 0; j < CHUNKY; j++) {
+        char body[160];
+        snprintf(body, sizeof body,
+                 "{\"metadata\":{\"name\":\"chunk-%02d\",\"labels\":{\"gen\":\"-1\"}},\"spec\":"
+                 "{\"subscriptions\":[]}}",
+                 j);
+        cJSON *w = cJSON_Parse(body);
+        cJSON_Delete(sim_store_create(sim_store(f->sim), "warehouses", "chunky", w, &o, &err));
+        assert_null(err);
+        cJSON_Delete(w);
+    }
+    struct writer wr = {.sim = f->sim};
+    pthread_mutex_init(&wr.mu, NULL);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, write_all_the_time, &wr), 0);
+    int rounds = 0, interleaved = 0;
+    for (; rounds < 3; rounds++) {
+        pthread_mutex_lock(&wr.mu);
+        int before = wr.writes;
+        pthread_mutex_unlock(&wr.mu);
+        struct proc_result r;
+        kubectl(f, &r, 60000, "get", "warehouses", "-n", "chunky", "--chunk-size=1", "-o", "json",
+                NULL);
+        expect_ok(&r, NULL);
+        pthread_mutex_lock(&wr.mu);
+        int after = wr.writes;
+        pthread_mutex_unlock(&wr.mu);
+        cJSON *list = cJSON_Parse(r.out);
+        assert_non_null(list);
+        const cJSON *items = json_get(list, "items", NULL);
+        assert_int_equal(cJSON_GetArraySize(items), CHUNKY);
+        int gen[CHUNKY], top = -1;
+        for (int j = 0; j < CHUNKY; j++) {
+            const cJSON *it = cJSON_GetArrayItem(items, j);
+            char want[32];
+            snprintf(want, sizeof want, "chunk-%02d", j);
+            assert_string_equal(json_get_string(it, "metadata", "name", NULL), want);
+            gen[j] = atoi(json_get_string(it, "metadata", "labels", "gen", NULL));
+            if (gen[j] > top)
+                top = gen[j];
+        }
+        for (int j = 0; j < CHUNKY; j++) {
+            int last = top - ((top - j) % CHUNKY + CHUNKY) % CHUNKY; /* last n <= top, n%12==j */
+            if (gen[j] != (last >= 0 ? last : -1))
+                fail_msg("round %d: chunk-%02d has gen %d, the snapshot with gen %d has %d", rounds,
+                         j, gen[j], top, last >= 0 ? last : -1);
+        }
+        if (after > before)
+            interleaved++;
+        cJSON_Delete(list);
+        proc_result_free(&r);
+    }
+    pthread_mutex_lock(&wr.mu);
+    wr.stop = true;
+    pthread_mutex_unlock(&wr.mu);
+    pthread_join(t, NULL);
+    pthread_mutex_destroy(&wr.mu);
+    assert_true(interleaved > 0); /* the writes did happen while kubectl listed */
+}
+
+/* kubectl delete --cascade=foreground: the Warehouse stays with the foregroundDeletion finalizer
+ * while a dependent that blocks it is held by its own finalizer; kubectl wait sees it go once the
+ * dependent's finalizer is removed. */
+static void test_foreground_delete(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct sim_status *err = NULL;
+    struct sim_write_opts o = {.user = "admin"};
+    cJSON *w = cJSON_Parse("{\"metadata\":{\"name\":\"fgk\"},\"spec\":{\"subscriptions\":[]}}");
+    cJSON *made = sim_store_create(sim_store(f->sim), "warehouses", "kargo-demo", w, &o, &err);
+    assert_non_null(made);
+    cJSON_Delete(w);
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"metadata\":{\"name\":\"fgk-held\",\"finalizers\":[\"test.kargotop.io/hold\"],"
+             "\"ownerReferences\":[{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":"
+             "\"Warehouse\",\"name\":\"fgk\",\"uid\":\"%s\",\"blockOwnerDeletion\":true}]},"
+             "\"spec\":{\"stage\":\"dev\",\"steps\":[{}]}}",
+             json_get_string(made, "metadata", "uid", NULL));
+    cJSON_Delete(made);
+    cJSON *p = cJSON_Parse(body);
+    cJSON_Delete(sim_store_create(sim_store(f->sim), "promotions", "kargo-demo", p, &o, &err));
+    assert_null(err);
+    cJSON_Delete(p);
+
+    struct proc_result r;
+    kubectl(f, &r, 30000, "delete", "warehouse", "fgk", "-n", "kargo-demo", "--cascade=foreground",
+            "--wait=false", NULL);
+    expect_ok(&r, "warehouse.kargo.akuity.io \"fgk\" deleted\n");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "get", "warehouse", "fgk", "-n", "kargo-demo", "-o",
+            "jsonpath={.metadata.finalizers}", NULL);
+    expect_ok(&r, "[\"foregroundDeletion\"]");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "patch", "promotion", "fgk-held", "-n", "kargo-demo", "--type", "merge",
+            "-p", "{\"metadata\":{\"finalizers\":null}}", NULL);
+    expect_ok(&r, "promotion.kargo.akuity.io/fgk-held patched\n");
+    proc_result_free(&r);
+    kubectl(f, &r, 60000, "wait", "--for=delete", "warehouse/fgk", "-n", "kargo-demo",
+            "--timeout=30s", NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    assert_null(stored(f, "warehouses", "fgk"));
+    assert_null(stored(f, "promotions", "fgk-held"));
+}
+
 /* kubectl explain reads the CRDs' schemas from the OpenAPI v3 documents. */
 static void test_explain(void **state)
 {
@@ -614,6 +769,8 @@ int main(void)
         cmocka_unit_test(test_create_annotate_patch_delete),
         cmocka_unit_test(test_namespace_and_apply),
         cmocka_unit_test(test_server_side_apply),
+        cmocka_unit_test(test_chunked_get_is_consistent),
+        cmocka_unit_test(test_foreground_delete),
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_describe_shows_events),
         cmocka_unit_test(test_binary),

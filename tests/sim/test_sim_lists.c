@@ -513,6 +513,150 @@ static void test_list_waits_for_resource_version(void **state)
     cJSON_Delete(l);
 }
 
+/* ---- deletion propagation ------------------------------------------------------------------ */
+
+/* A Promotion in kargo-demo owned by the Warehouse uid (blocking its foreground deletion when
+ * block), held by a finalizer when hold. */
+static void make_dependent(struct sim *s, const char *name, const char *owner, const char *uid,
+                           bool block, bool hold)
+{
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"metadata\":{\"name\":\"%s\",%s\"ownerReferences\":[{\"apiVersion\":"
+             "\"kargo.akuity.io/v1alpha1\",\"kind\":\"Warehouse\",\"name\":\"%s\",\"uid\":\"%s\""
+             "%s}]},\"spec\":{\"stage\":\"dev\",\"steps\":[{}]}}",
+             name, hold ? "\"finalizers\":[\"test.kargotop.io/hold\"]," : "", owner, uid,
+             block ? ",\"blockOwnerDeletion\":true" : "");
+    cJSON_Delete(req(s, "POST", NS "/promotions", body, 201));
+}
+
+static char *make_owner(struct sim *s, const char *name)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"metadata\":{\"name\":\"%s\"},\"spec\":{\"subscriptions\":[]}}",
+             name);
+    cJSON *w = req(s, "POST", NS "/warehouses", body, 201);
+    char *uid = xstrdup(json_get_string(w, "metadata", "uid", NULL));
+    cJSON_Delete(w);
+    return uid;
+}
+
+static bool has_string(const cJSON *arr, const char *v)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (cJSON_IsString(it) && strcmp(it->valuestring, v) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Foreground: the owner stays, with a deletionTimestamp and the foregroundDeletion finalizer,
+ * until the dependents that block it are gone; then it goes. */
+static void test_foreground_deletion(void **state)
+{
+    struct sim *s = *state;
+    char *uid = make_owner(s, "fg-owner");
+    make_dependent(s, "fg-held", "fg-owner", uid, true, true);
+    make_dependent(s, "fg-free", "fg-owner", uid, true, false);
+    make_dependent(s, "fg-loose", "fg-owner", uid, false, false);
+    char path[256];
+    snprintf(path, sizeof path,
+             NS "/warehouses?watch=1&resourceVersion=%llu&timeoutSeconds=10&fieldSelector="
+                "metadata.name%%3Dfg-owner",
+             sim_store_rv(sim_store(s)));
+    struct simhttp_watch w;
+    simhttp_watch_start(&w, s, "admin", path, NULL);
+
+    cJSON *d = req(s, "DELETE", NS "/warehouses/fg-owner",
+                   "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"propagationPolicy\":"
+                   "\"Foreground\"}",
+                   200);
+    assert_non_null(json_get(d, "metadata", "deletionTimestamp", NULL));
+    assert_true(has_string(json_get(d, "metadata", "finalizers", NULL), "foregroundDeletion"));
+    cJSON_Delete(d);
+    /* Still there while fg-held (blocking, held by its finalizer) exists. */
+    cJSON *o = get(s, NS "/warehouses/fg-owner", 200);
+    assert_non_null(json_get(o, "metadata", "deletionTimestamp", NULL));
+    assert_true(has_string(json_get(o, "metadata", "finalizers", NULL), "foregroundDeletion"));
+    cJSON_Delete(o);
+    cJSON_Delete(get(s, NS "/promotions/fg-free", 404));
+    cJSON_Delete(get(s, NS "/promotions/fg-loose", 404));
+    cJSON *held = get(s, NS "/promotions/fg-held", 200);
+    assert_non_null(json_get(held, "metadata", "deletionTimestamp", NULL));
+    cJSON_Delete(held);
+    assert_true(simhttp_watch_wait(&w, "\"MODIFIED\"", 10000));
+
+    /* Its finalizer removed, fg-held goes, and the owner with it. */
+    cJSON_Delete(
+        req(s, "PATCH", NS "/promotions/fg-held", "{\"metadata\":{\"finalizers\":null}}", 200));
+    cJSON_Delete(get(s, NS "/promotions/fg-held", 404));
+    cJSON_Delete(get(s, NS "/warehouses/fg-owner", 404));
+    assert_true(simhttp_watch_wait(&w, "\"DELETED\"", 10000));
+    free(uid);
+
+    /* Without dependents (and as a query parameter) it goes at once. */
+    uid = make_owner(s, "fg-alone");
+    d = req(s, "DELETE", NS "/warehouses/fg-alone?propagationPolicy=Foreground", NULL, 200);
+    assert_true(has_string(json_get(d, "metadata", "finalizers", NULL), "foregroundDeletion"));
+    cJSON_Delete(d);
+    cJSON_Delete(get(s, NS "/warehouses/fg-alone", 404));
+    free(uid);
+    cJSON *ev = simhttp_watch_finish(&w, 30000);
+    assert_int_equal(cJSON_GetArraySize(ev), 2);
+    const cJSON *e0 = cJSON_GetArrayItem(ev, 0), *e1 = cJSON_GetArrayItem(ev, 1);
+    assert_string_equal(json_get_string(e0, "type", NULL), "MODIFIED");
+    assert_true(
+        has_string(json_get(e0, "object", "metadata", "finalizers", NULL), "foregroundDeletion"));
+    assert_string_equal(json_get_string(e1, "type", NULL), "DELETED");
+    assert_string_equal(json_get_string(e1, "object", "metadata", "name", NULL), "fg-owner");
+    cJSON_Delete(ev);
+}
+
+/* Orphan: the owner goes, the dependents stay without their reference to it. */
+static void test_orphan_deletion(void **state)
+{
+    struct sim *s = *state;
+    char *uid = make_owner(s, "or-owner");
+    char *other = make_owner(s, "or-other");
+    make_dependent(s, "or-one", "or-owner", uid, true, false);
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"metadata\":{\"name\":\"or-two\",\"ownerReferences\":["
+             "{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":\"Warehouse\",\"name\":"
+             "\"or-owner\",\"uid\":\"%s\"},{\"apiVersion\":\"kargo.akuity.io/v1alpha1\",\"kind\":"
+             "\"Warehouse\",\"name\":\"or-other\",\"uid\":\"%s\"}]},\"spec\":{\"stage\":\"dev\","
+             "\"steps\":[{}]}}",
+             uid, other);
+    cJSON_Delete(req(s, "POST", NS "/promotions", body, 201));
+
+    cJSON *d = req(s, "DELETE", NS "/warehouses/or-owner?propagationPolicy=Orphan", NULL, 200);
+    assert_true(has_string(json_get(d, "metadata", "finalizers", NULL), "orphan"));
+    cJSON_Delete(d);
+    cJSON_Delete(get(s, NS "/warehouses/or-owner", 404));
+    cJSON *one = get(s, NS "/promotions/or-one", 200);
+    assert_null(json_get(one, "metadata", "ownerReferences", NULL));
+    cJSON_Delete(one);
+    cJSON *two = get(s, NS "/promotions/or-two", 200);
+    const cJSON *refs = json_get(two, "metadata", "ownerReferences", NULL);
+    assert_int_equal(cJSON_GetArraySize(refs), 1);
+    assert_string_equal(json_get_string(cJSON_GetArrayItem(refs, 0), "uid", NULL), other);
+    cJSON_Delete(two);
+
+    /* An unknown policy is kube's 422, and nothing is deleted. */
+    cJSON *st = req(s, "DELETE", NS "/warehouses/or-other?propagationPolicy=Sideways", NULL, 422);
+    assert_status(st, 422, "Invalid",
+                  "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported "
+                  "value: \"Sideways\": supported values: \"Foreground\", \"Background\", "
+                  "\"Orphan\", \"nil\"");
+    assert_string_equal(json_get_string(st, "details", "kind", NULL), "DeleteOptions");
+    cJSON_Delete(st);
+    cJSON_Delete(get(s, NS "/warehouses/or-other", 200));
+    free(other);
+    free(uid);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -523,6 +667,8 @@ int main(void)
         cmocka_unit_test(test_not_older_than),
         cmocka_unit_test(test_too_large_resource_version),
         cmocka_unit_test(test_list_waits_for_resource_version),
+        cmocka_unit_test(test_foreground_deletion),
+        cmocka_unit_test(test_orphan_deletion),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
