@@ -3,10 +3,11 @@
  * metadata.managedFields (FieldsV1), so that a field dropped from a manager's configuration is
  * removed and a field another manager applied is a conflict unless forced.
  *
- * Simplified against kube-apiserver's structured-merge-diff: only Apply managers own fields
- * (writes by other verbs own none), every list is atomic (Kargo's CRDs declare no list-map keys
- * for the fields users apply), and a conflict is a field another Apply manager owns with a
- * different value. */
+ * As kube-apiserver's structured-merge-diff: other writes (create, update, patch) are Update
+ * managers owning the fields they changed, taken from whoever owned them; an applier's field
+ * owned by another manager (Apply or Update) with a different value is a conflict unless forced;
+ * a field an applier drops goes only when no other manager owns it. Simplified: every list is
+ * atomic. */
 #ifndef KT_SIM_APPLY_H
 #define KT_SIM_APPLY_H
 
@@ -24,5 +25,11 @@
 cJSON *sim_apply(const struct sim_resource *r, const cJSON *live, const cJSON *applied,
                  const char *manager, bool force, bool status_only, const char *now,
                  struct sim_status **err);
+
+/* Records a non-apply write by manager (create when live is NULL; /status when status_only) in
+ * obj's metadata.managedFields at time now: the fields it changed become its Update entry's and
+ * leave every other entry; fields it removed leave every entry; entries left empty go. */
+void sim_apply_update(const struct sim_resource *r, const cJSON *live, cJSON *obj,
+                      const char *manager, bool status_only, const char *now);
 
 #endif

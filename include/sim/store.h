@@ -45,6 +45,9 @@ struct sim_write_opts {
     bool dry_run;        /* run everything but store nothing (dryRun=All) */
     bool skip_admission; /* loading a scenario: no hooks, no schema checks, status kept */
     enum sim_propagation propagation; /* delete */
+    /* create, update, patch: the field manager recorded in managedFields as an Update (the
+     * request's fieldManager, else its User-Agent's product); NULL records nothing */
+    const char *field_manager;
 };
 
 /* Creates a store retaining history_max watch events (0 means 10000). */

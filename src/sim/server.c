@@ -1210,6 +1210,14 @@ static enum MHD_Result do_resource(struct request *rq, const struct sim_resource
     struct sim_store *store = rq->srv->store;
     struct sim_status *st = NULL;
     struct sim_write_opts o = {.user = rq->user, .dry_run = arg(rq, "dryRun") != NULL};
+    /* kube's managerOrUserAgent: the fieldManager, else the User-Agent up to its first '/'. */
+    char *ua_manager = NULL;
+    o.field_manager = arg(rq, "fieldManager");
+    if (o.field_manager == NULL || o.field_manager[0] == '\0') {
+        const char *ua = header(rq, "User-Agent");
+        ua_manager = xstrndup(ua != NULL ? ua : "", ua != NULL ? strcspn(ua, "/") : 0);
+        o.field_manager = ua_manager;
+    }
     bool status_sub = sub != NULL;
     cJSON *res = NULL;
     int code = 200;
@@ -1218,8 +1226,10 @@ static enum MHD_Result do_resource(struct request *rq, const struct sim_resource
         res = sim_store_get(store, r->plural, ns, name, &st);
         break;
     case SIM_VERB_LIST:
+        free(ua_manager);
         return do_list(rq, r, ns);
     case SIM_VERB_WATCH:
+        free(ua_manager);
         return do_watch(rq, r, ns);
     case SIM_VERB_CREATE: {
         cJSON *obj = parse_body(rq, &st);
@@ -1283,6 +1293,7 @@ static enum MHD_Result do_resource(struct request *rq, const struct sim_resource
                             "the server does not allow this method on the requested resource");
         break;
     }
+    free(ua_manager);
     if (res == NULL)
         return respond_status(rq, st != NULL ? st : sim_status_internal("no result"));
     sim_status_free(st);

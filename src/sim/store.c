@@ -1304,6 +1304,12 @@ static cJSON *write_run(struct sim_store *s, struct write *w, struct sim_status 
         }
         if (!del && !w->status_only)
             sim_schema_default(w->r, n);
+        if (!del && w->kind != W_APPLY && w->kind != W_DELETE && w->o != NULL &&
+            w->o->field_manager != NULL && !w->o->skip_admission) {
+            char ts[32];
+            store_timestamp(s, ts, sizeof ts);
+            sim_apply_update(w->r, old, n, w->o->field_manager, w->status_only, ts);
+        }
         enum sim_operation op = w->kind == W_CREATE || (w->kind == W_APPLY && old == NULL)
                                     ? SIM_OP_CREATE
                                 : w->kind == W_DELETE ? SIM_OP_DELETE

@@ -869,8 +869,7 @@ static void test_server_side_apply(void **state)
                      "metadata: {name: applied, labels: {team: b}}\n";
     st = req(s, "admin", "PATCH", WH "?fieldManager=ops", APPLY_CT, v3, 409);
     assert_status(st, 409, "Conflict",
-                  "Apply failed with 1 conflict: conflict with \"ci\" using "
-                  "kargo.akuity.io/v1alpha1: .metadata.labels.team");
+                  "Apply failed with 1 conflict: conflict with \"ci\": .metadata.labels.team");
     assert_string_equal(
         json_get_string(cJSON_GetArrayItem(json_get(st, "details", "causes", NULL), 0), "field",
                         NULL),
@@ -897,6 +896,92 @@ static void test_server_side_apply(void **state)
     assert_string_equal(json_get_string(manager_entry(o, "ctl"), "subresource", NULL), "status");
     cJSON_Delete(o);
     cJSON_Delete(req(s, "admin", "DELETE", WH, NULL, NULL, 200));
+}
+
+static void assert_starts_with(const char *s, const char *prefix)
+{
+    assert_non_null(s);
+    if (strncmp(s, prefix, strlen(prefix)) != 0)
+        fail_msg("[%s] does not start with [%s]", s, prefix);
+}
+
+/* Writers other than appliers are Update managers (structured-merge-diff): they own what they
+ * change, taking it from appliers without a conflict; an applier then conflicts with them, and a
+ * field it drops stays while an Update manager owns it. */
+static void test_server_side_apply_update_managers(void **state)
+{
+    struct sim *s = *state;
+#define MW NS "/warehouses/managed"
+    cJSON *o = req(s, "admin", "POST", NS "/warehouses?fieldManager=creator", "application/json",
+                   "{\"metadata\":{\"name\":\"managed\"},\"spec\":{\"subscriptions\":[]}}", 201);
+    const cJSON *e = manager_entry(o, "creator");
+    assert_non_null(e);
+    assert_string_equal(json_get_string(e, "operation", NULL), "Update");
+    assert_string_equal(json_get_string(e, "apiVersion", NULL), "kargo.akuity.io/v1alpha1");
+    assert_non_null(json_get(e, "fieldsV1", "f:spec", "f:subscriptions", NULL));
+    assert_non_null(json_get(e, "fieldsV1", "f:spec", "f:interval", NULL)); /* defaulted */
+    char want[256];
+    snprintf(want, sizeof want,
+             "Apply failed with 1 conflict: conflict with \"creator\" using "
+             "kargo.akuity.io/v1alpha1 at %s: .spec.interval",
+             json_get_string(e, "time", NULL));
+    cJSON_Delete(o);
+
+    /* The applier wants another interval: a conflict with the Update manager (the same
+     * subscriptions are shared, no conflict). */
+    const char *v1 = "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                     "metadata: {name: managed, labels: {team: a, tier: web}}\n"
+                     "spec: {interval: 7m, subscriptions: []}\n";
+    cJSON *st = req(s, "admin", "PATCH", MW "?fieldManager=ci", APPLY_CT, v1, 409);
+    assert_status(st, 409, "Conflict", want);
+    const cJSON *cause = cJSON_GetArrayItem(json_get(st, "details", "causes", NULL), 0);
+    assert_string_equal(json_get_string(cause, "reason", NULL), "FieldManagerConflict");
+    assert_string_equal(json_get_string(cause, "field", NULL), ".spec.interval");
+    assert_starts_with(json_get_string(cause, "message", NULL),
+                       "conflict with \"creator\" using kargo.akuity.io/v1alpha1 at ");
+    cJSON_Delete(st);
+    o = req(s, "admin", "PATCH", MW "?fieldManager=ci&force=true", APPLY_CT, v1, 200);
+    assert_string_equal(json_get_string(o, "spec", "interval", NULL), "7m");
+    assert_null(json_get(manager_entry(o, "creator"), "fieldsV1", "f:spec", "f:interval", NULL));
+    assert_non_null(json_get(manager_entry(o, "ci"), "fieldsV1", "f:spec", "f:interval", NULL));
+    cJSON_Delete(o);
+
+    /* A merge patch takes tier from ci without a conflict. */
+    o = req(s, "admin", "PATCH", MW "?fieldManager=editor", "application/merge-patch+json",
+            "{\"metadata\":{\"labels\":{\"tier\":\"db\"}}}", 200);
+    e = manager_entry(o, "editor");
+    assert_string_equal(json_get_string(e, "operation", NULL), "Update");
+    assert_non_null(json_get(e, "fieldsV1", "f:metadata", "f:labels", "f:tier", NULL));
+    assert_null(
+        json_get(manager_entry(o, "ci"), "fieldsV1", "f:metadata", "f:labels", "f:tier", NULL));
+    cJSON_Delete(o);
+    /* ci drops tier and team from its configuration: tier stays (editor owns it), team goes. */
+    const char *v2 = "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                     "metadata: {name: managed}\nspec: {interval: 7m, subscriptions: []}\n";
+    o = req(s, "admin", "PATCH", MW "?fieldManager=ci", APPLY_CT, v2, 200);
+    assert_string_equal(json_get_string(o, "metadata", "labels", "tier", NULL), "db");
+    assert_null(json_get(o, "metadata", "labels", "team", NULL));
+    cJSON_Delete(o);
+    /* Taking tier back is a conflict with editor. */
+    st = req(s, "admin", "PATCH", MW "?fieldManager=ci", APPLY_CT, v1, 409);
+    assert_starts_with(json_get_string(st, "message", NULL),
+                       "Apply failed with 1 conflict: conflict with \"editor\" using "
+                       "kargo.akuity.io/v1alpha1 at ");
+    assert_non_null(strstr(json_get_string(st, "message", NULL), ": .metadata.labels.tier"));
+    cJSON_Delete(st);
+    /* A PUT that removes the label takes it away from everyone; editor's entry, empty, goes. */
+    o = get(s, MW, 200);
+    cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "metadata"),
+                                            "labels");
+    char *body = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    o = req(s, "admin", "PUT", MW "?fieldManager=replacer", "application/json", body, 200);
+    free(body);
+    assert_null(manager_entry(o, "editor"));
+    assert_null(json_get(o, "metadata", "labels", NULL));
+    cJSON_Delete(o);
+    cJSON_Delete(req(s, "admin", "DELETE", MW, NULL, NULL, 200));
+#undef MW
 }
 
 static void test_delete(void **state)
@@ -1544,6 +1629,7 @@ int main(void)
         cmocka_unit_test(test_status_subresource),
         cmocka_unit_test(test_patch),
         cmocka_unit_test(test_server_side_apply),
+        cmocka_unit_test(test_server_side_apply_update_managers),
         cmocka_unit_test(test_delete),
         cmocka_unit_test(test_owner_references_are_collected),
         cmocka_unit_test(test_project_owns_its_namespace),

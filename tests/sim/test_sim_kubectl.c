@@ -445,6 +445,58 @@ static void test_server_side_apply(void **state)
     free(other);
 }
 
+/* Two managers: kubectl label (an Update manager, "kubectl-label") takes a label the applier
+ * set; the applier dropping it from its file leaves it, and setting it again is a conflict kubectl
+ * explains, naming kubectl-label. */
+static void test_server_side_apply_two_managers(void **state)
+{
+    struct fixture *f = fixture(state);
+    struct proc_result r;
+    char *v1 = write_file(f, "two1.yaml",
+                          "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                          "metadata: {name: two, namespace: kargo-demo, labels: {a: '1', b: '2'}}\n"
+                          "spec: {subscriptions: []}\n");
+    char *v2 = write_file(f, "two2.yaml",
+                          "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                          "metadata: {name: two, namespace: kargo-demo, labels: {a: '1'}}\n"
+                          "spec: {subscriptions: []}\n");
+    kubectl(f, &r, 30000, "apply", "--server-side", "-f", v1, NULL);
+    expect_ok(&r, "warehouse.kargo.akuity.io/two serverside-applied\n");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "label", "warehouse", "two", "-n", "kargo-demo", "b=3", "--overwrite",
+            NULL);
+    expect_ok(&r, "warehouse.kargo.akuity.io/two labeled\n");
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "apply", "--server-side", "-f", v2, NULL);
+    expect_ok(&r, "warehouse.kargo.akuity.io/two serverside-applied\n");
+    proc_result_free(&r);
+    cJSON *w = stored(f, "warehouses", "two");
+    assert_string_equal(json_get_string(w, "metadata", "labels", "b", NULL), "3");
+    bool label_owner = false;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, json_get(w, "metadata", "managedFields", NULL))
+    {
+        if (strcmp(json_get_string(e, "manager", NULL), "kubectl-label") == 0) {
+            assert_string_equal(json_get_string(e, "operation", NULL), "Update");
+            assert_non_null(json_get(e, "fieldsV1", "f:metadata", "f:labels", "f:b", NULL));
+            label_owner = true;
+        }
+    }
+    assert_true(label_owner);
+    cJSON_Delete(w);
+    kubectl(f, &r, 30000, "apply", "--server-side", "-f", v1, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "Apply failed with 1 conflict: conflict with \"kubectl-label\" "
+                                  "using kargo.akuity.io/v1alpha1 at "));
+    assert_non_null(strstr(r.err, ".metadata.labels.b"));
+    proc_result_free(&r);
+    kubectl(f, &r, 30000, "delete", "-f", v1, NULL);
+    expect_ok(&r, NULL);
+    proc_result_free(&r);
+    free(v1);
+    free(v2);
+}
+
 #define CHUNKY 12
 
 struct writer {
@@ -769,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_create_annotate_patch_delete),
         cmocka_unit_test(test_namespace_and_apply),
         cmocka_unit_test(test_server_side_apply),
+        cmocka_unit_test(test_server_side_apply_two_managers),
         cmocka_unit_test(test_chunked_get_is_consistent),
         cmocka_unit_test(test_foreground_delete),
         cmocka_unit_test(test_auth),
