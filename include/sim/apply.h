@@ -6,7 +6,9 @@
  * As kube-apiserver's structured-merge-diff: other writes (create, update, patch) are Update
  * managers owning the fields they changed, taken from whoever owned them; an applier's field
  * owned by another manager (Apply or Update) with a different value is a conflict unless forced;
- * a field an applier drops goes only when no other manager owns it. Simplified: every list is
+ * a field an applier drops goes only when no other manager owns it. Lists follow their schema's
+ * x-kubernetes-list-type (sim_schema_list_type): a map's items are merged and owned by key
+ * (k:{"type":"Ready"}, with "." for the item itself), a set's by member (v:"x"), anything else is
  * atomic. */
 #ifndef KT_SIM_APPLY_H
 #define KT_SIM_APPLY_H

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/schema.h"
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -36,7 +37,91 @@ static bool server_field(int depth, const char *parent, const char *key, bool st
     return false;
 }
 
-static cJSON *fields_of(const cJSON *v, int depth, const char *parent, bool status_only)
+static cJSON *fields_of(const struct sim_resource *r, const cJSON *v, int depth, const char *parent,
+                        bool status_only, const char *spath);
+
+/* The key of a list-map item as FieldsV1 writes it: k:{"key":value,...}, keys sorted by name;
+ * NULL when the item lacks one. */
+static char *map_key(const cJSON *item, const char *const *keys)
+{
+    const char *sorted[8];
+    int n = 0;
+    for (; keys[n] != NULL && n < 8; n++)
+        sorted[n] = keys[n];
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && strcmp(sorted[j - 1], sorted[j]) > 0; j--) {
+            const char *t = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = t;
+        }
+    cJSON *k = cJSON_CreateObject();
+    for (int i = 0; i < n; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, sorted[i]);
+        if (v == NULL) {
+            cJSON_Delete(k);
+            return NULL;
+        }
+        cJSON_AddItemToObject(k, sorted[i], cJSON_Duplicate(v, true));
+    }
+    char *text = cJSON_PrintUnformatted(k);
+    cJSON_Delete(k);
+    char *out = xasprintf("k:%s", text);
+    free(text);
+    return out;
+}
+
+static char *set_key(const cJSON *item)
+{
+    char *text = cJSON_PrintUnformatted(item);
+    char *out = xasprintf("v:%s", text);
+    free(text);
+    return out;
+}
+
+/* The field set of one value at spath: an object's fields, a map or set list's items (each
+ * keyed, a map item also owning itself as "."), or a leaf. */
+static cJSON *value_fields(const struct sim_resource *r, const cJSON *it, int depth,
+                           const char *key, bool status_only, const char *spath)
+{
+    if (cJSON_IsObject(it) && it->child != NULL)
+        return fields_of(r, it, depth, key, status_only, spath);
+    const char *const *keys = NULL;
+    enum sim_list_type lt = cJSON_IsArray(it) && it->child != NULL
+                                ? sim_schema_list_type(r, spath, &keys)
+                                : SIM_LIST_ATOMIC;
+    cJSON *f = cJSON_CreateObject();
+    if (lt == SIM_LIST_ATOMIC)
+        return f;
+    char *ipath = xasprintf("%s[]", spath);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, it)
+    {
+        char *k = lt == SIM_LIST_SET     ? set_key(item)
+                  : cJSON_IsObject(item) ? map_key(item, keys)
+                                         : NULL;
+        if (k == NULL || cJSON_GetObjectItemCaseSensitive(f, k) != NULL) {
+            free(k);
+            continue;
+        }
+        cJSON *sub = cJSON_CreateObject();
+        if (lt == SIM_LIST_MAP) {
+            cJSON *fields = fields_of(r, item, depth + 1, NULL, status_only, ipath);
+            cJSON_AddItemToObject(sub, ".", cJSON_CreateObject());
+            while (fields->child != NULL) {
+                cJSON *c = cJSON_DetachItemViaPointer(fields, fields->child);
+                cJSON_AddItemToObject(sub, c->string, c);
+            }
+            cJSON_Delete(fields);
+        }
+        cJSON_AddItemToObject(f, k, sub);
+        free(k);
+    }
+    free(ipath);
+    return f;
+}
+
+static cJSON *fields_of(const struct sim_resource *r, const cJSON *v, int depth, const char *parent,
+                        bool status_only, const char *spath)
 {
     cJSON *f = cJSON_CreateObject();
     const cJSON *it;
@@ -44,9 +129,10 @@ static cJSON *fields_of(const cJSON *v, int depth, const char *parent, bool stat
     {
         if (server_field(depth, parent, it->string, status_only))
             continue;
-        cJSON *child = cJSON_IsObject(it) && it->child != NULL
-                           ? fields_of(it, depth + 1, it->string, status_only)
-                           : cJSON_CreateObject();
+        char *cpath =
+            spath[0] != '\0' ? xasprintf("%s.%s", spath, it->string) : xstrdup(it->string);
+        cJSON *child = value_fields(r, it, depth + 1, it->string, status_only, cpath);
+        free(cpath);
         if (child->child == NULL && cJSON_IsObject(it) && it->child != NULL) {
             cJSON_Delete(child); /* only server fields under it (metadata of a status apply) */
             continue;
@@ -58,18 +144,17 @@ static cJSON *fields_of(const cJSON *v, int depth, const char *parent, bool stat
     return f;
 }
 
-/* Appends each leaf path of a FieldsV1 tree (keys joined by SEP) to out. */
+/* Appends each leaf path of a FieldsV1 tree (its elements, "f:name", "k:{..}", "v:..", ".",
+ * joined by SEP) to out. */
 static void leaves(const cJSON *f, struct strbuf *prefix, cJSON *out)
 {
     const cJSON *it;
     cJSON_ArrayForEach(it, f)
     {
-        if (strncmp(it->string, "f:", 2) != 0)
-            continue; /* "." or k:/v: entries of other writers: not ours to read */
         size_t mark = prefix->len;
         if (mark > 0)
             strbuf_append_char(prefix, SEP);
-        strbuf_append(prefix, it->string + 2);
+        strbuf_append(prefix, it->string);
         if (it->child == NULL)
             cJSON_AddItemToArray(out, cJSON_CreateString(prefix->buf));
         else
@@ -89,29 +174,32 @@ static cJSON *leaf_list(const cJSON *f)
     return out;
 }
 
-/* The node at path in a FieldsV1 tree (parent set to its parent), or NULL. */
-static cJSON *field_node(cJSON *f, const char *path, cJSON **parent)
+/* The node at path in a FieldsV1 tree, or NULL. */
+static cJSON *field_node(cJSON *f, const char *path)
 {
     char *copy = xstrdup(path);
     cJSON *n = f;
-    *parent = NULL;
     char sep[2] = {SEP, '\0'}, *save = NULL;
     for (char *k = strtok_r(copy, sep, &save); k != NULL && n != NULL;
-         k = strtok_r(NULL, sep, &save)) {
-        char *fk = xasprintf("f:%s", k);
-        *parent = n;
-        n = cJSON_GetObjectItemCaseSensitive(n, fk);
-        free(fk);
-    }
+         k = strtok_r(NULL, sep, &save))
+        n = cJSON_GetObjectItemCaseSensitive(n, k);
     free(copy);
     return n;
 }
 
 static bool has_leaf(const cJSON *f, const char *path)
 {
-    cJSON *parent;
-    const cJSON *n = field_node((cJSON *)f, path, &parent);
+    const cJSON *n = field_node((cJSON *)f, path);
     return n != NULL && n->child == NULL;
+}
+
+/* Whether a leaf path names a list item itself (a map item's "." or a set member): such a leaf
+ * never conflicts (the item's fields do), and changes only by appearing. */
+static bool item_leaf(const char *path)
+{
+    const char *last = strrchr(path, SEP);
+    last = last != NULL ? last + 1 : path;
+    return strcmp(last, ".") == 0 || strncmp(last, "v:", 2) == 0;
 }
 
 /* Adds the leaf path to a FieldsV1 tree. */
@@ -121,11 +209,9 @@ static void fields_add(cJSON *f, const char *path)
     char sep[2] = {SEP, '\0'}, *save = NULL;
     cJSON *n = f;
     for (char *k = strtok_r(copy, sep, &save); k != NULL; k = strtok_r(NULL, sep, &save)) {
-        char *fk = xasprintf("f:%s", k);
-        cJSON *c = cJSON_GetObjectItemCaseSensitive(n, fk);
+        cJSON *c = cJSON_GetObjectItemCaseSensitive(n, k);
         if (c == NULL)
-            c = cJSON_AddObjectToObject(n, fk);
-        free(fk);
+            c = cJSON_AddObjectToObject(n, k);
         n = c;
     }
     free(copy);
@@ -133,17 +219,13 @@ static void fields_add(cJSON *f, const char *path)
 
 static bool fields_remove_at(cJSON *n, char **keys, int nkeys, int i)
 {
-    char *fk = xasprintf("f:%s", keys[i]);
-    cJSON *c = cJSON_GetObjectItemCaseSensitive(n, fk);
-    bool removed = false;
-    if (c != NULL && (i == nkeys - 1 || fields_remove_at(c, keys, nkeys, i + 1))) {
-        if (i == nkeys - 1 || c->child == NULL) {
-            cJSON_DeleteItemFromObjectCaseSensitive(n, fk);
-            removed = true;
-        }
-    }
-    free(fk);
-    return removed;
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(n, keys[i]);
+    if (c == NULL || (i < nkeys - 1 && !fields_remove_at(c, keys, nkeys, i + 1)))
+        return false;
+    if (i < nkeys - 1 && c->child != NULL)
+        return false;
+    cJSON_DeleteItemFromObjectCaseSensitive(n, keys[i]);
+    return true;
 }
 
 /* Removes the path (a leaf, or a whole subtree) from a FieldsV1 tree, and the ancestors it leaves
@@ -171,36 +253,116 @@ static void drop_empty_entries(cJSON *mf)
     }
 }
 
-/* The value at path in an object, with the parent object in *parent; NULL when absent. */
-static cJSON *value_at(cJSON *obj, const char *path, cJSON **parent, char **last)
+/* Where a value sits: in an object under key, or in an array at index. */
+struct loc {
+    cJSON *parent;
+    char *key; /* owned; NULL for an array item */
+    int index;
+};
+
+/* The index of the item of array a that a path element "k:{..}" or "v:.." names, or -1. */
+static int item_index(const cJSON *a, const char *elem)
+{
+    cJSON *want = cJSON_Parse(elem + 2);
+    int found = -1, i = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, a)
+    {
+        bool match;
+        if (elem[0] == 'v') {
+            match = cJSON_Compare(item, want, true);
+        } else {
+            match = cJSON_IsObject(item) && cJSON_IsObject(want);
+            const cJSON *k;
+            cJSON_ArrayForEach(k, want)
+            {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, k->string);
+                match = match && v != NULL && cJSON_Compare(v, k, true);
+            }
+        }
+        if (match) {
+            found = i;
+            break;
+        }
+        i++;
+    }
+    cJSON_Delete(want);
+    return found;
+}
+
+/* The value at a leaf path in an object (an item's "." is the item), with where it sits in *at
+ * (at->key the caller frees); NULL when absent. */
+static cJSON *value_at(const cJSON *obj, const char *path, struct loc *at)
 {
     char *copy = xstrdup(path);
-    cJSON *n = obj;
-    *parent = NULL;
-    *last = NULL;
+    cJSON *n = (cJSON *)obj;
+    *at = (struct loc){NULL, NULL, -1};
     char sep[2] = {SEP, '\0'}, *save = NULL;
     for (char *k = strtok_r(copy, sep, &save); k != NULL && n != NULL;
          k = strtok_r(NULL, sep, &save)) {
-        *parent = n;
-        free(*last);
-        *last = xstrdup(k);
-        n = cJSON_IsObject(n) ? cJSON_GetObjectItemCaseSensitive(n, k) : NULL;
+        if (strcmp(k, ".") == 0)
+            continue;
+        cJSON *parent = n;
+        free(at->key);
+        at->key = NULL;
+        if (strncmp(k, "f:", 2) == 0) {
+            n = cJSON_IsObject(n) ? cJSON_GetObjectItemCaseSensitive(n, k + 2) : NULL;
+            at->key = xstrdup(k + 2);
+            at->index = -1;
+        } else {
+            int i = cJSON_IsArray(n) ? item_index(n, k) : -1;
+            n = i >= 0 ? cJSON_GetArrayItem(n, i) : NULL;
+            at->index = i;
+        }
+        at->parent = parent;
     }
     free(copy);
     return n;
 }
 
-static void merge_into(cJSON *dst, const cJSON *src, int depth, const char *parent,
-                       bool status_only)
+static void remove_at(const struct loc *at)
+{
+    if (at->key != NULL)
+        cJSON_DeleteItemFromObjectCaseSensitive(at->parent, at->key);
+    else if (at->index >= 0)
+        cJSON_DeleteItemFromArray(at->parent, at->index);
+}
+
+/* Merges an applied value into the live one: objects field by field, map lists item by item
+ * (by key), sets by member, anything else replaced. */
+static void merge_into(const struct sim_resource *r, cJSON *dst, const cJSON *src, int depth,
+                       const char *parent, bool status_only, const char *spath)
 {
     const cJSON *it;
     cJSON_ArrayForEach(it, src)
     {
         if (server_field(depth, parent, it->string, status_only))
             continue;
+        char *cpath =
+            spath[0] != '\0' ? xasprintf("%s.%s", spath, it->string) : xstrdup(it->string);
         cJSON *d = cJSON_GetObjectItemCaseSensitive(dst, it->string);
+        const char *const *keys = NULL;
+        enum sim_list_type lt =
+            cJSON_IsArray(it) ? sim_schema_list_type(r, cpath, &keys) : SIM_LIST_ATOMIC;
         if (cJSON_IsObject(d) && cJSON_IsObject(it)) {
-            merge_into(d, it, depth + 1, it->string, status_only);
+            merge_into(r, d, it, depth + 1, it->string, status_only, cpath);
+        } else if (cJSON_IsArray(d) && lt != SIM_LIST_ATOMIC) {
+            char *ipath = xasprintf("%s[]", cpath);
+            const cJSON *item;
+            cJSON_ArrayForEach(item, it)
+            {
+                char *k = lt == SIM_LIST_SET     ? set_key(item)
+                          : cJSON_IsObject(item) ? map_key(item, keys)
+                                                 : NULL;
+                int i = k != NULL ? item_index(d, k) : -1;
+                cJSON *have = i >= 0 ? cJSON_GetArrayItem(d, i) : NULL;
+                if (have == NULL)
+                    cJSON_AddItemToArray(d, cJSON_Duplicate(item, true));
+                else if (lt == SIM_LIST_MAP)
+                    merge_into(r, have, item, depth + 2, NULL, status_only, ipath);
+                free(k);
+            }
+            free(ipath);
         } else {
             cJSON *v = cJSON_Duplicate(it, true);
             if (d != NULL)
@@ -208,6 +370,7 @@ static void merge_into(cJSON *dst, const cJSON *src, int depth, const char *pare
             else
                 cJSON_AddItemToObject(dst, it->string, v);
         }
+        free(cpath);
     }
 }
 
@@ -245,13 +408,37 @@ static char *manager_words(const cJSON *e)
     return strbuf_detach(&sb);
 }
 
+/* A leaf path as structured-merge-diff prints it: .status.conditions[type="Ready"].status,
+ * .metadata.finalizers[="x"]. */
 static char *dotted(const char *path)
 {
-    char *s = xasprintf(".%s", path);
-    for (char *p = s; *p; p++)
-        if (*p == SEP)
-            *p = '.';
-    return s;
+    struct strbuf sb;
+    strbuf_init(&sb);
+    char *copy = xstrdup(path);
+    char sep[2] = {SEP, '\0'}, *save = NULL;
+    for (char *k = strtok_r(copy, sep, &save); k != NULL; k = strtok_r(NULL, sep, &save)) {
+        if (strncmp(k, "f:", 2) == 0) {
+            strbuf_appendf(&sb, ".%s", k + 2);
+        } else if (strncmp(k, "v:", 2) == 0) {
+            strbuf_appendf(&sb, "[=%s]", k + 2);
+        } else if (strncmp(k, "k:", 2) == 0) {
+            cJSON *keys = cJSON_Parse(k + 2);
+            strbuf_append_char(&sb, '[');
+            const cJSON *kv;
+            bool first = true;
+            cJSON_ArrayForEach(kv, keys)
+            {
+                char *v = cJSON_PrintUnformatted(kv);
+                strbuf_appendf(&sb, "%s%s=%s", first ? "" : ",", kv->string, v);
+                free(v);
+                first = false;
+            }
+            strbuf_append_char(&sb, ']');
+            cJSON_Delete(keys);
+        }
+    }
+    free(copy);
+    return strbuf_detach(&sb);
 }
 
 cJSON *sim_apply(const struct sim_resource *r, const cJSON *live, const cJSON *applied,
@@ -263,7 +450,7 @@ cJSON *sim_apply(const struct sim_resource *r, const cJSON *live, const cJSON *a
         *err = sim_status_bad_request("the object provided is unrecognized (not a mapping)");
         return NULL;
     }
-    cJSON *mine = fields_of(applied, 0, NULL, status_only);
+    cJSON *mine = fields_of(r, applied, 0, NULL, status_only, "");
     cJSON *mine_leaves = leaf_list(mine);
     cJSON *n;
     if (live == NULL) {
@@ -296,14 +483,13 @@ cJSON *sim_apply(const struct sim_resource *r, const cJSON *live, const cJSON *a
         const cJSON *l;
         cJSON_ArrayForEach(l, mine_leaves)
         {
-            if (!has_leaf(theirs, l->valuestring))
+            if (!has_leaf(theirs, l->valuestring) || item_leaf(l->valuestring))
                 continue;
-            cJSON *p1, *p2;
-            char *k1, *k2;
-            const cJSON *have = value_at((cJSON *)live, l->valuestring, &p1, &k1);
-            const cJSON *want = value_at((cJSON *)applied, l->valuestring, &p2, &k2);
-            free(k1);
-            free(k2);
+            struct loc a1, a2;
+            const cJSON *have = value_at(live, l->valuestring, &a1);
+            const cJSON *want = value_at(applied, l->valuestring, &a2);
+            free(a1.key);
+            free(a2.key);
             if (have != NULL && want != NULL && cJSON_Compare(have, want, true))
                 continue; /* the same value: shared ownership, as in kube */
             if (force) {
@@ -378,23 +564,29 @@ cJSON *sim_apply(const struct sim_resource *r, const cJSON *live, const cJSON *a
         {
             if (has_leaf(mine, l->valuestring))
                 continue;
+            /* A map item stays while another manager owns it or any of its fields. */
+            size_t plen = strlen(l->valuestring);
+            char *item = plen > 2 && strcmp(l->valuestring + plen - 2, "\x1f.") == 0
+                             ? xstrndup(l->valuestring, plen - 2)
+                             : NULL;
             bool shared = false;
             cJSON_ArrayForEach(e, mf)
             {
-                shared =
-                    shared || (e != prev && entry_is(e, NULL, NULL, status_only) &&
-                               has_leaf(json_get(e, "fieldsV1", (char *)NULL), l->valuestring));
+                cJSON *theirs = cJSON_GetObjectItemCaseSensitive(e, "fieldsV1");
+                shared = shared || (e != prev && entry_is(e, NULL, NULL, status_only) &&
+                                    (item != NULL ? field_node(theirs, item) != NULL
+                                                  : has_leaf(theirs, l->valuestring)));
             }
-            cJSON *parent = NULL;
-            char *key = NULL;
-            if (!shared && value_at(n, l->valuestring, &parent, &key) != NULL)
-                cJSON_DeleteItemFromObjectCaseSensitive(parent, key);
-            free(key);
+            free(item);
+            struct loc at = {0};
+            if (!shared && value_at(n, l->valuestring, &at) != NULL)
+                remove_at(&at);
+            free(at.key);
         }
         cJSON_Delete(old_leaves);
     }
     if (live != NULL)
-        merge_into(n, applied, 0, NULL, status_only);
+        merge_into(r, n, applied, 0, NULL, status_only, "");
 
     cJSON *entry = cJSON_CreateObject();
     cJSON_AddStringToObject(entry, "manager", manager);
@@ -422,14 +614,13 @@ static cJSON *changed_leaves(const cJSON *fields, const cJSON *live, const cJSON
     const cJSON *l;
     cJSON_ArrayForEach(l, all)
     {
-        cJSON *p1, *p2;
-        char *k1, *k2;
-        const cJSON *have = live != NULL ? value_at((cJSON *)live, l->valuestring, &p1, &k1) : NULL;
-        const cJSON *want = value_at((cJSON *)obj, l->valuestring, &p2, &k2);
-        if (live != NULL)
-            free(k1);
-        free(k2);
-        if (have == NULL || want == NULL || !cJSON_Compare(have, want, true))
+        struct loc a1 = {0}, a2;
+        const cJSON *have = live != NULL ? value_at(live, l->valuestring, &a1) : NULL;
+        const cJSON *want = value_at(obj, l->valuestring, &a2);
+        free(a1.key);
+        free(a2.key);
+        if (have == NULL || want == NULL ||
+            (!item_leaf(l->valuestring) && !cJSON_Compare(have, want, true)))
             cJSON_AddItemToArray(out, cJSON_CreateString(l->valuestring));
     }
     cJSON_Delete(all);
@@ -445,21 +636,20 @@ void sim_apply_update(const struct sim_resource *r, const cJSON *live, cJSON *ob
         cJSON_Delete(mf);
         mf = cJSON_CreateArray();
     }
-    cJSON *nowf = fields_of(obj, 0, NULL, status_only);
+    cJSON *nowf = fields_of(r, obj, 0, NULL, status_only, "");
     cJSON *changed = changed_leaves(nowf, live, obj);
     /* Fields the write removed leave every manager. */
     cJSON *removed = cJSON_CreateArray();
     if (live != NULL) {
-        cJSON *thenf = fields_of(live, 0, NULL, status_only);
+        cJSON *thenf = fields_of(r, live, 0, NULL, status_only, "");
         cJSON *then = leaf_list(thenf);
         const cJSON *l;
         cJSON_ArrayForEach(l, then)
         {
-            cJSON *p;
-            char *k;
-            if (value_at(obj, l->valuestring, &p, &k) == NULL)
+            struct loc at;
+            if (value_at(obj, l->valuestring, &at) == NULL)
                 cJSON_AddItemToArray(removed, cJSON_CreateString(l->valuestring));
-            free(k);
+            free(at.key);
         }
         cJSON_Delete(then);
         cJSON_Delete(thenf);

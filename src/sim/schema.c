@@ -1,15 +1,111 @@
 /* CRD defaults, required fields and name rules, as the API server applies them on write. */
 #include "sim/schema.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/crds.h"
 #include "sim/resource.h"
+#include "sim/yaml.h"
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+
+/* ---- list types ---------------------------------------------------------------------------- */
+
+#define MAX_KEYS 4
+
+struct list_type {
+    char *plural; /* NULL: every resource (ObjectMeta) */
+    char *path;
+    enum sim_list_type type;
+    const char *keys[MAX_KEYS + 1];
+};
+
+static struct list_type *list_types;
+static size_t nlist_types, list_types_cap;
+static pthread_once_t list_types_once = PTHREAD_ONCE_INIT;
+
+static void list_type_add(const char *plural, const char *path, enum sim_list_type type,
+                          const cJSON *keys)
+{
+    list_types =
+        xreallocarray_grow(list_types, &list_types_cap, nlist_types + 1, sizeof *list_types);
+    struct list_type *t = &list_types[nlist_types++];
+    memset(t, 0, sizeof *t);
+    t->plural = plural != NULL ? xstrdup(plural) : NULL;
+    t->path = xstrdup(path);
+    t->type = type;
+    int n = 0;
+    const cJSON *k;
+    cJSON_ArrayForEach(k, keys)
+    {
+        if (cJSON_IsString(k) && n < MAX_KEYS)
+            t->keys[n++] = xstrdup(k->valuestring);
+    }
+}
+
+static void schema_walk(const char *plural, const cJSON *node, const char *path)
+{
+    const char *type = json_get_string(node, "type", (char *)NULL);
+    if (type != NULL && strcmp(type, "array") == 0) {
+        const char *lt = json_get_string(node, "x-kubernetes-list-type", (char *)NULL);
+        if (lt != NULL && strcmp(lt, "map") == 0)
+            list_type_add(plural, path, SIM_LIST_MAP,
+                          json_get(node, "x-kubernetes-list-map-keys", (char *)NULL));
+        else if (lt != NULL && strcmp(lt, "set") == 0)
+            list_type_add(plural, path, SIM_LIST_SET, NULL);
+        char *ipath = xasprintf("%s[]", path);
+        schema_walk(plural, json_get(node, "items", (char *)NULL), ipath);
+        free(ipath);
+        return;
+    }
+    const cJSON *prop;
+    cJSON_ArrayForEach(prop, json_get(node, "properties", (char *)NULL))
+    {
+        char *cpath =
+            path[0] != '\0' ? xasprintf("%s.%s", path, prop->string) : xstrdup(prop->string);
+        schema_walk(plural, prop, cpath);
+        free(cpath);
+    }
+}
+
+static void list_types_load(void)
+{
+    cJSON *uid = cJSON_CreateStringArray((const char *const[]){"uid"}, 1);
+    list_type_add(NULL, "metadata.ownerReferences", SIM_LIST_MAP, uid);
+    cJSON_Delete(uid);
+    list_type_add(NULL, "metadata.finalizers", SIM_LIST_SET, NULL);
+    for (const struct sim_crd *c = sim_crds; c->plural != NULL; c++) {
+        cJSON *docs = sim_yaml_parse(c->yaml, c->len, c->plural, NULL, NULL);
+        const cJSON *v;
+        cJSON_ArrayForEach(v,
+                           json_get(cJSON_GetArrayItem(docs, 0), "spec", "versions", (char *)NULL))
+        {
+            schema_walk(c->plural, json_get(v, "schema", "openAPIV3Schema", (char *)NULL), "");
+        }
+        cJSON_Delete(docs);
+    }
+}
+
+enum sim_list_type sim_schema_list_type(const struct sim_resource *r, const char *path,
+                                        const char *const **keys)
+{
+    pthread_once(&list_types_once, list_types_load);
+    for (size_t i = 0; i < nlist_types; i++) {
+        const struct list_type *t = &list_types[i];
+        if ((t->plural == NULL || strcmp(t->plural, r->plural) == 0) &&
+            strcmp(t->path, path) == 0) {
+            if (keys != NULL)
+                *keys = t->keys;
+            return t->type;
+        }
+    }
+    return SIM_LIST_ATOMIC;
+}
 
 void sim_schema_default(const struct sim_resource *r, cJSON *obj)
 {

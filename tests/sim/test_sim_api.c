@@ -984,6 +984,83 @@ static void test_server_side_apply_update_managers(void **state)
 #undef MW
 }
 
+/* List types from the schemas: status.conditions is a map keyed by type (CRDs), finalizers a set
+ * (ObjectMeta): two appliers own their own items, merged, not replaced. */
+static void test_server_side_apply_list_types(void **state)
+{
+    struct sim *s = *state;
+#define LW NS "/warehouses/lists"
+    cJSON_Delete(req(s, "admin", "POST", NS "/warehouses", "application/json",
+                     "{\"metadata\":{\"name\":\"lists\"},\"spec\":{\"subscriptions\":[]}}", 201));
+    const char *head = "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                       "metadata: {name: lists}\n";
+    char body[1024];
+    snprintf(
+        body, sizeof body,
+        "%sstatus:\n  conditions:\n  - {type: Ready, status: 'True', reason: Fine, message: ok,"
+        " lastTransitionTime: '2026-01-01T00:00:00Z'}\n",
+        head);
+    cJSON_Delete(req(s, "admin", "PATCH", LW "/status?fieldManager=ctl-a", APPLY_CT, body, 200));
+    snprintf(body, sizeof body,
+             "%sstatus:\n  conditions:\n  - {type: Healthy, status: 'False', reason: Bad, message: "
+             "no, lastTransitionTime: '2026-01-01T00:00:00Z'}\n",
+             head);
+    cJSON *o = req(s, "admin", "PATCH", LW "/status?fieldManager=ctl-b", APPLY_CT, body, 200);
+    const cJSON *conds = json_get(o, "status", "conditions", NULL);
+    assert_int_equal(cJSON_GetArraySize(conds), 2);
+    assert_string_equal(json_get_string(cJSON_GetArrayItem(conds, 0), "type", NULL), "Ready");
+    assert_string_equal(json_get_string(cJSON_GetArrayItem(conds, 1), "type", NULL), "Healthy");
+    const cJSON *fa =
+        json_get(manager_entry(o, "ctl-a"), "fieldsV1", "f:status", "f:conditions", NULL);
+    assert_non_null(json_get(fa, "k:{\"type\":\"Ready\"}", ".", NULL));
+    assert_non_null(json_get(fa, "k:{\"type\":\"Ready\"}", "f:reason", NULL));
+    assert_null(json_get(fa, "k:{\"type\":\"Healthy\"}", NULL));
+    assert_non_null(json_get(manager_entry(o, "ctl-b"), "fieldsV1", "f:status", "f:conditions",
+                             "k:{\"type\":\"Healthy\"}", "f:status", NULL));
+    cJSON_Delete(o);
+    /* ctl-b setting ctl-a's condition to another status: a conflict on that one field. */
+    snprintf(body, sizeof body,
+             "%sstatus:\n  conditions:\n  - {type: Ready, status: 'False', reason: Fine, message: "
+             "ok, lastTransitionTime: '2026-01-01T00:00:00Z'}\n",
+             head);
+    cJSON *st = req(s, "admin", "PATCH", LW "/status?fieldManager=ctl-b", APPLY_CT, body, 409);
+    assert_status(st, 409, "Conflict",
+                  "Apply failed with 1 conflict: conflict with \"ctl-a\" with subresource "
+                  "\"status\": .status.conditions[type=\"Ready\"].status");
+    cJSON_Delete(st);
+    /* ctl-a stops applying its condition: it goes, ctl-b's stays. */
+    snprintf(body, sizeof body, "%sstatus: {lastFreightID: abc}\n", head);
+    o = req(s, "admin", "PATCH", LW "/status?fieldManager=ctl-a", APPLY_CT, body, 200);
+    conds = json_get(o, "status", "conditions", NULL);
+    assert_int_equal(cJSON_GetArraySize(conds), 1);
+    assert_string_equal(json_get_string(cJSON_GetArrayItem(conds, 0), "type", NULL), "Healthy");
+    cJSON_Delete(o);
+
+    /* Finalizers are a set: each applier owns its own member. */
+    char *fa_body = xasprintf("apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                              "metadata: {name: lists, finalizers: [a.io/x]}\n");
+    char *fb_body = xasprintf("apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                              "metadata: {name: lists, finalizers: [b.io/y]}\n");
+    cJSON_Delete(req(s, "admin", "PATCH", LW "?fieldManager=fa", APPLY_CT, fa_body, 200));
+    o = req(s, "admin", "PATCH", LW "?fieldManager=fb", APPLY_CT, fb_body, 200);
+    const cJSON *fins = json_get(o, "metadata", "finalizers", NULL);
+    assert_int_equal(cJSON_GetArraySize(fins), 2);
+    assert_non_null(json_get(manager_entry(o, "fa"), "fieldsV1", "f:metadata", "f:finalizers",
+                             "v:\"a.io/x\"", NULL));
+    cJSON_Delete(o);
+    o = req(s, "admin", "PATCH", LW "?fieldManager=fa", APPLY_CT, head, 200);
+    fins = json_get(o, "metadata", "finalizers", NULL);
+    assert_int_equal(cJSON_GetArraySize(fins), 1);
+    assert_string_equal(cJSON_GetArrayItem(fins, 0)->valuestring, "b.io/y");
+    cJSON_Delete(o);
+    cJSON_Delete(req(s, "admin", "PATCH", LW "?fieldManager=fb", APPLY_CT, head, 200));
+    cJSON_Delete(req(s, "admin", "DELETE", LW, NULL, NULL, 200));
+    cJSON_Delete(get(s, LW, 404));
+    free(fa_body);
+    free(fb_body);
+#undef LW
+}
+
 static void test_delete(void **state)
 {
     struct sim *s = *state;
@@ -1630,6 +1707,7 @@ int main(void)
         cmocka_unit_test(test_patch),
         cmocka_unit_test(test_server_side_apply),
         cmocka_unit_test(test_server_side_apply_update_managers),
+        cmocka_unit_test(test_server_side_apply_list_types),
         cmocka_unit_test(test_delete),
         cmocka_unit_test(test_owner_references_are_collected),
         cmocka_unit_test(test_project_owns_its_namespace),
