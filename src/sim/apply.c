@@ -46,7 +46,7 @@ static char *map_key(const cJSON *item, const char *const *keys)
 {
     const char *sorted[8];
     int n = 0;
-    for (; keys[n] != NULL && n < 8; n++)
+    for (; n < 8 && keys[n] != NULL; n++)
         sorted[n] = keys[n];
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0 && strcmp(sorted[j - 1], sorted[j]) > 0; j--) {
