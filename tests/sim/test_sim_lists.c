@@ -481,6 +481,7 @@ static void test_too_large_resource_version(void **state)
 
 struct later_write {
     struct sim *s;
+    long code; /* checked by the test's thread: cmocka asserts only there */
 };
 
 static void *write_later(void *arg)
@@ -488,8 +489,10 @@ static void *write_later(void *arg)
     struct later_write *lw = arg;
     struct timespec ts = {0, 300 * 1000000L};
     nanosleep(&ts, NULL);
-    cJSON_Delete(
-        req(lw->s, "PATCH", NS "/stages/uat", "{\"metadata\":{\"labels\":{\"late\":\"1\"}}}", 200));
+    struct simhttp_resp r;
+    lw->code = simhttp_do(lw->s, "admin", "PATCH", NS "/stages/uat", "application/merge-patch+json",
+                          "{\"metadata\":{\"labels\":{\"late\":\"1\"}}}", &r);
+    simhttp_free(&r);
     return NULL;
 }
 
@@ -498,7 +501,7 @@ static void test_list_waits_for_resource_version(void **state)
 {
     struct sim *s = *state;
     unsigned long long want = sim_store_rv(sim_store(s)) + 1;
-    struct later_write lw = {s};
+    struct later_write lw = {s, 0};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, write_later, &lw), 0);
     char path[256];
@@ -506,6 +509,7 @@ static void test_list_waits_for_resource_version(void **state)
              want);
     cJSON *l = get(s, path, 200);
     pthread_join(t, NULL);
+    assert_int_equal(lw.code, 200);
     assert_true(strtoull(json_get_string(l, "metadata", "resourceVersion", NULL), NULL, 10) >=
                 want);
     assert_string_equal(json_get_string(item_named(l, "uat"), "metadata", "labels", "late", NULL),
