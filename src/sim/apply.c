@@ -408,6 +408,20 @@ static char *manager_words(const cJSON *e)
     return strbuf_detach(&sb);
 }
 
+/* Orders entries by manager, then operation, then subresource. */
+static int entry_cmp(const cJSON *a, const cJSON *b)
+{
+    static const char *const keys[] = {"manager", "operation", "subresource"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *x = json_get_string(a, keys[i], (char *)NULL);
+        const char *y = json_get_string(b, keys[i], (char *)NULL);
+        int c = strcmp(x != NULL ? x : "", y != NULL ? y : "");
+        if (c != 0)
+            return c;
+    }
+    return a < b ? -1 : a > b;
+}
+
 /* A leaf path as structured-merge-diff prints it: .status.conditions[type="Ready"].status,
  * .metadata.finalizers[="x"]. */
 static char *dotted(const char *path)
@@ -510,23 +524,30 @@ cJSON *sim_apply(const struct sim_resource *r, const cJSON *live, const cJSON *a
                            cf[0].field);
             free(who);
         } else {
+            /* Grouped by manager, the managers sorted (kube sorts their encoded entries, which
+             * begin with the manager's name). */
             strbuf_appendf(&msg, "Apply failed with %zu conflicts: ", ncf);
-            bool first = true;
-            cJSON_ArrayForEach(e, mf)
-            {
-                bool any = false;
-                for (size_t i = 0; i < ncf; i++) {
-                    if (cf[i].entry != e)
-                        continue;
-                    if (!any) {
-                        char *who = manager_words(e);
-                        strbuf_appendf(&msg, "%sconflicts with %s:", first ? "" : "\n", who);
-                        free(who);
-                        any = true;
-                        first = false;
-                    }
-                    strbuf_appendf(&msg, "\n- %s", cf[i].field);
+            const cJSON *done = NULL;
+            for (bool first = true;; first = false) {
+                const cJSON *next = NULL;
+                cJSON_ArrayForEach(e, mf)
+                {
+                    bool has = false;
+                    for (size_t i = 0; i < ncf; i++)
+                        has = has || cf[i].entry == e;
+                    if (has && (done == NULL || entry_cmp(e, done) > 0) &&
+                        (next == NULL || entry_cmp(e, next) < 0))
+                        next = e;
                 }
+                if (next == NULL)
+                    break;
+                char *who = manager_words(next);
+                strbuf_appendf(&msg, "%sconflicts with %s:", first ? "" : "\n", who);
+                free(who);
+                for (size_t i = 0; i < ncf; i++)
+                    if (cf[i].entry == next)
+                        strbuf_appendf(&msg, "\n- %s", cf[i].field);
+                done = next;
             }
         }
         for (size_t i = 0; i < ncf; i++) {

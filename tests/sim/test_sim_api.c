@@ -920,11 +920,12 @@ static void test_server_side_apply_update_managers(void **state)
     assert_string_equal(json_get_string(e, "apiVersion", NULL), "kargo.akuity.io/v1alpha1");
     assert_non_null(json_get(e, "fieldsV1", "f:spec", "f:subscriptions", NULL));
     assert_non_null(json_get(e, "fieldsV1", "f:spec", "f:interval", NULL)); /* defaulted */
-    char want[256];
+    char when[64], want[256];
+    snprintf(when, sizeof when, "%s", json_get_string(e, "time", NULL));
     snprintf(want, sizeof want,
              "Apply failed with 1 conflict: conflict with \"creator\" using "
              "kargo.akuity.io/v1alpha1 at %s: .spec.interval",
-             json_get_string(e, "time", NULL));
+             when);
     cJSON_Delete(o);
 
     /* The applier wants another interval: a conflict with the Update manager (the same
@@ -932,7 +933,20 @@ static void test_server_side_apply_update_managers(void **state)
     const char *v1 = "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
                      "metadata: {name: managed, labels: {team: a, tier: web}}\n"
                      "spec: {interval: 7m, subscriptions: []}\n";
-    cJSON *st = req(s, "admin", "PATCH", MW "?fieldManager=ci", APPLY_CT, v1, 409);
+    /* Two fields at once: kube's grouped wording. */
+    const char *v0 = "apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\n"
+                     "metadata: {name: managed}\n"
+                     "spec: {interval: 7m, freightCreationPolicy: Manual}\n";
+    cJSON *st = req(s, "admin", "PATCH", MW "?fieldManager=ci", APPLY_CT, v0, 409);
+    char want2[512];
+    snprintf(want2, sizeof want2,
+             "Apply failed with 2 conflicts: conflicts with \"creator\" using "
+             "kargo.akuity.io/v1alpha1 at %s:\n- .spec.interval\n- .spec.freightCreationPolicy",
+             when);
+    assert_status(st, 409, "Conflict", want2);
+    assert_int_equal(cJSON_GetArraySize(json_get(st, "details", "causes", NULL)), 2);
+    cJSON_Delete(st);
+    st = req(s, "admin", "PATCH", MW "?fieldManager=ci", APPLY_CT, v1, 409);
     assert_status(st, 409, "Conflict", want);
     const cJSON *cause = cJSON_GetArrayItem(json_get(st, "details", "causes", NULL), 0);
     assert_string_equal(json_get_string(cause, "reason", NULL), "FieldManagerConflict");
