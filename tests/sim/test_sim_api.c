@@ -1042,6 +1042,19 @@ static void test_server_side_apply_list_types(void **state)
                   "Apply failed with 1 conflict: conflict with \"ctl-a\" with subresource "
                   "\"status\": .status.conditions[type=\"Ready\"].status");
     cJSON_Delete(st);
+    /* A third applier changing both: conflicts grouped by manager. */
+    snprintf(body, sizeof body,
+             "%sstatus:\n  conditions:\n  - {type: Healthy, status: 'True', reason: Bad, message: "
+             "no, lastTransitionTime: '2026-01-01T00:00:00Z'}\n  - {type: Ready, status: 'False', "
+             "reason: Fine, message: ok, lastTransitionTime: '2026-01-01T00:00:00Z'}\n",
+             head);
+    st = req(s, "admin", "PATCH", LW "/status?fieldManager=ctl-c", APPLY_CT, body, 409);
+    assert_status(st, 409, "Conflict",
+                  "Apply failed with 2 conflicts: conflicts with \"ctl-a\" with subresource "
+                  "\"status\":\n- .status.conditions[type=\"Ready\"].status\nconflicts with "
+                  "\"ctl-b\" with subresource \"status\":\n- "
+                  ".status.conditions[type=\"Healthy\"].status");
+    cJSON_Delete(st);
     /* ctl-a stops applying its condition: it goes, ctl-b's stays. */
     snprintf(body, sizeof body, "%sstatus: {lastFreightID: abc}\n", head);
     o = req(s, "admin", "PATCH", LW "/status?fieldManager=ctl-a", APPLY_CT, body, 200);
