@@ -1,5 +1,5 @@
-/* The checks kube-apiserver makes on every write of an object before storing it: CRD defaults,
- * required fields and object names. */
+/* What the API server takes from the schemas on every write: CRD defaults, required fields, object
+ * names, and the list types server-side apply merges and tracks lists by. */
 #ifndef KT_SIM_SCHEMA_H
 #define KT_SIM_SCHEMA_H
 

@@ -1,4 +1,5 @@
-/* CRD defaults, required fields and name rules, as the API server applies them on write. */
+/* CRD defaults, required fields, name rules and list types, as the API server applies them on
+ * write. */
 #include "sim/schema.h"
 
 #include <pthread.h>
