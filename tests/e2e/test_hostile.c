@@ -18,9 +18,10 @@
 #include <unistd.h>
 
 #include "expect.h"
-#include "hostile_env.h"
+#include "kube/api.h"
 #include "proc.h"
 #include "ptyterm.h"
+#include "uienv.h"
 #include "util/xalloc.h"
 
 #define WAIT_MS 20000
@@ -217,7 +218,13 @@ static int setup(void **state)
         return -1;
     close(fd);
     write_scenario(scenario_path);
-    struct hostile_env *e = hostile_env_start(NULL, scenario_path, false);
+    struct env *e = uienv_start_opts(&(struct uienv_opts){.scenarios = NULL,
+                                                          .scenario_file = scenario_path,
+                                                          .tls = false,
+                                                          .seed = 12,
+                                                          .speed = 1.0,
+                                                          .step_ms = 500,
+                                                          .verify_ms = 800});
     if (e == NULL)
         return -1;
     /* Invalid UTF-8 cannot be written in YAML: it goes through the API as raw bytes. */
@@ -237,7 +244,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    hostile_env_stop(*state);
+    uienv_stop(*state);
     unlink(scenario_path);
     return 0;
 }
@@ -313,7 +320,7 @@ static void expect_raw_safe(struct ptyterm *t)
     assert_true(contains(raw, len, "SE9TVElMRQ=="));
 }
 
-static struct ptyterm *start(struct hostile_env *e, int rows, int cols)
+static struct ptyterm *start(struct env *e, int rows, int cols)
 {
     char *argv[] = {KARGOTOP_BIN, "--kubeconfig", e->kubeconfig, "-n", NS, NULL};
     struct ptyterm *t = ptyterm_spawn(argv, NULL, rows, cols);
@@ -325,7 +332,7 @@ static struct ptyterm *start(struct hostile_env *e, int rows, int cols)
 
 static void test_every_view_shows_hostile_text_safely(void **state)
 {
-    struct hostile_env *e = *state;
+    struct env *e = *state;
     struct ptyterm *t = start(e, 40, 160);
     expect_text(t, "evil-alias");
     expect_frame(t);
@@ -394,7 +401,7 @@ static void test_every_view_shows_hostile_text_safely(void **state)
 
 static void test_narrow_terminal_and_ascii_locale(void **state)
 {
-    struct hostile_env *e = *state;
+    struct env *e = *state;
     char *argv[] = {KARGOTOP_BIN, "--kubeconfig", e->kubeconfig, "-n", NS, NULL};
     char *env[] = {"LANG=C", "LC_ALL=C", NULL};
     struct ptyterm *t = ptyterm_spawn(argv, env, 24, 80);
@@ -422,7 +429,7 @@ static void test_narrow_terminal_and_ascii_locale(void **state)
  * raw control byte but newlines (and tabs in YAML block text), nothing but UTF-8. */
 static void test_commands_print_hostile_text_safely(void **state)
 {
-    struct hostile_env *e = *state;
+    struct env *e = *state;
     const char *kinds[] = {"stages", "freight", "promotions", "warehouses"};
     const char *formats[] = {"table", "wide", "json", "yaml"};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {

@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hostile_env.h"
 #include "ptyterm.h"
+#include "uienv.h"
 #include "util/xalloc.h"
 
 #define WAIT_MS 120000 /* everything is 20-50 times slower under memcheck */
@@ -44,7 +44,13 @@ static void show_log(const char *path)
 static void test_session_under_memcheck(void **state)
 {
     static const char *const builtin[] = {"flask-app", "backstage", NULL};
-    struct hostile_env *e = hostile_env_start(builtin, NULL, true);
+    struct env *e = uienv_start_opts(&(struct uienv_opts){.scenarios = builtin,
+                                                          .scenario_file = NULL,
+                                                          .tls = true,
+                                                          .seed = 12,
+                                                          .speed = 1.0,
+                                                          .step_ms = 500,
+                                                          .verify_ms = 800});
     assert_non_null(e);
     char *log = xasprintf("%s/memcheck.log", e->dir);
     char *logopt = xasprintf("--log-file=%s", log);
@@ -97,7 +103,7 @@ static void test_session_under_memcheck(void **state)
     free(log);
     free(logopt);
     free(supp);
-    hostile_env_stop(e);
+    uienv_stop(e);
 }
 
 int main(void)

@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "expect.h"
-#include "hostile_env.h"
 #include "proc.h"
 #include "ptyterm.h"
+#include "uienv.h"
 #include "util/base64.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -34,7 +34,7 @@
 #define WRONG    "kt-wrong-secret-token-0123456789abcdef"
 
 struct fx {
-    struct hostile_env *e;
+    struct env *e;
     char *root; /* the private directory: kubeconfig, plugin, and the program's home */
     char *kubeconfig;
     char *env[8];
@@ -108,7 +108,13 @@ static int setup(void **state)
     static const char *const builtin[] = {"flask-app", NULL};
     struct fx *f = xcalloc(1, sizeof *f);
     f->started = time(NULL);
-    f->e = hostile_env_start(builtin, NULL, true);
+    f->e = uienv_start_opts(&(struct uienv_opts){.scenarios = builtin,
+                                                 .scenario_file = NULL,
+                                                 .tls = true,
+                                                 .seed = 12,
+                                                 .speed = 1.0,
+                                                 .step_ms = 500,
+                                                 .verify_ms = 800});
     if (f->e == NULL)
         return -1;
     f->root = xasprintf("%s/private", f->e->dir);
@@ -208,7 +214,7 @@ static int teardown(void **state)
         return -1;
     rm_rf(f->root);
     unlink(f->kubeconfig);
-    hostile_env_stop(f->e);
+    uienv_stop(f->e);
     for (size_t i = 0; i < f->nowned; i++)
         free(f->owned[i]);
     for (size_t i = 0; f->env[i] != NULL; i++)

@@ -29,7 +29,12 @@ struct env *uienv_start_opts(const struct uienv_opts *o)
     e->kargo.verify_ms = o->verify_ms;
     e->kargo.seed = o->seed;
     e->kargo.scenarios = o->scenarios;
-    struct sim_config cfg = {.seed = o->seed, .install = kargo_install, .install_ctx = &e->kargo};
+    e->scenario_files[0] = o->scenario_file;
+    struct sim_config cfg = {.seed = o->seed,
+                             .tls = o->tls,
+                             .scenarios = o->scenario_file != NULL ? e->scenario_files : NULL,
+                             .install = kargo_install,
+                             .install_ctx = &e->kargo};
     char *cause = NULL;
     e->sim = sim_start(&cfg, &cause);
     if (e->sim == NULL) {

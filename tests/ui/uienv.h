@@ -4,6 +4,7 @@
 #ifndef KT_UIENV_H
 #define KT_UIENV_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "kube/http.h"
@@ -14,6 +15,7 @@
 
 struct env {
     struct kargo_options kargo;
+    const char *scenario_files[2];
     struct sim *sim; /* a test may stop it early (sim_stop, then NULL) */
     char dir[64];    /* private, removed with everything in it by uienv_stop */
     char *kubeconfig;
@@ -28,10 +30,12 @@ struct env {
 struct uienv_opts {
     const char *const *scenarios; /* NULL-terminated */
     unsigned seed;
-    double speed;       /* simulated seconds per second; 0 stops the clock */
-    long long start_ms; /* the simulated clock's start (Unix ms); 0: now */
-    int step_ms;        /* a promotion step */
-    int verify_ms;      /* a verification */
+    double speed;              /* simulated seconds per second; 0 stops the clock */
+    long long start_ms;        /* the simulated clock's start (Unix ms); 0: now */
+    int step_ms;               /* a promotion step */
+    int verify_ms;             /* a verification */
+    bool tls;                  /* HTTPS (the kubeconfig trusts the simulator's CA) */
+    const char *scenario_file; /* a YAML/JSON scenario besides the built-in ones, or NULL */
 };
 
 /* Starts the cluster. Returns NULL with the reason on stderr. */
