@@ -218,13 +218,9 @@ static int setup(void **state)
         return -1;
     close(fd);
     write_scenario(scenario_path);
-    struct env *e = uienv_start_opts(&(struct uienv_opts){.scenarios = NULL,
-                                                          .scenario_file = scenario_path,
-                                                          .tls = false,
-                                                          .seed = 12,
-                                                          .speed = 1.0,
-                                                          .step_ms = 500,
-                                                          .verify_ms = 800});
+    struct uienv_opts o = uienv_defaults();
+    o.scenario_file = scenario_path;
+    struct env *e = uienv_start_opts(&o);
     if (e == NULL)
         return -1;
     /* Invalid UTF-8 cannot be written in YAML: it goes through the API as raw bytes. */

@@ -44,13 +44,10 @@ static void show_log(const char *path)
 static void test_session_under_memcheck(void **state)
 {
     static const char *const builtin[] = {"flask-app", "backstage", NULL};
-    struct env *e = uienv_start_opts(&(struct uienv_opts){.scenarios = builtin,
-                                                          .scenario_file = NULL,
-                                                          .tls = true,
-                                                          .seed = 12,
-                                                          .speed = 1.0,
-                                                          .step_ms = 500,
-                                                          .verify_ms = 800});
+    struct uienv_opts o = uienv_defaults();
+    o.scenarios = builtin;
+    o.tls = true;
+    struct env *e = uienv_start_opts(&o);
     assert_non_null(e);
     char *log = xasprintf("%s/memcheck.log", e->dir);
     char *logopt = xasprintf("--log-file=%s", log);

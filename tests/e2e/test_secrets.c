@@ -108,13 +108,10 @@ static int setup(void **state)
     static const char *const builtin[] = {"flask-app", NULL};
     struct fx *f = xcalloc(1, sizeof *f);
     f->started = time(NULL);
-    f->e = uienv_start_opts(&(struct uienv_opts){.scenarios = builtin,
-                                                 .scenario_file = NULL,
-                                                 .tls = true,
-                                                 .seed = 12,
-                                                 .speed = 1.0,
-                                                 .step_ms = 500,
-                                                 .verify_ms = 800});
+    struct uienv_opts o = uienv_defaults();
+    o.scenarios = builtin;
+    o.tls = true;
+    f->e = uienv_start_opts(&o);
     if (f->e == NULL)
         return -1;
     f->root = xasprintf("%s/private", f->e->dir);

@@ -71,13 +71,18 @@ struct env *uienv_start_opts(const struct uienv_opts *o)
     return e;
 }
 
+struct uienv_opts uienv_defaults(void)
+{
+    return (struct uienv_opts){.seed = 12, .speed = 1.0, .step_ms = 500, .verify_ms = 800};
+}
+
 struct env *uienv_start(const char *const *scenarios, unsigned seed, int step_ms, int verify_ms)
 {
-    struct uienv_opts o = {.scenarios = scenarios,
-                           .seed = seed,
-                           .speed = 1.0,
-                           .step_ms = step_ms,
-                           .verify_ms = verify_ms};
+    struct uienv_opts o = uienv_defaults();
+    o.scenarios = scenarios;
+    o.seed = seed;
+    o.step_ms = step_ms;
+    o.verify_ms = verify_ms;
     return uienv_start_opts(&o);
 }
 

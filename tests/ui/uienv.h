@@ -38,6 +38,9 @@ struct uienv_opts {
     const char *scenario_file; /* a YAML/JSON scenario besides the built-in ones, or NULL */
 };
 
+/* Options of a cluster at real speed with short promotions (a step 500 ms, a verification
+ * 800 ms), seed 12, over HTTP, with no scenario: the caller sets what it needs. */
+struct uienv_opts uienv_defaults(void);
 /* Starts the cluster. Returns NULL with the reason on stderr. */
 struct env *uienv_start_opts(const struct uienv_opts *o);
 /* Starts the scenarios (NULL-terminated) at real speed with a promotion step every step_ms and
