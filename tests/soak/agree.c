@@ -18,6 +18,7 @@
 #define CORNER_TR    0x2510
 #define CORNER_BL    0x2514
 #define HLINE        "\u2500"
+#define VLINE        "\u2502"
 #define ELLIPSIS     "\u2026"
 #define MAX_MISMATCH 40
 
@@ -223,61 +224,87 @@ static size_t check_boxes(struct agree *a, struct ptyterm *t)
     return found;
 }
 
-/* Column starts of a list, from its header: the row where titles[0] stands and every other title
- * follows on that row. Returns false when the header is not on screen. */
-static bool header(struct ptyterm *t, const char *const *titles, size_t n, int *row, int *cols)
+/* A list on screen: its name (for messages), column titles and where each column starts. */
+struct list {
+    const char *name;
+    const char *const *titles;
+    size_t n;
+    size_t key; /* the column that names the row's object */
+    int hrow;
+    int cols[8];
+};
+
+/* Finds the list's header: the row where the first title stands and every other one follows.
+ * A list that is not on screen is a mismatch; returns false. */
+static bool list_open(struct agree *a, struct ptyterm *t, struct list *l)
 {
-    int r, c;
-    if (!ptyterm_find(t, titles[0], &r, &c))
-        return false;
-    char *line = ptyterm_text(t, r, c, 1000);
-    bool ok = true;
+    int c;
+    bool ok = ptyterm_find(t, l->titles[0], &l->hrow, &c);
+    char *line = ok ? ptyterm_text(t, l->hrow, c, 1000) : NULL;
     const char *from = line;
-    for (size_t i = 0; i < n && ok; i++) {
-        const char *at = strstr(from, titles[i]);
+    for (size_t i = 0; i < l->n && ok; i++) {
+        const char *at = strstr(from, l->titles[i]);
         ok = at != NULL;
         if (ok) {
-            cols[i] = c + (int)(at - line); /* the header is ASCII: a byte is a cell */
-            from = at + strlen(titles[i]);
+            l->cols[i] = c + (int)(at - line); /* the header is ASCII: a byte is a cell */
+            from = at + strlen(l->titles[i]);
         }
     }
     free(line);
-    *row = r;
+    if (!ok)
+        field(a, l->name, "header", "on screen", "(none)");
     return ok;
 }
 
-static char *cell(struct ptyterm *t, int row, const int *cols, size_t n, size_t i)
+/* The text of column i of a screen row. Caller frees. */
+static char *list_cell(struct ptyterm *t, const struct list *l, int row, size_t i)
 {
-    int end = i + 1 < n ? cols[i + 1] - 1 : 1000;
-    char *s = ptyterm_text(t, row, cols[i], end - cols[i]);
+    int end = i + 1 < l->n ? l->cols[i + 1] - 1 : 1000;
+    char *s = ptyterm_text(t, row, l->cols[i], end - l->cols[i]);
     /* the last column runs into the pane's right border */
-    size_t l = strlen(s);
-    if (i + 1 == n && l >= 3 && strcmp(s + l - 3, "\u2502") == 0) {
-        s[l - 3] = '\0';
-        while (l > 3 && s[l - 4] == ' ')
-            s[--l - 3] = '\0';
+    size_t len = strlen(s), bl = strlen(VLINE);
+    if (i + 1 == l->n && len >= bl && strcmp(s + len - bl, VLINE) == 0) {
+        len -= bl;
+        while (len > 0 && s[len - 1] == ' ')
+            len--;
+        s[len] = '\0';
     }
     return s;
 }
 
-/* Rows of a list under its header until a blank key cell or the pane's bottom border. A list
- * shorter than the total must fill the pane: the row after its last is the border. */
-static void check_rows_end(struct agree *a, struct ptyterm *t, const char *where, int row, int col,
-                           size_t shown, size_t total)
+/* Compares column i of the list's row-th row with want. */
+static void list_check(struct agree *a, struct ptyterm *t, const struct list *l, size_t row,
+                       size_t i, const char *want)
 {
+    char where[160];
+    snprintf(where, sizeof where, "%s row %zu", l->name, row + 1);
+    char *got = list_cell(t, l, l->hrow + 1 + (int)row, i);
+    field(a, where, l->titles[i], want, got);
+    free(got);
+}
+
+/* Whether the list has a row-th row (a key under the header, not the pane's border); past the
+ * last one, checks how many rows it had against total: all of them, or as many as fill the pane
+ * (the row after the last is its bottom border). */
+static bool list_row(struct agree *a, struct ptyterm *t, const struct list *l, size_t row,
+                     size_t total)
+{
+    int y = l->hrow + 1 + (int)row;
+    char *key = list_cell(t, l, y, l->key);
+    bool more = key[0] != '\0' && strncmp(key, HLINE, strlen(HLINE)) != 0;
+    free(key);
+    if (more)
+        return true;
     char want[32], got[32];
     snprintf(want, sizeof want, "%zu", total);
-    snprintf(got, sizeof got, "%zu", shown);
-    if (shown < total) {
-        char *next = ptyterm_text(t, row, col, 3);
-        if (strcmp(next, HLINE HLINE HLINE) != 0)
-            field(a, where, "rows (the list ends before the pane does)", want, got);
-        else
-            a->fields++;
-        free(next);
-    } else {
-        field(a, where, "rows", want, got);
-    }
+    snprintf(got, sizeof got, "%zu", row);
+    char *next = ptyterm_text(t, y, l->cols[0], 3);
+    if (row < total && strcmp(next, HLINE HLINE HLINE) == 0)
+        a->fields++; /* a full pane */
+    else
+        field(a, l->name, "rows", want, got);
+    free(next);
+    return false;
 }
 
 static int promotion_newest_first(const void *x, const void *y)
@@ -294,12 +321,9 @@ static int promotion_newest_first(const void *x, const void *y)
 static void check_promotions(struct agree *a, struct ptyterm *t)
 {
     static const char *const titles[] = {"PHASE", "STAGE", "FREIGHT", "STEP", "BY", "AGE", "NAME"};
-    enum { N = sizeof titles / sizeof titles[0] };
-    int hrow, cols[N];
-    if (!header(t, titles, N, &hrow, cols)) {
-        field(a, "Promotions list", "header", "PHASE STAGE FREIGHT STEP BY AGE NAME", "(none)");
+    struct list l = {"Promotions list", titles, 7, 6, 0, {0}};
+    if (!list_open(a, t, &l))
         return;
-    }
     const struct kargo_stage *const *stages;
     size_t ns = store_stages(a->st, &stages), n = 0, cap = 0;
     const struct kargo_promotion **all = NULL;
@@ -313,31 +337,17 @@ static void check_promotions(struct agree *a, struct ptyterm *t)
     }
     if (n > 0)
         qsort(all, n, sizeof *all, promotion_newest_first);
-    size_t shown = 0;
-    for (int row = hrow + 1;; row++, shown++) {
-        char *name = cell(t, row, cols, N, 6);
-        if (name[0] == '\0' || strncmp(name, HLINE, strlen(HLINE)) == 0) {
-            free(name);
-            check_rows_end(a, t, "Promotions list", row, cols[0], shown, n);
-            break;
-        }
-        char where[160];
-        snprintf(where, sizeof where, "Promotions list row %zu", shown + 1);
-        const struct kargo_promotion *pr = shown < n ? all[shown] : NULL;
-        field(a, where, "name", pr != NULL ? pr->name : "(no such row)", name);
-        free(name);
+    for (size_t r = 0; list_row(a, t, &l, r, n); r++) {
+        const struct kargo_promotion *pr = r < n ? all[r] : NULL;
+        list_check(a, t, &l, r, 6, pr != NULL ? pr->name : "(no such row)");
         if (pr == NULL)
             continue;
         const char *fname = pr->freight != NULL ? pr->freight : pr->status_freight.name;
         const struct kargo_freight *f = fname != NULL ? store_freight(a->st, fname) : NULL;
-        const char *want[] = {pr->phase != NULL && pr->phase[0] ? pr->phase : "Pending", pr->stage,
-                              f != NULL && f->alias != NULL ? f->alias
-                                                            : (fname != NULL ? fname : "-")};
-        for (size_t c = 0; c < 3; c++) {
-            char *got = cell(t, row, cols, N, c);
-            field(a, where, titles[c], want[c], got);
-            free(got);
-        }
+        list_check(a, t, &l, r, 0, pr->phase != NULL && pr->phase[0] ? pr->phase : "Pending");
+        list_check(a, t, &l, r, 1, pr->stage);
+        list_check(a, t, &l, r, 2,
+                   f != NULL && f->alias != NULL ? f->alias : (fname != NULL ? fname : "-"));
     }
     free(all);
 }
@@ -375,15 +385,12 @@ static char *freight_marks(const struct store *st, const struct kargo_freight *f
  * alias, version and where the Freight is, and for a Stage whether it is available there and
  * why not; the rows newest first over the origins shown. */
 static void check_freight(struct agree *a, struct ptyterm *t, const struct kargo_stage *s,
-                          const char *where_list)
+                          const char *name)
 {
     static const char *const titles[] = {"ALIAS", "VERSION", "AGE", "AVAILABILITY", "WHERE"};
-    enum { N = sizeof titles / sizeof titles[0] };
-    int hrow, cols[N];
-    if (!header(t, titles, N, &hrow, cols)) {
-        field(a, where_list, "header", "ALIAS VERSION AGE AVAILABILITY WHERE", "(none)");
+    struct list l = {name, titles, 5, 0, 0, {0}};
+    if (!list_open(a, t, &l))
         return;
-    }
     const char **origins = NULL;
     size_t no = 0;
     if (s != NULL) {
@@ -401,43 +408,23 @@ static void check_freight(struct agree *a, struct ptyterm *t, const struct kargo
     size_t n =
         s != NULL && no == 0 ? 0 : derive_freight_page(a->st, origins, no, false, 0, total, page);
     time_t now = time(NULL);
-    size_t shown = 0;
-    for (int row = hrow + 1;; row++, shown++) {
-        char *alias = cell(t, row, cols, N, 0);
-        if (alias[0] == '\0' || strncmp(alias, HLINE, strlen(HLINE)) == 0) {
-            free(alias);
-            check_rows_end(a, t, where_list, row, cols[0], shown, n);
-            break;
-        }
-        char where[160];
-        snprintf(where, sizeof where, "%s row %zu", where_list, shown + 1);
-        const struct kargo_freight *f = shown < n ? page[shown] : NULL;
-        field(a, where, "alias",
-              f != NULL ? (f->alias != NULL ? f->alias : f->ref.name) : "(no such row)", alias);
-        free(alias);
+    for (size_t r = 0; list_row(a, t, &l, r, n); r++) {
+        const struct kargo_freight *f = r < n ? page[r] : NULL;
+        list_check(a, t, &l, r, 0,
+                   f != NULL ? (f->alias != NULL ? f->alias : f->ref.name) : "(no such row)");
         if (f == NULL)
             continue;
         char version[160];
         describe_artifact(&f->ref.artifacts, version, sizeof version);
-        char *got = cell(t, row, cols, N, 1);
-        field(a, where, "VERSION", version, got);
-        free(got);
+        list_check(a, t, &l, r, 1, version);
         if (s != NULL) {
             char *why = NULL;
             bool ok = derive_freight_available(s, f, now, &why);
-            got = cell(t, row, cols, N, 3);
-            field(a, where, "AVAILABILITY",
-                  ok            ? "available"
-                  : why != NULL ? why
-                                : "not available",
-                  got);
-            free(got);
+            list_check(a, t, &l, r, 3, ok ? "available" : why != NULL ? why : "not available");
             free(why);
         }
         char *marks = freight_marks(a->st, f);
-        got = cell(t, row, cols, N, 4);
-        field(a, where, "WHERE", marks, got);
-        free(got);
+        list_check(a, t, &l, r, 4, marks);
         free(marks);
     }
     free(page);
@@ -449,26 +436,14 @@ static void check_freight(struct agree *a, struct ptyterm *t, const struct kargo
 static void check_warehouses(struct agree *a, struct ptyterm *t)
 {
     static const char *const titles[] = {"WAREHOUSE", "SUBSCRIPTIONS", "INTERVAL", "FREIGHT"};
-    enum { N = sizeof titles / sizeof titles[0] };
-    int hrow, cols[N];
-    if (!header(t, titles, N, &hrow, cols)) {
-        field(a, "Warehouses list", "header", "WAREHOUSE SUBSCRIPTIONS INTERVAL FREIGHT", "(none)");
+    struct list l = {"Warehouses list", titles, 4, 0, 0, {0}};
+    if (!list_open(a, t, &l))
         return;
-    }
     const struct kargo_warehouse *const *whs;
-    size_t nw = store_warehouses(a->st, &whs), shown = 0;
-    for (int row = hrow + 1;; row++, shown++) {
-        char *name = cell(t, row, cols, N, 0);
-        if (name[0] == '\0' || strncmp(name, HLINE, strlen(HLINE)) == 0) {
-            free(name);
-            check_rows_end(a, t, "Warehouses list", row, cols[0], shown, nw);
-            break;
-        }
-        char where[160];
-        snprintf(where, sizeof where, "Warehouses list row %zu", shown + 1);
-        const struct kargo_warehouse *w = shown < nw ? whs[shown] : NULL;
-        field(a, where, "name", w != NULL ? w->name : "(no such row)", name);
-        free(name);
+    size_t nw = store_warehouses(a->st, &whs);
+    for (size_t r = 0; list_row(a, t, &l, r, nw); r++) {
+        const struct kargo_warehouse *w = r < nw ? whs[r] : NULL;
+        list_check(a, t, &l, r, 0, w != NULL ? w->name : "(no such row)");
         if (w == NULL)
             continue;
         struct strbuf subs;
@@ -481,54 +456,53 @@ static void check_warehouses(struct agree *a, struct ptyterm *t)
         const struct kargo_freight *const *fs;
         snprintf(count, sizeof count, "%zu", store_freight_of_origin(a->st, key, &fs));
         free(key);
-        const char *want[] = {subs.buf, w->interval != NULL ? w->interval : "-", count};
-        for (size_t c = 0; c < 3; c++) {
-            char *got = cell(t, row, cols, N, c + 1);
-            field(a, where, titles[c + 1], want[c], got);
-            free(got);
-        }
+        list_check(a, t, &l, r, 1, subs.buf);
+        list_check(a, t, &l, r, 2, w->interval != NULL ? w->interval : "-");
+        list_check(a, t, &l, r, 3, count);
         strbuf_free(&subs);
     }
 }
 
 /* The Stages list (the pipeline's list form, L): each Stage's phase, health and Freight. The
- * rows follow the layout's order, so they are matched by name. */
-static void check_stage_list(struct agree *a, struct ptyterm *t)
+ * rows follow the layout's order, so each is matched by its name. Returns the rows compared. */
+static size_t check_stage_list(struct agree *a, struct ptyterm *t)
 {
     static const char *const titles[] = {"STAGE", "PHASE", "HEALTH", "FREIGHT", "VERSION"};
-    enum { N = sizeof titles / sizeof titles[0] };
-    int hrow, cols[N];
-    if (!header(t, titles, N, &hrow, cols))
-        return;
-    for (int row = hrow + 1;; row++) {
-        char *name = cell(t, row, cols, N, 0);
-        if (name[0] == '\0' || strncmp(name, HLINE, strlen(HLINE)) == 0) {
-            free(name);
-            break;
-        }
+    struct list l = {"Stages list", titles, 5, 0, 0, {0}};
+    int c;
+    if (!ptyterm_find(t, "STAGE", &l.hrow, &c) || !list_open(a, t, &l))
+        return 0;
+    const struct kargo_stage *const *stages;
+    size_t ns = store_stages(a->st, &stages), r = 0;
+    for (; list_row(a, t, &l, r, ns); r++) {
+        char *name = list_cell(t, &l, l.hrow + 1 + (int)r, 0);
         char *sp = strchr(name, ' '); /* "dev (auto)" */
         if (sp != NULL)
             *sp = '\0';
         const struct kargo_stage *s = store_stage(a->st, name);
-        char where[160];
-        snprintf(where, sizeof where, "Stages list row %s", name);
-        field(a, where, "name", s != NULL ? name : "(a Stage the simulator has)", name);
         free(name);
+        /* the name, with the auto-promotion mark */
+        char *want = s == NULL ? xstrdup("(a Stage the simulator has)")
+                               : xasprintf("%s%s", s->name,
+                                           !s->auto_promotion_enabled ? ""
+                                           : s->n_holds > 0           ? " (paused)"
+                                                                      : " (auto)");
+        list_check(a, t, &l, r, 0, want);
+        free(want);
         if (s == NULL)
             continue;
         char phase[96], *alias = stage_alias(a->st, s, true);
         stage_phase_text(a->st, s, phase, sizeof phase, true);
-        char *got = cell(t, row, cols, N, 1);
-        field(a, where, "PHASE", phase, after_icon(got));
+        char *got = list_cell(t, &l, l.hrow + 1 + (int)r, 1);
+        field(a, "Stages list", "PHASE", phase, after_icon(got));
         free(got);
-        got = cell(t, row, cols, N, 2);
-        field(a, where, "HEALTH", stage_health_text(s), after_icon(got));
+        got = list_cell(t, &l, l.hrow + 1 + (int)r, 2);
+        field(a, "Stages list", "HEALTH", stage_health_text(s), after_icon(got));
         free(got);
-        got = cell(t, row, cols, N, 3);
-        field(a, where, "FREIGHT", alias != NULL ? alias : "-", got);
-        free(got);
+        list_check(a, t, &l, r, 3, alias != NULL ? alias : "-");
         free(alias);
     }
+    return r;
 }
 
 /* Sends keys one group at a time, each given time to be read (Esc alone must not merge with
