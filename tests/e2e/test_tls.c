@@ -136,6 +136,13 @@ static void expect_refused_on_screen(const char *path)
     ptyterm_free(t);
 }
 
+static void remove_dir(const char *dir)
+{
+    char *rm = xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(rm), 0);
+    free(rm);
+}
+
 static void expect_says(const char *msg, const char *want)
 {
     if (msg == NULL)
@@ -203,9 +210,7 @@ static void test_tls(void **state)
     cluster_stop(good);
     cluster_stop(other);
     cluster_stop(old);
-    char *rm = xasprintf("rm -rf '%s'", dir);
-    assert_int_equal(system(rm), 0);
-    free(rm);
+    remove_dir(dir);
 }
 
 /* Where this machine's libcurl (the one kargotop links) finds the system's trust store when it
@@ -329,9 +334,7 @@ static void test_system_store(void **state)
     free(bundle);
     cluster_stop(c);
     free(store);
-    char *rm = xasprintf("rm -rf '%s'", dir);
-    assert_int_equal(system(rm), 0);
-    free(rm);
+    remove_dir(dir);
 }
 
 int main(void)
