@@ -84,14 +84,18 @@ unsigned long agree_mismatches(const struct agree *a)
 
 /* One field: what the screen shows against what the simulator's state says it must show. Text
  * the screen cut short (ending in an ellipsis) agrees when the rest is the start of want. */
+static bool same_text(const char *want, const char *got)
+{
+    size_t gl = strlen(got), el = strlen(ELLIPSIS);
+    return strcmp(want, got) == 0 ||
+           (gl > el && strcmp(got + gl - el, ELLIPSIS) == 0 && strncmp(want, got, gl - el) == 0);
+}
+
 static void field(struct agree *a, const char *where, const char *what, const char *want,
                   const char *got)
 {
     a->fields++;
-    size_t gl = strlen(got), el = strlen(ELLIPSIS);
-    bool same = strcmp(want, got) == 0 || (gl > el && strcmp(got + gl - el, ELLIPSIS) == 0 &&
-                                           strncmp(want, got, gl - el) == 0);
-    if (same)
+    if (same_text(want, got))
         return;
     a->mismatches++;
     if (a->mismatches <= MAX_MISMATCH)
@@ -381,11 +385,12 @@ static char *freight_marks(const struct store *st, const struct kargo_freight *f
     return strbuf_detach(&sb);
 }
 
-/* A Freight list from its top (the project's, or the dashboard's pane for one Stage): each row's
- * alias, version and where the Freight is, and for a Stage whether it is available there and
- * why not; the rows newest first over the origins shown. */
+/* A Freight list (the project's from its top, or the dashboard's pane for one Stage wherever
+ * its selection scrolled it): each row's alias, version and where the Freight is, and for a
+ * Stage whether it is available there and why not; the rows a window of the Freight newest first
+ * over the origins shown. */
 static void check_freight(struct agree *a, struct ptyterm *t, const struct kargo_stage *s,
-                          const char *name)
+                          const char *name, bool from_top)
 {
     static const char *const titles[] = {"ALIAS", "VERSION", "AGE", "AVAILABILITY", "WHERE"};
     struct list l = {name, titles, 5, 0, 0, {0}};
@@ -408,8 +413,17 @@ static void check_freight(struct agree *a, struct ptyterm *t, const struct kargo
     size_t n =
         s != NULL && no == 0 ? 0 : derive_freight_page(a->st, origins, no, false, 0, total, page);
     time_t now = time(NULL);
-    for (size_t r = 0; list_row(a, t, &l, r, n); r++) {
-        const struct kargo_freight *f = r < n ? page[r] : NULL;
+    /* a scrolled pane starts where its first row's Freight stands in that order */
+    size_t off = 0;
+    char *first = from_top ? NULL : list_cell(t, &l, l.hrow + 1, 0);
+    for (size_t i = 0; first != NULL && i < n; i++)
+        if (same_text(page[i]->alias != NULL ? page[i]->alias : page[i]->ref.name, first)) {
+            off = i;
+            break;
+        }
+    free(first);
+    for (size_t r = 0; list_row(a, t, &l, r, n - off); r++) {
+        const struct kargo_freight *f = off + r < n ? page[off + r] : NULL;
         list_check(a, t, &l, r, 0,
                    f != NULL ? (f->alias != NULL ? f->alias : f->ref.name) : "(no such row)");
         if (f == NULL)
@@ -541,7 +555,7 @@ static size_t check_view(struct agree *a, struct ptyterm *t, enum view v)
         if (s == NULL)
             field(a, "dashboard", "Freight pane", "Freight for a Stage", title ? title : "none");
         else
-            check_freight(a, t, s, "Freight pane");
+            check_freight(a, t, s, "Freight pane", false);
         free(title);
         return 0;
     }
@@ -549,7 +563,7 @@ static size_t check_view(struct agree *a, struct ptyterm *t, enum view v)
         check_promotions(a, t);
         return 0;
     case VIEW_FREIGHT:
-        check_freight(a, t, NULL, "Freight list");
+        check_freight(a, t, NULL, "Freight list", true);
         return 0;
     case VIEW_WAREHOUSES:
         check_warehouses(a, t);
