@@ -3,8 +3,9 @@
  * 503 with Retry-After, latency, cut bodies, forgotten history so resumes get 410, token expiry
  * with an exec plugin, watch denied), Kargo's controller promoting and warehouses discovering, and
  * the script pressing keys. Asserts: the process never dies; every probe key is answered within 200
- * ms of the time the program could run (see probe()); within 5 s after the faults stop the screen
- * agrees with the simulator; no Promotion was created twice. Prints the counts.
+ * ms of the time the program could run (see probe()); within 5 s after the faults stop (and every
+ * watch is back) each field of each view agrees with the simulator (agree.c); no Promotion was
+ * created twice. Prints the counts.
  *
  *   soak [--seconds N] [--seed S]    (KT_SOAK_SECONDS overrides the default of 32)
  */
