@@ -58,7 +58,7 @@ fuzz: build
 	  tests/fuzz/run_fuzz.sh "$$f" "$$n" $(FUZZ_SECONDS) tests/fuzz $(BUILD_DIR)/tests/fuzz/work || exit 1; \
 	done
 
-# The fault soak for SOAK_MINUTES (the tests run it for 40 s).
+# The fault soak for SOAK_MINUTES (the tests run it for 32 s).
 soak: build
 	./$(BUILD_DIR)/tests/soak/soak --seconds $$(( $(SOAK_MINUTES) * 60 ))
 

@@ -426,7 +426,9 @@ static bool session_object_pending(void *ctx, enum kargo_kind kind, const char *
     struct session *s = ctx;
     pthread_mutex_lock(&s->mu);
     bool mine = s->fetch_name != NULL && s->fetch_kind == kind && strcmp(s->fetch_name, name) == 0;
-    bool pending = mine && s->fetch_pending;
+    /* an answer that came in after object() said NULL and before this question (a busy UI
+     * thread) is still to be taken: the caller asks object() again on the wake-up it brought */
+    bool pending = mine && (s->fetch_pending || s->fetch_obj != NULL);
     if (why != NULL && len > 0)
         snprintf(why, len, "%s",
                  mine && s->fetch_error ? s->fetch_error : "the object could not be fetched");

@@ -459,6 +459,18 @@ static char *transport_message(struct kube_client *c, struct http_xfer *x, CURLc
     const char *m = method_name(x->req.method);
     switch (rc) {
     case CURLE_PEER_FAILED_VERIFICATION:
+        if (cfg->ca_data == NULL) {
+            /* no CA in the kubeconfig: the words about "the cluster's certificate authority"
+             * would send the person looking for one; say which store was asked */
+            char *store = NULL;
+            curl_easy_getinfo(x->easy, CURLINFO_CAINFO, &store);
+            return xasprintf("cannot verify the TLS certificate of %s (cluster '%s' in %s) "
+                             "against the system's trust store%s%s%s: %s; the kubeconfig names "
+                             "no certificate authority: add the cluster's "
+                             "certificate-authority-data or certificate-authority",
+                             cfg->server, cfg->cluster_name, cfg->source, store ? " (" : "",
+                             store ? store : "", store ? ")" : "", detail);
+        }
         return xasprintf("cannot verify the TLS certificate of %s (cluster '%s' in %s): %s (%s); "
                          "check the cluster's certificate-authority-data or "
                          "certificate-authority",

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "expect.h"
 #include "kube/api.h"
 #include "kube/http.h"
 #include "kube/kubeconfig.h"
@@ -30,23 +31,14 @@
 #include "ptyterm.h"
 #include "sim/kargo.h"
 #include "sim/sim.h"
+#include "uienv.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
-#define WAIT_MS 20000
+#define WAIT_MS EXPECT_WAIT_MS
 #define GV      "kargo.akuity.io/v1alpha1"
 #define NS      "backstage-kargo"
 #define STEP_MS 5000
-
-struct env {
-    struct kargo_options kargo;
-    struct sim *sim;
-    char dir[64];
-    char *kubeconfig, *xdg, *xdg_env, *confdir;
-    struct kube_config *cfg;
-    struct kube_client *client;
-    pid_t sshd; /* test_over_ssh's server, ended by teardown if a check failed first */
-};
 
 static const char *const scenarios[] = {"backstage", NULL};
 
@@ -67,63 +59,25 @@ static void write_file(const char *path, const char *text)
 
 static int setup(void **state)
 {
-    struct env *e = xcalloc(1, sizeof *e);
-    e->kargo.speed = 0; /* time moves only when a test moves it */
-    e->kargo.start_ms = ((long long)time(NULL) - 3 * 86400) * 1000;
-    e->kargo.step_ms = STEP_MS;
-    e->kargo.verify_ms = STEP_MS;
-    e->kargo.seed = 5;
-    e->kargo.scenarios = scenarios;
-    struct sim_config cfg = {.seed = 5, .install = kargo_install, .install_ctx = &e->kargo};
-    char *cause = NULL;
-    e->sim = sim_start(&cfg, &cause);
-    if (e->sim == NULL) {
-        fprintf(stderr, "sim_start: %s\n", cause);
+    struct uienv_opts o = {
+        .scenarios = scenarios,
+        .seed = 5,
+        .speed = 0, /* time moves only when a test moves it */
+        .start_ms = ((long long)time(NULL) - 3 * 86400) * 1000,
+        .step_ms = STEP_MS,
+        .verify_ms = STEP_MS,
+    };
+    struct env *e = uienv_start_opts(&o);
+    if (e == NULL)
         return -1;
-    }
     kargo_settle(e->kargo.out);
-    snprintf(e->dir, sizeof e->dir, "/tmp/kt-terms-XXXXXX");
-    if (mkdtemp(e->dir) == NULL)
-        return -1;
-    e->kubeconfig = xasprintf("%s/kubeconfig", e->dir);
-    if (sim_write_kubeconfig(e->sim, e->kubeconfig, &cause) != 0)
-        return -1;
-    /* a configuration home of our own: the user's real one must not change what we see */
-    e->xdg = xasprintf("%s/xdg", e->dir);
-    e->confdir = xasprintf("%s/kargotop", e->xdg);
-    mkdir(e->xdg, 0700);
-    mkdir(e->confdir, 0700);
-    e->xdg_env = xasprintf("XDG_CONFIG_HOME=%s", e->xdg);
-    struct kubeconfig_opts ko = {.kubeconfig = e->kubeconfig};
-    e->cfg = kubeconfig_load(&ko, &cause);
-    if (e->cfg == NULL)
-        return -1;
-    e->client = kube_client_new(e->cfg, &cause);
-    if (e->client == NULL)
-        return -1;
     *state = e;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct env *e = *state;
-    if (e->sshd > 0) {
-        kill(e->sshd, SIGTERM);
-        waitpid(e->sshd, NULL, 0);
-    }
-    kube_client_free(e->client);
-    kubeconfig_free(e->cfg);
-    sim_stop(e->sim);
-    char *cmd = xasprintf("rm -rf '%s'", e->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", e->dir);
-    free(cmd);
-    free(e->kubeconfig);
-    free(e->xdg);
-    free(e->xdg_env);
-    free(e->confdir);
-    free(e);
+    uienv_stop(*state);
     return 0;
 }
 
@@ -158,37 +112,16 @@ static struct ptyterm *spawn(struct env *e, const char *term, const char *lang,
     return t;
 }
 
-#define expect(t, text)                                                                            \
-    do {                                                                                           \
-        if (!ptyterm_wait_text(t, text, WAIT_MS)) {                                                \
-            ptyterm_dump(t, "missing: " text);                                                     \
-            fail_msg("the screen never showed '%s'", text);                                        \
-        }                                                                                          \
-    } while (0)
-
 static struct ptyterm *start(struct env *e, const char *term, const char *lang,
                              const char *const *env, const char *const *args, long long *ms)
 {
     long long t0 = now_ms();
     struct ptyterm *t = spawn(e, term, lang, env, args, 40, 160);
-    expect(t, "Freight for dev");
-    expect(t, "production");
+    expect_text(t, "Freight for dev");
+    expect_text(t, "production");
     if (ms != NULL)
         *ms = now_ms() - t0;
     return t;
-}
-
-static void quit_with(struct ptyterm *t, const char *key)
-{
-    int status;
-    ptyterm_send(t, key);
-    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
-        ptyterm_dump(t, "did not exit");
-        fail();
-    }
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    ptyterm_free(t);
 }
 
 /* Reads until nothing has arrived for quiet_ms (or the deadline passes: then false). */
@@ -301,8 +234,8 @@ static void check_terminal(struct env *e, const struct term_case *tc)
     }
     /* keys work: the selection moves and the panes follow */
     ptyterm_send(t, "l");
-    expect(t, "Freight for staging");
-    quit_with(t, "q");
+    expect_text(t, "Freight for staging");
+    expect_quit(t, "q", WAIT_MS);
 }
 
 static void test_every_terminal_reads_right(void **state)
@@ -334,7 +267,7 @@ static void test_ascii_flag_in_a_utf8_locale(void **state)
     scan(t, &non_ascii, &coloured);
     assert_false(non_ascii);
     assert_true(coloured);
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 }
 
 static void test_no_color_and_the_color_flag(void **state)
@@ -348,7 +281,7 @@ static void test_no_color_and_the_color_flag(void **state)
     assert_false(coloured);
     assert_true(cell_at(t, 0, 2).attrs.reverse);
     assert_true(stage_head(t, "dev").attrs.reverse);
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 
     /* --color always wins over NO_COLOR; --color never over a colour terminal */
     t = start(e, "xterm-256color", "C.UTF-8", (const char *const[]){"NO_COLOR=1", NULL},
@@ -357,13 +290,13 @@ static void test_no_color_and_the_color_flag(void **state)
     VTermScreenCell top = cell_at(t, 0, 2);
     assert_true(VTERM_COLOR_IS_INDEXED(&top.bg));
     assert_int_equal(top.bg.indexed.idx, 6);
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
     t = start(e, "xterm-256color", "C.UTF-8", NULL, (const char *const[]){"--color", "never", NULL},
               NULL);
     assert_true(settle(t, 300));
     scan(t, &non_ascii, &coloured);
     assert_false(coloured);
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 }
 
 static void test_truecolor_from_colorterm(void **state)
@@ -389,7 +322,7 @@ static void test_truecolor_from_colorterm(void **state)
     VTermScreenCell top = cell_at(t, 0, 2);
     assert_true(VTERM_COLOR_IS_INDEXED(&top.bg));
     assert_int_equal(top.bg.indexed.idx, 6);
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 }
 
 static void test_themes_by_flag_user_dir_and_broken_file(void **state)
@@ -401,7 +334,7 @@ static void test_themes_by_flag_user_dir_and_broken_file(void **state)
     VTermScreenCell top = cell_at(t, 0, 2);
     assert_int_equal(top.bg.indexed.idx, COLOUR_DEPTH_256 ? 4 : 4); /* white on blue */
     assert_int_equal(top.fg.indexed.idx, 7);
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 
     t = start(e, "xterm-256color", "C.UTF-8", NULL,
               (const char *const[]){"--theme", "high-contrast", NULL}, NULL);
@@ -409,7 +342,7 @@ static void test_themes_by_flag_user_dir_and_broken_file(void **state)
     top = cell_at(t, 0, 2);
     assert_int_equal(top.bg.indexed.idx, 15);
     assert_true(top.attrs.bold);
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 
     /* a theme of the user's, by name */
     char *themes = xasprintf("%s/themes", e->confdir);
@@ -420,22 +353,22 @@ static void test_themes_by_flag_user_dir_and_broken_file(void **state)
               NULL);
     assert_true(settle(t, 300));
     assert_int_equal(cell_at(t, 0, 2).bg.indexed.idx, 54); /* #5f0087 in the cube */
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 
     /* broken: the file and line in the footer, and the default theme on a whole screen */
     char *broken = xasprintf("%s/broken.yaml", e->dir);
     write_file(broken, "name: broken\nroles:\n  topbar: {fg: white, bg: purpel}\n");
     t = start(e, "xterm-256color", "C.UTF-8", NULL, (const char *const[]){"--theme", broken, NULL},
               NULL);
-    expect(t, "theme not loaded, using the default:");
-    expect(t, "broken.yaml:3: topbar: 'purpel' is not a colour");
+    expect_text(t, "theme not loaded, using the default:");
+    expect_text(t, "broken.yaml:3: topbar: 'purpel' is not a colour");
     assert_int_equal(cell_at(t, 0, 2).bg.indexed.idx, 6);
     /* the message goes with the first key; the dashboard is all there */
     ptyterm_send(t, "l");
-    expect(t, "Freight for staging");
+    expect_text(t, "Freight for staging");
     if (!ptyterm_wait_gone(t, "purpel", WAIT_MS))
         fail_msg("the theme message stayed");
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
     unlink(mine);
     unlink(broken);
     rmdir(themes);
@@ -462,8 +395,8 @@ static void test_configuration_file(void **state)
                      "  quit: Q\n"
                      "  help: F1\n");
     struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", env, NULL, NULL);
-    expect(t, "[read-only]");
-    expect(t, "config.yaml:4: unknown key 'colour-scheme' (ignored)");
+    expect_text(t, "[read-only]");
+    expect_text(t, "config.yaml:4: unknown key 'colour-scheme' (ignored)");
     /* mono: no colour at all although the terminal has 256 */
     bool non_ascii, coloured;
     assert_true(settle(t, 300));
@@ -472,15 +405,15 @@ static void test_configuration_file(void **state)
     /* q is not quit any more: F1 shows help, which lists Q */
     ptyterm_send(t, "q");
     ptyterm_send(t, "\033OP"); /* F1 */
-    expect(t, "Keys");
-    expect(t, "Q        quit");
-    expect(t, "F1       show or hide this help");
+    expect_text(t, "Keys");
+    expect_text(t, "Q        quit");
+    expect_text(t, "F1       show or hide this help");
     ptyterm_send(t, "\033OP");
     if (!ptyterm_wait_gone(t, "show or hide this help", WAIT_MS))
         fail_msg("help stayed");
     /* the footer hints follow the remap */
-    expect(t, "Q quit");
-    quit_with(t, "Q");
+    expect_text(t, "Q quit");
+    expect_quit(t, "Q", WAIT_MS);
 
     /* flags win: --write over readonly, --theme over theme */
     t = start(e, "xterm-256color", "C.UTF-8", env,
@@ -488,7 +421,7 @@ static void test_configuration_file(void **state)
     assert_true(settle(t, 300));
     assert_false(ptyterm_find(t, "[read-only]", NULL, NULL));
     assert_int_equal(cell_at(t, 0, 2).bg.indexed.idx, 6);
-    quit_with(t, "Q");
+    expect_quit(t, "Q", WAIT_MS);
 
     /* a broken file: nothing starts, every problem is listed with its line, status 2 */
     write_file(conf, "theme: mono\nreadonly: perhaps\nage-refresh: often\n");
@@ -498,8 +431,8 @@ static void test_configuration_file(void **state)
         ptyterm_dump(t, "broken config");
         fail();
     }
-    expect(t, "config.yaml:2: readonly: true or false, not 'perhaps'");
-    expect(t, "config.yaml:3: age-refresh");
+    expect_text(t, "config.yaml:2: readonly: true or false, not 'perhaps'");
+    expect_text(t, "config.yaml:3: age-refresh");
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 2);
     ptyterm_free(t);
@@ -547,39 +480,39 @@ static void test_configured_write_policy(void **state)
                      "  typed-name: [staging]\n"
                      "  typed-manual: false\n");
     struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", env, NULL, NULL);
-    expect(t, "[read-only]");
+    expect_text(t, "[read-only]");
     ptyterm_send(t, "l");
-    expect(t, "Freight for staging");
+    expect_text(t, "Freight for staging");
     ptyterm_send(t, "p");
-    expect(t, "read-only session");
+    expect_text(t, "read-only session");
     assert_false(ptyterm_find(t, "which freight?", NULL, NULL));
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 
     t = start(e, "xterm-256color", "C.UTF-8", env, (const char *const[]){"--write", NULL}, NULL);
     ptyterm_send(t, "l");
-    expect(t, "Freight for staging");
+    expect_text(t, "Freight for staging");
     wait_promote_key(t);
     ptyterm_send(t, "p");
-    expect(t, "Promote to staging: which freight?");
+    expect_text(t, "Promote to staging: which freight?");
     ptyterm_send(t, "\r");
-    expect(t, "type staging");
+    expect_text(t, "type staging");
     ptyterm_send(t, "\033"); /* nothing sent */
     if (!ptyterm_wait_gone(t, "type staging", WAIT_MS))
         fail_msg("the confirmation stayed");
     /* dev matches no pattern of this configuration (the defaults would not protect it either):
      * y is enough */
     ptyterm_send(t, "\033h");
-    expect(t, "Freight for dev");
+    expect_text(t, "Freight for dev");
     wait_promote_key(t);
     ptyterm_send(t, "p");
-    expect(t, "Promote to dev: which freight?");
+    expect_text(t, "Promote to dev: which freight?");
     ptyterm_send(t, "\r");
-    expect(t, "y: confirm");
+    expect_text(t, "y: confirm");
     assert_false(ptyterm_find(t, "type dev", NULL, NULL));
     ptyterm_send(t, "\033");
     if (!ptyterm_wait_gone(t, "y: confirm", WAIT_MS))
         fail_msg("the confirmation stayed");
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
     unlink(conf);
     rmdir(dir);
     rmdir(home);
@@ -646,7 +579,7 @@ static void test_age_refresh(void **state)
     event_now(e, "age-probe-1");
     struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", NULL, NULL, NULL);
     ptyterm_send(t, ":events\r");
-    expect(t, "age-probe-1");
+    expect_text(t, "age-probe-1");
     char *first = age_on_row(t, "age-probe-1");
     assert_true(first[0] != '\0');
     /* no key from here: the age moves by itself, second by second */
@@ -666,7 +599,7 @@ static void test_age_refresh(void **state)
     fprintf(stderr, "# age-refresh 1s: '%s' became '%s' without a key\n", first, later);
     free(first);
     free(later);
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 
     char *home = xasprintf("%s/age-test", e->dir), *dir = xasprintf("%s/kargotop", home);
     char *xdg = xasprintf("XDG_CONFIG_HOME=%s", home);
@@ -677,7 +610,7 @@ static void test_age_refresh(void **state)
     write_file(conf, "age-refresh: off\n");
     t = start(e, "xterm-256color", "C.UTF-8", env, NULL, NULL);
     ptyterm_send(t, ":events\r");
-    expect(t, "age-probe-1");
+    expect_text(t, "age-probe-1");
     assert_true(settle(t, 300));
     first = age_on_row(t, "age-probe-1");
     size_t b0 = ptyterm_bytes(t);
@@ -698,7 +631,7 @@ static void test_age_refresh(void **state)
     }
     free(first);
     free(later);
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
     unlink(conf);
     rmdir(dir);
     rmdir(home);
@@ -712,20 +645,20 @@ static void test_tiny_terminal(void **state)
 {
     struct env *e = *state;
     struct ptyterm *t = spawn(e, "xterm-256color", "C.UTF-8", NULL, NULL, 12, 40);
-    expect(t, "kargotop needs 80x24");
-    expect(t, "this terminal is 40x12");
-    expect(t, "press q to quit");
+    expect_text(t, "kargotop needs 80x24");
+    expect_text(t, "this terminal is 40x12");
+    expect_text(t, "press q to quit");
     ptyterm_resize(t, 40, 160);
-    expect(t, "Freight for dev");
+    expect_text(t, "Freight for dev");
     ptyterm_resize(t, 12, 40);
-    expect(t, "this terminal is 40x12");
+    expect_text(t, "this terminal is 40x12");
     ptyterm_resize(t, 6, 20);
     /* narrower than a line: wrapped at spaces, nothing cut */
-    expect(t, "kargotop needs 80x24");
-    expect(t, "this terminal is");
-    expect(t, "20x6");
-    expect(t, "press q to quit");
-    quit_with(t, "q");
+    expect_text(t, "kargotop needs 80x24");
+    expect_text(t, "this terminal is");
+    expect_text(t, "20x6");
+    expect_text(t, "press q to quit");
+    expect_quit(t, "q", WAIT_MS);
 }
 
 /* An xterm SGR mouse report (1-based cells) of button b pressed (or released) at row, col. */
@@ -784,7 +717,7 @@ static void test_mouse_off_by_default_then_click_and_wheel(void **state)
     struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", NULL, NULL, NULL);
     assert_true(settle(t, 300));
     assert_false(ptyterm_mouse(t)); /* the terminal's own selection keeps working */
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 
     t = start(e, "xterm-256color", "C.UTF-8", NULL, (const char *const[]){"--mouse", NULL}, NULL);
     assert_true(settle(t, 300));
@@ -794,7 +727,7 @@ static void test_mouse_off_by_default_then_click_and_wheel(void **state)
     assert_true(ptyterm_find(t, " production ", &row, &col));
     mouse(t, 0, row + 2, col + 4, true);
     mouse(t, 0, row + 2, col + 4, false);
-    expect(t, "Freight for production");
+    expect_text(t, "Freight for production");
     /* a click on a Freight row focuses the pane and selects the row */
     int frow, fcol;
     assert_true(ptyterm_find(t, "Freight for", &frow, &fcol));
@@ -809,7 +742,7 @@ static void test_mouse_off_by_default_then_click_and_wheel(void **state)
     assert_true(wait_selected(t, "quiet-falcon"));
     mouse(t, 64, row, col, true);
     assert_true(wait_selected(t, "witty-badger")); /* the top stops it */
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 }
 
 static void test_inside_tmux(void **state)
@@ -827,8 +760,8 @@ static void test_inside_tmux(void **state)
     unsetenv("TMUX");
     struct ptyterm *t = ptyterm_spawn(argv, envv, 40, 160);
     assert_non_null(t);
-    expect(t, "Freight for dev");
-    expect(t, "production");
+    expect_text(t, "Freight for dev");
+    expect_text(t, "production");
     assert_true(settle(t, 300));
     /* through tmux: lines are lines and the Stage keeps its colour (tmux's own 256 colours) */
     int row, col;
@@ -846,9 +779,9 @@ static void test_inside_tmux(void **state)
             assert_false(vterm_color_is_equal(&heads[i].bg, &heads[j].bg));
     }
     ptyterm_send(t, "l");
-    expect(t, "Freight for staging");
+    expect_text(t, "Freight for staging");
     /* q ends kargotop, which ends the only tmux window, which ends the client */
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
     free(cmd);
 }
 
@@ -884,8 +817,8 @@ static void test_inside_gnu_screen(void **state)
     unsetenv("STY");
     struct ptyterm *t = ptyterm_spawn(argv, envv, 40, 160);
     assert_non_null(t);
-    expect(t, "Freight for dev");
-    expect(t, "production");
+    expect_text(t, "Freight for dev");
+    expect_text(t, "production");
     assert_true(settle(t, 300));
     bool line = false;
     for (int c = 0; c < 160 && !line; c++)
@@ -899,8 +832,8 @@ static void test_inside_gnu_screen(void **state)
             assert_false(vterm_color_is_equal(&heads[i].bg, &heads[j].bg));
     }
     ptyterm_send(t, "l");
-    expect(t, "Freight for staging");
-    quit_with(t, "q"); /* the only window ends, and screen with it */
+    expect_text(t, "Freight for staging");
+    expect_quit(t, "q", WAIT_MS); /* the only window ends, and screen with it */
     rmdir(sockdir);
     free(sockdir);
     free(sockenv);
@@ -973,7 +906,7 @@ static void test_over_ssh(void **state)
         execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", cfg, (char *)NULL);
         _exit(127);
     }
-    e->sshd = sshd;
+    e->child = sshd;
     /* ready when it accepts connections */
     bool up = false;
     for (long long end = now_ms() + WAIT_MS; !up && now_ms() < end;) {
@@ -991,7 +924,7 @@ static void test_over_ssh(void **state)
     if (!up) {
         kill(sshd, SIGTERM);
         waitpid(sshd, NULL, 0);
-        e->sshd = 0;
+        e->child = 0;
         fprintf(stderr, "# sshd did not start: skipped\n");
         skip();
     }
@@ -1017,17 +950,17 @@ static void test_over_ssh(void **state)
     char *envv[] = {"TERM=xterm-256color", NULL};
     struct ptyterm *t = ptyterm_spawn(argv, envv, 40, 160);
     assert_non_null(t);
-    expect(t, "Freight for dev");
-    expect(t, "production");
+    expect_text(t, "Freight for dev");
+    expect_text(t, "production");
     assert_true(settle(t, 300));
     assert_int_equal(cell_at(t, 1, 0).chars[0], 0x250C);
     VTermScreenCell top = cell_at(t, 0, 2);
     assert_true(VTERM_COLOR_IS_INDEXED(&top.bg));
     assert_int_equal(top.bg.indexed.idx, 6);
     ptyterm_send(t, "l");
-    expect(t, "Freight for staging");
+    expect_text(t, "Freight for staging");
     ptyterm_resize(t, 30, 120); /* the window change travels over ssh */
-    expect(t, "Freight for staging");
+    expect_text(t, "Freight for staging");
     assert_true(process_with_arg(e->kubeconfig));
     /* the connection drops: the ssh client dies, sshd hangs up the remote terminal */
     kill(ptyterm_pid(t), SIGKILL);
@@ -1042,7 +975,7 @@ static void test_over_ssh(void **state)
     }
     kill(sshd, SIGTERM);
     waitpid(sshd, NULL, 0);
-    e->sshd = 0;
+    e->child = 0;
     assert_true(gone);
     free(dir);
     free(keys);
@@ -1051,25 +984,6 @@ static void test_over_ssh(void **state)
     free(portarg);
     free(key);
     free(remote);
-}
-
-/* A Promotion of a Freight to staging, as a user's `promote` would send it. */
-static void promote_to_staging(struct env *e, const char *freight)
-{
-    char *body = xasprintf("{\"apiVersion\":\"" GV "\",\"kind\":\"Promotion\","
-                           "\"metadata\":{\"generateName\":\"staging.\"},"
-                           "\"spec\":{\"stage\":\"staging\",\"freight\":\"%s\"}}",
-                           freight);
-    cJSON *promo = cJSON_Parse(body);
-    struct api_ref ref = {GV, "promotions", NS, NULL};
-    struct kube_error err = {0};
-    cJSON *created = api_create(e->client, &ref, promo, &err);
-    if (created == NULL)
-        fail_msg("create: %s", err.message);
-    cJSON_Delete(created);
-    cJSON_Delete(promo);
-    free(body);
-    kube_error_clear(&err);
 }
 
 static void test_bytes_at_idle_and_per_promotion_step(void **state)
@@ -1089,13 +1003,13 @@ static void test_bytes_at_idle_and_per_promotion_step(void **state)
 
     /* a promotion, step by step: each step redraws a few cells, not the screen */
     ptyterm_send(t, "l");
-    expect(t, "Freight for staging");
+    expect_text(t, "Freight for staging");
     assert_true(settle(t, 300));
     char *freight = freight_of(e, "dev", 0);
-    promote_to_staging(e, freight);
+    uienv_promote(e, NS, "staging", freight);
     free(freight);
     kargo_settle(e->kargo.out);
-    expect(t, "Promoting");
+    expect_text(t, "Promoting");
     size_t worst = 0, total = 0;
     int steps = 0;
     char *before = ptyterm_screen(t);
@@ -1132,7 +1046,7 @@ static void test_bytes_at_idle_and_per_promotion_step(void **state)
     /* a full redraw of this 160x40 screen is several kilobytes (the first frame) */
     assert_true(worst < first / 4);
     assert_true(worst < 2000);
-    quit_with(t, "q");
+    expect_quit(t, "q", WAIT_MS);
 }
 
 /* Bytes the program has written (all its write calls: the terminal, and its few requests). */
@@ -1159,7 +1073,7 @@ static void test_stalled_link_then_latest_state(void **state)
     struct env *e = *state;
     struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", NULL, NULL, NULL);
     ptyterm_send(t, "l");
-    expect(t, "Freight for staging");
+    expect_text(t, "Freight for staging");
     assert_true(settle(t, 300));
     /* staging goes back to the Freight it had before (its alias only its box will show) */
     char *back = freight_of(e, "staging", 1);
@@ -1190,7 +1104,7 @@ static void test_stalled_link_then_latest_state(void **state)
         ptyterm_send(t, "L"); /* end on the graph, where staging's box shows its Freight */
         presses++;
     }
-    promote_to_staging(e, back);
+    uienv_promote(e, NS, "staging", back);
     kargo_settle(e->kargo.out);
     for (int i = 0; i < 10; i++)
         kargo_advance(e->kargo.out, STEP_MS, STEP_MS);
@@ -1216,8 +1130,8 @@ static void test_stalled_link_then_latest_state(void **state)
             ptyterm_bytes(t) - before, now_ms() - t0);
     assert_false(ptyterm_find(t, "Promoting", NULL, NULL));
     ptyterm_send(t, "\t\t");
-    expect(t, "Promotions of staging");
-    quit_with(t, "q");
+    expect_text(t, "Promotions of staging");
+    expect_quit(t, "q", WAIT_MS);
     free(back);
     free(alias);
 }

@@ -14,30 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "expect.h"
 #include "ptyterm.h"
 
 #define WAIT_MS 30000 /* a loaded machine: the demo loads four projects before it answers */
-
-static void expect_text(struct ptyterm *t, const char *text)
-{
-    if (!ptyterm_wait_text(t, text, WAIT_MS)) {
-        ptyterm_dump(t, text);
-        fail_msg("the screen never showed '%s'", text);
-    }
-}
-
-static void quit(struct ptyterm *t)
-{
-    int status;
-    ptyterm_send(t, "q");
-    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
-        ptyterm_dump(t, "did not exit");
-        fail();
-    }
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    ptyterm_free(t);
-}
 
 static struct ptyterm *spawn(char *const argv[])
 {
@@ -50,28 +30,28 @@ static struct ptyterm *spawn(char *const argv[])
 static void test_demo_opens_backstage_with_every_project(void **state)
 {
     struct ptyterm *t = spawn((char *[]){KARGOTOP_BIN, "--demo", NULL});
-    expect_text(t, "backstage-kargo");
-    expect_text(t, "production");
-    expect_text(t, "live");
+    expect_text_within(t, "backstage-kargo", WAIT_MS);
+    expect_text_within(t, "production", WAIT_MS);
+    expect_text_within(t, "live", WAIT_MS);
     /* The other setups are there too: the project switcher lists them. */
     ptyterm_send(t, ":project flask-app\r");
-    expect_text(t, "prod");
-    expect_text(t, "flask-app");
-    quit(t);
+    expect_text_within(t, "prod", WAIT_MS);
+    expect_text_within(t, "flask-app", WAIT_MS);
+    expect_quit(t, "q", WAIT_MS);
 }
 
 /* --scenario NAME picks the built-in setup, and the dashboard opens in its project. */
 static void test_demo_scenario_by_name(void **state)
 {
     struct ptyterm *t = spawn((char *[]){KARGOTOP_BIN, "--demo", "--scenario", "myapp", NULL});
-    expect_text(t, "myapp");
-    expect_text(t, "preprod");
-    expect_text(t, "uat");
+    expect_text_within(t, "myapp", WAIT_MS);
+    expect_text_within(t, "preprod", WAIT_MS);
+    expect_text_within(t, "uat", WAIT_MS);
     char *screen = ptyterm_screen(t);
     bool other = strstr(screen, "backstage-kargo") != NULL;
     free(screen);
     assert_false(other); /* only what was asked for */
-    quit(t);
+    expect_quit(t, "q", WAIT_MS);
 }
 
 static const char user_file[] =
@@ -129,12 +109,12 @@ static void test_demo_scenario_from_a_users_file(void **state)
     fclose(f);
 
     struct ptyterm *t = spawn((char *[]){KARGOTOP_BIN, "--demo", "--scenario", path, NULL});
-    expect_text(t, "mine");
-    expect_text(t, "qa-lane");
-    expect_text(t, "first-light");
+    expect_text_within(t, "mine", WAIT_MS);
+    expect_text_within(t, "qa-lane", WAIT_MS);
+    expect_text_within(t, "first-light", WAIT_MS);
     /* The controller promoted it: the freight is in the stage (the WHERE column). */
-    expect_text(t, "\u25cfqa-lane");
-    quit(t);
+    expect_text_within(t, "\u25cfqa-lane", WAIT_MS);
+    expect_quit(t, "q", WAIT_MS);
     unlink(path);
     rmdir(dir);
 }
@@ -144,11 +124,11 @@ static void test_demo_several_scenarios(void **state)
 {
     struct ptyterm *t = spawn((char *[]){KARGOTOP_BIN, "--demo", "--scenario", "flask-app",
                                          "--scenario", "backstage", NULL});
-    expect_text(t, "flask-app"); /* the first one's project opens */
-    expect_text(t, "staging");
+    expect_text_within(t, "flask-app", WAIT_MS); /* the first one's project opens */
+    expect_text_within(t, "staging", WAIT_MS);
     ptyterm_send(t, ":project backstage-kargo\r");
-    expect_text(t, "production");
-    quit(t);
+    expect_text_within(t, "production", WAIT_MS);
+    expect_quit(t, "q", WAIT_MS);
 }
 
 /* A scenario that is neither built in nor a file: the reason is on the screen, nothing crashes. */
@@ -156,9 +136,9 @@ static void test_demo_unknown_scenario_says_why(void **state)
 {
     struct ptyterm *t =
         spawn((char *[]){KARGOTOP_BIN, "--demo", "--scenario", "no-such-setup", NULL});
-    expect_text(t, "The demo cluster did not start");
-    expect_text(t, "no-such-setup");
-    quit(t);
+    expect_text_within(t, "The demo cluster did not start", WAIT_MS);
+    expect_text_within(t, "no-such-setup", WAIT_MS);
+    expect_quit(t, "q", WAIT_MS);
 }
 
 int main(void)

@@ -17,9 +17,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hostile_env.h"
+#include "expect.h"
+#include "kube/api.h"
 #include "proc.h"
 #include "ptyterm.h"
+#include "uienv.h"
 #include "util/xalloc.h"
 
 #define WAIT_MS 20000
@@ -216,7 +218,9 @@ static int setup(void **state)
         return -1;
     close(fd);
     write_scenario(scenario_path);
-    struct hostile_env *e = hostile_env_start(NULL, scenario_path, false);
+    struct uienv_opts o = uienv_defaults();
+    o.scenario_file = scenario_path;
+    struct env *e = uienv_start_opts(&o);
     if (e == NULL)
         return -1;
     /* Invalid UTF-8 cannot be written in YAML: it goes through the API as raw bytes. */
@@ -236,18 +240,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    hostile_env_stop(*state);
+    uienv_stop(*state);
     unlink(scenario_path);
     return 0;
 }
-
-#define expect(t, text)                                                                            \
-    do {                                                                                           \
-        if (!ptyterm_wait_text(t, text, WAIT_MS)) {                                                \
-            ptyterm_dump(t, "missing: " text);                                                     \
-            fail_msg("the screen never showed '%s'", text);                                        \
-        }                                                                                          \
-    } while (0)
 
 /* The frame is still where the program drew it: nothing from the data cleared or moved it. */
 static void expect_frame(struct ptyterm *t)
@@ -320,129 +316,116 @@ static void expect_raw_safe(struct ptyterm *t)
     assert_true(contains(raw, len, "SE9TVElMRQ=="));
 }
 
-static struct ptyterm *start(struct hostile_env *e, int rows, int cols)
+static struct ptyterm *start(struct env *e, int rows, int cols)
 {
     char *argv[] = {KARGOTOP_BIN, "--kubeconfig", e->kubeconfig, "-n", NS, NULL};
     struct ptyterm *t = ptyterm_spawn(argv, NULL, rows, cols);
     assert_non_null(t);
-    expect(t, "Freight for");
-    expect(t, "live");
+    expect_text(t, "Freight for");
+    expect_text(t, "live");
     return t;
-}
-
-static void quit(struct ptyterm *t)
-{
-    int status;
-    ptyterm_send(t, "q");
-    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
-        ptyterm_dump(t, "did not exit");
-        fail();
-    }
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    ptyterm_free(t);
 }
 
 static void test_every_view_shows_hostile_text_safely(void **state)
 {
-    struct hostile_env *e = *state;
+    struct env *e = *state;
     struct ptyterm *t = start(e, 40, 160);
-    expect(t, "evil-alias");
+    expect_text(t, "evil-alias");
     expect_frame(t);
 
     /* dev's details: the description with its sequences as visible placeholders */
     ptyterm_send(t, "/dev\r\r");
-    expect(t, "evil\u241b]52;c;SE9TVElMRQ==\u2407 clear\u241b[2J");
-    expect(t, "\uFFFDLIVE");
+    expect_text(t, "evil\u241b]52;c;SE9TVElMRQ==\u2407 clear\u241b[2J");
+    expect_text(t, "\uFFFDLIVE");
     expect_frame(t);
     ptyterm_send(t, "\033");
 
     /* dev as YAML: the 200-deep config and every string quoted or escaped */
     ptyterm_send(t, "y");
-    expect(t, "kargo.akuity.io/description");
+    expect_text(t, "kargo.akuity.io/description");
     ptyterm_send(t, "G");
-    expect(t, "freightSummary");
+    expect_text(t, "freightSummary");
     ptyterm_send(t, "g");
-    expect(t, "uses: git-clone");
+    expect_text(t, "uses: git-clone");
     expect_frame(t);
     ptyterm_send(t, "\033\033");
 
     /* prod's details: the 1 MB description, clipped, and the program still answers */
     ptyterm_send(t, "/prod\r\r");
-    expect(t, "HUGE-START");
+    expect_text(t, "HUGE-START");
     ptyterm_send(t, "G");
     ptyterm_send(t, "g");
-    expect(t, "HUGE-START");
+    expect_text(t, "HUGE-START");
     expect_frame(t);
     ptyterm_send(t, "y");
-    expect(t, "HUGE-START");
+    expect_text(t, "HUGE-START");
     ptyterm_send(t, "\033\033");
 
     /* the lists: events, freight (commit subjects), promotions (messages), warehouses */
     ptyterm_send(t, ":events\r");
-    expect(t, "event evil\u241b]52");
+    expect_text(t, "event evil\u241b]52");
     ptyterm_send(t, "\r");
     expect_frame(t);
     ptyterm_send(t, "\033");
     ptyterm_send(t, ":freight\r");
-    expect(t, "evil-alias");
+    expect_text(t, "evil-alias");
     ptyterm_send(t, "\r");
-    expect(t, "subject evil\u241b]52");
+    expect_text(t, "subject evil\u241b]52");
     expect_frame(t);
     ptyterm_send(t, "y");
-    expect(t, "mallory");
+    expect_text(t, "mallory");
     ptyterm_send(t, "\033\033");
     ptyterm_send(t, ":promotions\r");
-    expect(t, "Failed");
+    expect_text(t, "Failed");
     ptyterm_send(t, "\r");
-    expect(t, "failed: evil\u241b]52");
+    expect_text(t, "failed: evil\u241b]52");
     ptyterm_send(t, "\033");
     ptyterm_send(t, ":warehouses\r");
-    expect(t, "wh");
+    expect_text(t, "wh");
     ptyterm_send(t, "\r");
-    expect(t, "bad \uFFFD\uFFFD utf8 \uFFFD");
+    expect_text(t, "bad \uFFFD\uFFFD utf8 \uFFFD");
     expect_frame(t);
     ptyterm_send(t, "\033");
 
     /* still alive and answering */
     ptyterm_send(t, "?");
-    expect(t, "show or hide this help");
+    expect_text(t, "show or hide this help");
     ptyterm_send(t, "\033");
     expect_raw_safe(t);
-    quit(t);
+    expect_quit(t, "q", WAIT_MS);
 }
 
 static void test_narrow_terminal_and_ascii_locale(void **state)
 {
-    struct hostile_env *e = *state;
+    struct env *e = *state;
     char *argv[] = {KARGOTOP_BIN, "--kubeconfig", e->kubeconfig, "-n", NS, NULL};
     char *env[] = {"LANG=C", "LC_ALL=C", NULL};
     struct ptyterm *t = ptyterm_spawn(argv, env, 24, 80);
     assert_non_null(t);
-    expect(t, "live");
+    expect_text(t, "live");
     ptyterm_send(t, "/dev\r\r");
-    expect(t, "evil^[]52;c;SE9TVElMRQ==^G clear^[[2J");
+    expect_text(t, "evil^[]52;c;SE9TVElMRQ==^G clear^[[2J");
     expect_frame(t);
     ptyterm_send(t, "\033:events\r");
-    expect(t, "event evil^[]");
+    expect_text(t, "event evil^[]");
     ptyterm_resize(t, 12, 40);
-    expect(t, "80x24");
+    expect_text(t, "80x24");
     ptyterm_resize(t, 24, 80);
-    expect(t, "event evil^[]");
+    expect_text(t, "event evil^[]");
     size_t len;
     const char *raw = ptyterm_raw(t, &len);
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)raw[i] >= 0x80)
             fail_msg("a non-ASCII byte 0x%02x at %zu in the C locale", (unsigned char)raw[i], i);
     expect_raw_safe(t);
-    quit(t);
+    expect_quit(t, "q", WAIT_MS);
 }
 
 /* The commands print the same data: tables sanitised like the screen, JSON and YAML escaped; no
  * raw control byte but newlines (and tabs in YAML block text), nothing but UTF-8. */
 static void test_commands_print_hostile_text_safely(void **state)
 {
-    struct hostile_env *e = *state;
+    struct env *e = *state;
     const char *kinds[] = {"stages", "freight", "promotions", "warehouses"};
     const char *formats[] = {"table", "wide", "json", "yaml"};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {

@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hostile_env.h"
 #include "ptyterm.h"
+#include "uienv.h"
 #include "util/xalloc.h"
 
 #define WAIT_MS 120000 /* everything is 20-50 times slower under memcheck */
@@ -44,7 +44,10 @@ static void show_log(const char *path)
 static void test_session_under_memcheck(void **state)
 {
     static const char *const builtin[] = {"flask-app", "backstage", NULL};
-    struct hostile_env *e = hostile_env_start(builtin, NULL, true);
+    struct uienv_opts o = uienv_defaults();
+    o.scenarios = builtin;
+    o.tls = true;
+    struct env *e = uienv_start_opts(&o);
     assert_non_null(e);
     char *log = xasprintf("%s/memcheck.log", e->dir);
     char *logopt = xasprintf("--log-file=%s", log);
@@ -97,7 +100,7 @@ static void test_session_under_memcheck(void **state)
     free(log);
     free(logopt);
     free(supp);
-    hostile_env_stop(e);
+    uienv_stop(e);
 }
 
 int main(void)

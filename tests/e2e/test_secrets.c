@@ -21,9 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hostile_env.h"
+#include "expect.h"
 #include "proc.h"
 #include "ptyterm.h"
+#include "uienv.h"
 #include "util/base64.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -33,7 +34,7 @@
 #define WRONG    "kt-wrong-secret-token-0123456789abcdef"
 
 struct fx {
-    struct hostile_env *e;
+    struct env *e;
     char *root; /* the private directory: kubeconfig, plugin, and the program's home */
     char *kubeconfig;
     char *env[8];
@@ -107,7 +108,10 @@ static int setup(void **state)
     static const char *const builtin[] = {"flask-app", NULL};
     struct fx *f = xcalloc(1, sizeof *f);
     f->started = time(NULL);
-    f->e = hostile_env_start(builtin, NULL, true);
+    struct uienv_opts o = uienv_defaults();
+    o.scenarios = builtin;
+    o.tls = true;
+    f->e = uienv_start_opts(&o);
     if (f->e == NULL)
         return -1;
     f->root = xasprintf("%s/private", f->e->dir);
@@ -207,7 +211,7 @@ static int teardown(void **state)
         return -1;
     rm_rf(f->root);
     unlink(f->kubeconfig);
-    hostile_env_stop(f->e);
+    uienv_stop(f->e);
     for (size_t i = 0; i < f->nowned; i++)
         free(f->owned[i]);
     for (size_t i = 0; f->env[i] != NULL; i++)
@@ -218,28 +222,12 @@ static int teardown(void **state)
     return 0;
 }
 
-#define expect(t, text)                                                                            \
-    do {                                                                                           \
-        if (!ptyterm_wait_text(t, text, WAIT_MS)) {                                                \
-            ptyterm_dump(t, "missing: " text);                                                     \
-            fail_msg("the screen never showed '%s'", text);                                        \
-        }                                                                                          \
-    } while (0)
-
-static void expect_str(struct ptyterm *t, const char *text)
-{
-    if (!ptyterm_wait_text(t, text, WAIT_MS)) {
-        ptyterm_dump(t, text);
-        fail_msg("the screen never showed '%s'", text);
-    }
-}
-
 static struct ptyterm *dashboard(struct fx *f, const char *context)
 {
     char *argv[] = {KARGOTOP_BIN, "--context", (char *)context, NULL};
     struct ptyterm *t = ptyterm_spawn(argv, f->env, 40, 160);
     assert_non_null(t);
-    expect(t, "kargotop");
+    expect_text(t, "kargotop");
     return t;
 }
 
@@ -301,20 +289,20 @@ static void test_dashboard_with_each_credential(void **state)
     const char *working[] = {"token", "cert", "exec"};
     for (size_t i = 0; i < sizeof working / sizeof working[0]; i++) {
         struct ptyterm *t = dashboard(f, working[i]);
-        expect(t, "live");
-        expect(t, "Freight for");
+        expect_text(t, "live");
+        expect_text(t, "Freight for");
         ptyterm_send(t, "\r");
         ptyterm_send(t, "\033y");
         ptyterm_send(t, "\033\033:events\r");
-        expect(t, "Events of flask-app");
+        expect_text(t, "Events of flask-app");
         ptyterm_send(t, "\033:projects\r");
-        expect(t, "Projects");
+        expect_text(t, "Projects");
         ptyterm_send(t, "\033?");
-        expect(t, "show or hide this help");
+        expect_text(t, "show or hide this help");
         /* a switch to a context whose credential the server refuses: its error, and no secret */
         ptyterm_send(t, "\033:ctx badtoken\r");
-        expect(t, "ctx: badtoken");
-        expect(t, "Unauthorized");
+        expect_text(t, "ctx: badtoken");
+        expect_text(t, "Unauthorized");
         quit_and_check(f, t, working[i]);
     }
 }
@@ -326,9 +314,9 @@ static void test_dashboard_error_paths(void **state)
     const char *says[] = {"Unauthorized", "Unauthorized", "exec plugin"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         struct ptyterm *t = dashboard(f, refused[i]);
-        expect_str(t, says[i]);
+        expect_text(t, says[i]);
         ptyterm_send(t, ":projects\r");
-        expect_str(t, says[i]);
+        expect_text(t, says[i]);
         quit_and_check(f, t, refused[i]);
     }
 }
@@ -374,7 +362,7 @@ static void test_exec_argv_is_literal(void **state)
 {
     struct fx *f = *state;
     struct ptyterm *t = dashboard(f, "exec");
-    expect(t, "live");
+    expect_text(t, "live");
     quit_and_check(f, t, "exec");
     char *p = xasprintf("%s/args", f->root);
     size_t len;

@@ -1,13 +1,17 @@
 /* TLS trust (issue 12): the server certificate is verified against the kubeconfig's CA; a wrong
  * CA, a wrong host name and an expired certificate are refused with a message that says so (the
  * client) and no cluster data on the screen (the real binary); insecure-skip-tls-verify works
- * only when the kubeconfig says so, and then the top bar says the server is unverified. */
+ * only when the kubeconfig says so, and then the top bar says the server is unverified. With no
+ * CA in the kubeconfig the system's trust store decides: the binary runs in a private mount
+ * namespace whose store (libcurl's default CA file) holds the simulator's CA, and works; with
+ * the machine's own store it is refused with a message naming the server and the store. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 #include "kube/api.h"
 #include "kube/http.h"
 #include "kube/kubeconfig.h"
+#include "proc.h"
 #include "ptyterm.h"
 #include "sim/kargo.h"
 #include "sim/sim.h"
@@ -56,20 +61,22 @@ static void cluster_stop(struct cluster *c)
     free(c);
 }
 
-/* A kubeconfig for the server of c trusting ca_of's CA, at server (NULL: c's URL), optionally
- * with a tls-server-name and insecure-skip-tls-verify. Returns its path (caller frees). */
+/* A kubeconfig for the server of c trusting ca_of's CA (NULL: none, the system's store), at
+ * server (NULL: c's URL), optionally with a tls-server-name and insecure-skip-tls-verify.
+ * Returns its path (caller frees). */
 static char *kubeconfig(const char *dir, struct cluster *c, struct cluster *ca_of,
                         const char *server, const char *server_name, bool insecure)
 {
-    const char *pem = sim_ca_pem(ca_of->sim);
-    char *ca = base64_encode(pem, strlen(pem));
+    const char *pem = ca_of != NULL ? sim_ca_pem(ca_of->sim) : NULL;
+    char *ca = pem != NULL ? base64_encode(pem, strlen(pem)) : NULL;
     char *text = xasprintf(
         "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
-        "clusters:\n- name: sim\n  cluster:\n    server: %s\n    certificate-authority-data: %s\n"
+        "clusters:\n- name: sim\n  cluster:\n    server: %s\n%s%s%s"
         "%s%s%s%s"
         "users:\n- name: u\n  user: {token: %s}\n"
         "contexts:\n- {name: c, context: {cluster: sim, user: u, namespace: flask-app}}\n",
-        server != NULL ? server : sim_url(c->sim), ca, server_name ? "    tls-server-name: " : "",
+        server != NULL ? server : sim_url(c->sim), ca ? "    certificate-authority-data: " : "",
+        ca ? ca : "", ca ? "\n" : "", server_name ? "    tls-server-name: " : "",
         server_name ? server_name : "", server_name ? "\n" : "",
         insecure ? "    insecure-skip-tls-verify: true\n" : "", sim_token(c->sim, "admin"));
     char *path = xasprintf("%s/kubeconfig-%d", dir, rand());
@@ -127,6 +134,13 @@ static void expect_refused_on_screen(const char *path)
     assert_null(strstr(screen, "staging")); /* a Stage of flask-app */
     free(screen);
     ptyterm_free(t);
+}
+
+static void remove_dir(const char *dir)
+{
+    char *rm = xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(rm), 0);
+    free(rm);
 }
 
 static void expect_says(const char *msg, const char *want)
@@ -196,14 +210,137 @@ static void test_tls(void **state)
     cluster_stop(good);
     cluster_stop(other);
     cluster_stop(old);
-    char *rm = xasprintf("rm -rf '%s'", dir);
-    assert_int_equal(system(rm), 0);
-    free(rm);
+    remove_dir(dir);
+}
+
+/* Where this machine's libcurl (the one kargotop links) finds the system's trust store when it
+ * is told nothing: its default CA file (curl-config --ca). Caller frees. */
+static char *system_store(void)
+{
+    CURL *e = curl_easy_init();
+    assert_non_null(e);
+    char *path = NULL;
+    if (curl_easy_getinfo(e, CURLINFO_CAINFO, &path) != CURLE_OK || path == NULL)
+        fail_msg("libcurl has no default CA file: it does not use the system's trust store");
+    char *copy = xstrdup(path);
+    curl_easy_cleanup(e);
+    return copy;
+}
+
+/* argv running cmd with bundle bind-mounted over the system's store, in a mount namespace of
+ * its own (as root; otherwise in a user namespace too, where the caller is root). The machine's
+ * store is untouched. Caller frees the array only. */
+static char **in_store(const char *bundle, const char *store, char *const *cmd)
+{
+    size_t n = 0;
+    while (cmd[n] != NULL)
+        n++;
+    char **argv = xcalloc(n + 9, sizeof *argv);
+    size_t i = 0;
+    argv[i++] = "unshare";
+    argv[i++] = geteuid() == 0 ? "-m" : "-rm";
+    argv[i++] = "sh";
+    argv[i++] = "-c";
+    argv[i++] = "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"";
+    argv[i++] = "sh";
+    argv[i++] = (char *)bundle;
+    argv[i++] = (char *)store;
+    for (size_t k = 0; k < n; k++)
+        argv[i++] = cmd[k];
+    return argv;
+}
+
+/* Whether this machine lets a process have its own mounts; CI (root on Debian) must. */
+static bool namespaces_usable(const char *store)
+{
+    char *cmd[] = {"true", NULL};
+    char **argv = in_store(store, store, cmd);
+    struct proc_result r = {0};
+    bool ok = proc_run(argv, NULL, WAIT_MS, &r) == 0 && r.status == 0;
+    if (!ok)
+        fprintf(stderr, "mount namespaces: %s", r.err != NULL ? r.err : "unshare did not run\n");
+    proc_result_free(&r);
+    free(argv);
+    return ok;
+}
+
+static void test_system_store(void **state)
+{
+    (void)state;
+    char *store = system_store();
+    if (!namespaces_usable(store)) {
+        const char *ci = getenv("CI");
+        if (ci != NULL && strcmp(ci, "true") == 0)
+            fail_msg("CI: cannot bind-mount a trust store in a mount namespace (unshare -m)");
+        free(store);
+        skip();
+    }
+    char dir[] = "/tmp/kt-e2e-trust-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct cluster *c = cluster_start(false);
+    char *bundle = xasprintf("%s/bundle.pem", dir);
+    FILE *f = fopen(bundle, "w");
+    assert_non_null(f);
+    fputs(sim_ca_pem(c->sim), f);
+    fclose(f);
+    char *p = kubeconfig(dir, c, NULL, NULL, NULL, false);
+    char *get[] = {KARGOTOP_BIN, "--kubeconfig", p, "get", "stages", NULL};
+
+    /* the machine's store does not hold the simulator's CA: refused, naming the server */
+    struct proc_result r = {0};
+    assert_int_equal(proc_run(get, NULL, WAIT_MS, &r), 0);
+    char *want = xasprintf("cannot verify the TLS certificate of %s", sim_url(c->sim));
+    if (r.status == 0 || strstr(r.err, want) == NULL || strstr(r.err, store) == NULL ||
+        strstr(r.err, "certificate") == NULL)
+        fail_msg("get stages with the machine's store: status %d, stderr '%s'; expected '%s' "
+                 "and the store %s",
+                 r.status, r.err, want, store);
+    assert_null(strstr(r.out, "staging"));
+    proc_result_free(&r);
+    char *msg = list_error(p);
+    expect_says(msg, want);
+    free(msg);
+    free(want);
+    expect_refused_on_screen(p);
+
+    /* a system store that holds it: the command lists the Stages */
+    char **argv = in_store(bundle, store, get);
+    assert_int_equal(proc_run(argv, NULL, WAIT_MS, &r), 0);
+    if (r.status != 0 || strstr(r.out, "staging") == NULL)
+        fail_msg("get stages with the simulator's CA in the system store: status %d, stdout "
+                 "'%s', stderr '%s'",
+                 r.status, r.out, r.err);
+    proc_result_free(&r);
+    free(argv);
+
+    /* and the dashboard is live, its top bar without a warning */
+    char *dash[] = {KARGOTOP_BIN, "--kubeconfig", p, NULL};
+    argv = in_store(bundle, store, dash);
+    struct ptyterm *t = ptyterm_spawn(argv, NULL, 30, 120);
+    assert_non_null(t);
+    if (!ptyterm_wait_text(t, "Freight for", WAIT_MS) ||
+        !ptyterm_wait_text(t, "\u25cf live", WAIT_MS)) {
+        ptyterm_dump(t, "system store with the simulator's CA");
+        fail();
+    }
+    char *top = ptyterm_row(t, 0);
+    assert_null(strstr(top, "TLS"));
+    assert_null(strstr(top, "reconnecting"));
+    free(top);
+    ptyterm_free(t);
+    free(argv);
+
+    free(p);
+    free(bundle);
+    cluster_stop(c);
+    free(store);
+    remove_dir(dir);
 }
 
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_tls)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_tls),
+                                       cmocka_unit_test(test_system_store)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -260,6 +260,26 @@ char *ptyterm_row(struct ptyterm *t, int row)
     return strbuf_detach(&sb);
 }
 
+char *ptyterm_text(struct ptyterm *t, int row, int col, int ncols)
+{
+    struct strbuf sb;
+    strbuf_init(&sb);
+    int end = col + ncols < t->cols ? col + ncols : t->cols;
+    for (int c = col < 0 ? 0 : col; row >= 0 && row < t->rows && c < end; c++) {
+        VTermScreenCell cell;
+        vterm_screen_get_cell(t->screen, (VTermPos){row, c}, &cell);
+        ptyterm_append_cell(&sb, &cell);
+        if (cell.width > 1)
+            c += cell.width - 1;
+    }
+    size_t lead = strspn(sb.buf, " ");
+    while (sb.len > lead && sb.buf[sb.len - 1] == ' ')
+        sb.buf[--sb.len] = '\0';
+    char *s = xstrdup(sb.buf + lead);
+    strbuf_free(&sb);
+    return s;
+}
+
 char *ptyterm_screen(struct ptyterm *t)
 {
     struct strbuf sb;

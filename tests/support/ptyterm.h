@@ -38,6 +38,8 @@ bool ptyterm_find(struct ptyterm *t, const char *text, int *row, int *col);
 char *ptyterm_screen(struct ptyterm *t);
 /* One row as UTF-8, trailing blanks trimmed. Caller frees. */
 char *ptyterm_row(struct ptyterm *t, int row);
+/* The text of ncols cells of a row from col, leading and trailing blanks trimmed. Caller frees. */
+char *ptyterm_text(struct ptyterm *t, int row, int col, int ncols);
 /* The cell at (row, col): its glyph, colours and attributes. */
 bool ptyterm_cell(struct ptyterm *t, int row, int col, VTermScreenCell *cell);
 

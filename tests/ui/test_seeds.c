@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "expect.h"
 #include "kube/api.h"
 #include "kube/http.h"
 #include "kube/kubeconfig.h"
@@ -200,14 +201,6 @@ static struct ptyterm *start(struct env *e, const char *project)
         fail();
     }
     return t;
-}
-
-static void expect_text(struct ptyterm *t, const char *text)
-{
-    if (!ptyterm_wait_text(t, text, WAIT_MS)) {
-        ptyterm_dump(t, text);
-        fail_msg("the screen never showed '%s'", text);
-    }
 }
 
 /* The freight pane's title for a selection: " Freight for NAME " then the border. */

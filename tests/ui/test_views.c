@@ -17,100 +17,29 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "expect.h"
 #include "kube/api.h"
-#include "kube/http.h"
-#include "kube/kubeconfig.h"
 #include "ptyterm.h"
-#include "sim/kargo.h"
-#include "sim/sim.h"
+#include "uienv.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
-#define WAIT_MS 20000
+#define WAIT_MS EXPECT_WAIT_MS
 #define GV      "kargo.akuity.io/v1alpha1"
 #define NS      "backstage-kargo"
 
-struct env {
-    struct kargo_options kargo;
-    struct sim_config cfg;
-    struct sim *sim;
-    char dir[64];
-    char *kubeconfig;
-    struct kube_config *kcfg;
-    struct kube_client *client;
-};
-
 static const char *const scenarios[] = {"backstage", "flask-app", NULL};
-
-static int connect(struct env *e)
-{
-    char *cause = NULL;
-    e->sim = sim_start(&e->cfg, &cause);
-    if (e->sim == NULL) {
-        fprintf(stderr, "sim_start: %s\n", cause);
-        free(cause);
-        return -1;
-    }
-    return 0;
-}
 
 static int setup(void **state)
 {
-    struct env *e = xcalloc(1, sizeof *e);
-    e->kargo.speed = 1.0;
-    e->kargo.step_ms = 500;
-    e->kargo.verify_ms = 800;
-    e->kargo.seed = 11;
-    e->kargo.scenarios = scenarios;
-    e->cfg = (struct sim_config){.seed = 11, .install = kargo_install, .install_ctx = &e->kargo};
-    if (connect(e) != 0)
-        return -1;
-    char *cause = NULL;
-    snprintf(e->dir, sizeof e->dir, "/tmp/kt-ui-views-XXXXXX");
-    if (mkdtemp(e->dir) == NULL)
-        return -1;
-    e->kubeconfig = xasprintf("%s/kubeconfig", e->dir);
-    if (sim_write_kubeconfig(e->sim, e->kubeconfig, &cause) != 0)
-        return -1;
-    struct kubeconfig_opts ko = {.kubeconfig = e->kubeconfig};
-    e->kcfg = kubeconfig_load(&ko, &cause);
-    if (e->kcfg == NULL)
-        return -1;
-    e->client = kube_client_new(e->kcfg, &cause);
-    if (e->client == NULL)
-        return -1;
-    *state = e;
-    return 0;
+    *state = uienv_start(scenarios, 11, 500, 800);
+    return *state != NULL ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    struct env *e = *state;
-    kube_client_free(e->client);
-    kubeconfig_free(e->kcfg);
-    if (e->sim != NULL)
-        sim_stop(e->sim);
-    unlink(e->kubeconfig);
-    rmdir(e->dir);
-    free(e->kubeconfig);
-    free(e);
+    uienv_stop(*state);
     return 0;
-}
-
-static void expect_text(struct ptyterm *t, const char *text)
-{
-    if (!ptyterm_wait_text(t, text, WAIT_MS)) {
-        ptyterm_dump(t, text);
-        fail_msg("the screen never showed '%s'", text);
-    }
-}
-
-static void expect_gone(struct ptyterm *t, const char *text)
-{
-    if (!ptyterm_wait_gone(t, text, WAIT_MS)) {
-        ptyterm_dump(t, text);
-        fail_msg("the screen kept showing '%s'", text);
-    }
 }
 
 static struct ptyterm *start_with(struct env *e, char *const *extra, char *const *envp)
@@ -131,19 +60,6 @@ static struct ptyterm *start(struct env *e)
     expect_text(t, "Freight for dev");
     expect_text(t, "\u25cf live");
     return t;
-}
-
-static void quit(struct ptyterm *t)
-{
-    int status;
-    ptyterm_send(t, "q");
-    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
-        ptyterm_dump(t, "did not exit");
-        fail();
-    }
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    ptyterm_free(t);
 }
 
 /* Waits until one row holds both texts. */
@@ -220,7 +136,7 @@ static void test_details_of_stage_freight_and_promotion(void **state)
     }
     free(name);
     free(alias);
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_yaml_view_scrolls_and_searches(void **state)
@@ -241,7 +157,7 @@ static void test_yaml_view_scrolls_and_searches(void **state)
     ptyterm_send(t, "q"); /* q leaves the YAML, not the program */
     expect_gone(t, "stages/dev");
     expect_text(t, "Freight for dev");
-    quit(t);
+    uienv_quit(t);
 }
 
 /* The names of the project's oldest and newest Freight (by discovery); caller frees both. */
@@ -304,7 +220,7 @@ static void test_events_feed_and_pane_keys(void **state)
     free(title);
     free(oldest);
     free(newest);
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_hold_shows_paused(void **state)
@@ -317,27 +233,14 @@ static void test_hold_shows_paused(void **state)
     assert_true(wait_row(t, "dev ", "auto"));
     char *name, *alias;
     freight_in(e, "production", &name, &alias);
-    char *body = xasprintf("{\"apiVersion\":\"" GV "\",\"kind\":\"Promotion\","
-                           "\"metadata\":{\"generateName\":\"dev.\"},"
-                           "\"spec\":{\"stage\":\"dev\",\"freight\":\"%s\"}}",
-                           name);
-    cJSON *promo = cJSON_Parse(body);
-    struct api_ref ref = {GV, "promotions", NS, NULL};
-    struct kube_error err = {0};
-    cJSON *created = api_create(e->client, &ref, promo, &err);
-    if (created == NULL)
-        fail_msg("create: %s", err.message);
+    uienv_promote(e, NS, "dev", name);
     if (!wait_row(t, "dev ", "paused")) {
         ptyterm_dump(t, "no pause mark");
         fail();
     }
-    cJSON_Delete(created);
-    cJSON_Delete(promo);
-    kube_error_clear(&err);
-    free(body);
     free(name);
     free(alias);
-    quit(t);
+    uienv_quit(t);
 }
 
 /* At 80x24 the boxes are narrow: the step of a running promotion, the auto mark and the age
@@ -363,16 +266,7 @@ static void test_minimum_size_boxes_keep_step_and_age(void **state)
     free(age);
     char *name, *alias;
     freight_in(e, "staging", &name, &alias);
-    char *body = xasprintf("{\"apiVersion\":\"" GV "\",\"kind\":\"Promotion\","
-                           "\"metadata\":{\"generateName\":\"production.\"},"
-                           "\"spec\":{\"stage\":\"production\",\"freight\":\"%s\"}}",
-                           name);
-    cJSON *promo = cJSON_Parse(body);
-    struct api_ref ref = {GV, "promotions", NS, NULL};
-    struct kube_error err = {0};
-    cJSON *created = api_create(e->client, &ref, promo, &err);
-    if (created == NULL)
-        fail_msg("create: %s", err.message);
+    uienv_promote(e, NS, "production", name);
     bool step = false;
     for (int i = 0; i < WAIT_MS / 50 && !step; i++) {
         char *line = ptyterm_row(t, r + 1);
@@ -390,13 +284,9 @@ static void test_minimum_size_boxes_keep_step_and_age(void **state)
         ptyterm_dump(t, "no step k/5 in the narrow box");
         fail();
     }
-    cJSON_Delete(created);
-    cJSON_Delete(promo);
-    kube_error_clear(&err);
-    free(body);
     free(name);
     free(alias);
-    quit(t);
+    uienv_quit(t);
 }
 
 /* Every `:` command of the issue, typed in full or completed with Tab. */
@@ -419,15 +309,7 @@ static void test_every_command(void **state)
     expect_text(t, "project: flask-app");
     ptyterm_send(t, ":ctx viewer\r");
     expect_text(t, "ctx: viewer");
-    ptyterm_send(t, ":q\r");
-    int status;
-    if (!ptyterm_wait_exit(t, WAIT_MS, &status)) {
-        ptyterm_dump(t, ":q");
-        fail();
-    }
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    ptyterm_free(t);
+    expect_quit(t, ":q\r", WAIT_MS);
 }
 
 /* A dropped SSH session while the watches run: the program ends, it does not keep watching. */
@@ -460,7 +342,7 @@ static void test_readonly_badge(void **state)
     int row;
     assert_true(ptyterm_find(t, "[read-only]", &row, NULL));
     assert_int_equal(row, 0);
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_starts_in_the_context_namespace_and_writes_no_files(void **state)
@@ -494,7 +376,7 @@ static void test_starts_in_the_context_namespace_and_writes_no_files(void **stat
     expect_text(t, "Freight for dev");
     ptyterm_send(t, ":project " NS "\r");
     expect_text(t, "project: " NS);
-    quit(t);
+    uienv_quit(t);
     /* nothing remembered: the home directory is as empty as it was */
     DIR *d = opendir(home);
     assert_non_null(d);
@@ -587,7 +469,7 @@ static void test_ages_tick_without_keys_and_idle_costs_nothing(void **state)
     cJSON_Delete(created);
     cJSON_Delete(fobj);
     kube_error_clear(&err);
-    quit(t);
+    uienv_quit(t);
 }
 
 static void test_watch_denied_polls_and_says_so(void **state)
@@ -614,7 +496,7 @@ static void test_watch_denied_polls_and_says_so(void **state)
     assert_false(ptyterm_find(t, "\u25cf live", NULL, NULL));
     memset(&f, 0, sizeof f);
     sim_faults_set(e->sim, &f);
-    quit(t);
+    uienv_quit(t);
 }
 
 static void expect_stale(struct ptyterm *t)
@@ -681,7 +563,7 @@ static void test_outage_marks_stale_data_and_recovers(void **state)
     sim_stop(e->sim);
     e->sim = NULL;
     expect_stale(t);
-    quit(t);
+    uienv_quit(t);
 }
 
 int main(void)
