@@ -50,6 +50,11 @@ void act_reset(struct act *a);
  * has the last word). */
 enum action_access act_access(struct act *a, enum action_id id, char *reason, size_t len);
 
+/* Can the key's action apply to the selection (a running promotion to abort, a hold to
+ * resume...)? False sets why[len]. Takes the store's read lock: call it outside a frame's lock. */
+bool act_applies(struct act *a, enum action_id id, const struct act_selection *sel, time_t now,
+                 char *why, size_t len);
+
 /* Asks (in the background) about every action, so keys are ready when pressed. */
 void act_prefetch(struct act *a);
 

@@ -84,6 +84,32 @@ static struct store *act_store(const struct act *a)
     return a->src != NULL && a->src->store != NULL ? a->src->store(a->src->ctx) : NULL;
 }
 
+/* R on a Warehouse refreshes the Warehouse. */
+static enum action_id effective_id(enum action_id id, const struct act_selection *sel)
+{
+    if ((id == ACTION_REFRESH || id == ACTION_REFRESH_WAREHOUSE) && sel->kind == KARGO_WAREHOUSE &&
+        sel->name != NULL)
+        return ACTION_REFRESH_WAREHOUSE;
+    if (id == ACTION_REFRESH_WAREHOUSE)
+        return ACTION_REFRESH;
+    return id;
+}
+
+bool act_applies(struct act *a, enum action_id id, const struct act_selection *sel, time_t now,
+                 char *why, size_t len)
+{
+    struct store *st = act_store(a);
+    if (st == NULL) {
+        snprintf(why, len, "no project is open");
+        return false;
+    }
+    struct action_subject subj = {sel->stage, sel->kind, sel->name, a->n_marked};
+    store_read_lock(st);
+    bool ok = action_applies(effective_id(id, sel), st, &subj, now, why, len);
+    store_read_unlock(st);
+    return ok;
+}
+
 static void add_target(struct act *a, const char *stage, const char *freight)
 {
     a->targets = xrealloc(a->targets, (a->n_targets + 1) * sizeof *a->targets);
@@ -216,6 +242,10 @@ void act_start(struct act *a, enum action_id id, const struct act_selection *sel
     const struct action_def *d = action_def(id);
     enum action_access access = act_access(a, id, reason, sizeof reason);
     if (access == ACTION_ACCESS_DENIED) {
+        set_msg(msg, error, true, xasprintf("%s: %s", d->name, reason));
+        return;
+    }
+    if (!act_applies(a, id, sel, now, reason, sizeof reason)) {
         set_msg(msg, error, true, xasprintf("%s: %s", d->name, reason));
         return;
     }

@@ -58,18 +58,12 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct ptyterm *start_as(struct env *e, const char *context, const char *project,
-                                bool readonly)
+/* extra: one more option ("--readonly", "--ascii") or NULL. */
+static struct ptyterm *start_with(struct env *e, const char *context, const char *project,
+                                  const char *extra)
 {
-    char *argv[] = {KARGOTOP_BIN,
-                    "--kubeconfig",
-                    e->kubeconfig,
-                    "--context",
-                    (char *)context,
-                    "-n",
-                    (char *)project,
-                    readonly ? "--readonly" : NULL,
-                    NULL};
+    char *argv[] = {KARGOTOP_BIN, "--kubeconfig",  e->kubeconfig, "--context", (char *)context,
+                    "-n",         (char *)project, (char *)extra, NULL};
     struct ptyterm *t = ptyterm_spawn(argv, NULL, ROWS, COLS);
     assert_non_null(t);
     if (!ptyterm_wait_text(t, "Freight for", WAIT_MS) || !ptyterm_wait_text(t, "live", WAIT_MS)) {
@@ -77,6 +71,12 @@ static struct ptyterm *start_as(struct env *e, const char *context, const char *
         fail();
     }
     return t;
+}
+
+static struct ptyterm *start_as(struct env *e, const char *context, const char *project,
+                                bool readonly)
+{
+    return start_with(e, context, project, readonly ? "--readonly" : NULL);
 }
 
 #define expect(t, text)                                                                            \
@@ -703,6 +703,85 @@ static void test_abort_verification_with_V(void **state)
     uienv_quit(t);
 }
 
+/* Keys that cannot apply to the selection are not offered, and say why when pressed: nothing is
+ * opened and nothing written. */
+static void test_keys_are_offered_only_where_they_apply(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    int before = count_promotions(e, ns);
+    char *abort0 = stage_annotation(e, ns, "production", "kargo.akuity.io/abort");
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "ll");
+    expect(t, "Freight for production");
+    /* the footer is production's once v (its verification finished) is offered */
+    expect_dimmed(t, "v reverify", false);
+    expect_dimmed(t, "r rollback", false);
+    assert_true(footer_col(t, "u resume") < 0);       /* no auto-promotion hold */
+    assert_true(footer_col(t, "V abort-verify") < 0); /* no verification running */
+    ptyterm_send(t, "u");
+    expect(t, "resume: production has no auto-promotion hold to resume");
+    assert_false(ptyterm_wait_text(t, "y: confirm", 200));
+    ptyterm_send(t, "V");
+    expect(t, "abort-verification: no verification of production is running");
+    assert_false(ptyterm_wait_text(t, "y: confirm", 200));
+    /* the help lists them, dimmed, with the reason */
+    ptyterm_send(t, "?");
+    expect(t, "not now: production has no auto-promotion hold to resume");
+    ptyterm_send(t, "\033");
+    /* a finished promotion cannot be aborted */
+    ptyterm_send(t, "\t\t/Succeeded\r");
+    expect(t, "Promotions of production");
+    expect(t, "Enter details");
+    assert_true(footer_col(t, "A abort") < 0);
+    ptyterm_send(t, "A");
+    expect(t, "abort: the promotion has finished (Succeeded)");
+    assert_false(ptyterm_wait_text(t, "y: confirm", 200));
+    uienv_quit(t);
+    assert_int_equal(count_promotions(e, ns), before);
+    char *abort1 = stage_annotation(e, ns, "production", "kargo.akuity.io/abort");
+    assert_string_equal(abort0, abort1);
+    free(abort1);
+    free(abort0);
+}
+
+/* The box of the Stage at (row, col of its name)'s glyph: reversed. */
+static bool glyph_reversed(struct ptyterm *t, const char *glyph_name)
+{
+    int row, col;
+    if (!ptyterm_find(t, glyph_name, &row, &col))
+        return false;
+    VTermScreenCell c;
+    return ptyterm_cell(t, row, col, &c) && c.attrs.reverse;
+}
+
+/* Marked Stages are marked on their boxes: a reversed check before the name (* with --ascii). */
+static void test_marked_stages_are_marked_on_their_boxes(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    struct ptyterm *t = start(e, ns);
+    assert_false(ptyterm_find(t, "\u2713 dev ", NULL, NULL));
+    ptyterm_send(t, " ");
+    expect(t, "\u2713 dev ");
+    assert_true(glyph_reversed(t, "\u2713 dev "));
+    ptyterm_send(t, "l ");
+    expect(t, "\u2713 staging ");
+    assert_true(ptyterm_find(t, "\u2713 dev ", NULL, NULL));
+    ptyterm_send(t, "h "); /* unmarks dev */
+    assert_true(ptyterm_wait_gone(t, "\u2713 dev ", WAIT_MS));
+    assert_true(ptyterm_find(t, "\u2713 staging ", NULL, NULL));
+    ptyterm_send(t, "\033"); /* clears the marks */
+    assert_true(ptyterm_wait_gone(t, "\u2713 staging ", WAIT_MS));
+    uienv_quit(t);
+    t = start_with(e, "admin", ns, "--ascii");
+    assert_false(ptyterm_find(t, "* dev ", NULL, NULL));
+    ptyterm_send(t, " ");
+    expect(t, "* dev ");
+    assert_true(glyph_reversed(t, "* dev "));
+    uienv_quit(t);
+}
+
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
 static char *create_promotion(struct env *e, const char *ns, const char *stage, const char *freight)
 {
@@ -808,14 +887,22 @@ static void test_promoter_sees_abort_and_refresh_dimmed_and_they_write_nothing(v
     struct env *e = *state;
     const char *ns = "backstage-kargo";
     char *before = stage_annotation(e, ns, "dev", "kargo.akuity.io/refresh");
+    /* a promotion waiting behind two others: one that abort applies to */
+    char *f = freight_in(e, ns, "dev", "Warehouse/backstage");
+    char *first = create_promotion(e, ns, "staging", f);
+    char *queued = create_promotion(e, ns, "staging", f);
+    char *last = create_promotion(e, ns, "staging", f);
+    char *ulid = xstrndup(strchr(last, '.') + 1, 26);
     struct ptyterm *t = start_as(e, "promoter", ns, false);
     expect_dimmed(t, "R refresh", true);
     expect_dimmed(t, "p promote", false);
     expect_dimmed(t, "r rollback", false);
     press_until(t, "R", "refresh: your role cannot refresh stages");
     assert_false(ptyterm_wait_text(t, "Refresh dev", 300)); /* no confirmation opened */
-    ptyterm_send(t, "\t\t");
-    expect(t, "Promotions of dev");
+    ptyterm_send(t, "l\t\t/");
+    ptyterm_send(t, ulid);
+    ptyterm_send(t, "\r");
+    expect(t, "Promotions of staging");
     expect_dimmed(t, "A abort", true);
     press_until(t, "A", "abort: your role cannot abort promotions");
     /* the help says why */
@@ -824,9 +911,17 @@ static void test_promoter_sees_abort_and_refresh_dimmed_and_they_write_nothing(v
     ptyterm_send(t, "\033");
     char *after = stage_annotation(e, ns, "dev", "kargo.akuity.io/refresh");
     assert_string_equal(before, after);
+    cJSON *p = get(e, ns, "promotions", last);
+    assert_null(json_get(p, "metadata", "annotations", "kargo.akuity.io/abort", (char *)NULL));
+    cJSON_Delete(p);
     uienv_quit(t);
     free(after);
     free(before);
+    free(ulid);
+    free(last);
+    free(queued);
+    free(first);
+    free(f);
 }
 
 static void test_viewer_has_no_write_keys(void **state)
@@ -835,8 +930,9 @@ static void test_viewer_has_no_write_keys(void **state)
     const char *ns = "backstage-kargo";
     int before = count_promotions(e, ns);
     struct ptyterm *t = start_as(e, "viewer", ns, false);
-    static const char *const keys[] = {"p promote", "P downstream", "r rollback",    "u resume",
-                                       "R refresh", "v reverify",   "V abort-verify"};
+    /* (u and V do not apply to dev: no hold, no running verification) */
+    static const char *const keys[] = {"p promote", "P downstream", "r rollback", "R refresh",
+                                       "v reverify"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!wait_dimmed(t, keys[i], true)) {
             ptyterm_dump(t, "viewer");
@@ -919,7 +1015,9 @@ static void test_batch_promotes_four_marked_stages_with_one_confirmation(void **
     expect(t, "marked: red-production blue-production");
     ptyterm_send(t, "p");
     expect(t, "Promote to 4 stages");
-    expect(t, "type 4");
+    /* every protected Stage's name, on one line */
+    expect(t, "4 protected stages: type all of their names, in any order:");
+    expect(t, "red-production blue-production green-production yellow-production");
     for (int i = 0; i < 4; i++) {
         char want[64];
         snprintf(want, sizeof want, "%s <- ", prod[i]);
@@ -928,7 +1026,16 @@ static void test_batch_promotes_four_marked_stages_with_one_confirmation(void **
             fail_msg("the confirmation does not list %s", prod[i]);
         }
     }
+    /* the count, or a name missing: nothing is sent */
     ptyterm_send(t, "4\r");
+    expect(t, "not every protected name");
+    ptyterm_send(t, "\025red-production blue-production green-production\r");
+    expect(t, "not every protected name");
+    assert_false(ptyterm_wait_text(t, "promotions created", 300));
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(promotions_to(e, ns, prod[i]), before[i]);
+    /* all four, in another order */
+    ptyterm_send(t, "\025yellow-production green-production blue-production red-production\r");
     expect(t, "promotions created: ");
     for (int i = 0; i < 4; i++)
         assert_int_equal(promotions_to(e, ns, prod[i]), before[i] + 1);
@@ -1021,6 +1128,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_batch_promotes_four_marked_stages_with_one_confirmation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_with_n_or_esc_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_are_offered_only_where_they_apply, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_marked_stages_are_marked_on_their_boxes, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
