@@ -199,9 +199,13 @@ int action_access(struct kube_client *c, const char *ns, enum action_id id, bool
                   char **reason, struct kube_error *err);
 
 /* One rule of an action (a SelfSubjectAccessReview in namespace ns), for callers that cache per
- * rule: actions share rules (every promotion needs create promotions + promote stages). */
+ * rule: actions share rules (every promotion needs create promotions + promote stages). name
+ * (NULL: namespace-wide) goes into resourceAttributes.name: a role may grant a verb on some
+ * objects only (RBAC resourceNames, as Kargo's custom roles do per Stage). */
 int action_access_rule(struct kube_client *c, const char *ns, const struct action_rbac *r,
-                       bool *allowed, struct kube_error *err);
+                       const char *name, bool *allowed, struct kube_error *err);
+/* Whether rule r is about a Stage (its resource is stages), so a Stage's name can scope it. */
+bool action_rule_per_stage(const struct action_rbac *r);
 /* "your role cannot abort promotions (patch promotions)": why d is denied by rule r. Allocated. */
 char *action_denied_reason(const struct action_def *d, const struct action_rbac *r);
 

@@ -931,10 +931,15 @@ static void run_abort_verification(struct kube_client *c, const struct action_ar
 /* ---- access ----------------------------------------------------------------------------- */
 
 int action_access_rule(struct kube_client *c, const char *ns, const struct action_rbac *r,
-                       bool *allowed, struct kube_error *err)
+                       const char *name, bool *allowed, struct kube_error *err)
 {
-    return api_access_review(c, r->verb, r->group, r->resource, r->subresource, ns, NULL, allowed,
+    return api_access_review(c, r->verb, r->group, r->resource, r->subresource, ns, name, allowed,
                              err);
+}
+
+bool action_rule_per_stage(const struct action_rbac *r)
+{
+    return r->verb != NULL && strcmp(r->resource, "stages") == 0 && r->subresource == NULL;
 }
 
 char *action_denied_reason(const struct action_def *d, const struct action_rbac *r)
@@ -950,7 +955,7 @@ int action_access(struct kube_client *c, const char *ns, enum action_id id, bool
     *allowed = true;
     for (size_t i = 0; d != NULL && i < 2 && d->rbac[i].verb != NULL; i++) {
         bool ok = false;
-        if (action_access_rule(c, ns, &d->rbac[i], &ok, err) != 0)
+        if (action_access_rule(c, ns, &d->rbac[i], NULL, &ok, err) != 0)
             return -1;
         if (!ok) {
             *allowed = false;

@@ -526,8 +526,8 @@ static void screen_draw_footer(struct screen *s)
             }
             /* a key the user may not use now is there, dimmed: the help says why */
             bool denied = k->action == UI_ACTION_ACT &&
-                          act_access(&s->act, (enum action_id)k->act, reason, sizeof reason) !=
-                              ACTION_ACCESS_ALLOWED;
+                          act_access(&s->act, (enum action_id)k->act, sel.stage, reason,
+                                     sizeof reason) != ACTION_ACCESS_ALLOWED;
             x += draw_text(stdscr, y, x, COLS - x, k->keyname,
                            paint_role(&s->paint, denied ? THEME_DIM : THEME_KEY_HINT),
                            s->paint.utf8);
@@ -576,7 +576,7 @@ static void screen_draw_help(struct screen *s)
         char line[480], reason[240];
         enum action_access access =
             k->action == UI_ACTION_ACT
-                ? act_access(&s->act, (enum action_id)k->act, reason, sizeof reason)
+                ? act_access(&s->act, (enum action_id)k->act, sel.stage, reason, sizeof reason)
                 : ACTION_ACCESS_ALLOWED;
         if (access == ACTION_ACCESS_UNKNOWN)
             snprintf(reason, sizeof reason, "checking with the cluster");

@@ -52,6 +52,15 @@ static int setup_slow_verification(void **state)
     return setup_with(state, 60000);
 }
 
+/* myapp (uat is there) and a user "ursula" of the token file, with no role yet. */
+static int setup_ursula(void **state)
+{
+    static const char *const myapp[] = {"myapp", NULL};
+    *state = uienv_start_users(myapp, 5, 1500, 2000,
+                               "ursula-token-7f3a9c1e5b,ursula,2001,\"release,qa\"\n");
+    return *state != NULL ? 0 : -1;
+}
+
 static int teardown(void **state)
 {
     uienv_stop(*state);
@@ -782,6 +791,75 @@ static void test_marked_stages_are_marked_on_their_boxes(void **state)
     uienv_quit(t);
 }
 
+static int promotions_to(struct env *e, const char *ns, const char *stage);
+
+static void create_rbac(struct env *e, const char *ns, const char *plural, const char *json)
+{
+    struct api_ref ref = {"rbac.authorization.k8s.io/v1", plural, ns, NULL};
+    struct kube_error err = {0};
+    cJSON *o = cJSON_Parse(json);
+    assert_non_null(o);
+    cJSON *made = api_create(e->client, &ref, o, &err);
+    cJSON_Delete(o);
+    if (made == NULL)
+        fail_msg("create %s: %s", plural, err.message);
+    cJSON_Delete(made);
+}
+
+/* A role granting promote on uat only (RBAC resourceNames, as a Kargo custom role): p is usable
+ * on uat, dimmed with the reason on production, and the promotion to uat goes through. */
+static void test_a_role_for_one_stage_allows_promote_there_only(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "myapp";
+    create_rbac(e, ns, "roles",
+                "{\"metadata\":{\"name\":\"uat-promoter\"},\"rules\":["
+                "{\"apiGroups\":[\"*\"],\"resources\":[\"*\"],"
+                "\"verbs\":[\"get\",\"list\",\"watch\"]},"
+                "{\"apiGroups\":[\"kargo.akuity.io\"],\"resources\":[\"promotions\"],"
+                "\"verbs\":[\"create\"]},"
+                "{\"apiGroups\":[\"kargo.akuity.io\"],\"resources\":[\"stages\"],"
+                "\"verbs\":[\"promote\"],\"resourceNames\":[\"uat\"]}]}");
+    create_rbac(e, ns, "rolebindings",
+                "{\"metadata\":{\"name\":\"release-uat\"},\"subjects\":["
+                "{\"kind\":\"Group\",\"name\":\"release\"}],"
+                "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\","
+                "\"name\":\"uat-promoter\"}}");
+    int before_uat = promotions_to(e, ns, "uat");
+    int before_prod = promotions_to(e, ns, "production");
+    struct ptyterm *t = start_with(e, "ursula", ns, NULL);
+    /* production: dimmed, and p says why without opening anything */
+    ptyterm_send(t, "/production\r");
+    expect(t, "Freight for production");
+    expect_dimmed(t, "p promote", true);
+    press_until(t, "p", "promote production: your role cannot promote (promote stages)");
+    assert_false(ptyterm_wait_text(t, "which freight?", 300));
+    ptyterm_send(t, "?");
+    expect(t, "your role cannot promote (promote stages)");
+    ptyterm_send(t, "\033");
+    /* uat: usable (the review named the Stage), and the promotion is made */
+    ptyterm_send(t, "/uat\r");
+    expect(t, "Freight for uat");
+    expect_dimmed(t, "p promote", false);
+    ptyterm_send(t, "p");
+    expect(t, "Promote to uat: which freight?");
+    ptyterm_send(t, "\r");
+    expect(t, "type uat"); /* manual in the ProjectConfig */
+    ptyterm_send(t, "uat\r");
+    expect(t, "promotion created: uat.");
+    char *name = word_after(t, "promotion created: ");
+    cJSON *p = get(e, ns, "promotions", name);
+    assert_string_equal(json_get_string(p, "spec", "stage", (char *)NULL), "uat");
+    assert_string_equal(
+        json_get_string(p, "metadata", "annotations", "kargo.akuity.io/create-actor", (char *)NULL),
+        "kubernetes:ursula");
+    cJSON_Delete(p);
+    uienv_quit(t);
+    assert_int_equal(promotions_to(e, ns, "uat"), before_uat + 1);
+    assert_int_equal(promotions_to(e, ns, "production"), before_prod);
+    free(name);
+}
+
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
 static char *create_promotion(struct env *e, const char *ns, const char *stage, const char *freight)
 {
@@ -897,7 +975,7 @@ static void test_promoter_sees_abort_and_refresh_dimmed_and_they_write_nothing(v
     expect_dimmed(t, "R refresh", true);
     expect_dimmed(t, "p promote", false);
     expect_dimmed(t, "r rollback", false);
-    press_until(t, "R", "refresh: your role cannot refresh stages");
+    press_until(t, "R", "refresh dev: your role cannot refresh stages");
     assert_false(ptyterm_wait_text(t, "Refresh dev", 300)); /* no confirmation opened */
     ptyterm_send(t, "l\t\t/");
     ptyterm_send(t, ulid);
@@ -938,10 +1016,10 @@ static void test_viewer_has_no_write_keys(void **state)
             ptyterm_dump(t, "viewer");
             fail_msg("'%s' is offered to the viewer", keys[i]);
         }
-    press_until(t, "p", "promote: your role cannot promote");
+    press_until(t, "p", "promote dev: your role cannot promote");
     ptyterm_send(t, "\t");
     expect_dimmed(t, "a approve", true);
-    press_until(t, "a", "approve: your role cannot approve");
+    press_until(t, "a", "approve dev: your role cannot approve");
     assert_int_equal(count_promotions(e, ns), before);
     uienv_quit(t);
 }
@@ -1132,6 +1210,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_marked_stages_are_marked_on_their_boxes, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_a_role_for_one_stage_allows_promote_there_only,
+                                        setup_ursula, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,25 +18,42 @@
 
 struct env *uienv_start(const char *const *scenarios, unsigned seed, int step_ms, int verify_ms)
 {
+    return uienv_start_users(scenarios, seed, step_ms, verify_ms, NULL);
+}
+
+struct env *uienv_start_users(const char *const *scenarios, unsigned seed, int step_ms,
+                              int verify_ms, const char *token_csv)
+{
     struct env *e = xcalloc(1, sizeof *e);
     e->kargo.speed = 1.0;
     e->kargo.step_ms = step_ms;
     e->kargo.verify_ms = verify_ms;
     e->kargo.seed = seed;
     e->kargo.scenarios = scenarios;
+    snprintf(e->dir, sizeof e->dir, "/tmp/kt-ui-XXXXXX");
+    if (mkdtemp(e->dir) == NULL) {
+        perror("mkdtemp");
+        e->dir[0] = '\0';
+        uienv_stop(e);
+        return NULL;
+    }
     struct sim_config cfg = {.seed = seed, .install = kargo_install, .install_ctx = &e->kargo};
+    if (token_csv != NULL) {
+        /* more users, as kube-apiserver's --token-auth-file */
+        e->tokens = xasprintf("%s/tokens.csv", e->dir);
+        FILE *f = fopen(e->tokens, "w");
+        if (f == NULL || fputs(token_csv, f) < 0 || fclose(f) != 0) {
+            perror(e->tokens);
+            uienv_stop(e);
+            return NULL;
+        }
+        cfg.token_auth_file = e->tokens;
+    }
     char *cause = NULL;
     e->sim = sim_start(&cfg, &cause);
     if (e->sim == NULL) {
         fprintf(stderr, "sim_start: %s\n", cause);
         free(cause);
-        free(e);
-        return NULL;
-    }
-    snprintf(e->dir, sizeof e->dir, "/tmp/kt-ui-XXXXXX");
-    if (mkdtemp(e->dir) == NULL) {
-        perror("mkdtemp");
-        e->dir[0] = '\0';
         uienv_stop(e);
         return NULL;
     }
@@ -59,9 +76,13 @@ void uienv_stop(struct env *e)
         return;
     kube_client_free(e->client);
     kubeconfig_free(e->cfg);
-    sim_stop(e->sim);
+    if (e->sim != NULL)
+        sim_stop(e->sim);
     if (e->kubeconfig != NULL)
         unlink(e->kubeconfig);
+    if (e->tokens != NULL)
+        unlink(e->tokens);
+    free(e->tokens);
     if (e->dir[0] != '\0')
         rmdir(e->dir);
     free(e->kubeconfig);

@@ -14,6 +14,7 @@ struct env {
     struct sim *sim;
     char dir[64];
     char *kubeconfig;
+    char *tokens; /* the token file, or NULL */
     struct kube_config *cfg;
     struct kube_client *client; /* admin */
 };
@@ -21,6 +22,10 @@ struct env {
 /* Starts the scenarios (NULL-terminated) with a promotion step every step_ms and verifications
  * of verify_ms. Returns NULL with the reason on stderr. */
 struct env *uienv_start(const char *const *scenarios, unsigned seed, int step_ms, int verify_ms);
+/* The same with more users: token_csv is a token file (token,user,uid[,"groups"] lines) whose
+ * users get contexts of their own in the kubeconfig. */
+struct env *uienv_start_users(const char *const *scenarios, unsigned seed, int step_ms,
+                              int verify_ms, const char *token_csv);
 void uienv_stop(struct env *e);
 /* Sends q and fails the test unless the program exits with status 0; frees t. */
 void uienv_quit(struct ptyterm *t);
