@@ -41,9 +41,10 @@ bool sim_authz_allowed(const struct sim_authz_request *rq);
  * the namespace \"kargo-demo\"". The caller frees it. */
 struct sim_status *sim_authz_forbidden(const struct sim_authz_request *rq);
 
-/* What a SelfSubjectRulesReview answers for user: the status object (resourceRules,
- * nonResourceRules, incomplete) of the same rules sim_authz_allowed applies. Caller deletes. */
-cJSON *sim_authz_rules(const char *user);
+/* What a SelfSubjectRulesReview answers for rq->user in namespace rq->ns: the status object
+ * (resourceRules, nonResourceRules, incomplete) of the same rules sim_authz_allowed applies, the
+ * bound Roles' rules included. Caller deletes. */
+cJSON *sim_authz_rules(const struct sim_authz_request *rq);
 
 /* The reason an SSAR gives when rq is allowed (RBAC's wording: "RBAC: allowed by RoleBinding
  * \"b/ns\" of Role \"r\" to User \"u\""), or NULL when denied. The caller frees it. */

@@ -262,11 +262,17 @@ static cJSON *split(const char *list)
     return a;
 }
 
-cJSON *sim_authz_rules(const char *user)
+static const struct rule basic_rules[] = {
+    {"create", "authorization.k8s.io", "selfsubjectaccessreviews,selfsubjectrulesreviews"},
+    {NULL, NULL, NULL}};
+
+cJSON *sim_authz_rules(const struct sim_authz_request *rq)
 {
+    const char *user = rq->user;
     const struct rule *rules = is(user, "admin")      ? admin_rules
                                : is(user, "promoter") ? promoter_rules
                                : is(user, "viewer")   ? viewer_rules
+                               : user != NULL         ? basic_rules
                                                       : NULL;
     cJSON *status = cJSON_CreateObject();
     cJSON *rr = cJSON_AddArrayToObject(status, "resourceRules");
@@ -277,6 +283,37 @@ cJSON *sim_authz_rules(const char *user)
         cJSON_AddItemToObject(o, "resources", split(r->resources));
         cJSON_AddItemToArray(rr, o);
     }
+    /* and the rules of the Roles bound to the user in the namespace, resourceNames included */
+    struct sim_status *err = NULL;
+    cJSON *bindings = rq->store != NULL && !empty(rq->ns) && user != NULL
+                          ? sim_store_list(rq->store, "rolebindings", rq->ns, NULL, &err)
+                          : NULL;
+    sim_status_free(err);
+    const cJSON *b;
+    cJSON_ArrayForEach(b, bindings)
+    {
+        const char *rname = json_get_string(b, "roleRef", "name", (char *)NULL);
+        if (!is(json_get_string(b, "roleRef", "kind", (char *)NULL), "Role") || rname == NULL ||
+            !subject_matches(json_get(b, "subjects", (char *)NULL), rq, rq->ns))
+            continue;
+        err = NULL;
+        cJSON *role = sim_store_get(rq->store, "roles", rq->ns, rname, &err);
+        sim_status_free(err);
+        const cJSON *rule;
+        cJSON_ArrayForEach(rule, json_get(role, "rules", (char *)NULL))
+        {
+            cJSON *o = cJSON_CreateObject();
+            static const char *const keys[] = {"verbs", "apiGroups", "resources", "resourceNames"};
+            for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+                const cJSON *v = json_get(rule, keys[k], (char *)NULL);
+                if (v != NULL)
+                    cJSON_AddItemToObject(o, keys[k], cJSON_Duplicate(v, true));
+            }
+            cJSON_AddItemToArray(rr, o);
+        }
+        cJSON_Delete(role);
+    }
+    cJSON_Delete(bindings);
     cJSON *nr = cJSON_AddArrayToObject(status, "nonResourceRules");
     if (rules != NULL) {
         cJSON *o = cJSON_CreateObject();

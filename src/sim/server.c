@@ -869,7 +869,9 @@ static enum MHD_Result do_ssrr(struct request *rq)
     cJSON_AddItemToObject(cJSON_AddObjectToObject(out, "metadata"), "creationTimestamp",
                           cJSON_CreateNull());
     cJSON_AddItemToObject(out, "spec", cJSON_Duplicate(json_get(in, "spec", (char *)NULL), true));
-    cJSON_AddItemToObject(out, "status", sim_authz_rules(rq->user));
+    struct sim_authz_request az = {
+        .user = rq->user, .groups = rq->groups, .store = rq->srv->store, .ns = ns};
+    cJSON_AddItemToObject(out, "status", sim_authz_rules(&az));
     cJSON_Delete(in);
     return respond_json(rq, 201, out);
 }

@@ -401,6 +401,22 @@ static void test_rbac_roles_bindings_and_token_file_users(void **state)
     cJSON_Delete(st);
     cJSON_Delete(req(s, "alice", "GET", NS "/stages", NULL, NULL, 403));
     assert_false(ssar_reason(s, "bob", "promote", "uat", NULL));
+    /* kubectl auth can-i --list: the Role's rules, resourceNames included */
+    cJSON *rr = req(s, "alice", "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+                    "application/json",
+                    "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"
+                    "\"SelfSubjectRulesReview\",\"spec\":{\"namespace\":\"kargo-demo\"}}",
+                    201);
+    bool named = false;
+    const cJSON *rule;
+    cJSON_ArrayForEach(rule, json_get(rr, "status", "resourceRules", NULL))
+    {
+        const cJSON *rn = json_get(rule, "resourceNames", NULL);
+        named = named || (cJSON_GetArraySize(rn) == 1 &&
+                          strcmp(cJSON_GetArrayItem(rn, 0)->valuestring, "uat") == 0);
+    }
+    assert_true(named);
+    cJSON_Delete(rr);
 
     /* a Group subject (bob is in release) and a ServiceAccount (namespace of the binding) */
     cJSON_Delete(req(s, "admin", "POST", RBAC "/rolebindings", "application/json",
@@ -421,6 +437,21 @@ static void test_rbac_roles_bindings_and_token_file_users(void **state)
     cJSON_Delete(req(s, "alice", "GET", NS "/stages/uat", NULL, NULL, 403));
     /* only admin writes RBAC objects */
     cJSON_Delete(req(s, "alice", "DELETE", RBAC "/roles/uat-promoter", NULL, NULL, 403));
+
+    /* Roles and RoleBindings load from a scenario like any object */
+    char *scen_file = xasprintf("%s/rbac.yaml", dir);
+    f = fopen(scen_file, "w");
+    assert_non_null(f);
+    fputs("apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n"
+          "  name: alice-again\n  namespace: kargo-demo\nsubjects:\n- kind: User\n"
+          "  name: alice\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n"
+          "  name: uat-promoter\n",
+          f);
+    fclose(f);
+    assert_int_equal(sim_load_file(s, scen_file, &cause), 1);
+    assert_true(ssar_reason(s, "alice", "promote", "uat", NULL));
+    unlink(scen_file);
+    free(scen_file);
 
     /* the file's users are in the kubeconfig, as contexts of their own */
     char *kc = xasprintf("%s/kubeconfig", dir);
