@@ -10,8 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <time.h>
+
 #include "kube/api.h"
 #include "kube/http.h"
+#include "model/store.h"
 
 enum action_id {
     ACTION_PROMOTE,            /* a Freight to a Stage */
@@ -64,6 +67,14 @@ struct action_args {
     const char *warehouse;
 };
 
+/* What is selected when an action's key is pressed. */
+struct action_subject {
+    const char *stage;    /* the selected Stage (the pipeline's, or the focused one), or NULL */
+    enum kargo_kind kind; /* the focused selection's kind */
+    const char *name;     /* and its name, or NULL */
+    size_t n_marked;      /* Stages marked for a batch */
+};
+
 struct action_def {
     enum action_id id;
     const char *name;    /* "promote", "abort-promotion": for commands and messages */
@@ -79,6 +90,11 @@ struct action_def {
      * appends one outcome per target to *out (*n of them; free with action_outcomes_free). */
     void (*run)(struct kube_client *c, const struct action_args *a, struct action_outcome **out,
                 size_t *n);
+    /* Whether it can apply to the selection, judged from the model (st read-locked): a finished
+     * Promotion cannot be aborted, resume needs a hold, V a running verification. False sets
+     * why[len] for a person. The cluster keeps the last word. */
+    bool (*applies)(const struct store *st, const struct action_subject *s, time_t now, char *why,
+                    size_t len);
 };
 
 /* The table, in help order. */
@@ -87,6 +103,10 @@ const struct action_def *action_def(enum action_id id);
 const struct action_def *action_at(size_t i);
 /* By name ("promote"); NULL when unknown. */
 const struct action_def *action_by_name(const char *name);
+
+/* d->applies for the selection (st read-locked); why[len] says why not. */
+bool action_applies(enum action_id id, const struct store *st, const struct action_subject *s,
+                    time_t now, char *why, size_t len);
 
 /* ---- policy ----------------------------------------------------------------------------- */
 
@@ -99,6 +119,9 @@ struct action_policy {
     /* also ask for the name where the ProjectConfig makes promotion manual (a matching policy
      * with autoPromotionEnabled false) */
     bool typed_manual;
+    /* a batch touching protected Stages: false (the default) asks for every protected Stage's
+     * name on one line, true only for the number of Stages (confirm.typed-batch: count) */
+    bool typed_batch_count;
 };
 
 /* The defaults: not read-only, patterns "prod*", "*-prod*", "*production*", typed_manual. */
@@ -109,6 +132,11 @@ void action_policy_free(struct action_policy *p);
 /* True when the Stage's name matches a typed pattern, or when manual is true (the caller says
  * whether the ProjectConfig makes this Stage manual; see action/plan.h) and typed_manual is on. */
 bool action_policy_protects(const struct action_policy *p, const char *stage, bool manual);
+
+/* Does what the user typed confirm `want` (a Stage's name, a number, or several names separated
+ * by spaces)? Several names match when every one of them is typed, in any order, each once,
+ * separated by spaces or commas, and nothing else; a single word only exactly. */
+bool action_typed_matches(const char *want, const char *typed);
 
 /* ---- results ---------------------------------------------------------------------------- */
 
@@ -171,9 +199,13 @@ int action_access(struct kube_client *c, const char *ns, enum action_id id, bool
                   char **reason, struct kube_error *err);
 
 /* One rule of an action (a SelfSubjectAccessReview in namespace ns), for callers that cache per
- * rule: actions share rules (every promotion needs create promotions + promote stages). */
+ * rule: actions share rules (every promotion needs create promotions + promote stages). name
+ * (NULL: namespace-wide) goes into resourceAttributes.name: a role may grant a verb on some
+ * objects only (RBAC resourceNames, as Kargo's custom roles do per Stage). */
 int action_access_rule(struct kube_client *c, const char *ns, const struct action_rbac *r,
-                       bool *allowed, struct kube_error *err);
+                       const char *name, bool *allowed, struct kube_error *err);
+/* Whether rule r is about a Stage (its resource is stages), so a Stage's name can scope it. */
+bool action_rule_per_stage(const struct action_rbac *r);
 /* "your role cannot abort promotions (patch promotions)": why d is denied by rule r. Allocated. */
 char *action_denied_reason(const struct action_def *d, const struct action_rbac *r);
 

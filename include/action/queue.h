@@ -57,9 +57,12 @@ bool action_queue_busy(struct action_queue *q);
 /* May the user do id in namespace ns, as last reviewed? Unknown until the first review answered
  * (one is queued when none was asked, and again a minute after an answer, the old answer standing
  * meanwhile); a review that failed counts as allowed (the API then has the last word). A
- * denial's reason goes to reason[len]. Returns at once. */
+ * denial's reason goes to reason[len]. Returns at once. When the namespace-wide answer is a
+ * denial and stage is not NULL, the action's rules about Stages are asked again for that Stage
+ * (resourceAttributes.name; cached per (project, action, Stage) for the same minute), since a
+ * role may grant them on some Stages only (RBAC resourceNames). */
 enum action_access action_queue_access(struct action_queue *q, const char *ns, enum action_id id,
-                                       char *reason, size_t len);
+                                       const char *stage, char *reason, size_t len);
 
 /* Runs req synchronously on this thread (what the worker does): for commands. Never on the UI
  * thread. */

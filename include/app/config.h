@@ -25,6 +25,7 @@ struct config {
     size_t n_typed_name;
     bool typed_name_set; /* confirm.typed-name was given (an empty list: no Stage by name) */
     int typed_manual;    /* confirm.typed-manual: -1 not set */
+    int typed_batch;     /* confirm.typed-batch: -1 not set, 0 names, 1 count */
     struct config_keys *keys;
     size_t n_keys;
     char *warnings; /* one "file:line: ..." per line (unknown keys), or NULL */

@@ -14,6 +14,7 @@ struct sim_store;
 struct sim_server_user {
     const char *name;
     const char *token;
+    const char *groups; /* comma-separated, or NULL */
 };
 
 struct sim_server_config {

@@ -35,6 +35,9 @@ struct sim_config {
     size_t history;    /* watch events retained (0: 10000) */
     int bookmark_ms;   /* period of BOOKMARK events on watches that allow them (0: 60000) */
     bool log_requests; /* one line per request on stderr (never a token) */
+    /* More users, as kube-apiserver's --token-auth-file: a CSV file of
+     * token,user,uid[,"group1,group2"] lines. NULL: admin, promoter and viewer only. */
+    const char *token_auth_file;
     /* Called once the store is loaded and before the server answers; registers admission hooks
      * and controllers (part 2). Returns 0, or -1 with *cause set to fail sim_start. */
     int (*install)(struct sim *sim, void *ctx, char **cause);
@@ -55,10 +58,14 @@ const char *sim_ca_pem(const struct sim *sim);
  * print the key. */
 const char *sim_client_cert_pem(const struct sim *sim);
 const char *sim_client_key_pem(const struct sim *sim);
-/* The bearer token of "admin", "promoter" or "viewer"; NULL for other names. Never print it. */
+/* The bearer token of "admin", "promoter", "viewer" or a user of the token file; NULL for other
+ * names. Never print it. */
 const char *sim_token(const struct sim *sim, const char *user);
-/* Writes a kubeconfig (mode 0600) with contexts admin, promoter and viewer, current-context
- * admin, bearer tokens and the CA in certificate-authority-data. Returns 0 or -1 with *cause. */
+/* The groups (comma-separated) the token file gives user; NULL for none. */
+const char *sim_user_groups(const struct sim *sim, const char *user);
+/* Writes a kubeconfig (mode 0600) with contexts admin, promoter, viewer and one per user of the
+ * token file (named as the user), current-context admin, bearer tokens and the CA in
+ * certificate-authority-data. Returns 0 or -1 with *cause. */
 int sim_write_kubeconfig(struct sim *sim, const char *path, char **cause);
 
 /* The store, for in-process controllers and admission hooks (sim/store.h, sim/admission.h). */

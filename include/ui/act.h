@@ -45,10 +45,16 @@ void act_free(struct act *a);
 /* Another project opened: what was open or marked belonged to the old one. */
 void act_reset(struct act *a);
 
-/* May the key's action be used now? DENIED with the reason for a person (read-only session, or
- * the cluster's RBAC answer); UNKNOWN until the cluster answered (the key then works and the API
- * has the last word). */
-enum action_access act_access(struct act *a, enum action_id id, char *reason, size_t len);
+/* May the key's action be used now, on Stage stage (NULL: anywhere in the project)? DENIED with
+ * the reason for a person (read-only session, or the cluster's RBAC answer); UNKNOWN until the
+ * cluster answered (the key then says it is checking). */
+enum action_access act_access(struct act *a, enum action_id id, const char *stage, char *reason,
+                              size_t len);
+
+/* Can the key's action apply to the selection (a running promotion to abort, a hold to
+ * resume...)? False sets why[len]. Takes the store's read lock: call it outside a frame's lock. */
+bool act_applies(struct act *a, enum action_id id, const struct act_selection *sel, time_t now,
+                 char *why, size_t len);
 
 /* Asks (in the background) about every action, so keys are ready when pressed. */
 void act_prefetch(struct act *a);

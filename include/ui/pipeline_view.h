@@ -22,6 +22,9 @@ struct pipeline_view {
     int sx, sy;  /* scroll offset of the drawing */
     bool chosen; /* the user picked the selection (else it follows the first Stage as the
                     graph fills in while the watches list) */
+    /* Stages marked for a batch (the owner's array, set before each draw): drawn marked */
+    char *const *marked;
+    size_t n_marked;
 };
 
 void pipeline_view_init(struct pipeline_view *v);

@@ -74,8 +74,10 @@ struct ui_source {
     /* The oldest finished action (caller frees with action_result_free), or NULL. */
     struct action_result *(*act_result)(void *ctx);
     /* What the cluster last said about the user doing id in the open project (asks again when
-     * that is older than a minute; the answer wakes the UI). A denial's reason goes to reason. */
-    enum action_access (*access)(void *ctx, enum action_id id, char *reason, size_t len);
+     * that is older than a minute; the answer wakes the UI), on Stage stage when it is not NULL
+     * (a role may allow some Stages only). A denial's reason goes to reason. */
+    enum action_access (*access)(void *ctx, enum action_id id, const char *stage, char *reason,
+                                 size_t len);
 };
 
 /* "live", "reconnecting in 3s", "forbidden", ... for the top bar, into buf. */

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "applies.h"
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -57,7 +58,8 @@ static const struct action_def action_table[] = {
      ACTION_CONFIRM_PROTECTED,
      {{"create", GROUP, "promotions", NULL}, RBAC_PROMOTE},
      "cannot promote",
-     run_promote},
+     run_promote,
+     applies_promote},
     {ACTION_PROMOTE_DOWNSTREAM,
      "promote-downstream",
      'P',
@@ -68,7 +70,8 @@ static const struct action_def action_table[] = {
      ACTION_CONFIRM_PROTECTED,
      {{"create", GROUP, "promotions", NULL}, RBAC_PROMOTE},
      "cannot promote",
-     run_downstream},
+     run_downstream,
+     applies_downstream},
     {ACTION_ROLLBACK,
      "rollback",
      'r',
@@ -79,7 +82,8 @@ static const struct action_def action_table[] = {
      ACTION_CONFIRM_PROTECTED,
      {{"create", GROUP, "promotions", NULL}, RBAC_PROMOTE},
      "cannot promote",
-     run_promote},
+     run_promote,
+     applies_rollback},
     {ACTION_RESUME,
      "resume",
      'u',
@@ -90,7 +94,8 @@ static const struct action_def action_table[] = {
      ACTION_CONFIRM_PROTECTED,
      {{"create", GROUP, "promotions", NULL}, RBAC_PROMOTE},
      "cannot promote",
-     run_resume},
+     run_resume,
+     applies_resume},
     {ACTION_APPROVE,
      "approve",
      'a',
@@ -101,7 +106,8 @@ static const struct action_def action_table[] = {
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "freights", "status"}, RBAC_PROMOTE},
      "cannot approve freight",
-     run_approve},
+     run_approve,
+     applies_approve},
     {ACTION_ABORT_PROMOTION,
      "abort",
      'A',
@@ -112,7 +118,8 @@ static const struct action_def action_table[] = {
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "promotions", NULL}, RBAC_PROMOTE},
      "cannot abort promotions",
-     run_abort},
+     run_abort,
+     applies_abort},
     {ACTION_REFRESH,
      "refresh",
      'R',
@@ -123,7 +130,8 @@ static const struct action_def action_table[] = {
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "stages", NULL}},
      "cannot refresh stages",
-     run_refresh},
+     run_refresh,
+     applies_refresh},
     {ACTION_REFRESH_WAREHOUSE,
      "refresh-warehouse",
      'R',
@@ -134,7 +142,8 @@ static const struct action_def action_table[] = {
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "warehouses", NULL}},
      "cannot refresh warehouses",
-     run_refresh_warehouse},
+     run_refresh_warehouse,
+     applies_refresh_warehouse},
     {ACTION_REVERIFY,
      "reverify",
      'v',
@@ -145,7 +154,8 @@ static const struct action_def action_table[] = {
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "stages", NULL}},
      "cannot reverify stages",
-     run_reverify},
+     run_reverify,
+     applies_reverify},
     {ACTION_ABORT_VERIFICATION,
      "abort-verification",
      'V',
@@ -156,7 +166,8 @@ static const struct action_def action_table[] = {
      ACTION_CONFIRM_YES,
      {{"patch", GROUP, "stages", NULL}},
      "cannot abort verifications",
-     run_abort_verification},
+     run_abort_verification,
+     applies_abort_verification},
 };
 #define N_ACTIONS (sizeof action_table / sizeof action_table[0])
 
@@ -179,6 +190,15 @@ const struct action_def *action_by_name(const char *name)
         if (strcmp(action_table[i].name, name) == 0)
             return &action_table[i];
     return NULL;
+}
+
+bool action_applies(enum action_id id, const struct store *st, const struct action_subject *s,
+                    time_t now, char *why, size_t len)
+{
+    const struct action_def *d = action_def(id);
+    if (why != NULL && len > 0)
+        why[0] = '\0';
+    return d == NULL || d->applies == NULL || st == NULL || d->applies(st, s, now, why, len);
 }
 
 /* ---- policy ----------------------------------------------------------------------------- */
@@ -215,6 +235,45 @@ bool action_policy_protects(const struct action_policy *p, const char *stage, bo
         if (fnmatch(p->typed_patterns[i], stage, 0) == 0)
             return true;
     return false;
+}
+
+static int cmp_str(const void *a, const void *b);
+
+/* The words of text (split at spaces and commas), sorted; *n of them. */
+static char **typed_words(const char *text, size_t *n)
+{
+    char **w = NULL;
+    *n = 0;
+    for (const char *p = text; *p != '\0';) {
+        p += strspn(p, " ,\t");
+        size_t len = strcspn(p, " ,\t");
+        if (len == 0)
+            break;
+        w = xrealloc(w, (*n + 1) * sizeof *w);
+        w[(*n)++] = xstrndup(p, len);
+        p += len;
+    }
+    if (*n > 1)
+        qsort(w, *n, sizeof *w, cmp_str);
+    return w;
+}
+
+bool action_typed_matches(const char *want, const char *typed)
+{
+    if (strchr(want, ' ') == NULL)
+        return strcmp(want, typed) == 0;
+    size_t nw, nt;
+    char **w = typed_words(want, &nw), **t = typed_words(typed, &nt);
+    bool ok = nw == nt;
+    for (size_t i = 0; ok && i < nw; i++)
+        ok = strcmp(w[i], t[i]) == 0;
+    for (size_t i = 0; i < nw; i++)
+        free(w[i]);
+    for (size_t i = 0; i < nt; i++)
+        free(t[i]);
+    free(w);
+    free(t);
+    return ok;
 }
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -872,10 +931,15 @@ static void run_abort_verification(struct kube_client *c, const struct action_ar
 /* ---- access ----------------------------------------------------------------------------- */
 
 int action_access_rule(struct kube_client *c, const char *ns, const struct action_rbac *r,
-                       bool *allowed, struct kube_error *err)
+                       const char *name, bool *allowed, struct kube_error *err)
 {
-    return api_access_review(c, r->verb, r->group, r->resource, r->subresource, ns, NULL, allowed,
+    return api_access_review(c, r->verb, r->group, r->resource, r->subresource, ns, name, allowed,
                              err);
+}
+
+bool action_rule_per_stage(const struct action_rbac *r)
+{
+    return r->verb != NULL && strcmp(r->resource, "stages") == 0 && r->subresource == NULL;
 }
 
 char *action_denied_reason(const struct action_def *d, const struct action_rbac *r)
@@ -891,7 +955,7 @@ int action_access(struct kube_client *c, const char *ns, enum action_id id, bool
     *allowed = true;
     for (size_t i = 0; d != NULL && i < 2 && d->rbac[i].verb != NULL; i++) {
         bool ok = false;
-        if (action_access_rule(c, ns, &d->rbac[i], &ok, err) != 0)
+        if (action_access_rule(c, ns, &d->rbac[i], NULL, &ok, err) != 0)
             return -1;
         if (!ok) {
             *allowed = false;

@@ -158,6 +158,44 @@ static const char *first_origin(const struct kargo_stage *s)
     return s != NULL && s->n_requests > 0 ? s->requests[0].origin.key : NULL;
 }
 
+/* The word(s) to type for a write to n targets of which the protected ones are in prot (np):
+ * none; a single target's name; for a batch, every protected name on one line (any order), or
+ * the batch's size when the policy says so (confirm.typed-batch: count). A line of the plan says
+ * what to type, so a long list is readable above the prompt. */
+static void set_typed(struct action_plan *p, const struct action_policy *pol,
+                      const char *const *prot, size_t np, size_t n)
+{
+    if (np == 0)
+        return;
+    if (n == 1 || np == 1) {
+        p->typed = xstrdup(prot[0]);
+        if (n > 1)
+            add_line(p, "%s is protected: type its name to confirm", prot[0]);
+        return;
+    }
+    if (pol != NULL && pol->typed_batch_count) {
+        p->typed = xasprintf("%zu", n);
+        add_line(p, "%zu of these stages are protected: type %zu (the number of stages)", np, n);
+        return;
+    }
+    struct strbuf b, line;
+    strbuf_init(&b);
+    strbuf_init(&line);
+    add_line(p, "%zu protected stages: type all of their names, in any order:", np);
+    for (size_t i = 0; i < np; i++) {
+        strbuf_appendf(&b, "%s%s", i ? " " : "", prot[i]);
+        /* the names wrapped, so a confirmation of any width shows them whole */
+        if (line.len > 0 && line.len + 1 + strlen(prot[i]) > 76) {
+            add_line(p, "    %s", line.buf);
+            strbuf_reset(&line);
+        }
+        strbuf_appendf(&line, "%s%s", line.len ? " " : "", prot[i]);
+    }
+    add_line(p, "    %s", line.buf);
+    strbuf_free(&line);
+    p->typed = strbuf_detach(&b);
+}
+
 /* ---- plans ------------------------------------------------------------------------------ */
 
 void action_plan_promote(struct action_plan *p, const struct store *st,
@@ -170,7 +208,7 @@ void action_plan_promote(struct action_plan *p, const struct store *st,
     else
         p->title = xasprintf("Promote to %zu stages", n);
     size_t n_protected = 0;
-    const char *protected_one = NULL;
+    const char **prot = xcalloc(n + 1, sizeof *prot);
     for (size_t i = 0; i < n; i++) {
         const struct kargo_stage *s = store_stage(st, stages[i]);
         const struct kargo_freight *f = store_freight(st, freights[i]);
@@ -196,15 +234,11 @@ void action_plan_promote(struct action_plan *p, const struct store *st,
         } else if (rollback) {
             add_line(p, "    auto-promotion is off here: nothing to hold");
         }
-        if (protects(st, pol, stages[i])) {
-            n_protected++;
-            protected_one = stages[i];
-        }
+        if (protects(st, pol, stages[i]))
+            prot[n_protected++] = stages[i];
     }
-    if (n_protected == 1 && n == 1)
-        p->typed = xstrdup(protected_one);
-    else if (n_protected > 0)
-        p->typed = xasprintf("%zu", n); /* a batch touching protected stages: its size */
+    set_typed(p, pol, prot, n_protected, n);
+    free(prot);
 }
 
 void action_plan_downstream(struct action_plan *p, const struct store *st,
@@ -229,7 +263,7 @@ void action_plan_downstream(struct action_plan *p, const struct store *st,
     size_t n = derive_downstream(st, stage, key, &down);
     add_line(p, "%s (%s) to every stage downstream:", alias_of(st, cur->name), key);
     size_t targets = 0;
-    const char *protected_one = NULL;
+    const char **prot = xcalloc(n + 1, sizeof *prot);
     size_t n_protected = 0;
     for (size_t i = 0; i < n; i++) {
         if (down[i]->control_flow)
@@ -243,20 +277,17 @@ void action_plan_downstream(struct action_plan *p, const struct store *st,
                 add_line(p, "    not available: %s", why != NULL ? why : "not approved");
             free(why);
         }
-        if (protects(st, pol, down[i]->name)) {
-            n_protected++;
-            protected_one = down[i]->name;
-        }
+        if (protects(st, pol, down[i]->name))
+            prot[n_protected++] = down[i]->name;
     }
-    free(down);
     if (targets == 0) {
         add_line(p, "no stage downstream of %s takes %s Freight", stage, key);
         p->blocked = true;
-    } else if (n_protected == 1 && targets == 1) {
-        p->typed = xstrdup(protected_one);
-    } else if (n_protected > 0) {
-        p->typed = xasprintf("%zu", targets);
+    } else {
+        set_typed(p, pol, prot, n_protected, targets);
     }
+    free(prot);
+    free(down);
 }
 
 void action_plan_resume(struct action_plan *p, const struct store *st,

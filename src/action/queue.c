@@ -195,28 +195,32 @@ struct action_result *action_run(struct kube_client *c, const struct action_requ
 
 /* ---- the worker ------------------------------------------------------------------------- */
 
-static char *access_key(const char *ns, enum action_id id)
+/* name: a Stage the review is for (its per-Stage rules), or NULL: namespace-wide. */
+static char *access_key(const char *ns, enum action_id id, const char *name)
 {
-    return xasprintf("%s\n%d", ns, (int)id);
+    return name != NULL ? xasprintf("%s\n%d\n%s", ns, (int)id, name)
+                        : xasprintf("%s\n%d", ns, (int)id);
 }
 
 /* The action's rules, each asked at most once per minute and namespace whichever action needs
  * it. Returns -1 when a review failed. */
-static int access_of(struct action_queue *q, const char *ns, enum action_id id, bool *allowed,
-                     char **reason)
+static int access_of(struct action_queue *q, const char *ns, enum action_id id, const char *stage,
+                     bool *allowed, char **reason)
 {
     const struct action_def *d = action_def(id);
     *allowed = true;
     for (size_t i = 0; d != NULL && i < 2 && d->rbac[i].verb != NULL; i++) {
         const struct action_rbac *r = &d->rbac[i];
-        char *key = xasprintf("%s\n%s\n%s\n%s\n%s", ns, r->verb, r->group, r->resource,
-                              r->subresource ? r->subresource : "");
+        /* a Stage's name scopes only the rules about Stages; the others stay namespace-wide */
+        const char *name = stage != NULL && action_rule_per_stage(r) ? stage : NULL;
+        char *key = xasprintf("%s\n%s\n%s\n%s\n%s\n%s", ns, r->verb, r->group, r->resource,
+                              r->subresource ? r->subresource : "", name ? name : "");
         struct rule_entry *e = hmap_get(&q->rules, key);
         /* a little under the action's period, so a re-asked action re-asks its rules */
         if (e == NULL || now_ms() - e->at_ms >= ACCESS_TTL_MS - 1000) {
             bool ok = false;
             struct kube_error err = {0};
-            int rc = action_access_rule(q->client, ns, r, &ok, &err);
+            int rc = action_access_rule(q->client, ns, r, name, &ok, &err);
             kube_error_clear(&err);
             if (rc != 0) {
                 free(key);
@@ -243,8 +247,8 @@ static void run_access(struct action_queue *q, const struct job *j)
 {
     bool allowed = false;
     char *reason = NULL;
-    int rc = access_of(q, j->req.ns, j->req.id, &allowed, &reason);
-    char *key = access_key(j->req.ns, j->req.id);
+    int rc = access_of(q, j->req.ns, j->req.id, j->req.stage, &allowed, &reason);
+    char *key = access_key(j->req.ns, j->req.id, j->req.stage);
     pthread_mutex_lock(&q->mu);
     struct access_entry *a = hmap_get(&q->access, key);
     if (a != NULL) {
@@ -402,33 +406,50 @@ bool action_queue_busy(struct action_queue *q)
     return busy;
 }
 
-enum action_access action_queue_access(struct action_queue *q, const char *ns, enum action_id id,
-                                       char *reason, size_t len)
+/* The cached answer for (ns, id, stage), a review queued when there is none or it is a minute
+ * old; the reason of a denial into reason[len]. Under q->mu. */
+static enum action_access access_lookup(struct action_queue *q, const char *ns, enum action_id id,
+                                        const char *stage, char *reason, size_t len)
 {
-    if (len > 0)
-        reason[0] = '\0';
-    if (ns == NULL || ns[0] == '\0')
-        return ACTION_ACCESS_UNKNOWN;
-    char *key = access_key(ns, id);
-    long long now = now_ms();
-    pthread_mutex_lock(&q->mu);
+    char *key = access_key(ns, id, stage);
     struct access_entry *a = hmap_get(&q->access, key);
     if (a == NULL) {
         a = xcalloc(1, sizeof *a);
         hmap_put(&q->access, key, a);
     }
+    free(key);
     enum action_access state = a->state;
+    long long now = now_ms();
     if (!a->pending && (a->at_ms == 0 || now - a->at_ms >= ACCESS_TTL_MS)) {
         a->pending = true;
         struct job *j = xcalloc(1, sizeof *j);
         j->is_access = true;
         j->req.id = id;
         j->req.ns = xstrdup(ns);
+        j->req.stage = dup_or_null(stage);
         enqueue(q, j);
     }
     if (state == ACTION_ACCESS_DENIED && len > 0)
         snprintf(reason, len, "%s", a->reason);
+    return state;
+}
+
+enum action_access action_queue_access(struct action_queue *q, const char *ns, enum action_id id,
+                                       const char *stage, char *reason, size_t len)
+{
+    if (len > 0)
+        reason[0] = '\0';
+    if (ns == NULL || ns[0] == '\0')
+        return ACTION_ACCESS_UNKNOWN;
+    pthread_mutex_lock(&q->mu);
+    enum action_access state = access_lookup(q, ns, id, NULL, reason, len);
+    /* denied in the namespace: a role may still grant it on this Stage (resourceNames) */
+    const struct action_def *d = action_def(id);
+    bool per_stage = false;
+    for (size_t i = 0; d != NULL && i < 2 && d->rbac[i].verb != NULL; i++)
+        per_stage = per_stage || action_rule_per_stage(&d->rbac[i]);
+    if (state == ACTION_ACCESS_DENIED && stage != NULL && per_stage)
+        state = access_lookup(q, ns, id, stage, reason, len);
     pthread_mutex_unlock(&q->mu);
-    free(key);
     return state;
 }

@@ -105,6 +105,17 @@ static void config_confirm(struct config_ctx *x, const struct yamldoc_node *v)
             config_set_bool(x, "confirm.typed-manual", p, &x->c->typed_manual);
             continue;
         }
+        if (strcmp(v->keys[i], "typed-batch") == 0) {
+            if (p->type == YAMLDOC_SCALAR && strcmp(p->value, "names") == 0)
+                x->c->typed_batch = 0;
+            else if (p->type == YAMLDOC_SCALAR && strcmp(p->value, "count") == 0)
+                x->c->typed_batch = 1;
+            else
+                config_error(x, p->line,
+                             "confirm.typed-batch: names (type every protected Stage's name) or "
+                             "count (type the number of Stages)");
+            continue;
+        }
         if (strcmp(v->keys[i], "typed-name") != 0) {
             config_unknown(x, v->key_lines[i], "confirm.", v->keys[i]);
             continue;
@@ -177,7 +188,7 @@ static void config_keys(struct config_ctx *x, const struct yamldoc_node *v)
 int config_parse(const char *buf, size_t len, const char *name, struct config *c, char **cause)
 {
     memset(c, 0, sizeof *c);
-    c->readonly = c->ascii = c->mouse = c->typed_manual = -1;
+    c->readonly = c->ascii = c->mouse = c->typed_manual = c->typed_batch = -1;
     struct config_ctx x = {.file = name != NULL ? name : "(config)", .c = c};
     struct yamldoc_node *root;
     if (yamldoc_parse(buf, len, x.file, &root, cause) != 0)
@@ -246,7 +257,7 @@ char *config_dir(void)
 int config_load(const char *path, struct config *c, char **cause)
 {
     memset(c, 0, sizeof *c);
-    c->readonly = c->ascii = c->mouse = c->typed_manual = -1;
+    c->readonly = c->ascii = c->mouse = c->typed_manual = c->typed_batch = -1;
     char *file = NULL;
     if (path != NULL) {
         file = xstrdup(path);

@@ -126,6 +126,8 @@ static void main_policy(struct action_policy *p, const struct options *o, const 
         action_policy_set_patterns(p, (const char *const *)c->typed_name, c->n_typed_name);
     if (c->typed_manual >= 0)
         p->typed_manual = c->typed_manual == 1;
+    if (c->typed_batch >= 0)
+        p->typed_batch_count = c->typed_batch == 1;
 }
 
 int main(int argc, char *argv[])

@@ -496,11 +496,12 @@ static struct action_result *session_act_result(void *ctx)
     return action_queue_take(((struct session *)ctx)->actions);
 }
 
-static enum action_access session_access(void *ctx, enum action_id id, char *reason, size_t len)
+static enum action_access session_access(void *ctx, enum action_id id, const char *stage,
+                                         char *reason, size_t len)
 {
     struct session *s = ctx;
     return action_queue_access(s->actions, s->store != NULL ? store_namespace(s->store) : NULL, id,
-                               reason, len);
+                               stage, reason, len);
 }
 
 /* Watches projects on the current client and opens -n, or the context's namespace once the

@@ -12,6 +12,7 @@
 #include "sim/authz.h"
 #include "sim/kargo_rules.h"
 #include "sim/resource.h"
+#include "sim/sim.h"
 #include "sim/status.h"
 #include "sim/store.h"
 #include "util/json.h"
@@ -66,11 +67,13 @@ static bool control_plane(const char *user)
            strcmp(user, "system:serviceaccount:kube-system:generic-garbage-collector") == 0;
 }
 
-static bool may_promote(const char *user, const char *ns, const char *stage)
+static bool may_promote(struct kargo *k, const char *user, const char *ns, const char *stage)
 {
     if (control_plane(user))
         return true;
     struct sim_authz_request rq = {.user = user,
+                                   .groups = sim_user_groups(k->sim, user),
+                                   .store = k->store,
                                    .verb = "promote",
                                    .group = KARGO_GROUP,
                                    .resource = "stages",
@@ -211,7 +214,7 @@ struct sim_status *kargo_promotion_build(struct kargo *k, cJSON *promo, const ch
     if (has_freight == has_origin)
         return invalid("promotions", pname, "spec",
                        "exactly one of spec.freight or spec.origin must be set");
-    if (!may_promote(user, ns, stage_name))
+    if (!may_promote(k, user, ns, stage_name))
         return forbidden("promotions", pname,
                          "subject \"%s\" is not permitted to create Promotions for Stage \"%s\"",
                          user, stage_name);
@@ -408,12 +411,12 @@ static struct sim_status *promotion_mutate(void *ctx, struct sim_admission_reque
 
 static struct sim_status *promotion_validate(void *ctx, struct sim_admission_request *req)
 {
-    (void)ctx;
+    struct kargo *k = ctx;
     if (control_plane(req->user) || (req->subresource != NULL && *req->subresource))
         return NULL;
     const cJSON *obj = req->op == SIM_OP_DELETE ? req->old_object : req->object;
     const char *stage = json_get_string(obj, "spec", "stage", (char *)NULL);
-    if (req->op != SIM_OP_CREATE && stage != NULL && !may_promote(req->user, req->ns, stage))
+    if (req->op != SIM_OP_CREATE && stage != NULL && !may_promote(k, req->user, req->ns, stage))
         return forbidden("promotions", req->name,
                          "subject \"%s\" is not permitted to %s Promotions for Stage \"%s\"",
                          req->user, req->op == SIM_OP_DELETE ? "delete" : "update", stage);

@@ -15,6 +15,7 @@ enum opt_id {
     OPT_SEED,
     OPT_SCENARIO,
     OPT_KUBECONFIG,
+    OPT_TOKEN_FILE,
     OPT_HISTORY,
     OPT_BOOKMARK,
     OPT_LOG,
@@ -56,7 +57,9 @@ static const struct opt opts[] = {
     {"step-ms", "MS", OPT_STEP_MS, "simulated duration of one promotion step (default 3000)"},
     {"verify-ms", "MS", OPT_VERIFY_MS, "simulated duration of a verification (default 20000)"},
     {"kubeconfig-out", "FILE", OPT_KUBECONFIG,
-     "write a kubeconfig with contexts admin, promoter, viewer"},
+     "write a kubeconfig with contexts admin, promoter, viewer (and the token file's users)"},
+    {"token-auth-file", "FILE", OPT_TOKEN_FILE,
+     "more users, as kube-apiserver's: CSV lines token,user,uid[,\"group1,group2\"]"},
     {"history", "N", OPT_HISTORY, "watch events retained for resumes (default 10000)"},
     {"bookmark-ms", "MS", OPT_BOOKMARK, "period of BOOKMARK events (default 60000)"},
     {"log", NULL, OPT_LOG, "log every request on stderr"},
@@ -136,6 +139,9 @@ int main(int argc, char **argv)
             break;
         case OPT_KUBECONFIG:
             kubeconfig = optarg;
+            break;
+        case OPT_TOKEN_FILE:
+            cfg.token_auth_file = optarg;
             break;
         case OPT_HISTORY:
             if (number(name, optarg, 10000000, &v) < 0)

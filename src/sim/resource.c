@@ -53,6 +53,12 @@ static const struct sim_printer_column event_cols[] = {
     {"Reason", "string", ".reason", ""},         {"Object", "string", ".involvedObject.name", ""},
     {"Message", "string", ".message", ""},       END_COL};
 
+/* kubectl's columns for RBAC objects (kube-apiserver's table convertor) */
+static const struct sim_printer_column role_cols[] = {
+    {"Created At", "date", ".metadata.creationTimestamp", ""}, END_COL};
+static const struct sim_printer_column rolebinding_cols[] = {
+    {"Role", "string", ".roleRef.name", ""}, AGE_COL, END_COL};
+
 /* From the CRDs' openAPIV3Schema "required" lists (status excluded: it is the controller's). */
 static const char *const stage_req[] = {"spec",
                                         "spec.requestedFreight",
@@ -75,6 +81,7 @@ static const char *const config_req[] = {"spec.freightLinks[].title",    "spec.f
                                          "spec.stageLinks[].title",      "spec.stageLinks[].url",
                                          "spec.webhookReceivers[].name", NULL};
 static const char *const none_req[] = {NULL};
+static const char *const rolebinding_req[] = {"roleRef", "roleRef.kind", "roleRef.name", NULL};
 
 #define KARGO "kargo.akuity.io", "v1alpha1", "kargo.akuity.io/v1alpha1"
 
@@ -215,6 +222,34 @@ static const struct sim_resource resources[] = {
      true,
      warehouse_cols,
      warehouse_req},
+    {"rbac.authorization.k8s.io",
+     "v1",
+     "rbac.authorization.k8s.io/v1",
+     "roles",
+     "role",
+     "Role",
+     "RoleList",
+     {NULL},
+     true,
+     false,
+     false,
+     true,
+     role_cols,
+     none_req},
+    {"rbac.authorization.k8s.io",
+     "v1",
+     "rbac.authorization.k8s.io/v1",
+     "rolebindings",
+     "rolebinding",
+     "RoleBinding",
+     "RoleBindingList",
+     {NULL},
+     true,
+     false,
+     false,
+     true,
+     rolebinding_cols,
+     rolebinding_req},
     {"authorization.k8s.io",
      "v1",
      "authorization.k8s.io/v1",

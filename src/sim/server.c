@@ -74,6 +74,7 @@ struct request {
     const char *body;
     size_t body_len;
     const char *user;
+    const char *groups;                  /* the user's, comma-separated; NULL for none */
     bool table;                          /* the client accepts meta.k8s.io/v1 Table */
     bool control;                        /* the simulator's own endpoint: never faulted */
     const struct sim_resource *resource; /* of a resource path, once routed */
@@ -871,8 +872,13 @@ static enum MHD_Result do_watch(struct request *rq, const struct sim_resource *r
     bool deny = srv->faults.deny_watch;
     pthread_mutex_unlock(&srv->mu);
     if (deny) {
-        struct sim_authz_request az = {
-            .user = rq->user, .verb = "watch", .group = r->group, .resource = r->plural, .ns = ns};
+        struct sim_authz_request az = {.user = rq->user,
+                                       .groups = rq->groups,
+                                       .store = rq->srv->store,
+                                       .verb = "watch",
+                                       .group = r->group,
+                                       .resource = r->plural,
+                                       .ns = ns};
         return respond_status(rq, sim_authz_forbidden(&az));
     }
     struct watch *w = xcalloc(1, sizeof *w);
@@ -1060,7 +1066,9 @@ static enum MHD_Result do_ssrr(struct request *rq)
     cJSON_AddItemToObject(cJSON_AddObjectToObject(out, "metadata"), "creationTimestamp",
                           cJSON_CreateNull());
     cJSON_AddItemToObject(out, "spec", cJSON_Duplicate(json_get(in, "spec", (char *)NULL), true));
-    cJSON_AddItemToObject(out, "status", sim_authz_rules(rq->user));
+    struct sim_authz_request az = {
+        .user = rq->user, .groups = rq->groups, .store = rq->srv->store, .ns = ns};
+    cJSON_AddItemToObject(out, "status", sim_authz_rules(&az));
     cJSON_Delete(in);
     return respond_json(rq, 201, out);
 }
@@ -1093,10 +1101,12 @@ static enum MHD_Result do_ssar(struct request *rq)
                           spec != NULL ? cJSON_Duplicate(spec, true) : cJSON_CreateObject());
     cJSON *status = cJSON_AddObjectToObject(out, "status");
     bool allowed;
-    const char *reason = NULL;
+    char *reason = NULL;
     if (ra != NULL) {
         struct sim_authz_request az = {
             .user = rq->user,
+            .groups = rq->groups,
+            .store = rq->srv->store,
             .verb = json_get_string(ra, "verb", (char *)NULL),
             .group = json_get_string(ra, "group", (char *)NULL)
                          ? json_get_string(ra, "group", (char *)NULL)
@@ -1117,6 +1127,7 @@ static enum MHD_Result do_ssar(struct request *rq)
     cJSON_AddBoolToObject(status, "allowed", allowed);
     if (reason != NULL)
         cJSON_AddStringToObject(status, "reason", reason);
+    free(reason);
     cJSON_Delete(in);
     return respond_json(rq, 201, out);
 }
@@ -1507,6 +1518,8 @@ static enum MHD_Result route_api(struct request *rq, const char *group, const ch
     rq->verb = verb;
     rq->resource = r;
     struct sim_authz_request az = {.user = rq->user,
+                                   .groups = rq->groups,
+                                   .store = rq->srv->store,
                                    .verb = verb_word(verb),
                                    .group = group,
                                    .resource = r->plural,
@@ -1617,7 +1630,11 @@ static bool impersonate(struct request *rq, enum MHD_Result *res)
     const char *group = header(rq, "Impersonate-Group");
     if (as == NULL && group == NULL)
         return false;
-    struct sim_authz_request az = {.user = rq->user, .verb = "impersonate", .group = ""};
+    struct sim_authz_request az = {.user = rq->user,
+                                   .groups = rq->groups,
+                                   .store = rq->srv->store,
+                                   .verb = "impersonate",
+                                   .group = ""};
     if (as == NULL || as[0] == '\0') {
         /* kube-apiserver: groups without a user are a bad request */
         *res = respond_status(rq, sim_status_bad_request("requested impersonation of groups "
@@ -1635,6 +1652,7 @@ static bool impersonate(struct request *rq, enum MHD_Result *res)
         return true;
     }
     rq->user = as;
+    rq->groups = group;
     return false;
 }
 
@@ -1666,6 +1684,9 @@ static enum MHD_Result handle(struct sim_server *srv, struct MHD_Connection *c, 
         res = respond_status(&rq, sim_status_new(401, "Unauthorized", "Unauthorized"));
         goto done;
     }
+    for (int i = 0; i < srv->nusers; i++)
+        if (strcmp(srv->users[i].name, rq.user) == 0)
+            rq.groups = srv->users[i].groups;
     if (!control && impersonate(&rq, &res))
         goto done;
     if (up->too_big) {
@@ -1748,6 +1769,7 @@ struct sim_server *sim_server_start(const struct sim_server_config *cfg, char **
     for (int i = 0; i < cfg->nusers; i++) {
         srv->users[i].name = xstrdup(cfg->users[i].name);
         srv->users[i].token = xstrdup(cfg->users[i].token);
+        srv->users[i].groups = cfg->users[i].groups ? xstrdup(cfg->users[i].groups) : NULL;
     }
 
     struct sockaddr_in sa;
@@ -1804,6 +1826,7 @@ void sim_server_stop(struct sim_server *srv)
     for (int i = 0; i < srv->nusers; i++) {
         free((char *)srv->users[i].name);
         free((char *)srv->users[i].token);
+        free((char *)srv->users[i].groups);
     }
     free(srv->users);
     free(srv->address);

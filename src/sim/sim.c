@@ -24,6 +24,11 @@
 
 static const char *const user_names[NUSERS] = {"admin", "promoter", "viewer"};
 
+/* A user of the token file (kube-apiserver's --token-auth-file). */
+struct file_user {
+    char *token, *name, *uid, *groups; /* groups comma-separated, or NULL */
+};
+
 struct sim_controller {
     struct sim *sim;
     char *name;
@@ -42,6 +47,8 @@ struct sim {
     bool tls_on;
     char *url;
     char tokens[NUSERS][65];
+    struct file_user *file_users; /* from --token-auth-file */
+    size_t n_file_users;
 
     pthread_mutex_t mu; /* controllers, stopping */
     pthread_cond_t wake;
@@ -250,6 +257,102 @@ static int make_tokens(struct sim *sim, char **cause)
     return 0;
 }
 
+/* One CSV record of line (RFC 4180 as Go's encoding/csv reads it: fields separated by commas,
+ * double-quoted fields may hold commas and "" for a quote) into fields[max]; the count, or -1
+ * for an unterminated quote. */
+static int csv_fields(const char *line, char **fields, int max)
+{
+    int n = 0;
+    const char *p = line;
+    for (;;) {
+        struct strbuf f;
+        strbuf_init(&f);
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (*p == '\0') {
+                    strbuf_free(&f);
+                    for (int i = 0; i < n; i++)
+                        free(fields[i]);
+                    return -1;
+                }
+                if (*p == '"' && p[1] == '"') {
+                    strbuf_append_char(&f, '"');
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    strbuf_append_char(&f, *p++);
+                }
+            }
+            while (*p != '\0' && *p != ',')
+                p++;
+        } else {
+            size_t len = strcspn(p, ",");
+            strbuf_append_len(&f, p, len);
+            p += len;
+        }
+        if (n < max)
+            fields[n++] = strbuf_detach(&f);
+        else
+            strbuf_free(&f);
+        if (*p != ',')
+            return n;
+        p++;
+    }
+}
+
+/* kube-apiserver's --token-auth-file: "token,user,uid[,\"group1,group2\"]" per line. */
+static int load_token_file(struct sim *sim, const char *path, char **cause)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        cause_set(cause, "cannot read token file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int lineno = 0, rc = 0;
+    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (strspn(line, " \t") == (size_t)len)
+            continue;
+        char *fl[4] = {NULL};
+        int n = csv_fields(line, fl, 4);
+        if (n < 3 || fl[0][0] == '\0' || fl[1][0] == '\0') {
+            cause_set(cause, "%s:%d: want token,user,uid[,\"group1,group2\"]", path, lineno);
+            rc = -1;
+        } else {
+            for (int i = 0; i < NUSERS; i++)
+                if (strcmp(fl[1], user_names[i]) == 0) {
+                    cause_set(cause, "%s:%d: user %s is built in", path, lineno, fl[1]);
+                    rc = -1;
+                }
+        }
+        if (rc == 0) {
+            sim->file_users =
+                xrealloc(sim->file_users, (sim->n_file_users + 1) * sizeof *sim->file_users);
+            struct file_user *u = &sim->file_users[sim->n_file_users++];
+            u->token = fl[0];
+            u->name = fl[1];
+            u->uid = fl[2];
+            u->groups = n > 3 && fl[3][0] != '\0' ? fl[3] : NULL;
+            if (u->groups == NULL)
+                free(n > 3 ? fl[3] : NULL);
+        } else {
+            for (int i = 0; i < (n > 0 ? n : 0); i++)
+                free(fl[i]);
+        }
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
 struct sim *sim_start(const struct sim_config *cfg, char **cause)
 {
     struct sim *sim = xcalloc(1, sizeof *sim);
@@ -274,6 +377,8 @@ struct sim *sim_start(const struct sim_config *cfg, char **cause)
             goto fail;
     if (make_tokens(sim, cause) < 0)
         goto fail;
+    if (cfg->token_auth_file != NULL && load_token_file(sim, cfg->token_auth_file, cause) < 0)
+        goto fail;
     if (cfg->tls) {
         if ((cfg->tls_expired ? sim_tls_generate_expired(&sim->tls, cause)
                               : sim_tls_generate(&sim->tls, cause)) < 0)
@@ -283,22 +388,27 @@ struct sim *sim_start(const struct sim_config *cfg, char **cause)
     if (cfg->install != NULL && cfg->install(sim, cfg->install_ctx, cause) < 0)
         goto fail;
 
-    struct sim_server_user users[NUSERS];
+    size_t nusers = NUSERS + sim->n_file_users;
+    struct sim_server_user *users = xcalloc(nusers, sizeof *users);
     for (int i = 0; i < NUSERS; i++)
-        users[i] = (struct sim_server_user){user_names[i], sim->tokens[i]};
+        users[i] = (struct sim_server_user){user_names[i], sim->tokens[i], NULL};
+    for (size_t i = 0; i < sim->n_file_users; i++)
+        users[NUSERS + i] = (struct sim_server_user){
+            sim->file_users[i].name, sim->file_users[i].token, sim->file_users[i].groups};
     struct sim_server_config sc = {
         .host = cfg->host,
         .port = cfg->port,
         .tls = sim->tls_on ? &sim->tls : NULL,
         .store = sim->store,
         .users = users,
-        .nusers = NUSERS,
+        .nusers = (int)nusers,
         .faults = cfg->faults,
         .seed = cfg->seed,
         .bookmark_ms = cfg->bookmark_ms,
         .log_requests = cfg->log_requests,
     };
     sim->srv = sim_server_start(&sc, cause);
+    free(users);
     if (sim->srv == NULL)
         goto fail;
     if (cfg->faults.forget_history)
@@ -347,6 +457,13 @@ void sim_stop(struct sim *sim)
     sim_store_free(sim->store);
     sim_tls_free(&sim->tls);
     memset(sim->tokens, 0, sizeof sim->tokens);
+    for (size_t i = 0; i < sim->n_file_users; i++) {
+        free(sim->file_users[i].token);
+        free(sim->file_users[i].name);
+        free(sim->file_users[i].uid);
+        free(sim->file_users[i].groups);
+    }
+    free(sim->file_users);
     free(sim->url);
     pthread_cond_destroy(&sim->wake);
     pthread_mutex_destroy(&sim->mu);
@@ -383,6 +500,17 @@ const char *sim_token(const struct sim *sim, const char *user)
     for (int i = 0; i < NUSERS; i++)
         if (user != NULL && strcmp(user, user_names[i]) == 0)
             return sim->tokens[i];
+    for (size_t i = 0; user != NULL && i < sim->n_file_users; i++)
+        if (strcmp(user, sim->file_users[i].name) == 0)
+            return sim->file_users[i].token;
+    return NULL;
+}
+
+const char *sim_user_groups(const struct sim *sim, const char *user)
+{
+    for (size_t i = 0; user != NULL && i < sim->n_file_users; i++)
+        if (strcmp(user, sim->file_users[i].name) == 0)
+            return sim->file_users[i].groups;
     return NULL;
 }
 
@@ -421,9 +549,16 @@ int sim_write_kubeconfig(struct sim *sim, const char *path, char **cause)
     for (int i = 0; i < NUSERS; i++)
         strbuf_appendf(&sb, "- name: %s\n  context:\n    cluster: kargo-sim\n    user: %s\n",
                        user_names[i], user_names[i]);
+    for (size_t i = 0; i < sim->n_file_users; i++)
+        strbuf_appendf(&sb,
+                       "- name: \"%s\"\n  context:\n    cluster: kargo-sim\n    user: \"%s\"\n",
+                       sim->file_users[i].name, sim->file_users[i].name);
     strbuf_append(&sb, "current-context: admin\npreferences: {}\nusers:\n");
     for (int i = 0; i < NUSERS; i++)
         strbuf_appendf(&sb, "- name: %s\n  user:\n    token: %s\n", user_names[i], sim->tokens[i]);
+    for (size_t i = 0; i < sim->n_file_users; i++)
+        strbuf_appendf(&sb, "- name: \"%s\"\n  user:\n    token: \"%s\"\n", sim->file_users[i].name,
+                       sim->file_users[i].token);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int rc = -1;
     if (fd < 0) {

@@ -66,7 +66,8 @@ static bool readonly(const struct act *a)
     return a->readonly || policy(a)->readonly;
 }
 
-enum action_access act_access(struct act *a, enum action_id id, char *reason, size_t len)
+enum action_access act_access(struct act *a, enum action_id id, const char *stage, char *reason,
+                              size_t len)
 {
     if (readonly(a)) {
         snprintf(reason, len, "read-only session (--readonly): nothing is written");
@@ -76,12 +77,38 @@ enum action_access act_access(struct act *a, enum action_id id, char *reason, si
         snprintf(reason, len, "not connected to a cluster");
         return ACTION_ACCESS_DENIED;
     }
-    return a->src->access(a->src->ctx, id, reason, len);
+    return a->src->access(a->src->ctx, id, stage, reason, len);
 }
 
 static struct store *act_store(const struct act *a)
 {
     return a->src != NULL && a->src->store != NULL ? a->src->store(a->src->ctx) : NULL;
+}
+
+/* R on a Warehouse refreshes the Warehouse. */
+static enum action_id effective_id(enum action_id id, const struct act_selection *sel)
+{
+    if ((id == ACTION_REFRESH || id == ACTION_REFRESH_WAREHOUSE) && sel->kind == KARGO_WAREHOUSE &&
+        sel->name != NULL)
+        return ACTION_REFRESH_WAREHOUSE;
+    if (id == ACTION_REFRESH_WAREHOUSE)
+        return ACTION_REFRESH;
+    return id;
+}
+
+bool act_applies(struct act *a, enum action_id id, const struct act_selection *sel, time_t now,
+                 char *why, size_t len)
+{
+    struct store *st = act_store(a);
+    if (st == NULL) {
+        snprintf(why, len, "no project is open");
+        return false;
+    }
+    struct action_subject subj = {sel->stage, sel->kind, sel->name, a->n_marked};
+    store_read_lock(st);
+    bool ok = action_applies(effective_id(id, sel), st, &subj, now, why, len);
+    store_read_unlock(st);
+    return ok;
 }
 
 static void add_target(struct act *a, const char *stage, const char *freight)
@@ -139,7 +166,8 @@ static void confirm(struct act *a, struct store *st, time_t now)
     if (p.offer_approve) {
         /* approving first is offered only to who may approve */
         char reason[240];
-        if (act_access(a, ACTION_APPROVE, reason, sizeof reason) != ACTION_ACCESS_ALLOWED) {
+        const char *on = a->n_targets > 0 ? a->targets[0] : a->stage;
+        if (act_access(a, ACTION_APPROVE, on, reason, sizeof reason) != ACTION_ACCESS_ALLOWED) {
             p.offer_approve = false;
             p.lines = xrealloc(p.lines, (p.n_lines + 1) * sizeof *p.lines);
             p.lines[p.n_lines++] = xasprintf("approving it first is not offered: %s",
@@ -214,8 +242,27 @@ void act_start(struct act *a, enum action_id id, const struct act_selection *sel
 {
     char reason[240];
     const struct action_def *d = action_def(id);
-    enum action_access access = act_access(a, id, reason, sizeof reason);
+    enum action_access access = act_access(a, id, sel->stage, reason, sizeof reason);
     if (access == ACTION_ACCESS_DENIED) {
+        set_msg(msg, error, true,
+                sel->stage != NULL && !readonly(a) &&
+                        (d->target == ACTION_ON_STAGE || d->target == ACTION_ON_FREIGHT)
+                    ? xasprintf("%s %s: %s", d->name, sel->stage, reason)
+                    : xasprintf("%s: %s", d->name, reason));
+        return;
+    }
+    /* a batch: every marked Stage (a role may allow some of them only) */
+    for (size_t i = 0; id == ACTION_PROMOTE && i < a->n_marked && access != ACTION_ACCESS_UNKNOWN;
+         i++) {
+        enum action_access m = act_access(a, id, a->marked[i], reason, sizeof reason);
+        if (m == ACTION_ACCESS_DENIED) {
+            set_msg(msg, error, true, xasprintf("%s %s: %s", d->name, a->marked[i], reason));
+            return;
+        }
+        if (m == ACTION_ACCESS_UNKNOWN)
+            access = m;
+    }
+    if (!act_applies(a, id, sel, now, reason, sizeof reason)) {
         set_msg(msg, error, true, xasprintf("%s: %s", d->name, reason));
         return;
     }
@@ -399,6 +446,16 @@ void act_key(struct act *a, int key, bool is_keycode, time_t now, char **msg, bo
         a->stage = xstrdup(v);
         dialog_free(&a->dialog);
         a->open = false;
+        char reason[240];
+        if (act_access(a, a->id, a->stage, reason, sizeof reason) != ACTION_ACCESS_ALLOWED) {
+            set_msg(msg, error, true,
+                    xasprintf("%s %s: %s", action_def(a->id)->name, a->stage,
+                              reason[0] ? reason
+                                        : "checking with the cluster whether you may; "
+                                          "try again in a moment"));
+            act_close(a);
+            return;
+        }
         if (a->freight != NULL) {
             add_target(a, a->stage, a->freight);
             confirm(a, st, now);
@@ -472,7 +529,7 @@ void act_prefetch(struct act *a)
 {
     char reason[240];
     for (int id = 0; id < ACTION_COUNT; id++)
-        act_access(a, (enum action_id)id, reason, sizeof reason);
+        act_access(a, (enum action_id)id, NULL, reason, sizeof reason);
 }
 
 bool act_poll(struct act *a, char **msg, bool *error)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action/action.h"
 #include "ui/draw.h"
 #include "util/xalloc.h"
 
@@ -47,6 +48,9 @@ void dialog_confirm(struct dialog *d, const char *title, const char *const *line
     lineedit_init(&d->edit);
     if (blocked)
         d->note = xstrdup("nothing to do   Esc: close");
+    else if (d->typed != NULL && strchr(d->typed, ' ') != NULL)
+        d->note = xasprintf("type every protected name above and Enter to confirm%s   Esc: cancel",
+                            d->offer_approve ? " (Ctrl-A: approve first)" : "");
     else if (d->typed != NULL)
         d->note = xasprintf("type %s and Enter to confirm%s   Esc: cancel", d->typed,
                             d->offer_approve ? " (Ctrl-A: approve first)" : "");
@@ -121,20 +125,25 @@ enum dialog_result dialog_key(struct dialog *d, int key, bool is_keycode)
     }
     if (d->typed != NULL) {
         if (!is_keycode && key == ('a' & 0x1f) && d->offer_approve) {
-            if (strcmp(d->edit.text.buf, d->typed) == 0)
+            if (action_typed_matches(d->typed, d->edit.text.buf))
                 return DIALOG_OK_APPROVE;
             free(d->note);
-            d->note = xasprintf("type %s first, then Ctrl-A approves and promotes", d->typed);
+            d->note = xasprintf("type %s first, then Ctrl-A approves and promotes",
+                                strchr(d->typed, ' ') != NULL ? "every protected name" : d->typed);
             return DIALOG_OPEN;
         }
         enum lineedit_result r = !is_keycode && key >= 32 && key != 127
                                      ? lineedit_insert(&d->edit, (wchar_t)key)
                                      : lineedit_key(&d->edit, key);
         if (r == LINEEDIT_SUBMIT) {
-            if (strcmp(d->edit.text.buf, d->typed) == 0)
+            if (action_typed_matches(d->typed, d->edit.text.buf))
                 return DIALOG_OK;
             free(d->note);
-            d->note = xasprintf("that is not %s: type it exactly, or Esc", d->typed);
+            if (strchr(d->typed, ' ') != NULL)
+                d->note = xstrdup("not every protected name (and nothing else): type them all, "
+                                  "or Esc");
+            else
+                d->note = xasprintf("that is not %s: type it exactly, or Esc", d->typed);
         }
         /* Backspace on an empty line is not a way out: only Esc cancels */
         return DIALOG_OPEN;

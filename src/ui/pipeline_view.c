@@ -276,13 +276,22 @@ static attr_t pipeline_frame_attr(const struct paint *p, bool selected, bool foc
 /* The inner lines of a Stage box, from its derived state. */
 static void pipeline_draw_stage(const struct canvas *c, const struct layout_node *n,
                                 const struct store *st, const struct paint *p, bool selected,
-                                bool focused)
+                                bool focused, bool marked)
 {
     const struct kargo_stage *s = store_stage(st, n->name);
     const struct paint_entry *pe = paint_stage(p, n->name);
-    attr_t frame = pipeline_frame_attr(p, selected, focused, THEME_BORDER);
+    /* a marked box has the mark's colour on its frame (the selection's wins, it moves) */
+    attr_t frame = marked && !selected ? paint_role(p, THEME_MARK) | A_BOLD
+                                       : pipeline_frame_attr(p, selected, focused, THEME_BORDER);
     pipeline_draw_frame(c, n, frame);
     int inner = n->w - 2, x = n->x + 1;
+    if (marked && inner > 2) {
+        /* and a reversed check before its name, which shows without colour too */
+        canvas_str(c, n->y, x, 1, paint_glyph(p, "\u2713", "*"),
+                   paint_role(p, THEME_MARK) | A_REVERSE, p->utf8);
+        x++;
+        inner--;
+    }
     char name[300];
     snprintf(name, sizeof name, " %s ", n->name);
     /* the name in the Stage's colour, as the Kargo UI's header; reversed when selected so the
@@ -457,8 +466,11 @@ void pipeline_view_draw(struct pipeline_view *v, WINDOW *win, int y, int x, int 
     for (size_t i = 0; i < l->n_nodes; i++) {
         const struct layout_node *n = &l->nodes[i];
         bool selected = n == sel;
+        bool marked = false;
+        for (size_t m = 0; n->kind == LAYOUT_STAGE && m < v->n_marked && !marked; m++)
+            marked = strcmp(v->marked[m], n->name) == 0;
         if (n->kind == LAYOUT_STAGE)
-            pipeline_draw_stage(&c, n, st, p, selected, focused);
+            pipeline_draw_stage(&c, n, st, p, selected, focused, marked);
         else
             pipeline_draw_warehouse(&c, n, st, p, selected, focused);
     }

@@ -426,6 +426,23 @@ static void screen_draw_topbar(struct screen *s)
     strbuf_free(&right);
 }
 
+/* What an action key would act on: the focused selection, and the pipeline's Stage. */
+static void screen_act_selection(struct screen *s, struct act_selection *sel)
+{
+    memset(sel, 0, sizeof *sel);
+    enum layout_kind lk;
+    const char *stage = NULL;
+    if (s->mode == MODE_DASHBOARD) {
+        stage = screen_pipeline_selection(s, &lk);
+        if (stage != NULL && lk != LAYOUT_STAGE)
+            stage = NULL;
+    }
+    sel->name = screen_selection(s, &sel->kind);
+    if (sel->kind == KARGO_STAGE && sel->name != NULL)
+        stage = sel->name;
+    sel->stage = stage;
+}
+
 /* The scope bits of the selection, for footer hints. */
 static unsigned screen_scope(struct screen *s)
 {
@@ -478,6 +495,9 @@ static void screen_draw_footer(struct screen *s)
         return;
     }
     unsigned scope = screen_scope(s);
+    struct act_selection sel;
+    screen_act_selection(s, &sel);
+    time_t now = time(NULL);
     /* "? help  q quit" always shows: the other hints take the room left and stop at the first
      * that does not fit whole */
     int tail = 0;
@@ -494,16 +514,20 @@ static void screen_draw_footer(struct screen *s)
             bool is_tail = k->action == UI_ACTION_HELP || k->action == UI_ACTION_QUIT;
             if (is_tail != (pass == 1))
                 continue;
+            /* an action that cannot apply to the selection is not offered (the key says why) */
+            char reason[240];
+            if (k->action == UI_ACTION_ACT &&
+                !act_applies(&s->act, (enum action_id)k->act, &sel, now, reason, sizeof reason))
+                continue;
             int need = draw_width(k->keyname) + 1 + draw_width(k->hint);
             if (!is_tail && (full || x + need > COLS - 1 - tail)) {
                 full = true;
                 continue;
             }
             /* a key the user may not use now is there, dimmed: the help says why */
-            char reason[240];
             bool denied = k->action == UI_ACTION_ACT &&
-                          act_access(&s->act, (enum action_id)k->act, reason, sizeof reason) !=
-                              ACTION_ACCESS_ALLOWED;
+                          act_access(&s->act, (enum action_id)k->act, sel.stage, reason,
+                                     sizeof reason) != ACTION_ACCESS_ALLOWED;
             x += draw_text(stdscr, y, x, COLS - x, k->keyname,
                            paint_role(&s->paint, denied ? THEME_DIM : THEME_KEY_HINT),
                            s->paint.utf8);
@@ -516,6 +540,10 @@ static void screen_draw_footer(struct screen *s)
 
 static void screen_draw_help(struct screen *s)
 {
+    struct act_selection sel;
+    screen_act_selection(s, &sel);
+    time_t now = time(NULL);
+    char why[200];
     int w = COLS - 4 < 110 ? COLS - 4 : 110, lines = 0;
     for (size_t i = 0; keymap_entry_at(s->opts.keys, i) != NULL; i++)
         if (keymap_entry_at(s->opts.keys, i)->help != NULL)
@@ -548,11 +576,16 @@ static void screen_draw_help(struct screen *s)
         char line[480], reason[240];
         enum action_access access =
             k->action == UI_ACTION_ACT
-                ? act_access(&s->act, (enum action_id)k->act, reason, sizeof reason)
+                ? act_access(&s->act, (enum action_id)k->act, sel.stage, reason, sizeof reason)
                 : ACTION_ACCESS_ALLOWED;
         if (access == ACTION_ACCESS_UNKNOWN)
             snprintf(reason, sizeof reason, "checking with the cluster");
         bool denied = access != ACTION_ACCESS_ALLOWED;
+        if (!denied && k->action == UI_ACTION_ACT &&
+            !act_applies(&s->act, (enum action_id)k->act, &sel, now, why, sizeof why)) {
+            snprintf(reason, sizeof reason, "not now: %s", why);
+            denied = true;
+        }
         if (denied)
             snprintf(line, sizeof line, "%-8s %s: %s", k->keyname, k->help, reason);
         else
@@ -683,6 +716,8 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
             strbuf_free(&m);
         }
         screen_freshness(s, y, 0, COLS, pipeline_kinds, 2);
+        s->pipeline.marked = s->act.marked;
+        s->pipeline.n_marked = s->act.n_marked;
         pipeline_view_draw(&s->pipeline, stdscr, y + 1, 1, top_h - 2, COLS - 2, st, &s->paint,
                            pfocus);
         screen_hit_add(s, y + 1, 1, top_h - 2, COLS - 2, NULL, PANE_PIPELINE);
@@ -1127,18 +1162,8 @@ static void screen_toggle_list(struct screen *s)
 /* An action key: what is selected decides what it acts on. */
 static void screen_act(struct screen *s, enum action_id id)
 {
-    struct act_selection sel = {0};
-    enum layout_kind lk;
-    const char *stage = NULL;
-    if (s->mode == MODE_DASHBOARD) {
-        stage = screen_pipeline_selection(s, &lk);
-        if (stage != NULL && lk != LAYOUT_STAGE)
-            stage = NULL;
-    }
-    sel.name = screen_selection(s, &sel.kind);
-    if (sel.kind == KARGO_STAGE && sel.name != NULL)
-        stage = sel.name;
-    sel.stage = stage;
+    struct act_selection sel;
+    screen_act_selection(s, &sel);
     act_start(&s->act, id, &sel, time(NULL), &s->message, &s->message_error);
 }
 

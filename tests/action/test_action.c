@@ -493,11 +493,11 @@ static void test_queue_runs_off_the_callers_thread_and_reports(void **state)
     /* access: unknown at first (a review is queued), then the answer, cached */
     char reason[200];
     enum action_access a =
-        action_queue_access(q, NS, ACTION_ABORT_PROMOTION, reason, sizeof reason);
+        action_queue_access(q, NS, ACTION_ABORT_PROMOTION, NULL, reason, sizeof reason);
     for (long long end = ms_now() + 20000; a == ACTION_ACCESS_UNKNOWN && ms_now() < end;) {
         struct timespec ts = {0, 10 * 1000000};
         nanosleep(&ts, NULL);
-        a = action_queue_access(q, NS, ACTION_ABORT_PROMOTION, reason, sizeof reason);
+        a = action_queue_access(q, NS, ACTION_ABORT_PROMOTION, NULL, reason, sizeof reason);
     }
     assert_int_equal(a, ACTION_ACCESS_DENIED);
     assert_non_null(strstr(reason, "cannot abort promotions"));
@@ -687,7 +687,7 @@ static void test_access_reviews_are_shared_and_cached(void **state)
     for (long long end = ms_now() + 20000; !known && ms_now() < end;) {
         known = true;
         for (int id = 0; id < ACTION_COUNT; id++)
-            known = action_queue_access(q, NS, (enum action_id)id, reason, sizeof reason) ==
+            known = action_queue_access(q, NS, (enum action_id)id, NULL, reason, sizeof reason) ==
                         ACTION_ACCESS_ALLOWED &&
                     known;
         if (!known) {
@@ -699,12 +699,91 @@ static void test_access_reviews_are_shared_and_cached(void **state)
     sim_stats_get(e->sim, &s1);
     assert_int_equal(s1.requests[SIM_VERB_OTHER] - s0.requests[SIM_VERB_OTHER], 6);
     for (int id = 0; id < ACTION_COUNT; id++)
-        assert_int_equal(action_queue_access(q, NS, (enum action_id)id, reason, sizeof reason),
-                         ACTION_ACCESS_ALLOWED);
+        assert_int_equal(
+            action_queue_access(q, NS, (enum action_id)id, NULL, reason, sizeof reason),
+            ACTION_ACCESS_ALLOWED);
     action_queue_free(q); /* joins the worker: nothing more can be under way */
     struct sim_stats s2;
     sim_stats_get(e->sim, &s2);
     assert_int_equal(s2.requests[SIM_VERB_OTHER], s1.requests[SIM_VERB_OTHER]);
+}
+
+static void create_rbac(struct env *e, const char *plural, const char *json)
+{
+    struct api_ref ref = {"rbac.authorization.k8s.io/v1", plural, NS, NULL};
+    struct kube_error err = {0};
+    cJSON *o = cJSON_Parse(json);
+    assert_non_null(o);
+    cJSON *made = api_create(e->c[ADMIN], &ref, o, &err);
+    cJSON_Delete(o);
+    if (made == NULL)
+        fail_msg("create %s: %s", plural, err.message);
+    cJSON_Delete(made);
+}
+
+static enum action_access wait_access(struct action_queue *q, enum action_id id, const char *stage,
+                                      char *reason, size_t len)
+{
+    enum action_access a = ACTION_ACCESS_UNKNOWN;
+    for (long long end = ms_now() + 20000;
+         (a = action_queue_access(q, NS, id, stage, reason, len)) == ACTION_ACCESS_UNKNOWN &&
+         ms_now() < end;) {
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return a;
+}
+
+/* A role granting promote on one Stage (resourceNames): the namespace-wide review is denied, the
+ * review naming that Stage allowed, another Stage denied; each asked once a minute. */
+static void test_access_per_stage_follows_resource_names(void **state)
+{
+    struct env *e = *state;
+    create_rbac(e, "roles",
+                "{\"metadata\":{\"name\":\"staging-promoter\"},\"rules\":["
+                "{\"apiGroups\":[\"kargo.akuity.io\"],\"resources\":[\"promotions\"],"
+                "\"verbs\":[\"create\"]},"
+                "{\"apiGroups\":[\"kargo.akuity.io\"],\"resources\":[\"stages\"],"
+                "\"verbs\":[\"promote\"],\"resourceNames\":[\"staging\"]}]}");
+    create_rbac(e, "rolebindings",
+                "{\"metadata\":{\"name\":\"viewer-staging\"},\"subjects\":["
+                "{\"kind\":\"User\",\"name\":\"viewer\"}],\"roleRef\":{\"apiGroup\":"
+                "\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":\"staging-promoter\"}}");
+    struct action_queue *q = action_queue_new(e->c[VIEWER], NULL, NULL);
+    struct sim_stats s0, s1, s2;
+    sim_stats_get(e->sim, &s0);
+    char reason[200];
+    assert_int_equal(wait_access(q, ACTION_PROMOTE, NULL, reason, sizeof reason),
+                     ACTION_ACCESS_DENIED);
+    assert_string_equal(reason, "your role cannot promote (promote stages)");
+    assert_int_equal(wait_access(q, ACTION_PROMOTE, "staging", reason, sizeof reason),
+                     ACTION_ACCESS_ALLOWED);
+    assert_int_equal(wait_access(q, ACTION_PROMOTE, "production", reason, sizeof reason),
+                     ACTION_ACCESS_DENIED);
+    assert_string_equal(reason, "your role cannot promote (promote stages)");
+    /* rollback shares the rules: no new review */
+    assert_int_equal(wait_access(q, ACTION_ROLLBACK, "staging", reason, sizeof reason),
+                     ACTION_ACCESS_ALLOWED);
+    sim_stats_get(e->sim, &s1);
+    /* namespace-wide: create promotions + promote stages; then promote stages for staging and
+     * for production (create promotions is not about a Stage: shared) */
+    assert_int_equal(s1.requests[SIM_VERB_OTHER] - s0.requests[SIM_VERB_OTHER], 4);
+    assert_int_equal(action_queue_access(q, NS, ACTION_PROMOTE, "staging", reason, sizeof reason),
+                     ACTION_ACCESS_ALLOWED);
+    action_queue_free(q);
+    sim_stats_get(e->sim, &s2);
+    assert_int_equal(s2.requests[SIM_VERB_OTHER], s1.requests[SIM_VERB_OTHER]);
+    /* and the cluster agrees: the promotion to staging is made, to production refused */
+    char *f = freight_in(e, "dev");
+    char *name = NULL;
+    struct kube_error err = {0};
+    assert_int_equal(action_promote(e->c[VIEWER], NS, "staging", f, &name, &err), 0);
+    free(name);
+    name = NULL;
+    assert_int_equal(action_promote(e->c[VIEWER], NS, "production", f, &name, &err), -1);
+    assert_int_equal(err.code, 403);
+    kube_error_clear(&err);
+    free(f);
 }
 
 static void test_refresh_of_a_promoting_stage_refreshes_its_promotion(void **state)
@@ -758,6 +837,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_promotion_is_sent_whole_as_older_kargo_needs),
         cmocka_unit_test_setup_teardown(test_access_reviews_are_shared_and_cached, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_access_per_stage_follows_resource_names, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,11 +67,30 @@ static void test_ulids_are_crockford_and_increase(void **state)
     }
 }
 
+static void test_typed_names_match_in_any_order_and_only_whole(void **state)
+{
+    (void)state;
+    assert_true(action_typed_matches("production", "production"));
+    assert_false(action_typed_matches("production", "prod"));
+    assert_false(action_typed_matches("production", " production"));
+    assert_false(action_typed_matches("4", "four"));
+    const char *want = "red-production blue-production";
+    assert_true(action_typed_matches(want, "red-production blue-production"));
+    assert_true(action_typed_matches(want, "blue-production, red-production"));
+    assert_true(action_typed_matches(want, "  blue-production   red-production "));
+    assert_false(action_typed_matches(want, "red-production"));
+    assert_false(action_typed_matches(want, "red-production red-production"));
+    assert_false(action_typed_matches(want, "red-production blue-production green-production"));
+    assert_false(action_typed_matches(want, "red-production blue-prod"));
+    assert_false(action_typed_matches(want, ""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_has_every_action_once_with_a_key_and_rbac),
         cmocka_unit_test(test_policy_protects_prod_patterns_and_manual_stages),
+        cmocka_unit_test(test_typed_names_match_in_any_order_and_only_whole),
         cmocka_unit_test(test_ulids_are_crockford_and_increase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,15 +79,32 @@ static void test_promote_shows_the_diff_availability_and_the_name_to_type(void *
     assert_string_equal(p.typed, "production");
     action_plan_free(&p);
 
-    /* a batch touching a protected Stage: its size is typed */
+    /* a batch touching one protected Stage: that Stage's name is typed */
     const char *both[] = {"staging", "production"};
     const char *ff[] = {heron->ref.name, heron->ref.name};
     action_plan_promote(&p, st, &pol, both, ff, 2, false, NOW);
     assert_string_equal(p.title, "Promote to 2 stages");
-    assert_string_equal(p.typed, "2");
+    assert_string_equal(p.typed, "production");
+    assert_true(has_line(&p, "production is protected: type its name"));
     assert_true(has_line(&p, "staging <- calm-heron"));
     assert_true(has_line(&p, "production <- calm-heron"));
     action_plan_free(&p);
+
+    /* several protected: every protected name, listed above the prompt */
+    const char *two[] = {"prod*", "stag*"};
+    action_policy_set_patterns(&pol, two, 2);
+    action_plan_promote(&p, st, &pol, both, ff, 2, false, NOW);
+    dump(&p);
+    assert_string_equal(p.typed, "staging production");
+    assert_true(has_line(&p, "2 protected stages: type all of their names, in any order:"));
+    assert_true(has_line(&p, "    staging production"));
+    action_plan_free(&p);
+    /* or, by the policy (confirm.typed-batch: count), the batch's size */
+    pol.typed_batch_count = true;
+    action_plan_promote(&p, st, &pol, both, ff, 2, false, NOW);
+    assert_string_equal(p.typed, "2");
+    action_plan_free(&p);
+    pol.typed_batch_count = false;
 
     /* no patterns and nothing manual: y is enough */
     action_policy_set_patterns(&pol, NULL, 0);

@@ -51,6 +51,7 @@ static void test_every_key(void **state)
                        "confirm:\n"
                        "  typed-name: [prod*, '*-production', uat]\n"
                        "  typed-manual: false\n"
+                       "  typed-batch: count\n"
                        "keys:\n"
                        "  quit: Q\n"
                        "  help: [F1, '?']\n";
@@ -69,6 +70,7 @@ static void test_every_key(void **state)
     assert_int_equal(c.n_typed_name, 3);
     assert_true(c.typed_name_set);
     assert_int_equal(c.typed_manual, 0);
+    assert_int_equal(c.typed_batch, 1);
     assert_true(config_typed_name(&c, "prod"));
     assert_true(config_typed_name(&c, "prod-eu"));
     assert_true(config_typed_name(&c, "eu-production"));

@@ -294,6 +294,193 @@ static void test_ssar(void **state)
     assert_false(ssar(s, "viewer", "patch", "freights", "status", FREIGHT_A));
 }
 
+/* ---- RBAC: Roles, RoleBindings, the token file ---------------------------------------------- */
+
+#define RBAC "/apis/rbac.authorization.k8s.io/v1/namespaces/kargo-demo"
+
+static bool ssar_reason(struct sim *s, const char *user, const char *verb, const char *name,
+                        char **reason)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectAccessReview\","
+             "\"spec\":{\"resourceAttributes\":{\"namespace\":\"kargo-demo\",\"verb\":\"%s\","
+             "\"group\":\"kargo.akuity.io\",\"resource\":\"stages\"%s%s%s}}}",
+             verb, name ? ",\"name\":\"" : "", name ? name : "", name ? "\"" : "");
+    cJSON *r = req(s, user, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                   "application/json", body, 201);
+    bool allowed = cJSON_IsTrue(json_get(r, "status", "allowed", NULL));
+    const char *why = json_get_string(r, "status", "reason", NULL);
+    if (reason != NULL)
+        *reason = why != NULL ? xstrdup(why) : NULL;
+    cJSON_Delete(r);
+    return allowed;
+}
+
+static void test_rbac_roles_bindings_and_token_file_users(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/kt-rbac-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *tokens = xasprintf("%s/tokens.csv", dir);
+    FILE *f = fopen(tokens, "w");
+    assert_non_null(f);
+    fputs("tok-alice-0123456789,alice,1001\n"
+          "\n"
+          "tok-bob-0123456789,bob,1002,\"release,qa\"\n"
+          "tok-ci-0123456789,system:serviceaccount:kargo-demo:ci,1003\n",
+          f);
+    fclose(f);
+    static const char *const scen[] = {SCENARIO, NULL};
+    struct sim_config cfg = {.tls = true, .seed = 7, .scenarios = scen, .token_auth_file = tokens};
+    char *cause = NULL;
+    struct sim *s = sim_start(&cfg, &cause);
+    if (s == NULL)
+        fail_msg("sim_start: %s", cause);
+
+    /* discovery */
+    cJSON *d = get(s, "/apis/rbac.authorization.k8s.io/v1", 200);
+    const cJSON *roles = find_named(json_get(d, "resources", NULL), "roles");
+    assert_non_null(roles);
+    assert_true(cJSON_IsTrue(json_get(roles, "namespaced", NULL)));
+    assert_string_equal(json_get_string(roles, "kind", NULL), "Role");
+    assert_non_null(find_named(json_get(d, "resources", NULL), "rolebindings"));
+    cJSON_Delete(d);
+
+    /* a user of the file authenticates, and may do nothing yet */
+    cJSON_Delete(req(s, "alice", "GET", NS "/stages/uat", NULL, NULL, 403));
+    assert_false(ssar_reason(s, "alice", "promote", "uat", NULL));
+
+    /* promote (and get) on uat only, as a Kargo custom role */
+    cJSON_Delete(req(s, "admin", "POST", RBAC "/roles", "application/json",
+                     "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"Role\","
+                     "\"metadata\":{\"name\":\"uat-promoter\"},\"rules\":["
+                     "{\"apiGroups\":[\"kargo.akuity.io\"],\"resources\":[\"stages\"],"
+                     "\"verbs\":[\"promote\",\"get\"],\"resourceNames\":[\"uat\"]},"
+                     "{\"apiGroups\":[\"kargo.akuity.io\"],\"resources\":[\"promotions\"],"
+                     "\"verbs\":[\"create\"]}]}",
+                     201));
+    cJSON *st = req(s, "admin", "POST", RBAC "/rolebindings", "application/json",
+                    "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\","
+                    "\"metadata\":{\"name\":\"alice-uat\"},\"subjects\":[{\"kind\":\"User\","
+                    "\"name\":\"bob-is-not-here\"}]}",
+                    422);
+    assert_status(st, 422, "Invalid", NULL);
+    cJSON_Delete(st);
+    cJSON_Delete(req(s, "admin", "POST", RBAC "/rolebindings", "application/json",
+                     "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\","
+                     "\"metadata\":{\"name\":\"alice-uat\"},\"subjects\":[{\"kind\":\"User\","
+                     "\"apiGroup\":\"rbac.authorization.k8s.io\",\"name\":\"alice\"}],"
+                     "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\","
+                     "\"name\":\"uat-promoter\"}}",
+                     201));
+    cJSON *r = get(s, RBAC "/roles/uat-promoter", 200);
+    assert_string_equal(json_get_string(r, "kind", NULL), "Role");
+    cJSON_Delete(r);
+    cJSON *l = get(s, RBAC "/rolebindings", 200);
+    assert_string_equal(json_get_string(l, "kind", NULL), "RoleBindingList");
+    assert_int_equal(cJSON_GetArraySize(json_get(l, "items", NULL)), 1);
+    cJSON_Delete(l);
+
+    /* name-scoped: uat yes, prod no, and no name (a list) no */
+    char *why = NULL;
+    assert_true(ssar_reason(s, "alice", "promote", "uat", &why));
+    assert_non_null(why);
+    assert_string_equal(why, "RBAC: allowed by RoleBinding \"alice-uat/kargo-demo\" of Role "
+                             "\"uat-promoter\" to User \"alice\"");
+    free(why);
+    assert_false(ssar_reason(s, "alice", "promote", "prod", NULL));
+    assert_false(ssar_reason(s, "alice", "promote", NULL, NULL));
+    assert_false(ssar_reason(s, "alice", "patch", "uat", NULL));
+    cJSON_Delete(req(s, "alice", "GET", NS "/stages/uat", NULL, NULL, 200));
+    st = req(s, "alice", "GET", NS "/stages/prod", NULL, NULL, 403);
+    assert_status(st, 403, "Forbidden",
+                  "stages.kargo.akuity.io \"prod\" is forbidden: User \"alice\" cannot get "
+                  "resource \"stages\" in API group \"kargo.akuity.io\" in the namespace "
+                  "\"kargo-demo\"");
+    cJSON_Delete(st);
+    cJSON_Delete(req(s, "alice", "GET", NS "/stages", NULL, NULL, 403));
+    assert_false(ssar_reason(s, "bob", "promote", "uat", NULL));
+    /* kubectl auth can-i --list: the Role's rules, resourceNames included */
+    cJSON *rr = req(s, "alice", "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+                    "application/json",
+                    "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"
+                    "\"SelfSubjectRulesReview\",\"spec\":{\"namespace\":\"kargo-demo\"}}",
+                    201);
+    bool named = false;
+    const cJSON *rule;
+    cJSON_ArrayForEach(rule, json_get(rr, "status", "resourceRules", NULL))
+    {
+        const cJSON *rn = json_get(rule, "resourceNames", NULL);
+        named = named || (cJSON_GetArraySize(rn) == 1 &&
+                          strcmp(cJSON_GetArrayItem(rn, 0)->valuestring, "uat") == 0);
+    }
+    assert_true(named);
+    cJSON_Delete(rr);
+
+    /* a Group subject (bob is in release) and a ServiceAccount (namespace of the binding) */
+    cJSON_Delete(req(s, "admin", "POST", RBAC "/rolebindings", "application/json",
+                     "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\","
+                     "\"metadata\":{\"name\":\"release-uat\"},\"subjects\":["
+                     "{\"kind\":\"Group\",\"name\":\"release\"},"
+                     "{\"kind\":\"ServiceAccount\",\"name\":\"ci\"}],"
+                     "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\","
+                     "\"name\":\"uat-promoter\"}}",
+                     201));
+    assert_true(ssar_reason(s, "bob", "promote", "uat", NULL));
+    assert_false(ssar_reason(s, "bob", "promote", "prod", NULL));
+    assert_true(ssar_reason(s, "system:serviceaccount:kargo-demo:ci", "promote", "uat", NULL));
+
+    /* deleting the binding takes the permission away */
+    cJSON_Delete(req(s, "admin", "DELETE", RBAC "/rolebindings/alice-uat", NULL, NULL, 200));
+    assert_false(ssar_reason(s, "alice", "promote", "uat", NULL));
+    cJSON_Delete(req(s, "alice", "GET", NS "/stages/uat", NULL, NULL, 403));
+    /* only admin writes RBAC objects */
+    cJSON_Delete(req(s, "alice", "DELETE", RBAC "/roles/uat-promoter", NULL, NULL, 403));
+
+    /* Roles and RoleBindings load from a scenario like any object */
+    char *scen_file = xasprintf("%s/rbac.yaml", dir);
+    f = fopen(scen_file, "w");
+    assert_non_null(f);
+    fputs("apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n"
+          "  name: alice-again\n  namespace: kargo-demo\nsubjects:\n- kind: User\n"
+          "  name: alice\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n"
+          "  name: uat-promoter\n",
+          f);
+    fclose(f);
+    assert_int_equal(sim_load_file(s, scen_file, &cause), 1);
+    assert_true(ssar_reason(s, "alice", "promote", "uat", NULL));
+    unlink(scen_file);
+    free(scen_file);
+
+    /* the file's users are in the kubeconfig, as contexts of their own */
+    char *kc = xasprintf("%s/kubeconfig", dir);
+    assert_int_equal(sim_write_kubeconfig(s, kc, &cause), 0);
+    f = fopen(kc, "r");
+    assert_non_null(f);
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(buf, "- name: \"alice\"\n  context:\n    cluster: kargo-sim\n"
+                                "    user: \"alice\"\n"));
+    assert_non_null(strstr(buf, "token: \"tok-bob-0123456789\""));
+    sim_stop(s);
+
+    /* a broken line is refused with its line number */
+    f = fopen(tokens, "w");
+    fputs("tok-a,alice,1\nonly-a-token\n", f);
+    fclose(f);
+    assert_null(sim_start(&cfg, &cause));
+    assert_non_null(strstr(cause, "tokens.csv:2: want token,user,uid"));
+    free(cause);
+    unlink(kc);
+    unlink(tokens);
+    rmdir(dir);
+    free(kc);
+    free(tokens);
+}
+
 /* ---- get, list ----------------------------------------------------------------------------- */
 
 static bool listed(const cJSON *arr, const char *want)
@@ -1722,6 +1909,7 @@ int main(void)
         cmocka_unit_test(test_unauthorized),
         cmocka_unit_test(test_forbidden),
         cmocka_unit_test(test_ssar),
+        cmocka_unit_test(test_rbac_roles_bindings_and_token_file_users),
         cmocka_unit_test(test_ssrr_agrees_with_ssar),
         cmocka_unit_test(test_get),
         cmocka_unit_test(test_list),

@@ -52,24 +52,27 @@ static int setup_slow_verification(void **state)
     return setup_with(state, 60000);
 }
 
+/* myapp (uat is there) and a user "ursula" of the token file, with no role yet. */
+static int setup_ursula(void **state)
+{
+    static const char *const myapp[] = {"myapp", NULL};
+    *state = uienv_start_users(myapp, 5, 1500, 2000,
+                               "ursula-token-7f3a9c1e5b,ursula,2001,\"release,qa\"\n");
+    return *state != NULL ? 0 : -1;
+}
+
 static int teardown(void **state)
 {
     uienv_stop(*state);
     return 0;
 }
 
-static struct ptyterm *start_as(struct env *e, const char *context, const char *project,
-                                bool readonly)
+/* extra: one more option ("--readonly", "--ascii") or NULL. */
+static struct ptyterm *start_with(struct env *e, const char *context, const char *project,
+                                  const char *extra)
 {
-    char *argv[] = {KARGOTOP_BIN,
-                    "--kubeconfig",
-                    e->kubeconfig,
-                    "--context",
-                    (char *)context,
-                    "-n",
-                    (char *)project,
-                    readonly ? "--readonly" : NULL,
-                    NULL};
+    char *argv[] = {KARGOTOP_BIN, "--kubeconfig",  e->kubeconfig, "--context", (char *)context,
+                    "-n",         (char *)project, (char *)extra, NULL};
     struct ptyterm *t = ptyterm_spawn(argv, NULL, ROWS, COLS);
     assert_non_null(t);
     if (!ptyterm_wait_text(t, "Freight for", WAIT_MS) || !ptyterm_wait_text(t, "live", WAIT_MS)) {
@@ -77,6 +80,12 @@ static struct ptyterm *start_as(struct env *e, const char *context, const char *
         fail();
     }
     return t;
+}
+
+static struct ptyterm *start_as(struct env *e, const char *context, const char *project,
+                                bool readonly)
+{
+    return start_with(e, context, project, readonly ? "--readonly" : NULL);
 }
 
 #define expect(t, text)                                                                            \
@@ -275,6 +284,151 @@ static void press_until(struct ptyterm *t, const char *key, const char *text)
     fail_msg("'%s' never led to '%s'", key, text);
 }
 
+/* ---- the user's steps ---------------------------------------------------------------------- */
+
+/* Waits until the action key of key_and_hint ("R refresh") is offered and usable, presses it and
+ * waits for its dialog (title). */
+static void open_action(struct ptyterm *t, const char *key_and_hint, const char *title)
+{
+    if (!wait_dimmed(t, key_and_hint, false)) {
+        ptyterm_dump(t, key_and_hint);
+        fail_msg("'%s' is never offered", key_and_hint);
+    }
+    char key[2] = {key_and_hint[0], '\0'};
+    ptyterm_send(t, key);
+    if (!ptyterm_wait_text(t, title, WAIT_MS)) {
+        ptyterm_dump(t, title);
+        fail_msg("'%s' never opened '%s'", key, title);
+    }
+}
+
+/* Confirms the open dialog with y, or by typing typed and Enter, and waits for the answer. */
+static void confirm_with(struct ptyterm *t, const char *typed, const char *answer)
+{
+    if (typed == NULL) {
+        ptyterm_send(t, "y");
+    } else {
+        ptyterm_send(t, typed);
+        ptyterm_send(t, "\r");
+    }
+    if (!ptyterm_wait_text(t, answer, WAIT_MS)) {
+        ptyterm_dump(t, answer);
+        fail_msg("confirming never showed '%s'", answer);
+    }
+}
+
+/* What the cluster should come to, read as admin: an object and a value. */
+struct want {
+    const char *ns, *name, *value;
+};
+
+/* Reads the cluster until check holds (meanwhile the screen keeps being read), or fails with
+ * what. */
+static void wait_cluster(struct env *e, struct ptyterm *t,
+                         bool (*check)(struct env *e, const struct want *w), const struct want *w,
+                         const char *what)
+{
+    for (long long end = ms_now() + 2 * WAIT_MS; !check(e, w);) {
+        if (ms_now() > end) {
+            if (t != NULL)
+                ptyterm_dump(t, what);
+            fail_msg("the cluster never came to this: %s", what);
+        }
+        if (t != NULL) {
+            ptyterm_pump(t, 200);
+        } else {
+            struct timespec ts = {0, 50 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/* A field of the Stage's newest verification of its current Freight; allocated, NULL if none. */
+static char *verification_field(struct env *e, const char *ns, const char *stage, const char *field)
+{
+    cJSON *s = get(e, ns, "stages", stage);
+    const char *v = json_get_string(
+        cJSON_GetArrayItem(
+            json_get(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
+                     "verificationHistory", (char *)NULL),
+            0),
+        field, (char *)NULL);
+    char *copy = v != NULL ? xstrdup(v) : NULL;
+    cJSON_Delete(s);
+    return copy;
+}
+
+static bool stage_field_is(struct env *e, const struct want *w, const char *a, const char *b)
+{
+    cJSON *s = get(e, w->ns, "stages", w->name);
+    const char *v = json_get_string(s, "status", a, b, (char *)NULL);
+    bool ok = v != NULL && strcmp(v, w->value) == 0;
+    cJSON_Delete(s);
+    return ok;
+}
+
+/* The Stage verified again: its newest verification is not w->value (the id before). */
+static bool verified_again(struct env *e, const struct want *w)
+{
+    char *id = verification_field(e, w->ns, w->name, "id");
+    bool ok = id != NULL && strcmp(id, w->value) != 0;
+    free(id);
+    return ok;
+}
+
+static bool verification_phase_is(struct env *e, const struct want *w)
+{
+    char *phase = verification_field(e, w->ns, w->name, "phase");
+    bool ok = phase != NULL && strcmp(phase, w->value) == 0;
+    free(phase);
+    return ok;
+}
+
+static bool promotion_phase_is(struct env *e, const struct want *w)
+{
+    cJSON *p = get(e, w->ns, "promotions", w->name);
+    const char *phase = json_get_string(p, "status", "phase", (char *)NULL);
+    bool ok = phase != NULL && strcmp(phase, w->value) == 0;
+    cJSON_Delete(p);
+    return ok;
+}
+
+static bool refresh_handled(struct env *e, const struct want *w)
+{
+    return stage_field_is(e, w, "lastHandledRefresh", NULL);
+}
+
+/* The Stage runs Freight w->value of the backstage Warehouse, held there. */
+static bool runs_held(struct env *e, const struct want *w)
+{
+    char *cur = freight_in(e, w->ns, w->name, "Warehouse/backstage");
+    cJSON *s = get(e, w->ns, "stages", w->name);
+    bool ok =
+        cur != NULL && strcmp(cur, w->value) == 0 &&
+        json_get(s, "status", "autoPromotionHolds", "Warehouse/backstage", (char *)NULL) != NULL;
+    cJSON_Delete(s);
+    free(cur);
+    return ok;
+}
+
+static bool not_held(struct env *e, const struct want *w)
+{
+    cJSON *s = get(e, w->ns, "stages", w->name);
+    bool ok =
+        json_get(s, "status", "autoPromotionHolds", "Warehouse/backstage", (char *)NULL) == NULL;
+    cJSON_Delete(s);
+    return ok;
+}
+
+static bool auto_promoted(struct env *e, const struct want *w)
+{
+    cJSON *s = get(e, w->ns, "stages", w->name);
+    bool on = false;
+    json_get_bool(s, &on, "status", "autoPromotionEnabled", (char *)NULL);
+    cJSON_Delete(s);
+    return on;
+}
+
 static void test_promote_with_p_creates_the_promotion_and_shows_it_succeed(void **state)
 {
     struct env *e = *state;
@@ -284,17 +438,14 @@ static void test_promote_with_p_creates_the_promotion_and_shows_it_succeed(void 
     struct ptyterm *t = start_as(e, "admin", ns, false);
     ptyterm_send(t, "l"); /* dev -> staging */
     expect(t, "Freight for staging");
-    expect_dimmed(t, "p promote", false);
-    ptyterm_send(t, "p");
-    expect(t, "Promote to staging: which freight?");
+    open_action(t, "p promote", "Promote to staging: which freight?");
     ptyterm_send(t, "\r"); /* the newest available: what dev runs */
     expect(t, "y: confirm");
     expect(t, "staging <- ");
     char *alias = word_after(t, "staging <- ");
     assert_non_null(alias);
     long long sent = ms_now();
-    ptyterm_send(t, "y");
-    expect(t, "promotion created: staging.");
+    confirm_with(t, NULL, "promotion created: staging.");
     /* a figure for the notes, not a timed assertion */
     print_message("key to created Promotion on screen: %lld ms\n", ms_now() - sent);
     char *name = word_after(t, "promotion created: ");
@@ -332,24 +483,12 @@ static void test_rollback_of_production_sets_the_older_freight_and_a_hold(void *
                        "{\"stageSelector\":{\"name\":\"dev\"},\"autoPromotionEnabled\":true},"
                        "{\"stageSelector\":{\"name\":\"production\"},"
                        "\"autoPromotionEnabled\":true}]}}"));
-    for (long long end = ms_now() + WAIT_MS;;) {
-        cJSON *st = get(e, ns, "stages", "production");
-        bool on = false;
-        json_get_bool(st, &on, "status", "autoPromotionEnabled", (char *)NULL);
-        cJSON_Delete(st);
-        if (on)
-            break;
-        if (ms_now() > end)
-            fail_msg("production never became auto-promoted");
-        struct timespec ts = {0, 50 * 1000000};
-        nanosleep(&ts, NULL);
-    }
+    struct want prod = {ns, "production", NULL};
+    wait_cluster(e, NULL, auto_promoted, &prod, "production auto-promoted");
     struct ptyterm *t = start(e, ns);
     ptyterm_send(t, "ll");
     expect(t, "Freight for production");
-    expect_dimmed(t, "r rollback", false);
-    ptyterm_send(t, "r");
-    expect(t, "Roll back production to:");
+    open_action(t, "r rollback", "Roll back production to:");
     ptyterm_send(t, "\r"); /* the previous one */
     expect(t, "production <- ");
     char *alias = word_after(t, "production <- ");
@@ -357,47 +496,17 @@ static void test_rollback_of_production_sets_the_older_freight_and_a_hold(void *
     expect(t, "type production");
     ptyterm_send(t, "prod\r"); /* not the name: stays open */
     expect(t, "that is not production");
-    ptyterm_send(t, "uction\r");
-    expect(t, "promotion created: production.");
+    confirm_with(t, "uction", "promotion created: production.");
     char *older = freight_by_alias(e, ns, alias);
     assert_non_null(older);
-    bool done = false;
-    for (long long end = ms_now() + 2 * WAIT_MS; !done && ms_now() < end;) {
-        char *cur = freight_in(e, ns, "production", "Warehouse/backstage");
-        cJSON *s = get(e, ns, "stages", "production");
-        done = cur != NULL && strcmp(cur, older) == 0 &&
-               json_get(s, "status", "autoPromotionHolds", "Warehouse/backstage", (char *)NULL) !=
-                   NULL;
-        cJSON_Delete(s);
-        free(cur);
-        if (!done)
-            ptyterm_pump(t, 200);
-    }
-    if (!done) {
-        ptyterm_dump(t, "rollback");
-        fail_msg("production never ran %s with a hold", alias);
-    }
+    prod.value = older;
+    wait_cluster(e, t, runs_held, &prod, "production runs the older freight, held");
     /* u resumes: the hold goes (the candidate is promoted by origin) */
     ptyterm_send(t, "\014"); /* Ctrl-L: a key, so the footer replaces the last message */
-    expect_dimmed(t, "u resume", false);
-    ptyterm_send(t, "u");
-    expect(t, "Resume auto-promotion of production");
+    open_action(t, "u resume", "Resume auto-promotion of production");
     expect(t, "clears the hold on Warehouse/backstage");
-    ptyterm_send(t, "production\r");
-    expect(t, "promotion created: production.");
-    bool resumed = false;
-    for (long long end = ms_now() + 2 * WAIT_MS; !resumed && ms_now() < end;) {
-        cJSON *s = get(e, ns, "stages", "production");
-        resumed = json_get(s, "status", "autoPromotionHolds", "Warehouse/backstage",
-                           (char *)NULL) == NULL;
-        cJSON_Delete(s);
-        if (!resumed)
-            ptyterm_pump(t, 200);
-    }
-    if (!resumed) {
-        ptyterm_dump(t, "resume");
-        fail_msg("the hold on production never went");
-    }
+    confirm_with(t, "production", "promotion created: production.");
+    wait_cluster(e, t, not_held, &prod, "the hold on production gone");
     uienv_quit(t);
     free(older);
     free(alias);
@@ -438,12 +547,9 @@ static void test_approve_sets_approved_for_and_the_freight_becomes_available(voi
         ptyterm_dump(t, "freight row");
         fail_msg("%s is not shown unavailable", alias);
     }
-    expect_dimmed(t, "a approve", false);
-    ptyterm_send(t, "a");
-    expect(t, "Approve for production");
+    open_action(t, "a approve", "Approve for production");
     expect(t, "it becomes available to production");
-    ptyterm_send(t, "y");
-    expect(t, "approved ");
+    confirm_with(t, NULL, "approved ");
     cJSON *f = get(e, ns, "freights", name);
     assert_non_null(
         json_get_string(f, "status", "approvedFor", "production", "approvedAt", (char *)NULL));
@@ -470,10 +576,8 @@ static void test_promote_of_unavailable_freight_says_why_and_approves_first(void
     ptyterm_send(t, "\t/");
     ptyterm_send(t, alias);
     ptyterm_send(t, "\r");
-    expect_dimmed(t, "p promote", false);
     expect_dimmed(t, "a approve", false);
-    ptyterm_send(t, "p");
-    expect(t, "Promote to production");
+    open_action(t, "p promote", "Promote to production");
     expect(t, "not available: not verified in staging");
     expect(t, "approving it first makes it available");
     expect(t, "(Ctrl-A: approve first)");
@@ -499,13 +603,10 @@ static void test_promote_downstream_lists_targets_and_promotes_the_current_freig
     char *devf = freight_in(e, ns, "dev", "Warehouse/backstage");
     struct ptyterm *t = start(e, ns);
     expect(t, "Freight for dev");
-    expect_dimmed(t, "P downstream", false);
-    ptyterm_send(t, "P");
-    expect(t, "Promote downstream of dev");
+    open_action(t, "P downstream", "Promote downstream of dev");
     expect(t, "to every stage downstream:");
     long long sent = ms_now();
-    ptyterm_send(t, "y");
-    expect(t, "promotion created: staging.");
+    confirm_with(t, NULL, "promotion created: staging.");
     /* a figure for the notes, not a timed assertion */
     print_message("key to created Promotion on screen: %lld ms\n", ms_now() - sent);
     char *name = word_after(t, "promotion created: ");
@@ -531,11 +632,9 @@ static void test_a_refusal_shows_the_apis_own_words(void **state)
     ptyterm_send(t, "\t/");
     ptyterm_send(t, alias);
     ptyterm_send(t, "\r");
-    expect_dimmed(t, "p promote", false);
-    ptyterm_send(t, "p");
-    expect(t, "not available: not verified in staging");
-    ptyterm_send(t, "production\r"); /* confirmed without approving: the webhook refuses */
-    expect(t, "promote production refused: ");
+    open_action(t, "p promote", "not available: not verified in staging");
+    /* confirmed without approving: the webhook refuses */
+    confirm_with(t, "production", "promote production refused: ");
     expect(t, "Freight is not available to this Stage");
     assert_int_equal(count_promotions(e, ns), before);
     uienv_quit(t);
@@ -546,40 +645,16 @@ static void test_reverify_runs_the_verification_again(void **state)
 {
     struct env *e = *state;
     const char *ns = "backstage-kargo";
-    cJSON *s = get(e, ns, "stages", "production");
-    char *id0 = xstrdup(json_get_string(
-        cJSON_GetArrayItem(
-            json_get(cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
-                     "verificationHistory", (char *)NULL),
-            0),
-        "id", (char *)NULL));
-    cJSON_Delete(s);
+    char *id0 = verification_field(e, ns, "production", "id");
+    assert_non_null(id0);
     struct ptyterm *t = start(e, ns);
     ptyterm_send(t, "ll");
     expect(t, "Freight for production");
-    expect_dimmed(t, "v reverify", false);
-    ptyterm_send(t, "v");
-    expect(t, "Reverify of production");
+    open_action(t, "v reverify", "Reverify of production");
     expect(t, "the current freight is verified again");
-    ptyterm_send(t, "y");
-    expect(t, "verification requested again for production");
-    bool again = false;
-    for (long long end = ms_now() + WAIT_MS; !again && ms_now() < end;) {
-        s = get(e, ns, "stages", "production");
-        const char *id = json_get_string(
-            cJSON_GetArrayItem(
-                json_get(
-                    cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
-                    "verificationHistory", (char *)NULL),
-                0),
-            "id", (char *)NULL);
-        again = id != NULL && strcmp(id, id0) != 0;
-        cJSON_Delete(s);
-        if (!again)
-            ptyterm_pump(t, 200);
-    }
-    if (!again)
-        fail_msg("production was never verified again");
+    confirm_with(t, NULL, "verification requested again for production");
+    struct want again = {ns, "production", id0};
+    wait_cluster(e, t, verified_again, &again, "production verified again");
     uienv_quit(t);
     free(id0);
 }
@@ -593,14 +668,11 @@ static void test_promote_from_a_warehouses_freight_picks_the_stage(void **state)
     ptyterm_send(t, "h"); /* dev -> the warehouse */
     expect(t, "Freight for backstage");
     ptyterm_send(t, "\t"); /* its newest freight */
-    expect_dimmed(t, "p promote", false);
-    ptyterm_send(t, "p");
-    expect(t, "to which stage?");
+    open_action(t, "p promote", "to which stage?");
     expect(t, "+ dev"); /* direct: available */
     ptyterm_send(t, "\r");
     expect(t, "Promote to dev");
-    ptyterm_send(t, "y");
-    expect(t, "promotion created: dev.");
+    confirm_with(t, NULL, "promotion created: dev.");
     char *name = word_after(t, "promotion created: ");
     cJSON *p = get(e, ns, "promotions", name);
     assert_string_equal(json_get_string(p, "spec", "stage", (char *)NULL), "dev");
@@ -621,10 +693,8 @@ static void test_a_slow_cluster_never_blocks_the_keys(void **state)
     /* every answer now takes 10 s */
     struct sim_faults slow = {.latency_ms = 10000};
     sim_faults_set(e->sim, &slow);
-    ptyterm_send(t, "R");
-    expect(t, "Refresh staging");
-    ptyterm_send(t, "y");
-    expect(t, "refresh: sent, waiting for the cluster");
+    open_action(t, "R refresh", "Refresh staging");
+    confirm_with(t, NULL, "refresh: sent, waiting for the cluster");
     /* the keys still work while the answer is on its way */
     ptyterm_send(t, "\t\t");
     expect(t, "Promotions of staging");
@@ -661,46 +731,161 @@ static void test_abort_verification_with_V(void **state)
     struct ptyterm *t = start(e, ns);
     ptyterm_send(t, "ll");
     expect(t, "Freight for production");
-    expect_dimmed(t, "v reverify", false);
-    ptyterm_send(t, "v");
-    expect(t, "Reverify of production");
-    ptyterm_send(t, "y");
-    expect(t, "verification requested again for production");
+    open_action(t, "v reverify", "Reverify of production");
+    confirm_with(t, NULL, "verification requested again for production");
     ptyterm_send(t, "\014");
-    expect_dimmed(t, "V abort-verify", false);
-    /* the new verification runs for a minute: V finds it running */
-    for (long long end = ms_now() + WAIT_MS;;) {
-        ptyterm_send(t, "V");
-        expect(t, "Abort verification of production");
-        if (ptyterm_wait_text(t, "the running verification stops as Aborted", 300))
-            break;
-        ptyterm_send(t, "\033"); /* not started yet in the model: look again */
-        if (ms_now() > end) {
-            ptyterm_dump(t, "no running verification");
-            fail();
-        }
-        ptyterm_pump(t, 200);
-    }
-    ptyterm_send(t, "y");
-    expect(t, "verification abort requested for production");
-    bool aborted = false;
-    for (long long end = ms_now() + WAIT_MS; !aborted && ms_now() < end;) {
-        cJSON *s = get(e, ns, "stages", "production");
-        const char *phase = json_get_string(
-            cJSON_GetArrayItem(
-                json_get(
-                    cJSON_GetArrayItem(json_get(s, "status", "freightHistory", (char *)NULL), 0),
-                    "verificationHistory", (char *)NULL),
-                0),
-            "phase", (char *)NULL);
-        aborted = phase != NULL && strcmp(phase, "Aborted") == 0;
-        cJSON_Delete(s);
-        if (!aborted)
-            ptyterm_pump(t, 200);
-    }
-    if (!aborted)
-        fail_msg("production's verification never Aborted");
+    /* V is offered once the new verification (a minute long) runs */
+    open_action(t, "V abort-verify", "Abort verification of production");
+    expect(t, "the running verification stops as Aborted");
+    confirm_with(t, NULL, "verification abort requested for production");
+    struct want aborted = {ns, "production", "Aborted"};
+    wait_cluster(e, t, verification_phase_is, &aborted, "production's verification Aborted");
     uienv_quit(t);
+}
+
+/* Keys that cannot apply to the selection are not offered, and say why when pressed: nothing is
+ * opened and nothing written. */
+static void test_keys_are_offered_only_where_they_apply(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    int before = count_promotions(e, ns);
+    char *abort0 = stage_annotation(e, ns, "production", "kargo.akuity.io/abort");
+    struct ptyterm *t = start(e, ns);
+    ptyterm_send(t, "ll");
+    expect(t, "Freight for production");
+    /* the footer is production's once v (its verification finished) is offered */
+    expect_dimmed(t, "v reverify", false);
+    expect_dimmed(t, "r rollback", false);
+    assert_true(footer_col(t, "u resume") < 0);       /* no auto-promotion hold */
+    assert_true(footer_col(t, "V abort-verify") < 0); /* no verification running */
+    ptyterm_send(t, "u");
+    expect(t, "resume: production has no auto-promotion hold to resume");
+    assert_false(ptyterm_wait_text(t, "y: confirm", 200));
+    ptyterm_send(t, "V");
+    expect(t, "abort-verification: no verification of production is running");
+    assert_false(ptyterm_wait_text(t, "y: confirm", 200));
+    /* the help lists them, dimmed, with the reason */
+    ptyterm_send(t, "?");
+    expect(t, "not now: production has no auto-promotion hold to resume");
+    ptyterm_send(t, "\033");
+    /* a finished promotion cannot be aborted */
+    ptyterm_send(t, "\t\t/Succeeded\r");
+    expect(t, "Promotions of production");
+    expect(t, "Enter details");
+    assert_true(footer_col(t, "A abort") < 0);
+    ptyterm_send(t, "A");
+    expect(t, "abort: the promotion has finished (Succeeded)");
+    assert_false(ptyterm_wait_text(t, "y: confirm", 200));
+    uienv_quit(t);
+    assert_int_equal(count_promotions(e, ns), before);
+    char *abort1 = stage_annotation(e, ns, "production", "kargo.akuity.io/abort");
+    assert_string_equal(abort0, abort1);
+    free(abort1);
+    free(abort0);
+}
+
+/* The box of the Stage at (row, col of its name)'s glyph: reversed. */
+static bool glyph_reversed(struct ptyterm *t, const char *glyph_name)
+{
+    int row, col;
+    if (!ptyterm_find(t, glyph_name, &row, &col))
+        return false;
+    VTermScreenCell c;
+    return ptyterm_cell(t, row, col, &c) && c.attrs.reverse;
+}
+
+/* Marked Stages are marked on their boxes: a reversed check before the name (* with --ascii). */
+static void test_marked_stages_are_marked_on_their_boxes(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "backstage-kargo";
+    struct ptyterm *t = start(e, ns);
+    assert_false(ptyterm_find(t, "\u2713 dev ", NULL, NULL));
+    ptyterm_send(t, " ");
+    expect(t, "\u2713 dev ");
+    assert_true(glyph_reversed(t, "\u2713 dev "));
+    ptyterm_send(t, "l ");
+    expect(t, "\u2713 staging ");
+    assert_true(ptyterm_find(t, "\u2713 dev ", NULL, NULL));
+    ptyterm_send(t, "h "); /* unmarks dev */
+    assert_true(ptyterm_wait_gone(t, "\u2713 dev ", WAIT_MS));
+    assert_true(ptyterm_find(t, "\u2713 staging ", NULL, NULL));
+    ptyterm_send(t, "\033"); /* clears the marks */
+    assert_true(ptyterm_wait_gone(t, "\u2713 staging ", WAIT_MS));
+    uienv_quit(t);
+    t = start_with(e, "admin", ns, "--ascii");
+    assert_false(ptyterm_find(t, "* dev ", NULL, NULL));
+    ptyterm_send(t, " ");
+    expect(t, "* dev ");
+    assert_true(glyph_reversed(t, "* dev "));
+    uienv_quit(t);
+}
+
+static int promotions_to(struct env *e, const char *ns, const char *stage);
+
+static void create_rbac(struct env *e, const char *ns, const char *plural, const char *json)
+{
+    struct api_ref ref = {"rbac.authorization.k8s.io/v1", plural, ns, NULL};
+    struct kube_error err = {0};
+    cJSON *o = cJSON_Parse(json);
+    assert_non_null(o);
+    cJSON *made = api_create(e->client, &ref, o, &err);
+    cJSON_Delete(o);
+    if (made == NULL)
+        fail_msg("create %s: %s", plural, err.message);
+    cJSON_Delete(made);
+}
+
+/* A role granting promote on uat only (RBAC resourceNames, as a Kargo custom role): p is usable
+ * on uat, dimmed with the reason on production, and the promotion to uat goes through. */
+static void test_a_role_for_one_stage_allows_promote_there_only(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "myapp";
+    create_rbac(e, ns, "roles",
+                "{\"metadata\":{\"name\":\"uat-promoter\"},\"rules\":["
+                "{\"apiGroups\":[\"*\"],\"resources\":[\"*\"],"
+                "\"verbs\":[\"get\",\"list\",\"watch\"]},"
+                "{\"apiGroups\":[\"kargo.akuity.io\"],\"resources\":[\"promotions\"],"
+                "\"verbs\":[\"create\"]},"
+                "{\"apiGroups\":[\"kargo.akuity.io\"],\"resources\":[\"stages\"],"
+                "\"verbs\":[\"promote\"],\"resourceNames\":[\"uat\"]}]}");
+    create_rbac(e, ns, "rolebindings",
+                "{\"metadata\":{\"name\":\"release-uat\"},\"subjects\":["
+                "{\"kind\":\"Group\",\"name\":\"release\"}],"
+                "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\","
+                "\"name\":\"uat-promoter\"}}");
+    int before_uat = promotions_to(e, ns, "uat");
+    int before_prod = promotions_to(e, ns, "production");
+    struct ptyterm *t = start_with(e, "ursula", ns, NULL);
+    /* production: dimmed, and p says why without opening anything */
+    ptyterm_send(t, "/production\r");
+    expect(t, "Freight for production");
+    expect_dimmed(t, "p promote", true);
+    press_until(t, "p", "promote production: your role cannot promote (promote stages)");
+    assert_false(ptyterm_wait_text(t, "which freight?", 300));
+    ptyterm_send(t, "?");
+    expect(t, "your role cannot promote (promote stages)");
+    ptyterm_send(t, "\033");
+    /* uat: usable (the review named the Stage), and the promotion is made */
+    ptyterm_send(t, "/uat\r");
+    expect(t, "Freight for uat");
+    open_action(t, "p promote", "Promote to uat: which freight?");
+    ptyterm_send(t, "\r");
+    expect(t, "type uat"); /* manual in the ProjectConfig */
+    confirm_with(t, "uat", "promotion created: uat.");
+    char *name = word_after(t, "promotion created: ");
+    cJSON *p = get(e, ns, "promotions", name);
+    assert_string_equal(json_get_string(p, "spec", "stage", (char *)NULL), "uat");
+    assert_string_equal(
+        json_get_string(p, "metadata", "annotations", "kargo.akuity.io/create-actor", (char *)NULL),
+        "kubernetes:ursula");
+    cJSON_Delete(p);
+    uienv_quit(t);
+    assert_int_equal(promotions_to(e, ns, "uat"), before_uat + 1);
+    assert_int_equal(promotions_to(e, ns, "production"), before_prod);
+    free(name);
 }
 
 /* Creates a Promotion of freight to stage as admin; its name, allocated. */
@@ -743,25 +928,11 @@ static void test_abort_with_A_ends_the_promotion_aborted(void **state)
     char *needle = xstrndup(ulid, 26);
     ptyterm_send(t, needle);
     ptyterm_send(t, "\r");
-    expect_dimmed(t, "A abort", false);
-    ptyterm_send(t, "A");
-    expect(t, "Abort promotion");
+    open_action(t, "A abort", "Abort promotion");
     expect(t, "the controller stops it");
-    ptyterm_send(t, "y");
-    expect(t, "abort requested for promotion");
-    bool aborted = false;
-    for (long long end = ms_now() + WAIT_MS; !aborted && ms_now() < end;) {
-        cJSON *p = get(e, ns, "promotions", second);
-        const char *phase = json_get_string(p, "status", "phase", (char *)NULL);
-        aborted = phase != NULL && strcmp(phase, "Aborted") == 0;
-        cJSON_Delete(p);
-        if (!aborted)
-            ptyterm_pump(t, 200);
-    }
-    if (!aborted) {
-        ptyterm_dump(t, "abort");
-        fail_msg("%s never Aborted", second);
-    }
+    confirm_with(t, NULL, "abort requested for promotion");
+    struct want aborted = {ns, second, "Aborted"};
+    wait_cluster(e, t, promotion_phase_is, &aborted, "the promotion Aborted");
     if (!wait_row(t, needle, "Aborted")) {
         ptyterm_dump(t, "aborted row");
         fail_msg("the screen never showed %s Aborted", second);
@@ -781,24 +952,12 @@ static void test_refresh_token_is_the_one_the_stage_handled(void **state)
     struct ptyterm *t = start(e, ns);
     ptyterm_send(t, "l");
     expect(t, "Freight for staging");
-    expect_dimmed(t, "R refresh", false);
-    ptyterm_send(t, "R");
-    expect(t, "Refresh staging");
-    ptyterm_send(t, "y");
-    expect(t, "refresh requested for staging (token ");
+    open_action(t, "R refresh", "Refresh staging");
+    confirm_with(t, NULL, "refresh requested for staging (token ");
     char *token = word_after(t, "(token ");
     assert_non_null(token);
-    bool handled = false;
-    for (long long end = ms_now() + WAIT_MS; !handled && ms_now() < end;) {
-        cJSON *s = get(e, ns, "stages", "staging");
-        const char *h = json_get_string(s, "status", "lastHandledRefresh", (char *)NULL);
-        handled = h != NULL && strcmp(h, token) == 0;
-        cJSON_Delete(s);
-        if (!handled)
-            ptyterm_pump(t, 200);
-    }
-    if (!handled)
-        fail_msg("staging never handled refresh %s", token);
+    struct want handled = {ns, "staging", token};
+    wait_cluster(e, t, refresh_handled, &handled, "staging handled the refresh token");
     uienv_quit(t);
     free(token);
 }
@@ -808,14 +967,22 @@ static void test_promoter_sees_abort_and_refresh_dimmed_and_they_write_nothing(v
     struct env *e = *state;
     const char *ns = "backstage-kargo";
     char *before = stage_annotation(e, ns, "dev", "kargo.akuity.io/refresh");
+    /* a promotion waiting behind two others: one that abort applies to */
+    char *f = freight_in(e, ns, "dev", "Warehouse/backstage");
+    char *first = create_promotion(e, ns, "staging", f);
+    char *queued = create_promotion(e, ns, "staging", f);
+    char *last = create_promotion(e, ns, "staging", f);
+    char *ulid = xstrndup(strchr(last, '.') + 1, 26);
     struct ptyterm *t = start_as(e, "promoter", ns, false);
     expect_dimmed(t, "R refresh", true);
     expect_dimmed(t, "p promote", false);
     expect_dimmed(t, "r rollback", false);
-    press_until(t, "R", "refresh: your role cannot refresh stages");
+    press_until(t, "R", "refresh dev: your role cannot refresh stages");
     assert_false(ptyterm_wait_text(t, "Refresh dev", 300)); /* no confirmation opened */
-    ptyterm_send(t, "\t\t");
-    expect(t, "Promotions of dev");
+    ptyterm_send(t, "l\t\t/");
+    ptyterm_send(t, ulid);
+    ptyterm_send(t, "\r");
+    expect(t, "Promotions of staging");
     expect_dimmed(t, "A abort", true);
     press_until(t, "A", "abort: your role cannot abort promotions");
     /* the help says why */
@@ -824,9 +991,17 @@ static void test_promoter_sees_abort_and_refresh_dimmed_and_they_write_nothing(v
     ptyterm_send(t, "\033");
     char *after = stage_annotation(e, ns, "dev", "kargo.akuity.io/refresh");
     assert_string_equal(before, after);
+    cJSON *p = get(e, ns, "promotions", last);
+    assert_null(json_get(p, "metadata", "annotations", "kargo.akuity.io/abort", (char *)NULL));
+    cJSON_Delete(p);
     uienv_quit(t);
     free(after);
     free(before);
+    free(ulid);
+    free(last);
+    free(queued);
+    free(first);
+    free(f);
 }
 
 static void test_viewer_has_no_write_keys(void **state)
@@ -835,17 +1010,18 @@ static void test_viewer_has_no_write_keys(void **state)
     const char *ns = "backstage-kargo";
     int before = count_promotions(e, ns);
     struct ptyterm *t = start_as(e, "viewer", ns, false);
-    static const char *const keys[] = {"p promote", "P downstream", "r rollback",    "u resume",
-                                       "R refresh", "v reverify",   "V abort-verify"};
+    /* (u and V do not apply to dev: no hold, no running verification) */
+    static const char *const keys[] = {"p promote", "P downstream", "r rollback", "R refresh",
+                                       "v reverify"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!wait_dimmed(t, keys[i], true)) {
             ptyterm_dump(t, "viewer");
             fail_msg("'%s' is offered to the viewer", keys[i]);
         }
-    press_until(t, "p", "promote: your role cannot promote");
+    press_until(t, "p", "promote dev: your role cannot promote");
     ptyterm_send(t, "\t");
     expect_dimmed(t, "a approve", true);
-    press_until(t, "a", "approve: your role cannot approve");
+    press_until(t, "a", "approve dev: your role cannot approve");
     assert_int_equal(count_promotions(e, ns), before);
     uienv_quit(t);
 }
@@ -919,7 +1095,9 @@ static void test_batch_promotes_four_marked_stages_with_one_confirmation(void **
     expect(t, "marked: red-production blue-production");
     ptyterm_send(t, "p");
     expect(t, "Promote to 4 stages");
-    expect(t, "type 4");
+    /* every protected Stage's name, on one line */
+    expect(t, "4 protected stages: type all of their names, in any order:");
+    expect(t, "red-production blue-production green-production yellow-production");
     for (int i = 0; i < 4; i++) {
         char want[64];
         snprintf(want, sizeof want, "%s <- ", prod[i]);
@@ -928,8 +1106,17 @@ static void test_batch_promotes_four_marked_stages_with_one_confirmation(void **
             fail_msg("the confirmation does not list %s", prod[i]);
         }
     }
+    /* the count, or a name missing: nothing is sent */
     ptyterm_send(t, "4\r");
-    expect(t, "promotions created: ");
+    expect(t, "not every protected name");
+    ptyterm_send(t, "\025red-production blue-production green-production\r");
+    expect(t, "not every protected name");
+    assert_false(ptyterm_wait_text(t, "promotions created", 300));
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(promotions_to(e, ns, prod[i]), before[i]);
+    /* all four, in another order */
+    confirm_with(t, "\025yellow-production green-production blue-production red-production",
+                 "promotions created: ");
     for (int i = 0; i < 4; i++)
         assert_int_equal(promotions_to(e, ns, prod[i]), before[i] + 1);
     uienv_quit(t);
@@ -1021,6 +1208,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_batch_promotes_four_marked_stages_with_one_confirmation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_with_n_or_esc_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_are_offered_only_where_they_apply, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_marked_stages_are_marked_on_their_boxes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_role_for_one_stage_allows_promote_there_only,
+                                        setup_ursula, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

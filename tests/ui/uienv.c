@@ -30,23 +30,34 @@ struct env *uienv_start_opts(const struct uienv_opts *o)
     e->kargo.seed = o->seed;
     e->kargo.scenarios = o->scenarios;
     e->scenario_files[0] = o->scenario_file;
+    snprintf(e->dir, sizeof e->dir, "/tmp/kt-ui-XXXXXX");
+    if (mkdtemp(e->dir) == NULL) {
+        perror("mkdtemp");
+        e->dir[0] = '\0';
+        uienv_stop(e);
+        return NULL;
+    }
     struct sim_config cfg = {.seed = o->seed,
                              .tls = o->tls,
                              .scenarios = o->scenario_file != NULL ? e->scenario_files : NULL,
                              .install = kargo_install,
                              .install_ctx = &e->kargo};
+    if (o->token_csv != NULL) {
+        /* more users, as kube-apiserver's --token-auth-file */
+        e->tokens = xasprintf("%s/tokens.csv", e->dir);
+        FILE *f = fopen(e->tokens, "w");
+        if (f == NULL || fputs(o->token_csv, f) < 0 || fclose(f) != 0) {
+            perror(e->tokens);
+            uienv_stop(e);
+            return NULL;
+        }
+        cfg.token_auth_file = e->tokens;
+    }
     char *cause = NULL;
     e->sim = sim_start(&cfg, &cause);
     if (e->sim == NULL) {
         fprintf(stderr, "sim_start: %s\n", cause);
         free(cause);
-        free(e);
-        return NULL;
-    }
-    snprintf(e->dir, sizeof e->dir, "/tmp/kt-ui-XXXXXX");
-    if (mkdtemp(e->dir) == NULL) {
-        perror("mkdtemp");
-        e->dir[0] = '\0';
         uienv_stop(e);
         return NULL;
     }
@@ -86,6 +97,18 @@ struct env *uienv_start(const char *const *scenarios, unsigned seed, int step_ms
     return uienv_start_opts(&o);
 }
 
+struct env *uienv_start_users(const char *const *scenarios, unsigned seed, int step_ms,
+                              int verify_ms, const char *token_csv)
+{
+    struct uienv_opts o = uienv_defaults();
+    o.scenarios = scenarios;
+    o.seed = seed;
+    o.step_ms = step_ms;
+    o.verify_ms = verify_ms;
+    o.token_csv = token_csv;
+    return uienv_start_opts(&o);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
@@ -107,6 +130,7 @@ void uienv_stop(struct env *e)
     kube_client_free(e->client);
     kubeconfig_free(e->cfg);
     sim_stop(e->sim);
+    free(e->tokens);
     if (e->dir[0] != '\0')
         nftw(e->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(e->kubeconfig);

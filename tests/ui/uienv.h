@@ -19,6 +19,7 @@ struct env {
     struct sim *sim; /* a test may stop it early (sim_stop, then NULL) */
     char dir[64];    /* private, removed with everything in it by uienv_stop */
     char *kubeconfig;
+    char *tokens; /* the token file, or NULL */
     struct kube_config *cfg;
     struct kube_client *client; /* admin */
     /* XDG_CONFIG_HOME=<dir>/xdg for the binary's environment (the user's real configuration
@@ -36,6 +37,8 @@ struct uienv_opts {
     int verify_ms;             /* a verification */
     bool tls;                  /* HTTPS (the kubeconfig trusts the simulator's CA) */
     const char *scenario_file; /* a YAML/JSON scenario besides the built-in ones, or NULL */
+    const char *token_csv;     /* a token file (token,user,uid[,"groups"] lines) whose users get
+                                  contexts of their own in the kubeconfig, or NULL */
 };
 
 /* Options of a cluster at real speed with short promotions (a step 500 ms, a verification
@@ -46,6 +49,10 @@ struct env *uienv_start_opts(const struct uienv_opts *o);
 /* Starts the scenarios (NULL-terminated) at real speed with a promotion step every step_ms and
  * verifications of verify_ms. */
 struct env *uienv_start(const char *const *scenarios, unsigned seed, int step_ms, int verify_ms);
+/* The same with more users: token_csv is a token file (token,user,uid[,"groups"] lines) whose
+ * users get contexts of their own in the kubeconfig. */
+struct env *uienv_start_users(const char *const *scenarios, unsigned seed, int step_ms,
+                              int verify_ms, const char *token_csv);
 void uienv_stop(struct env *e);
 /* Creates a Promotion of freight (a name) to stage in namespace ns through the API, as a user's
  * `promote` sends it; fails the test when the API refuses. */
