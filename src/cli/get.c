@@ -785,7 +785,8 @@ static int get_print_list(struct get_run *r, bool watch)
         return rc;
     }
     bool newest = r->k->store_kind == KARGO_FREIGHT || r->k->store_kind == KARGO_PROMOTION;
-    qsort(l.items, l.n, sizeof *l.items, newest ? by_newest : by_name);
+    if (l.n > 1) /* qsort's array may not be NULL, even for no items */
+        qsort(l.items, l.n, sizeof *l.items, newest ? by_newest : by_name);
 
     struct strbuf out;
     strbuf_init(&out);
