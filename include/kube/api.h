@@ -39,6 +39,14 @@ cJSON *api_get(struct kube_client *c, const struct api_ref *ref, struct kube_err
  * receives the number of requests made. */
 cJSON *api_list(struct kube_client *c, const struct api_ref *ref, const char *label_selector,
                 int *pages, struct kube_error *err);
+/* The same list page by page, so that a big one is never held whole: on_page(ctx, items, first)
+ * for each page (items belong to the page, freed after the call: take what is needed, detach
+ * or copy; NULL for an empty list). first is true again when the list starts over (a continue
+ * token expired): drop what earlier pages gave. Returns 0 with *rv_out (may be NULL; allocated)
+ * the list's resourceVersion, or -1. */
+int api_list_pages(struct kube_client *c, const struct api_ref *ref, const char *label_selector,
+                   void (*on_page)(void *ctx, cJSON *items, bool first), void *ctx, char **rv_out,
+                   int *pages, struct kube_error *err);
 /* Creates obj in the collection ref. The POST is not blindly retried: after a failure that may
  * have reached the server, the object is looked up first (by name, then by a kargotop/create-id
  * label added to obj, which also finds an object a webhook renamed) and returned if it exists. */

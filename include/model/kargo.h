@@ -202,8 +202,8 @@ struct kargo_promotion {
     long current_step; /* -1 when absent */
     time_t started;
     time_t finished;
-    struct kargo_freight_ref status_freight;
-    struct kargo_step_run *runs; /* stepExecutionMetadata, spec order */
+    struct kargo_freight_ref status_freight; /* name and origin only: no artifacts */
+    struct kargo_step_run *runs;             /* stepExecutionMetadata, spec order */
     size_t n_runs;
 };
 
@@ -269,7 +269,9 @@ struct kargo_event {
 
 /* Each decoder returns a new object the caller frees with the matching kargo_free_*(), or NULL
  * with *cause set when obj is not a decodable object of that kind. Missing fields are tolerated;
- * a field of the wrong JSON type or an unreadable time or duration is an error. */
+ * a field of the wrong JSON type or an unreadable time or duration is an error. An object is one
+ * allocation holding its struct, arrays and strings (model/arena.h); its strings are read-only,
+ * and common words (phases, statuses, step names, "Warehouse") are constants shared by all. */
 struct kargo_stage *kargo_decode_stage(const cJSON *obj, char **cause);
 struct kargo_freight *kargo_decode_freight(const cJSON *obj, char **cause);
 struct kargo_promotion *kargo_decode_promotion(const cJSON *obj, char **cause);

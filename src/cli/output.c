@@ -223,6 +223,11 @@ void out_json(const cJSON *obj, struct strbuf *out)
     strbuf_append_char(out, '\n');
 }
 
+void out_json_at(const cJSON *obj, int depth, struct strbuf *out)
+{
+    out_json_node(obj, depth, true, out);
+}
+
 void out_json_line(const cJSON *obj, struct strbuf *out)
 {
     out_json_node(obj, 0, false, out);

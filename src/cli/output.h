@@ -43,6 +43,9 @@ void out_table_print(struct out_table *t, FILE *f, bool no_headers, bool colour)
 /* Appends obj as JSON with kubectl's 4-space indentation and a final newline. DEL and C1
  * controls, which cJSON leaves raw, are escaped too, so no string can drive a terminal. */
 void out_json(const cJSON *obj, struct strbuf *out);
+/* obj as it reads nested depth levels deep in a document out_json() prints (no newline after):
+ * the items of a List streamed one by one. */
+void out_json_at(const cJSON *obj, int depth, struct strbuf *out);
 /* One line of compact JSON (a watch's events), same escaping. */
 void out_json_line(const cJSON *obj, struct strbuf *out);
 

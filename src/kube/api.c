@@ -132,16 +132,15 @@ cJSON *api_get(struct kube_client *c, const struct api_ref *ref, struct kube_err
     return o;
 }
 
-cJSON *api_list(struct kube_client *c, const struct api_ref *ref, const char *label_selector,
-                int *pages, struct kube_error *err)
+int api_list_pages(struct kube_client *c, const struct api_ref *ref, const char *label_selector,
+                   void (*on_page)(void *ctx, cJSON *items, bool first), void *ctx, char **rv_out,
+                   int *pages, struct kube_error *err)
 {
     char *base = api_path(ref, NULL);
-    cJSON *items = cJSON_CreateArray();
     char *cont = NULL;
     char *rv = NULL;
-    int n = 0;
-    bool restarted = false;
-    cJSON *result = NULL;
+    int n = 0, rc = -1;
+    bool restarted = false, first = true;
     for (;;) {
         struct strbuf path;
         strbuf_init(&path);
@@ -162,24 +161,22 @@ cJSON *api_list(struct kube_client *c, const struct api_ref *ref, const char *la
              * are no longer one consistent list, so start again, once, as client-go's pager. */
             kube_error_clear(err);
             restarted = true;
+            first = true;
             free(cont);
             cont = NULL;
-            cJSON_Delete(items);
-            items = cJSON_CreateArray();
             continue;
         }
         if (page == NULL)
             goto out;
-        cJSON *pitems = cJSON_DetachItemFromObjectCaseSensitive(page, "items");
+        cJSON *pitems = cJSON_GetObjectItemCaseSensitive(page, "items");
         if (pitems != NULL && !cJSON_IsArray(pitems) && !cJSON_IsNull(pitems)) {
             error_setf(err, "the list of %s has no items array", ref->plural);
-            cJSON_Delete(pitems);
             cJSON_Delete(page);
             goto out;
         }
-        while (pitems != NULL && cJSON_GetArraySize(pitems) > 0)
-            cJSON_AddItemToArray(items, cJSON_DetachItemFromArray(pitems, 0));
-        cJSON_Delete(pitems);
+        if (cJSON_IsArray(pitems) || first)
+            on_page(ctx, cJSON_IsArray(pitems) ? pitems : NULL, first);
+        first = false;
         const char *prv = json_get_string(page, "metadata", "resourceVersion", (char *)NULL);
         const char *pc = json_get_string(page, "metadata", "continue", (char *)NULL);
         free(rv);
@@ -190,19 +187,47 @@ cJSON *api_list(struct kube_client *c, const struct api_ref *ref, const char *la
         if (cont == NULL)
             break;
     }
-    result = cJSON_CreateObject();
-    cJSON_AddStringToObject(result, "kind", "List");
-    cJSON *md = cJSON_AddObjectToObject(result, "metadata");
-    cJSON_AddStringToObject(md, "resourceVersion", rv ? rv : "");
-    cJSON_AddItemToObject(result, "items", items);
-    items = NULL;
+    rc = 0;
+    if (rv_out != NULL) {
+        *rv_out = rv;
+        rv = NULL;
+    }
 out:
     if (pages)
         *pages = n;
-    cJSON_Delete(items);
     free(cont);
     free(rv);
     free(base);
+    return rc;
+}
+
+/* api_list's page consumer: every item moved into one array. */
+static void api_list_collect(void *ctx, cJSON *items, bool first)
+{
+    cJSON **all = ctx;
+    if (first) {
+        cJSON_Delete(*all);
+        *all = cJSON_CreateArray();
+    }
+    while (items != NULL && cJSON_GetArraySize(items) > 0)
+        cJSON_AddItemToArray(*all, cJSON_DetachItemFromArray(items, 0));
+}
+
+cJSON *api_list(struct kube_client *c, const struct api_ref *ref, const char *label_selector,
+                int *pages, struct kube_error *err)
+{
+    cJSON *items = NULL;
+    char *rv = NULL;
+    if (api_list_pages(c, ref, label_selector, api_list_collect, &items, &rv, pages, err) != 0) {
+        cJSON_Delete(items);
+        return NULL;
+    }
+    cJSON *result = cJSON_CreateObject();
+    cJSON_AddStringToObject(result, "kind", "List");
+    cJSON *md = cJSON_AddObjectToObject(result, "metadata");
+    cJSON_AddStringToObject(md, "resourceVersion", rv ? rv : "");
+    cJSON_AddItemToObject(result, "items", items ? items : cJSON_CreateArray());
+    free(rv);
     return result;
 }
 

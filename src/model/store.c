@@ -28,11 +28,11 @@ struct store {
     pthread_rwlock_t lock;
     atomic_ulong generation;
     atomic_ulong topology;
-    struct hmap objs[KARGO_KIND_COUNT]; /* name -> object */
+    struct hmap objs[KARGO_KIND_COUNT]; /* name -> object (the key is the object's name) */
     struct vec stage_list;
     struct vec warehouse_list;
     struct vec event_list;
-    struct hmap freight_alias;    /* alias -> Freight */
+    struct hmap freight_alias;    /* alias -> Freight (the key is its alias) */
     struct hmap freight_origin;   /* origin key -> struct vec of Freight */
     struct hmap stage_promotions; /* stage name -> struct vec of Promotions */
     void (*notify)(void *ctx);
@@ -370,8 +370,8 @@ struct store *store_new(const char *ns)
     atomic_init(&st->generation, 1);
     atomic_init(&st->topology, 1);
     for (int k = 0; k < KARGO_KIND_COUNT; k++)
-        hmap_init(&st->objs[k]);
-    hmap_init(&st->freight_alias);
+        hmap_init_borrowed(&st->objs[k]);
+    hmap_init_borrowed(&st->freight_alias);
     hmap_init(&st->freight_origin);
     hmap_init(&st->stage_promotions);
     return st;
@@ -474,12 +474,9 @@ static void clear_indexes(struct store *st, enum kargo_kind kind)
     case KARGO_FREIGHT:
         hmap_free(&st->freight_alias, NULL);
         hmap_free(&st->freight_origin, vec_free);
-        hmap_init(&st->freight_alias);
-        hmap_init(&st->freight_origin);
         break;
     case KARGO_PROMOTION:
         hmap_free(&st->stage_promotions, vec_free);
-        hmap_init(&st->stage_promotions);
         break;
     default:
         break;
@@ -550,7 +547,7 @@ struct store_relist *store_relist_begin(struct store *st, enum kargo_kind kind)
     struct store_relist *r = xcalloc(1, sizeof *r);
     r->st = st;
     r->kind = kind;
-    hmap_init(&r->fresh);
+    hmap_init_borrowed(&r->fresh);
     return r;
 }
 

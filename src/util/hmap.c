@@ -32,6 +32,12 @@ void hmap_init(struct hmap *m)
     memset(m, 0, sizeof *m);
 }
 
+void hmap_init_borrowed(struct hmap *m)
+{
+    hmap_init(m);
+    m->borrowed = true;
+}
+
 void hmap_free(struct hmap *m, void (*free_value)(void *))
 {
     for (size_t i = 0; i < m->cap; i++) {
@@ -39,11 +45,14 @@ void hmap_free(struct hmap *m, void (*free_value)(void *))
         if (s->key != NULL && s->key != HMAP_TOMBSTONE) {
             if (free_value)
                 free_value(s->value);
-            free(s->key);
+            if (!m->borrowed)
+                free(s->key);
         }
     }
     free(m->slots);
+    bool borrowed = m->borrowed;
     hmap_init(m);
+    m->borrowed = borrowed;
 }
 
 /* The slot holding key, or NULL. */
@@ -97,6 +106,8 @@ void *hmap_put(struct hmap *m, const char *key, void *value)
     if (s != NULL) {
         void *old = s->value;
         s->value = value;
+        if (m->borrowed)
+            s->key = (char *)key; /* the old key may go with the old value */
         return old;
     }
     if ((m->used + 1) * 10 >= m->cap * 7) {
@@ -110,7 +121,7 @@ void *hmap_put(struct hmap *m, const char *key, void *value)
         i = (i + 1) & (m->cap - 1);
     if (m->slots[i].key == NULL)
         m->used++;
-    m->slots[i] = (struct hmap_slot){xstrdup(key), value, h};
+    m->slots[i] = (struct hmap_slot){m->borrowed ? (char *)key : xstrdup(key), value, h};
     m->count++;
     return NULL;
 }
@@ -121,7 +132,8 @@ void *hmap_remove(struct hmap *m, const char *key)
     if (s == NULL)
         return NULL;
     void *value = s->value;
-    free(s->key);
+    if (!m->borrowed)
+        free(s->key);
     s->key = HMAP_TOMBSTONE;
     s->value = NULL;
     m->count--;

@@ -20,6 +20,19 @@ static int timefmt_digits(const char *s, int n, int *out)
     return 0;
 }
 
+/* Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil): what
+ * timegm() computes, without its time-zone machinery (a third of decoding a Promotion, which
+ * holds a dozen times). Out-of-range days roll over as timegm's do. */
+static long long timefmt_days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
 int timefmt_parse_rfc3339(const char *s, time_t *out, char **cause)
 {
     int year, mon, day, hour, min, sec;
@@ -66,14 +79,8 @@ int timefmt_parse_rfc3339(const char *s, time_t *out, char **cause)
         cause_set(cause, "trailing text after time: \"%.40s\"", s);
         return -1;
     }
-    struct tm tm = {0};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = mon - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = min;
-    tm.tm_sec = sec;
-    *out = timegm(&tm) - offset;
+    *out = (time_t)(timefmt_days_from_civil(year, mon, day) * 86400LL + hour * 3600LL + min * 60LL +
+                    sec - offset);
     return 0;
 }
 

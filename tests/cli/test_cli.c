@@ -21,6 +21,7 @@
 
 #include "kube/api.h"
 #include "kube/kubeconfig.h"
+#include "output.h"
 #include "proc.h"
 #include "ptyterm.h"
 #include "sim/kargo.h"
@@ -277,6 +278,12 @@ static void test_get_freight_json_and_yaml_round_trip(void **state)
     expect_status(&r, 0);
     cJSON *doc = cJSON_Parse(r.out);
     assert_non_null(doc);
+    /* streamed item by item, yet byte for byte the List the formatter prints whole */
+    struct strbuf whole;
+    strbuf_init(&whole);
+    out_json(doc, &whole);
+    assert_string_equal(r.out, whole.buf);
+    strbuf_free(&whole);
     assert_string_equal(json_get_string(doc, "kind", (char *)NULL), "List");
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(doc, "items");
     assert_int_equal(cJSON_GetArraySize(items), count_items(e, "freights"));
@@ -308,6 +315,14 @@ static void test_get_freight_json_and_yaml_round_trip(void **state)
     cJSON_Delete(doc);
     proc_result_free(&r);
     proc_result_free(&y);
+
+    /* nothing selected: an empty List */
+    RUN(e, &r, "get", "promotions", "--stage", "no-such-stage", "-o", "json");
+    expect_status(&r, 0);
+    assert_string_equal(r.out, "{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n    \"kind\": "
+                               "\"List\",\n    \"metadata\": {\n        \"resourceVersion\": "
+                               "\"\"\n    }\n}\n");
+    proc_result_free(&r);
 
     /* one name: the object itself, as kubectl */
     RUN(e, &r, "get", "stage", "red-production", "-o", "json");

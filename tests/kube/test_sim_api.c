@@ -220,6 +220,52 @@ static void test_list_restarts_when_continue_expires(void **state)
     cJSON_Delete(list);
 }
 
+struct page_log {
+    int calls, firsts, largest, since_first;
+};
+
+static void page_log_on_page(void *ctx, cJSON *items, bool first)
+{
+    struct page_log *l = ctx;
+    l->calls++;
+    if (first) {
+        l->firsts++;
+        l->since_first = 0;
+    }
+    int n = cJSON_GetArraySize(items);
+    l->since_first += n;
+    if (n > l->largest)
+        l->largest = n;
+}
+
+/* api_list_pages hands the pages over one by one (none bigger than a page), and says "first"
+ * again when the list starts over after a 410, so the consumer drops the earlier pages. */
+static void test_list_pages_one_by_one_and_restart(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "bulk", 1200);
+    struct sim_faults faults = {.latency_ms = 2000};
+    simfix_faults(f, &faults);
+    struct simfix_compactor *comp = simfix_compact_after_lists(f, 1);
+    struct kube_error err = {0};
+    struct api_ref ref = events_in("bulk");
+    struct page_log log = {0};
+    char *rv = NULL;
+    int pages = 0;
+    int rc = api_list_pages(f->client, &ref, NULL, page_log_on_page, &log, &rv, &pages, &err);
+    assert_true(simfix_compactor_join(comp));
+    if (rc != 0)
+        fail_msg("api_list_pages: %s", err.message);
+    assert_int_equal(pages, 5);
+    assert_int_equal(log.calls, 4); /* page 1, then pages 1 to 3 again */
+    assert_int_equal(log.firsts, 2);
+    assert_int_equal(log.since_first, 1200);
+    assert_int_equal(log.largest, 500);
+    assert_non_null(rv);
+    free(rv);
+}
+
 struct bg_get {
     struct simfix *f;
     struct api_ref ref;
@@ -458,6 +504,7 @@ int main(void)
         T(test_get_patch_status_delete),
         T(test_pagination_over_2000_objects),
         T(test_list_restarts_when_continue_expires),
+        T(test_list_pages_one_by_one_and_restart),
         T(test_429_honours_retry_after),
         T(test_503_honours_retry_after_and_post_is_not_repeated),
         T(test_500_retried_for_get_not_for_post),

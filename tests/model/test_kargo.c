@@ -238,13 +238,26 @@ static void test_promotion_examples(void **state)
     assert_int_equal(p->current_step, 6);
     assert_int_equal(p->started, t("2026-08-21T10:20:00Z"));
     assert_int_equal(p->finished, 0);
-    assert_string_equal(p->status_freight.artifacts.images[0].tag, "1.29.1");
+    /* status.freight: its name and origin only (the Freight holds the artifacts) */
+    assert_string_equal(p->status_freight.name, "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678");
+    assert_string_equal(p->status_freight.origin.key, "Warehouse/kargo-demo");
+    assert_int_equal(p->status_freight.artifacts.n_images, 0);
     assert_int_equal(p->n_runs, 7);
     assert_string_equal(p->runs[6].alias, "promo-process::step-7");
     assert_string_equal(p->runs[6].status, "Running");
     assert_string_equal(p->runs[6].message, "waiting for Application kargo-demo-uat to be synced");
     assert_int_equal(p->runs[6].error_count, 0);
     assert_int_equal(p->runs[0].finished, t("2026-08-21T10:20:03Z"));
+
+    /* common words are one constant for every object; the rest is inside the object's block */
+    struct kargo_promotion *q = kargo_decode_promotion(cJSON_GetArrayItem(docs, 1), &cause);
+    assert_non_null(q);
+    assert_ptr_equal(q->phase, p->phase);
+    assert_ptr_equal(q->runs[6].status, p->runs[6].status);
+    assert_ptr_equal(q->steps[2].uses, p->steps[2].uses);
+    assert_ptr_not_equal(q->name, p->name);
+    assert_ptr_equal(p->status_freight.name, p->freight); /* one copy of a repeated name */
+    kargo_free_promotion(q);
     kargo_free_promotion(p);
     cJSON_Delete(docs);
 }

@@ -5,8 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/strbuf.h"
 #include "util/timefmt.h"
@@ -82,6 +84,32 @@ static void test_rfc3339_forms(void **state)
     char buf[32];
     timefmt_rfc3339(1787241640, buf, sizeof buf);
     assert_string_equal(buf, "2026-08-20T16:00:40Z");
+}
+
+/* The parser's own calendar arithmetic agrees with timegm() on every day of 1600-2400, on days
+ * past a month's end (rolled over alike) and on a leap second. */
+static void test_rfc3339_agrees_with_timegm(void **state)
+{
+    (void)state;
+    for (int y = 1600; y <= 2400; y++) {
+        for (int m = 1; m <= 12; m++) {
+            for (int d = 1; d <= 31; d++) {
+                int h = (y + d) % 24, mi = (m * 7 + d) % 60, sec = d == 31 ? 60 : (y + m) % 60;
+                char buf[40];
+                snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, h, mi, sec);
+                time_t t = 0;
+                assert_int_equal(timefmt_parse_rfc3339(buf, &t, NULL), 0);
+                struct tm tm = {.tm_year = y - 1900,
+                                .tm_mon = m - 1,
+                                .tm_mday = d,
+                                .tm_hour = h,
+                                .tm_min = mi,
+                                .tm_sec = sec};
+                if ((long long)t != (long long)timegm(&tm))
+                    fail_msg("%s: %lld, timegm %lld", buf, (long long)t, (long long)timegm(&tm));
+            }
+        }
+    }
 }
 
 static void test_rfc3339_rejects_bad_input_with_reason(void **state)
@@ -175,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_xasprintf_and_cause),
         cmocka_unit_test(test_xstrndup_stops_at_nul),
         cmocka_unit_test(test_rfc3339_forms),
+        cmocka_unit_test(test_rfc3339_agrees_with_timegm),
         cmocka_unit_test(test_rfc3339_rejects_bad_input_with_reason),
         cmocka_unit_test(test_duration_go_forms),
         cmocka_unit_test(test_span_two_units),

@@ -137,6 +137,61 @@ static void test_hmap_put_get_replace_remove(void **state)
     hmap_free(&m, NULL);
 }
 
+struct named {
+    char *name; /* the map's key lives in the value */
+    int v;
+};
+
+static struct named *named_new(const char *name, int v)
+{
+    struct named *n = malloc(sizeof *n);
+    n->name = strdup(name);
+    n->v = v;
+    return n;
+}
+
+static void named_free(void *p)
+{
+    struct named *n = p;
+    free(n->name);
+    free(n);
+}
+
+/* Borrowed keys: the map keeps the key inside the value, takes the new value's key on replace
+ * (the old value and its key can then be freed) and frees no key itself (the sanitizer build
+ * checks both). */
+static void test_hmap_borrowed_keys(void **state)
+{
+    struct hmap m;
+    hmap_init_borrowed(&m);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 1000; i++) {
+            char key[32];
+            snprintf(key, sizeof key, "promotion-%d", i);
+            struct named *n = named_new(key, i + round);
+            struct named *old = hmap_put(&m, n->name, n);
+            assert_true(round == 0 ? old == NULL : old != NULL);
+            if (old != NULL)
+                named_free(old); /* its key went with it: the map holds n's now */
+        }
+        assert_int_equal(hmap_count(&m), 1000);
+    }
+    struct named *n = hmap_get(&m, "promotion-7");
+    assert_non_null(n);
+    assert_int_equal(n->v, 9);
+    const char *key;
+    void *value;
+    size_t it = 0;
+    while (hmap_next(&m, &it, &key, &value))
+        assert_ptr_equal(key, ((struct named *)value)->name); /* no copies */
+    named_free(hmap_remove(&m, "promotion-7"));
+    assert_false(hmap_contains(&m, "promotion-7"));
+    hmap_free(&m, named_free);
+    assert_true(m.borrowed); /* still borrowing after a free */
+    assert_null(hmap_put(&m, "static", &m));
+    hmap_free(&m, NULL);
+}
+
 static void test_hmap_many_keys_with_churn(void **state)
 {
     struct hmap m;
@@ -190,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_base64_round_trip_all_lengths),
         cmocka_unit_test(test_base64_known_values_and_errors),
         cmocka_unit_test(test_hmap_put_get_replace_remove),
+        cmocka_unit_test(test_hmap_borrowed_keys),
         cmocka_unit_test(test_hmap_many_keys_with_churn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
