@@ -33,12 +33,12 @@ enum mode { MODE_DASHBOARD, MODE_LIST };
 enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND };
 
 /* What a table was last filled from. A frame refills a table only when this changed: moving,
- * filtering and scrolling reuse the rows (10,000 Freight take a quarter of a second to fill). */
+ * filtering, scrolling and the clock reuse the rows (the long lists hold references, sorted, and
+ * format only the rows on screen, at each draw, so their ages need no refill). */
 struct fill_stamp {
     bool valid;
     unsigned long epoch, generation;
-    time_t now; /* ages in the rows: refilled at most once a second */
-    char *arg;  /* the selection the rows are for */
+    char *arg; /* the selection the rows are for */
 };
 enum {
     FILL_STAGES,
@@ -86,7 +86,7 @@ struct screen {
 
     char **projects;
     size_t n_projects;
-    bool ticks;
+    time_t tick_at; /* when the frame changes by itself (ages, soak), 0: never */
     bool quit;
 
     /* the fill cache: the epoch moves when the store, the project, the size or the layout
@@ -129,6 +129,7 @@ struct screen *screen_new(const struct ui_source *src, const struct screen_opts 
     s->opts = *o;
     s->not_connected = not_connected != NULL ? xstrdup(not_connected) : NULL;
     paint_init(&s->paint, o->theme, o->colour, o->utf8);
+    s->paint.relative_ages = o->relative_ages;
     s->opts.theme = NULL; /* copied into paint; the caller's may go */
     if (o->notice != NULL)
         s->message = xstrdup(o->notice);
@@ -174,28 +175,17 @@ void screen_free(struct screen *s)
     free(s);
 }
 
-/* Past this many rows a table's ages are brought up to date every SCREEN_BIG_AGES_S seconds, not
- * every second: refilling 10,000 Freight costs a sixth of a second. */
-#define SCREEN_BIG_ROWS   2000
-#define SCREEN_BIG_AGES_S 10
-
 /* Whether table `which` must be filled again for this frame (and records that it now is). */
 static bool screen_refill(struct screen *s, int which, const char *arg)
 {
     struct fill_stamp *f = &s->fills[which];
-    const struct table *t = which == FILL_STAGES       ? &s->stages
-                            : which == FILL_FREIGHT    ? &s->freight
-                            : which == FILL_PROMOTIONS ? &s->promotions
-                                                       : &s->lists[which - FILL_LISTS];
     bool same = f->valid && f->epoch == s->epoch && f->generation == s->generation &&
                 (f->arg == NULL) == (arg == NULL) && (arg == NULL || strcmp(f->arg, arg) == 0);
-    if (same && (f->now == s->paint.now ||
-                 (t->nrows > SCREEN_BIG_ROWS && s->paint.now - f->now < SCREEN_BIG_AGES_S)))
+    if (same)
         return false;
     f->valid = true;
     f->epoch = s->epoch;
     f->generation = s->generation;
-    f->now = s->paint.now;
     free(f->arg);
     f->arg = arg != NULL ? xstrdup(arg) : NULL;
     return true;
@@ -206,9 +196,16 @@ bool screen_quit(const struct screen *s)
     return s->quit;
 }
 
-bool screen_ticks(const struct screen *s)
+time_t screen_tick_at(const struct screen *s)
 {
-    return s->ticks;
+    return s->tick_at;
+}
+
+/* The frame must come again by itself at t (the earliest such time wins). */
+static void screen_tick(struct screen *s, time_t t)
+{
+    if (t > 0 && (s->tick_at == 0 || t < s->tick_at))
+        s->tick_at = t;
 }
 
 unsigned long screen_generation(const struct screen *s)
@@ -615,6 +612,7 @@ static void screen_table_pane(struct screen *s, struct table *t, int y, int x, i
                               const char *title, bool focused, const enum kargo_kind *kinds,
                               size_t nkinds)
 {
+    table_prepare(t);
     screen_frame(s, y, x, h, w, focused);
     int used = screen_title(s, y, x + 2, w - 4, title, focused ? THEME_TITLE : THEME_NORMAL);
     screen_filter_title(s, y, x + 2 + used, w - 4 - used, t);
@@ -625,6 +623,8 @@ static void screen_table_pane(struct screen *s, struct table *t, int y, int x, i
                   s->paint.utf8);
     }
     table_draw(t, stdscr, y + 1, x + 1, h - 2, w - 2, &s->paint.theme, focused, s->paint.utf8);
+    if (t->ticks)
+        screen_tick(s, (s->paint.now / 60 + 1) * 60); /* a soak counts down in minutes */
     int pane = t == &s->freight      ? PANE_FREIGHT
                : t == &s->promotions ? PANE_PROMOTIONS
                : t == &s->stages     ? PANE_PIPELINE
@@ -646,6 +646,7 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
         s->epoch++; /* the stage list follows the layout's order */
     if (screen_refill(s, FILL_STAGES, NULL))
         lists_fill_stages(&s->stages, st, s->pipeline.layout, &s->paint);
+    table_prepare(&s->stages); /* a new filter moves the selection the panes below follow */
     int need = s->list_form ? (int)s->stages.nshown + 3 : s->pipeline.layout->height + 2;
     int top_h = top_max;
     if (need < top_h)
@@ -774,7 +775,7 @@ static void screen_yaml_of(struct screen *s, enum kargo_kind kind, const char *n
 void screen_draw(struct screen *s, time_t now)
 {
     erase();
-    s->ticks = false;
+    s->tick_at = 0;
     s->n_hits = 0;
     if (COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_ROWS) {
         screen_draw_too_small();
@@ -846,7 +847,11 @@ void screen_draw(struct screen *s, time_t now)
         else
             screen_draw_dashboard(s, st, y, h);
         store_read_unlock(st);
-        s->ticks = true;
+        /* ages on screen: relative ones every second, absolute ones at midnight; the details
+         * always say how long ago */
+        if (s->detail && !s->paint.relative_ages)
+            screen_tick(s, now + 1);
+        screen_tick(s, paint_age_change(&s->paint));
     }
     screen_draw_footer(s);
     if (s->help)

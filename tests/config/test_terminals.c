@@ -638,13 +638,21 @@ static char *age_on_row(struct ptyterm *t, const char *text)
     return out;
 }
 
-/* age-refresh: by default ages count up on their own each second; with off they stay until
- * something else redraws, and the idle terminal gets nothing. */
+/* ages: relative shows "12s ago", which counts up on its own each second (age-refresh 1s, the
+ * default); with age-refresh off it stays until something else redraws, and the idle terminal
+ * gets nothing. */
 static void test_age_refresh(void **state)
 {
     struct env *e = *state;
     event_now(e, "age-probe-1");
-    struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", NULL, NULL, NULL);
+    char *home = xasprintf("%s/age-test", e->dir), *dir = xasprintf("%s/kargotop", home);
+    char *xdg = xasprintf("XDG_CONFIG_HOME=%s", home);
+    const char *const env[] = {xdg, NULL};
+    mkdir(home, 0700);
+    mkdir(dir, 0700);
+    char *conf = xasprintf("%s/config.yaml", dir);
+    write_file(conf, "ages: relative\n");
+    struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", env, NULL, NULL);
     ptyterm_send(t, ":events\r");
     expect(t, "age-probe-1");
     char *first = age_on_row(t, "age-probe-1");
@@ -668,13 +676,7 @@ static void test_age_refresh(void **state)
     free(later);
     quit_with(t, "q");
 
-    char *home = xasprintf("%s/age-test", e->dir), *dir = xasprintf("%s/kargotop", home);
-    char *xdg = xasprintf("XDG_CONFIG_HOME=%s", home);
-    const char *const env[] = {xdg, NULL};
-    mkdir(home, 0700);
-    mkdir(dir, 0700);
-    char *conf = xasprintf("%s/config.yaml", dir);
-    write_file(conf, "age-refresh: off\n");
+    write_file(conf, "ages: relative\nage-refresh: off\n");
     t = start(e, "xterm-256color", "C.UTF-8", env, NULL, NULL);
     ptyterm_send(t, ":events\r");
     expect(t, "age-probe-1");
