@@ -325,6 +325,16 @@ static void screen_frame(struct screen *s, int y, int x, int h, int w, bool focu
     mvwaddch(win, y, x + w - 1, ACS_URCORNER);
     mvwaddch(win, y + h - 1, x, ACS_LLCORNER);
     mvwaddch(win, y + h - 1, x + w - 1, ACS_LRCORNER);
+    if (x + w == COLS && w > 3) {
+        /* Where a border's line ends in the next-to-last column, curses sends it as one
+         * character and a repeat (REP, xterm's `rep`). libvterm (Neovim's and Vim's terminals,
+         * and the tests' screen) takes the cursor after such a repeat for past the margin, so
+         * the corner that follows lands at the start of the next row and the border row loses
+         * it. An attribute no terminal shows (A_PROTECT: no `prot` in xterm's sgr) on the last
+         * line cell ends the repeat one cell earlier; the line and corner are then plain text. */
+        mvwaddch(win, y, x + w - 2, ACS_HLINE | A_PROTECT);
+        mvwaddch(win, y + h - 1, x + w - 2, ACS_HLINE | A_PROTECT);
+    }
     wattroff(win, a);
 }
 
