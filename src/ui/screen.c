@@ -1242,10 +1242,43 @@ static void screen_mouse(struct screen *s)
     }
 }
 
+/* The fill stamp of a table, or NULL (details). */
+static struct fill_stamp *screen_stamp_of(struct screen *s, const struct table *t)
+{
+    if (t == &s->stages)
+        return &s->fills[FILL_STAGES];
+    if (t == &s->freight)
+        return &s->fills[FILL_FREIGHT];
+    if (t == &s->promotions)
+        return &s->fills[FILL_PROMOTIONS];
+    for (int k = 0; k < LIST_KIND_COUNT; k++)
+        if (t == &s->lists[k])
+            return &s->fills[FILL_LISTS + k];
+    return NULL;
+}
+
+/* A filter typed since the last frame (keys come in batches: "/name" then Enter) applies before
+ * a key that acts on the selection. Rows by reference are formatted under the store's lock and
+ * only while they are still the store's; otherwise the next frame refills and filters them. */
+static void screen_settle_filter(struct screen *s)
+{
+    struct table *t = screen_focus_table(s);
+    struct store *st = screen_store(s);
+    struct fill_stamp *f = t != NULL ? screen_stamp_of(s, t) : NULL;
+    if (t == NULL || !t->refilter || st == NULL || st != s->filled_store || f == NULL)
+        return;
+    store_read_lock(st);
+    if (f->valid && f->epoch == s->epoch && f->generation == store_generation(st))
+        table_prepare(t);
+    store_read_unlock(st);
+}
+
 void screen_key(struct screen *s, int key, bool is_keycode)
 {
     if (key == KEY_RESIZE && is_keycode)
         return; /* ncurses already knows the new size; the redraw follows */
+    if (s->prompt == PROMPT_NONE)
+        screen_settle_filter(s);
     if (key == KEY_MOUSE && is_keycode) {
         screen_mouse(s);
         return;

@@ -402,6 +402,13 @@ static void test_details_of_stage_freight_and_promotion(void **state)
     assert_shows("Freight 4d4d");
     assert_shows("sha256:4444");
     assert_shows("Approved for");
+    /* a filter and Enter in one batch of keys (no frame between): the filtered row opens */
+    keys(s, "\033/calm\r\r");
+    assert_shows("Freight 3c3c");
+    keys(s, "\033\033"); /* details closed, filter cleared: the selection stays on it */
+    assert_hides("/calm");
+    keys(s, "\r");
+    assert_shows("Freight 3c3c");
     keys(s, "\033\t\r"); /* the promotions pane */
     assert_shows("update-image");
     assert_shows("Running");
