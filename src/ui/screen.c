@@ -797,6 +797,10 @@ void screen_draw(struct screen *s, time_t now)
     memset(&s->status, 0, sizeof s->status);
     if (s->src != NULL && s->src->status != NULL)
         s->src->status(s->src->ctx, &s->status);
+    /* "reconnecting in 5s" counts down on screen */
+    for (int k = 0; k < KARGO_KIND_COUNT; k++)
+        if (s->status.watch[k].conn == SOURCE_RETRYING)
+            screen_tick(s, now + 1);
     struct store *st = screen_store(s);
     if (st != s->filled_store) {
         s->filled_store = st; /* a new store (a project or context switch): nothing carries over */

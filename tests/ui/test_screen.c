@@ -491,11 +491,14 @@ static void test_stale_watch_says_since_when(void **state)
     screen_draw(s, NOW);
     assert_shows("stale since");
     assert_shows("reconnecting in 4s");
+    assert_int_equal(screen_tick_at(s), NOW + 1); /* the countdown moves without an event */
     fake.status.watch[KARGO_STAGE].conn = SOURCE_LIVE;
     fake.status.watch[KARGO_STAGE].stale_since = 0;
     screen_draw(s, NOW);
     assert_hides("stale since");
     assert_shows("live");
+    /* live, absolute ages: nothing on screen changes before midnight */
+    assert_true(screen_tick_at(s) > NOW + 60);
     /* RBAC denies the freight: the top bar and the freight pane say so */
     fake.status.watch[KARGO_FREIGHT].conn = SOURCE_FORBIDDEN;
     screen_draw(s, NOW);
