@@ -930,10 +930,14 @@ static void screen_yaml_of(struct screen *s, enum kargo_kind kind, const char *n
     bool waiting = s->yaml_wait != NULL;
     free(s->yaml_wait);
     s->yaml_wait = NULL;
+    char why[256] = "that object is not in the cache any more";
+    bool pending = obj == NULL && s->src->object_pending != NULL &&
+                   s->src->object_pending(s->src->ctx, kind, name, why, sizeof why);
+    /* the fetch may have ended between the two questions: then the object is in */
+    if (obj == NULL && !pending)
+        obj = s->src->object(s->src->ctx, kind, name);
     if (obj == NULL) {
-        char why[256] = "that object is not in the cache any more";
-        if (s->src->object_pending != NULL &&
-            s->src->object_pending(s->src->ctx, kind, name, why, sizeof why)) {
+        if (pending) {
             s->yaml_wait = xstrdup(name);
             s->yaml_wait_kind = kind;
             if (!waiting) {
