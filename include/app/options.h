@@ -28,9 +28,10 @@ struct options {
     enum options_colour colour; /* --color auto|always|never */
     bool ascii;                 /* --ascii: ASCII lines and glyphs whatever the locale */
     bool mouse;                 /* --mouse: clicks select, the wheel scrolls */
-    int age_refresh;  /* configuration only: seconds between age redraws; 0: 1 s; -1: never */
-    bool demo;        /* --demo: run against the built-in simulated cluster */
-    char **scenarios; /* --scenario NAME|FILE (repeatable, with --demo): NULL-terminated */
+    int age_refresh;    /* configuration only: seconds between age redraws; 0: 1 s; -1: never */
+    bool relative_ages; /* configuration only: "3m ago" in lists and boxes, not "14:02" */
+    bool demo;          /* --demo: run against the built-in simulated cluster */
+    char **scenarios;   /* --scenario NAME|FILE (repeatable, with --demo): NULL-terminated */
     size_t n_scenarios;
     bool help;           /* --help was asked for */
     bool version;        /* --version was asked for */

@@ -25,6 +25,7 @@ struct paint {
     bool colour;
     enum colour_depth depth;
     time_t now;
+    bool relative_ages; /* "3m ago" (they change with the clock); else "14:02", "Nov 21" */
     struct paint_entry *stages, *warehouses; /* sorted by name */
     size_t n_stages, n_warehouses;
     int next_pair;
@@ -46,6 +47,13 @@ static inline attr_t paint_role(const struct paint *p, enum theme_role r)
 {
     return theme_attr(&p->theme, r);
 }
+/* When then happened, for a list or a box: "-" for 0; relative ("3m ago") or absolute in
+ * local time ("14:02" today, "Nov 21" this year, "Nov 2024" before), as the dashboard is set. */
+void paint_age(const struct paint *p, time_t then, char *buf, size_t len);
+/* The next time (after now) at which what paint_age shows can change by itself: the next
+ * second for relative ages, the next local midnight for absolute ones. */
+time_t paint_age_change(const struct paint *p);
+
 /* The glyph for a UTF-8 terminal, or its ASCII fallback. */
 static inline const char *paint_glyph(const struct paint *p, const char *utf8, const char *ascii)
 {

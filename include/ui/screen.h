@@ -22,6 +22,7 @@ struct screen_opts {
     const char *notice;        /* shown in the footer until the first key, or NULL */
     bool mouse;                /* clicks select, the wheel scrolls */
     const struct keymap *keys; /* NULL: the default key table */
+    bool relative_ages;        /* "3m ago" in lists and boxes; else the time ("14:02") */
 };
 
 /* A screen reading from src (borrowed; may be NULL: not connected, cause says why). */
@@ -35,8 +36,9 @@ void screen_draw(struct screen *s, time_t now);
 void screen_key(struct screen *s, int key, bool is_keycode);
 /* True once the user asked to quit. */
 bool screen_quit(const struct screen *s);
-/* True when the frame shows relative ages (then a redraw once a second keeps them right). */
-bool screen_ticks(const struct screen *s);
+/* When what the last frame shows changes by itself (relative ages: the next second; absolute
+ * ones: midnight; a soak counting down: the next minute), or 0 when it never does. */
+time_t screen_tick_at(const struct screen *s);
 /* The store generation the frame shows; the loop redraws when the store's differs. */
 unsigned long screen_generation(const struct screen *s);
 

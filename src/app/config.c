@@ -188,7 +188,7 @@ static void config_keys(struct config_ctx *x, const struct yamldoc_node *v)
 int config_parse(const char *buf, size_t len, const char *name, struct config *c, char **cause)
 {
     memset(c, 0, sizeof *c);
-    c->readonly = c->ascii = c->mouse = c->typed_manual = c->typed_batch = -1;
+    c->readonly = c->ascii = c->mouse = c->typed_manual = c->typed_batch = c->relative_ages = -1;
     struct config_ctx x = {.file = name != NULL ? name : "(config)", .c = c};
     struct yamldoc_node *root;
     if (yamldoc_parse(buf, len, x.file, &root, cause) != 0)
@@ -221,7 +221,14 @@ int config_parse(const char *buf, size_t len, const char *name, struct config *c
             config_set_bool(&x, k, v, &c->mouse);
         else if (strcmp(k, "age-refresh") == 0)
             config_age_refresh(&x, v);
-        else if (strcmp(k, "confirm") == 0)
+        else if (strcmp(k, "ages") == 0) {
+            if (v->type == YAMLDOC_SCALAR && strcmp(v->value, "absolute") == 0)
+                c->relative_ages = 0;
+            else if (v->type == YAMLDOC_SCALAR && strcmp(v->value, "relative") == 0)
+                c->relative_ages = 1;
+            else
+                config_error(&x, v->line, "ages: absolute or relative");
+        } else if (strcmp(k, "confirm") == 0)
             config_confirm(&x, v);
         else if (strcmp(k, "keys") == 0)
             config_keys(&x, v);
@@ -257,7 +264,7 @@ char *config_dir(void)
 int config_load(const char *path, struct config *c, char **cause)
 {
     memset(c, 0, sizeof *c);
-    c->readonly = c->ascii = c->mouse = c->typed_manual = c->typed_batch = -1;
+    c->readonly = c->ascii = c->mouse = c->typed_manual = c->typed_batch = c->relative_ages = -1;
     char *file = NULL;
     if (path != NULL) {
         file = xstrdup(path);
@@ -341,6 +348,8 @@ int config_apply(const struct config *c, struct options *o, struct keymap *km, c
         o->mouse = true;
     if (o->age_refresh == 0)
         o->age_refresh = c->age_refresh;
+    if (c->relative_ages == 1)
+        o->relative_ages = true;
     for (size_t i = 0; km != NULL && i < c->n_keys; i++) {
         char *why = NULL;
         if (keymap_bind(km, c->keys[i].action, (const char *const *)c->keys[i].keys, c->keys[i].n,

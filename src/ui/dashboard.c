@@ -1,6 +1,7 @@
 /* The main loop: sleeps in poll() on the keyboard, the signal pipe and the session's wake-up fd
- * (never busy), and draws a frame only after a key, a resize, a model change or, while ages are
- * on screen, the next boundary of the age refresh period. A frame waits while the terminal has
+ * (never busy), and draws a frame only after a key, a resize, a model change or when what is on
+ * screen changes with the clock (relative ages, a soak counting down, midnight for absolute
+ * ages), at the age refresh period at most. A frame waits while the terminal has
  * not taken the last one (a slow link), so frames never queue: the next one draws the latest. */
 #include "ui/dashboard.h"
 
@@ -32,15 +33,20 @@ static bool dashboard_colour(enum options_colour mode)
     return no_colour == NULL || no_colour[0] == '\0';
 }
 
-/* Milliseconds to the next multiple of period seconds of the wall clock (so ages change in
- * step with it), a few ms late rather than early. */
-static int dashboard_tick_ms(int period)
+/* Milliseconds until the screen's next change by itself (at), but not before the next multiple
+ * of period seconds of the wall clock (so relative ages change in step with it), a few ms late
+ * rather than early. */
+static int dashboard_tick_ms(time_t at, int period)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     long long now_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     long long p = (long long)period * 1000;
-    return (int)(p - now_ms % p) + 5;
+    long long due = now_ms - now_ms % p + p;
+    if ((long long)at * 1000 > due)
+        due = (long long)at * 1000;
+    long long ms = due - now_ms + 5;
+    return ms > 24LL * 3600 * 1000 ? 24 * 3600 * 1000 : (int)ms;
 }
 
 int dashboard_run(const struct options *o, const struct dashboard_look *look,
@@ -63,6 +69,7 @@ int dashboard_run(const struct options *o, const struct dashboard_look *look,
         .notice = look != NULL ? look->notice : NULL,
         .mouse = o->mouse,
         .keys = look != NULL ? look->keys : NULL,
+        .relative_ages = o->relative_ages,
     };
     int period = o->age_refresh == 0 ? 1 : o->age_refresh;
     struct screen *scr = screen_new(src, &so, not_connected);
@@ -77,8 +84,8 @@ int dashboard_run(const struct options *o, const struct dashboard_look *look,
         int timeout = -1;
         if (pending)
             timeout = DASHBOARD_BUSY_RECHECK_MS;
-        else if (screen_ticks(scr) && period > 0)
-            timeout = dashboard_tick_ms(period);
+        else if (screen_tick_at(scr) != 0 && period > 0)
+            timeout = dashboard_tick_ms(screen_tick_at(scr), period);
         int n = poll(fds, wake >= 0 ? 3 : 2, timeout);
         if (n < 0) {
             if (errno != EINTR)

@@ -6,22 +6,22 @@
 
 #include "model/derive.h"
 #include "ui/describe.h"
-#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 static const struct table_column stage_cols[] = {
     {"STAGE", 16}, {"PHASE", 17}, {"HEALTH", 12}, {"FREIGHT", 14}, {"VERSION", 0}, {"PROMOTED", 9},
 };
 static const struct table_column freight_cols[] = {
-    {"", 1}, {"ALIAS", 16}, {"VERSION", 12}, {"AGE", 8}, {"AVAILABILITY", 32}, {"WHERE", 0},
+    {"", 1}, {"ALIAS", 16}, {"VERSION", 12}, {"WHEN", 8}, {"AVAILABILITY", 32}, {"WHERE", 0},
 };
 static const struct table_column promotion_cols[] = {
-    {"PHASE", 10}, {"STAGE", 14}, {"FREIGHT", 16}, {"STEP", 5}, {"BY", 24}, {"AGE", 8}, {"NAME", 0},
+    {"PHASE", 10}, {"STAGE", 14}, {"FREIGHT", 16}, {"STEP", 5},
+    {"BY", 24},    {"WHEN", 8},   {"NAME", 0},
 };
 static const struct table_column warehouse_cols[] = {
     {"WAREHOUSE", 18}, {"SUBSCRIPTIONS", 0}, {"INTERVAL", 9}, {"FREIGHT", 8}};
 static const struct table_column event_cols[] = {
-    {"AGE", 8}, {"TYPE", 7}, {"REASON", 22}, {"OBJECT", 24}, {"MESSAGE", 0}};
+    {"WHEN", 8}, {"TYPE", 7}, {"REASON", 22}, {"OBJECT", 24}, {"MESSAGE", 0}};
 static const struct table_column project_cols[] = {{"PROJECT", 0}};
 
 static const struct {
@@ -39,22 +39,44 @@ static const struct {
 #undef DEF
 };
 
+/* What rows by reference are formatted against: set by each fill, used in the same frame. */
+struct lists_ctx {
+    const struct store *st;
+    const struct paint *p;
+    const struct kargo_stage *stage; /* the Freight list's Stage (availability), or NULL */
+};
+
+static void format_stage(struct table *t, const void *obj, void *ctx);
+static void format_freight(struct table *t, const void *obj, void *ctx);
+static void format_promotion(struct table *t, const void *obj, void *ctx);
+static void format_event(struct table *t, const void *obj, void *ctx);
+
 void lists_init(struct table *t, enum list_kind kind)
 {
+    static const table_format_fn formats[LIST_KIND_COUNT] = {
+        [LIST_STAGES] = format_stage,
+        [LIST_FREIGHT] = format_freight,
+        [LIST_PROMOTIONS] = format_promotion,
+        [LIST_EVENTS] = format_event,
+    };
     table_init(t, list_defs[kind].cols, list_defs[kind].n, true);
+    /* the long lists (and those with ages) keep references and format the rows on screen */
+    if (formats[kind] != NULL)
+        table_set_format(t, formats[kind], xcalloc(1, sizeof(struct lists_ctx)), free);
+}
+
+static void lists_bind(struct table *t, const struct store *st, const struct paint *p,
+                       const struct kargo_stage *stage)
+{
+    struct lists_ctx *c = t->format_ctx;
+    c->st = st;
+    c->p = p;
+    c->stage = stage;
 }
 
 const char *lists_title(enum list_kind kind)
 {
     return list_defs[kind].title;
-}
-
-static void ago(time_t then, const struct paint *p, char *buf, size_t len)
-{
-    if (then == 0)
-        snprintf(buf, len, "-");
-    else
-        timefmt_ago(then, p->now, buf, len);
 }
 
 static attr_t stage_fg(const struct paint *p, const char *stage)
@@ -76,10 +98,11 @@ static int node_order(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-static void stage_row(struct table *t, const struct store *st, const struct kargo_stage *s,
-                      const struct paint *p)
+static void format_stage(struct table *t, const void *obj, void *ctx)
 {
-    table_row(t, s->name, 0);
+    const struct kargo_stage *s = obj;
+    const struct store *st = ((struct lists_ctx *)ctx)->st;
+    const struct paint *p = ((struct lists_ctx *)ctx)->p;
     table_add(t, 0, s->name, stage_fg(p, s->name));
     enum stage_phase ph = derive_stage_phase(s, true);
     char step[32] = "";
@@ -107,7 +130,7 @@ static void stage_row(struct table *t, const struct store *st, const struct karg
     if (s->auto_promotion_enabled)
         table_add(t, 0, s->n_holds > 0 ? " (paused)" : " (auto)", paint_role(p, THEME_MARK));
     char when[32];
-    ago(s->last_promotion.finished, p, when, sizeof when);
+    paint_age(p, s->last_promotion.finished, when, sizeof when);
     table_add(t, 5, when, 0);
 }
 
@@ -115,6 +138,7 @@ void lists_fill_stages(struct table *t, const struct store *st, const struct lay
                        const struct paint *p)
 {
     table_clear(t);
+    lists_bind(t, st, p, NULL);
     const struct kargo_stage *const *stages;
     size_t ns = store_stages(st, &stages);
     if (l != NULL) {
@@ -127,12 +151,12 @@ void lists_fill_stages(struct table *t, const struct store *st, const struct lay
         for (size_t i = 0; i < n; i++) {
             const struct kargo_stage *s = store_stage(st, order[i]->name);
             if (s != NULL)
-                stage_row(t, st, s, p);
+                table_row_ref(t, s->name, s);
         }
         free(order);
     } else {
         for (size_t i = 0; i < ns; i++)
-            stage_row(t, st, stages[i], p);
+            table_row_ref(t, stages[i]->name, stages[i]);
     }
     table_done(t);
 }
@@ -174,13 +198,23 @@ static void freight_where(struct table *t, size_t col, const struct store *st,
     derive_freight_usage_free(&u);
 }
 
-static void freight_row(struct table *t, const struct store *st, const struct kargo_freight *f,
-                        const struct kargo_stage *s, const struct paint *p)
+static void format_freight(struct table *t, const void *obj, void *ctx)
 {
-    table_row(t, f->ref.name, 0);
+    const struct kargo_freight *f = obj;
+    const struct lists_ctx *c = ctx;
+    const struct store *st = c->st;
+    const struct paint *p = c->p;
+    const struct kargo_stage *s = c->stage;
     if (s != NULL) {
-        char *why = NULL;
+        char *why = NULL, *later = NULL;
         bool ok = derive_freight_available(s, f, p->now, &why);
+        /* a soak still running counts down ("needs 12m more soak") and then ends without any
+         * event: the frame must come again while it does */
+        bool ok_later = derive_freight_available(s, f, p->now + 60, &later);
+        if (ok != ok_later || (why != NULL) != (later != NULL) ||
+            (why != NULL && strcmp(why, later) != 0))
+            t->ticks = true;
+        free(later);
         if (ok) {
             table_add(t, 0, paint_glyph(p, "\u2713", "+"), paint_role(p, THEME_SUCCESS));
             table_add(t, 4, "available", paint_role(p, THEME_SUCCESS));
@@ -196,7 +230,7 @@ static void freight_row(struct table *t, const struct store *st, const struct ka
     /* the version column shows the recognisable one; the full list is in the details */
     describe_artifact(&f->ref.artifacts, when, sizeof when);
     table_add(t, 2, when, 0);
-    ago(f->discovered != 0 ? f->discovered : f->created, p, when, sizeof when);
+    paint_age(p, f->discovered != 0 ? f->discovered : f->created, when, sizeof when);
     table_add(t, 3, when, 0);
     freight_where(t, 5, st, f, p);
 }
@@ -206,6 +240,7 @@ void lists_fill_freight(struct table *t, const struct store *st, const char *sta
 {
     table_clear(t);
     const struct kargo_stage *s = stage != NULL ? store_stage(st, stage) : NULL;
+    lists_bind(t, st, p, s);
     const struct kargo_freight **all = NULL;
     size_t n = 0, cap = 0;
     /* the origins to show: the Stage's requested ones, the Warehouse's, or every one */
@@ -242,7 +277,7 @@ void lists_fill_freight(struct table *t, const struct store *st, const char *sta
     if (n > 0)
         qsort(all, n, sizeof *all, freight_newest_first);
     for (size_t i = 0; i < n; i++)
-        freight_row(t, st, all[i], s, p);
+        table_row_ref(t, all[i]->ref.name, all[i]);
     free(all);
     table_done(t);
 }
@@ -256,10 +291,11 @@ static int promotion_newest_first(const void *a, const void *b)
     return strcmp(y->name, x->name);
 }
 
-static void promotion_row(struct table *t, const struct store *st, const struct kargo_promotion *pr,
-                          const struct paint *p)
+static void format_promotion(struct table *t, const void *obj, void *ctx)
 {
-    table_row(t, pr->name, 0);
+    const struct kargo_promotion *pr = obj;
+    const struct store *st = ((struct lists_ctx *)ctx)->st;
+    const struct paint *p = ((struct lists_ctx *)ctx)->p;
     const char *phase = pr->phase != NULL && pr->phase[0] != '\0' ? pr->phase : "Pending";
     table_add(t, 0, phase, paint_role(p, describe_promotion_role(pr->phase)));
     table_add(t, 1, pr->stage, stage_fg(p, pr->stage));
@@ -271,7 +307,7 @@ static void promotion_row(struct table *t, const struct store *st, const struct 
     table_add(t, 3, step, paint_role(p, THEME_PHASE_PROMOTING));
     table_add(t, 4, pr->create_actor != NULL ? pr->create_actor : "-", paint_role(p, THEME_DIM));
     char when[32];
-    ago(pr->created, p, when, sizeof when);
+    paint_age(p, pr->created, when, sizeof when);
     table_add(t, 5, when, 0);
     table_add(t, 6, pr->name, paint_role(p, THEME_DIM));
 }
@@ -280,6 +316,7 @@ void lists_fill_promotions(struct table *t, const struct store *st, const char *
                            const struct paint *p)
 {
     table_clear(t);
+    lists_bind(t, st, p, NULL);
     const struct kargo_promotion **all = NULL;
     size_t n = 0, cap = 0;
     const struct kargo_stage *const *stages;
@@ -297,7 +334,7 @@ void lists_fill_promotions(struct table *t, const struct store *st, const char *
     if (n > 0)
         qsort(all, n, sizeof *all, promotion_newest_first);
     for (size_t i = 0; i < n; i++)
-        promotion_row(t, st, all[i], p);
+        table_row_ref(t, all[i]->name, all[i]);
     free(all);
     table_done(t);
 }
@@ -325,26 +362,30 @@ void lists_fill_warehouses(struct table *t, const struct store *st, const struct
     table_done(t);
 }
 
+static void format_event(struct table *t, const void *obj, void *ctx)
+{
+    const struct kargo_event *e = obj;
+    const struct paint *p = ((struct lists_ctx *)ctx)->p;
+    char when[32];
+    paint_age(p, e->at, when, sizeof when);
+    table_add(t, 0, when, 0);
+    bool warn = e->type != NULL && strcmp(e->type, "Warning") == 0;
+    table_add(t, 1, e->type != NULL ? e->type : "",
+              paint_role(p, warn ? THEME_WARNING : THEME_DIM));
+    table_add(t, 2, e->reason != NULL ? e->reason : "", warn ? paint_role(p, THEME_WARNING) : 0);
+    table_addf(t, 3, 0, "%s/%s", e->object_kind != NULL ? e->object_kind : "",
+               e->object_name != NULL ? e->object_name : "");
+    table_add(t, 4, e->message != NULL ? e->message : "", 0);
+}
+
 void lists_fill_events(struct table *t, const struct store *st, const struct paint *p)
 {
     table_clear(t);
+    lists_bind(t, st, p, NULL);
     const struct kargo_event *const *evs;
     size_t n = store_events(st, &evs);
-    for (size_t k = n; k-- > 0;) {
-        const struct kargo_event *e = evs[k];
-        table_row(t, e->name, 0);
-        char when[32];
-        ago(e->at, p, when, sizeof when);
-        table_add(t, 0, when, 0);
-        bool warn = e->type != NULL && strcmp(e->type, "Warning") == 0;
-        table_add(t, 1, e->type != NULL ? e->type : "",
-                  paint_role(p, warn ? THEME_WARNING : THEME_DIM));
-        table_add(t, 2, e->reason != NULL ? e->reason : "",
-                  warn ? paint_role(p, THEME_WARNING) : 0);
-        table_addf(t, 3, 0, "%s/%s", e->object_kind != NULL ? e->object_kind : "",
-                   e->object_name != NULL ? e->object_name : "");
-        table_add(t, 4, e->message != NULL ? e->message : "", 0);
-    }
+    for (size_t k = n; k-- > 0;)
+        table_row_ref(t, evs[k]->name, evs[k]);
     table_done(t);
 }
 

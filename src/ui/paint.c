@@ -1,9 +1,12 @@
 /* Theme set-up and Stage/Warehouse colour pairs. */
 #include "ui/paint.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 enum colour_depth paint_depth(bool colour)
@@ -154,4 +157,44 @@ const struct paint_entry *paint_stage(const struct paint *p, const char *name)
 const struct paint_entry *paint_warehouse(const struct paint *p, const char *name)
 {
     return paint_find(p->warehouses, p->n_warehouses, name);
+}
+
+void paint_age(const struct paint *p, time_t then, char *buf, size_t len)
+{
+    if (then == 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    if (p->relative_ages) {
+        timefmt_ago(then, p->now, buf, len);
+        return;
+    }
+    /* htop's START column: the clock today, the day this year, the month before; what it
+     * shows changes only at midnight, so an idle screen has nothing to redraw */
+    struct tm t, n;
+    localtime_r(&then, &t);
+    localtime_r(&p->now, &n);
+    size_t r;
+    if (t.tm_year == n.tm_year && t.tm_yday == n.tm_yday)
+        r = strftime(buf, len, "%H:%M", &t);
+    else if (t.tm_year == n.tm_year)
+        r = strftime(buf, len, "%b %d", &t);
+    else
+        r = strftime(buf, len, "%b %Y", &t);
+    if (r == 0 && len > 0)
+        buf[0] = '\0';
+}
+
+time_t paint_age_change(const struct paint *p)
+{
+    if (p->relative_ages)
+        return p->now + 1;
+    struct tm n;
+    localtime_r(&p->now, &n);
+    n.tm_hour = n.tm_min = 0;
+    n.tm_sec = 0;
+    n.tm_mday++;
+    n.tm_isdst = -1;
+    time_t midnight = mktime(&n);
+    return midnight > p->now ? midnight : p->now + 3600;
 }

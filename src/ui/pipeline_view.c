@@ -9,7 +9,6 @@
 #include "model/derive.h"
 #include "ui/describe.h"
 #include "ui/draw.h"
-#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 /* Preferred box: a border, four lines (phase, health, alias, artifact and age), a border. */
@@ -344,7 +343,7 @@ static void pipeline_draw_stage(const struct canvas *c, const struct layout_node
         else if (s->last_promotion.finished != 0)
             since = s->last_promotion.finished;
         if (since != 0)
-            timefmt_ago(since, p->now, age, sizeof age);
+            paint_age(p, since, age, sizeof age);
     }
 
     if (n->h <= 3) {
@@ -420,6 +419,26 @@ static void pipeline_draw_warehouse(const struct canvas *c, const struct layout_
     }
 }
 
+/* Whether the canvas rectangle (x0, y0)-(x1, y1), inclusive, overlaps the visible area. */
+static bool pipeline_box_visible(const struct canvas *c, int x0, int y0, int x1, int y1)
+{
+    return x1 >= c->sx && x0 < c->sx + c->w && y1 >= c->sy && y0 < c->sy + c->h;
+}
+
+static bool pipeline_edge_visible(const struct canvas *c, const struct layout_edge *e)
+{
+    if (e->n_points == 0)
+        return false;
+    int x0 = e->points[0].x, x1 = x0, y0 = e->points[0].y, y1 = y0;
+    for (size_t i = 1; i < e->n_points; i++) {
+        x0 = e->points[i].x < x0 ? e->points[i].x : x0;
+        x1 = e->points[i].x > x1 ? e->points[i].x : x1;
+        y0 = e->points[i].y < y0 ? e->points[i].y : y0;
+        y1 = e->points[i].y > y1 ? e->points[i].y : y1;
+    }
+    return pipeline_box_visible(c, x0, y0, x1, y1);
+}
+
 /* Scrolls so the selected box is whole on screen (or its top-left when it is larger). */
 static void pipeline_scroll(struct pipeline_view *v, int h, int w)
 {
@@ -457,7 +476,10 @@ void pipeline_view_draw(struct pipeline_view *v, WINDOW *win, int y, int x, int 
     pipeline_scroll(v, h, w);
     struct canvas c = {win, y, x, h, w, v->sy, v->sx};
     const struct layout *l = v->layout;
+    /* only what is in view: 300 Stages are a few screens, and a move redraws one of them */
     for (size_t i = 0; i < l->n_edges; i++) {
+        if (!pipeline_edge_visible(&c, &l->edges[i]))
+            continue;
         const struct paint_entry *pe = paint_warehouse(p, l->edges[i].origin);
         attr_t a = pe != NULL ? pe->fg & ~A_BOLD : paint_role(p, THEME_EDGE);
         pipeline_draw_edge(&c, &l->edges[i], a, p);
@@ -465,6 +487,8 @@ void pipeline_view_draw(struct pipeline_view *v, WINDOW *win, int y, int x, int 
     const struct layout_node *sel = pipeline_node(v);
     for (size_t i = 0; i < l->n_nodes; i++) {
         const struct layout_node *n = &l->nodes[i];
+        if (!pipeline_box_visible(&c, n->x, n->y, n->x + n->w - 1, n->y + n->h - 1))
+            continue;
         bool selected = n == sel;
         bool marked = false;
         for (size_t m = 0; n->kind == LAYOUT_STAGE && m < v->n_marked && !marked; m++)

@@ -19,17 +19,24 @@ void table_init(struct table *t, const struct table_column *cols, size_t ncols, 
     listview_init(&t->lv);
 }
 
+static void table_free_cells(struct table *t, struct table_row *r)
+{
+    if (r->cells == NULL)
+        return;
+    for (size_t c = 0; c < t->ncols; c++) {
+        for (size_t s = 0; s < r->cells[c].n; s++)
+            free(r->cells[c].segs[s].text);
+        free(r->cells[c].segs);
+    }
+    free(r->cells);
+    r->cells = NULL;
+}
+
 static void table_free_rows(struct table *t)
 {
     for (size_t i = 0; i < t->nrows; i++) {
-        struct table_row *r = &t->rows[i];
-        for (size_t c = 0; c < t->ncols; c++) {
-            for (size_t s = 0; s < r->cells[c].n; s++)
-                free(r->cells[c].segs[s].text);
-            free(r->cells[c].segs);
-        }
-        free(r->cells);
-        free(r->key);
+        table_free_cells(t, &t->rows[i]);
+        free(t->rows[i].key);
     }
     t->nrows = 0;
 }
@@ -41,7 +48,18 @@ void table_free(struct table *t)
     free(t->shown);
     free(t->selected);
     free(t->filter);
+    if (t->format_ctx_free != NULL)
+        t->format_ctx_free(t->format_ctx);
     memset(t, 0, sizeof *t);
+}
+
+void table_set_format(struct table *t, table_format_fn format, void *ctx, void (*free_ctx)(void *))
+{
+    if (t->format_ctx_free != NULL)
+        t->format_ctx_free(t->format_ctx);
+    t->format = format;
+    t->format_ctx = ctx;
+    t->format_ctx_free = free_ctx;
 }
 
 void table_clear(struct table *t)
@@ -52,17 +70,40 @@ void table_clear(struct table *t)
 void table_row(struct table *t, const char *key, attr_t attr)
 {
     t->rows = xreallocarray_grow(t->rows, &t->cap, t->nrows + 1, sizeof *t->rows);
+    t->cur = t->nrows;
     struct table_row *r = &t->rows[t->nrows++];
     r->key = xstrdup(key != NULL ? key : "");
     r->cells = xcalloc(t->ncols, sizeof *r->cells);
     r->attr = attr;
+    r->obj = NULL;
+}
+
+void table_row_ref(struct table *t, const char *key, const void *obj)
+{
+    t->rows = xreallocarray_grow(t->rows, &t->cap, t->nrows + 1, sizeof *t->rows);
+    t->rows[t->nrows++] = (struct table_row){xstrdup(key != NULL ? key : ""), NULL, 0, obj};
+}
+
+/* (Re)formats row i by reference from its object. */
+static void table_format_row(struct table *t, size_t i)
+{
+    struct table_row *r = &t->rows[i];
+    if (t->format == NULL || r->obj == NULL)
+        return;
+    table_free_cells(t, r);
+    r->cells = xcalloc(t->ncols, sizeof *r->cells);
+    r->attr = 0;
+    size_t cur = t->cur;
+    t->cur = i;
+    t->format(t, r->obj, t->format_ctx);
+    t->cur = cur;
 }
 
 void table_add(struct table *t, size_t col, const char *text, attr_t attr)
 {
-    if (t->nrows == 0 || col >= t->ncols || text == NULL)
+    if (t->cur >= t->nrows || col >= t->ncols || text == NULL || t->rows[t->cur].cells == NULL)
         return;
-    struct table_cell *c = &t->rows[t->nrows - 1].cells[col];
+    struct table_cell *c = &t->rows[t->cur].cells[col];
     c->segs = xrealloc(c->segs, (c->n + 1) * sizeof *c->segs);
     c->segs[c->n++] = (struct table_seg){xstrdup(text), attr};
 }
@@ -86,12 +127,17 @@ bool table_contains(const char *hay, const char *needle)
     return n == 0;
 }
 
-static bool table_row_matches(const struct table *t, const struct table_row *r)
+static bool table_row_matches(struct table *t, size_t i)
 {
     if (t->filter == NULL || t->filter[0] == '\0')
         return true;
+    const struct table_row *r = &t->rows[i];
     if (table_contains(r->key, t->filter))
         return true;
+    if (r->cells == NULL)
+        table_format_row(t, i); /* kept until the rebuild: the next keystroke reuses it */
+    if (r->cells == NULL)
+        return false;
     for (size_t c = 0; c < t->ncols; c++)
         for (size_t s = 0; s < r->cells[c].n; s++)
             if (table_contains(r->cells[c].segs[s].text, t->filter))
@@ -107,12 +153,13 @@ static void table_remember(struct table *t)
 
 void table_done(struct table *t)
 {
+    t->refilter = false;
     free(t->shown);
     t->shown = xcalloc(t->nrows + 1, sizeof *t->shown);
     t->nshown = 0;
     size_t at = (size_t)-1;
     for (size_t i = 0; i < t->nrows; i++) {
-        if (!table_row_matches(t, &t->rows[i]))
+        if (!table_row_matches(t, i))
             continue;
         if (t->selected != NULL && at == (size_t)-1 && strcmp(t->rows[i].key, t->selected) == 0)
             at = t->nshown;
@@ -128,7 +175,16 @@ void table_set_filter(struct table *t, const char *filter)
 {
     free(t->filter);
     t->filter = filter != NULL && filter[0] != '\0' ? xstrdup(filter) : NULL;
-    table_done(t);
+    if (t->format != NULL)
+        t->refilter = true; /* the rows' objects are only valid inside a frame */
+    else
+        table_done(t);
+}
+
+void table_prepare(struct table *t)
+{
+    if (t->refilter)
+        table_done(t);
 }
 
 const char *table_selected(const struct table *t)
@@ -210,6 +266,7 @@ static void table_draw_cell(WINDOW *win, int y, int x, int w, const struct table
 void table_draw(struct table *t, WINDOW *win, int y, int x, int h, int w, const struct theme *th,
                 bool focused, bool utf8)
 {
+    table_prepare(t);
     if (h <= 0 || w <= 0)
         return;
     int *widths = xcalloc(t->ncols + 1, sizeof *widths);
@@ -224,9 +281,14 @@ void table_draw(struct table *t, WINDOW *win, int y, int x, int h, int w, const 
         h--;
     }
     listview_set_height(&t->lv, h);
+    t->ticks = false;
     for (int i = 0; i < h && t->lv.top + (size_t)i < t->nshown; i++) {
         size_t vi = t->lv.top + (size_t)i;
+        /* formatted now, for this frame's clock: only the rows on screen cost anything */
+        table_format_row(t, t->shown[vi]);
         const struct table_row *r = &t->rows[t->shown[vi]];
+        if (r->cells == NULL)
+            continue;
         attr_t base = r->attr;
         bool sel = vi == t->lv.selected;
         if (sel) {

@@ -48,6 +48,7 @@ static void test_every_key(void **state)
                        "ascii: true\n"
                        "mouse: on\n"
                        "age-refresh: 1m\n"
+                       "ages: relative\n"
                        "confirm:\n"
                        "  typed-name: [prod*, '*-production', uat]\n"
                        "  typed-manual: false\n"
@@ -67,6 +68,7 @@ static void test_every_key(void **state)
     assert_int_equal(c.ascii, 1);
     assert_int_equal(c.mouse, 1);
     assert_int_equal(c.age_refresh, 60);
+    assert_int_equal(c.relative_ages, 1);
     assert_int_equal(c.n_typed_name, 3);
     assert_true(c.typed_name_set);
     assert_int_equal(c.typed_manual, 0);
@@ -92,6 +94,7 @@ static void test_empty_and_defaults(void **state)
         assert_null(c.theme);
         assert_int_equal(c.readonly, -1);
         assert_int_equal(c.age_refresh, 0);
+        assert_int_equal(c.relative_ages, -1); /* not set: absolute times */
         assert_int_equal(c.colour, OPTIONS_COLOUR_UNSET);
         config_free(&c);
     }
@@ -137,6 +140,8 @@ static void test_every_problem_reported_with_its_line(void **state)
             (const char *const[]){"c.yaml:1: theme", "c.yaml:2: project", "c.yaml:3: mouse", NULL});
     refused("age-refresh: 500ms\n", (const char *const[]){"c.yaml:1: age-refresh: whole", NULL});
     refused("age-refresh: 2h\n", (const char *const[]){"c.yaml:1: age-refresh", NULL});
+    refused("theme: mono\nages: ago\n",
+            (const char *const[]){"c.yaml:2: ages: absolute or relative", NULL});
     refused("confirm: prod\n", (const char *const[]){"c.yaml:1: confirm: a map", NULL});
     refused("confirm:\n  typed-name: {a: b}\n",
             (const char *const[]){"c.yaml:2: confirm.typed-name", NULL});
@@ -177,7 +182,7 @@ static void test_flags_win_over_the_file(void **state)
     (void)state;
     struct config c;
     assert_int_equal(parse("context: a\nproject: p\ntheme: light\ncolor: never\nreadonly: true\n"
-                           "age-refresh: 10s\nascii: true\nmouse: true\n",
+                           "age-refresh: 10s\nascii: true\nmouse: true\nages: relative\n",
                            &c, NULL),
                      0);
     struct options o = {0};
@@ -193,6 +198,7 @@ static void test_flags_win_over_the_file(void **state)
     assert_true(o.ascii);
     assert_true(o.mouse);
     assert_int_equal(o.age_refresh, 10);
+    assert_true(o.relative_ages);
     options_free(&o);
     struct options o2 = {0};
     assert_int_equal(config_apply(&c, &o2, NULL, NULL), 0);

@@ -571,13 +571,21 @@ static char *age_on_row(struct ptyterm *t, const char *text)
     return out;
 }
 
-/* age-refresh: by default ages count up on their own each second; with off they stay until
- * something else redraws, and the idle terminal gets nothing. */
+/* ages: relative shows "12s ago", which counts up on its own each second (age-refresh 1s, the
+ * default); with age-refresh off it stays until something else redraws, and the idle terminal
+ * gets nothing. */
 static void test_age_refresh(void **state)
 {
     struct env *e = *state;
     event_now(e, "age-probe-1");
-    struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", NULL, NULL, NULL);
+    char *home = xasprintf("%s/age-test", e->dir), *dir = xasprintf("%s/kargotop", home);
+    char *xdg = xasprintf("XDG_CONFIG_HOME=%s", home);
+    const char *const env[] = {xdg, NULL};
+    mkdir(home, 0700);
+    mkdir(dir, 0700);
+    char *conf = xasprintf("%s/config.yaml", dir);
+    write_file(conf, "ages: relative\n");
+    struct ptyterm *t = start(e, "xterm-256color", "C.UTF-8", env, NULL, NULL);
     ptyterm_send(t, ":events\r");
     expect_text(t, "age-probe-1");
     char *first = age_on_row(t, "age-probe-1");
@@ -601,13 +609,7 @@ static void test_age_refresh(void **state)
     free(later);
     expect_quit(t, "q", WAIT_MS);
 
-    char *home = xasprintf("%s/age-test", e->dir), *dir = xasprintf("%s/kargotop", home);
-    char *xdg = xasprintf("XDG_CONFIG_HOME=%s", home);
-    const char *const env[] = {xdg, NULL};
-    mkdir(home, 0700);
-    mkdir(dir, 0700);
-    char *conf = xasprintf("%s/config.yaml", dir);
-    write_file(conf, "age-refresh: off\n");
+    write_file(conf, "ages: relative\nage-refresh: off\n");
     t = start(e, "xterm-256color", "C.UTF-8", env, NULL, NULL);
     ptyterm_send(t, ":events\r");
     expect_text(t, "age-probe-1");
@@ -659,6 +661,54 @@ static void test_tiny_terminal(void **state)
     expect_text(t, "20x6");
     expect_text(t, "press q to quit");
     expect_quit(t, "q", WAIT_MS);
+}
+
+/* In the C locale at the minimum size, on terminals with and without line drawing (and xterm's
+ * `rep`), every frame corner is drawn once, where it belongs: the footer row starts with a blank
+ * or a key hint, never a corner that spilled out of the row above, whose border ends in it. */
+static void test_c_locale_minimum_size_borders(void **state)
+{
+    struct env *e = *state;
+    static const char *const terms[] = {"xterm-256color", "linux", "screen", "vt100"};
+    for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++) {
+        struct ptyterm *t = spawn(e, terms[i], "C", NULL, NULL, 40, 160);
+        expect_text(t, "Freight for dev");
+        ptyterm_resize(t, 24, 80);
+        assert_true(settle(t, 300));
+        /* keys that draw every pane, the lists, help and details again over the first frame */
+        const char *seq[] = {"l",          "\t", "j",  "\t",   "L",    "L", "?",   "?",
+                             ":freight\r", "G",  "\r", "\033", "\033", "x", "\033"};
+        for (size_t k = 0; k <= sizeof seq / sizeof seq[0]; k++) {
+            char *footer = ptyterm_row(t, 23), *above = ptyterm_row(t, 22);
+            size_t len = strlen(above);
+            bool corner = footer[0] == '+' || strncmp(footer, "\u2518", 3) == 0 ||
+                          strncmp(footer, "\u2514", 3) == 0 || footer[0] == 'j';
+            bool closed = len > 0 && (above[len - 1] == '+' || above[len - 1] == 'j' ||
+                                      (len >= 3 && strcmp(above + len - 3, "\u2518") == 0));
+            /* and no border row above lost its right corner (the line runs to the edge) */
+            for (int r = 1; r < 22 && closed; r++) {
+                char *row = ptyterm_row(t, r);
+                size_t n = strlen(row);
+                closed = n == 0 || !(row[n - 1] == '-' || row[n - 1] == 'q' ||
+                                     (n >= 3 && strcmp(row + n - 3, "\u2500") == 0));
+                free(row);
+            }
+            if (corner || !closed) {
+                fprintf(stderr, "# TERM=%s after %zu keys: row 22 '%s', footer '%s'\n", terms[i], k,
+                        above, footer);
+                ptyterm_dump(t, "border corner");
+                fail_msg("TERM=%s LANG=C 80x24: the bottom-right corner is not where it belongs",
+                         terms[i]);
+            }
+            free(footer);
+            free(above);
+            if (k == sizeof seq / sizeof seq[0])
+                break;
+            ptyterm_send(t, seq[k]);
+            assert_true(settle(t, 300));
+        }
+        expect_quit(t, "q", WAIT_MS);
+    }
 }
 
 /* An xterm SGR mouse report (1-based cells) of button b pressed (or released) at row, col. */
@@ -1148,6 +1198,7 @@ int main(void)
         cmocka_unit_test(test_configured_write_policy),
         cmocka_unit_test(test_age_refresh),
         cmocka_unit_test(test_tiny_terminal),
+        cmocka_unit_test(test_c_locale_minimum_size_borders),
         cmocka_unit_test(test_mouse_off_by_default_then_click_and_wheel),
         cmocka_unit_test(test_inside_tmux),
         cmocka_unit_test(test_inside_gnu_screen),
@@ -1156,5 +1207,8 @@ int main(void)
         cmocka_unit_test(test_bytes_at_idle_and_per_promotion_step),
         cmocka_unit_test(test_stalled_link_then_latest_state),
     };
+    /* KT_TEST_FILTER=test_name runs the tests whose names match (cmocka's filter) */
+    if (getenv("KT_TEST_FILTER") != NULL)
+        cmocka_set_test_filter(getenv("KT_TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -324,7 +324,7 @@ static int promotion_newest_first(const void *x, const void *y)
  * order, newest first, as many as the pane holds. */
 static void check_promotions(struct agree *a, struct ptyterm *t)
 {
-    static const char *const titles[] = {"PHASE", "STAGE", "FREIGHT", "STEP", "BY", "AGE", "NAME"};
+    static const char *const titles[] = {"PHASE", "STAGE", "FREIGHT", "STEP", "BY", "WHEN", "NAME"};
     struct list l = {"Promotions list", titles, 7, 6, 0, {0}};
     if (!list_open(a, t, &l))
         return;
@@ -392,7 +392,7 @@ static char *freight_marks(const struct store *st, const struct kargo_freight *f
 static void check_freight(struct agree *a, struct ptyterm *t, const struct kargo_stage *s,
                           const char *name, bool from_top)
 {
-    static const char *const titles[] = {"ALIAS", "VERSION", "AGE", "AVAILABILITY", "WHERE"};
+    static const char *const titles[] = {"ALIAS", "VERSION", "WHEN", "AVAILABILITY", "WHERE"};
     struct list l = {name, titles, 5, 0, 0, {0}};
     if (!list_open(a, t, &l))
         return;

@@ -80,7 +80,40 @@ static double frame(struct screen *s, const char *keys, time_t now)
     return now_ms() - t0;
 }
 
-int main(void)
+/* A scripted key sequence, as the suite's key->screen figure drives the real binary: each key
+ * a frame, the clock a second on every fourth key (ages tick while the user scrolls). Run under
+ * `valgrind --tool=callgrind --toggle-collect=screen_key --toggle-collect=screen_draw` for the
+ * instructions a key costs. */
+struct keys_result {
+    double sum, worst;
+    int n;
+};
+
+/* Kept out of line so callgrind's --toggle-collect=keys_run counts the keys and not the set-up. */
+__attribute__((noinline)) static void keys_run(struct screen *s, const char *const *keys,
+                                               size_t nkeys, int rounds, time_t *now,
+                                               struct keys_result *r)
+{
+    for (int round = 0; round < rounds; round++)
+        for (size_t k = 0; k < nkeys; k++, r->n++) {
+            if (r->n % 4 == 3)
+                (*now)++;
+            double ms = frame(s, keys[k], *now);
+            r->sum += ms;
+            r->worst = ms > r->worst ? ms : r->worst;
+        }
+}
+
+static void keys_bench(struct screen *s, const char *setup, const char *const *keys, size_t nkeys,
+                       int rounds, time_t *now, const char *what)
+{
+    frame(s, setup, *now);
+    struct keys_result r = {0};
+    keys_run(s, keys, nkeys, rounds, now, &r);
+    printf("%-37s %6.2f ms mean, %6.1f ms worst (%d keys)\n", what, r.sum / r.n, r.worst, r.n);
+}
+
+int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C.UTF-8");
     FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
@@ -103,6 +136,24 @@ int main(void)
     struct screen_opts o = {.colour = true, .utf8 = true};
     struct screen *s = screen_new(&src, &o, NULL);
     int bad = 0;
+    if (argc > 1 && strcmp(argv[1], "--keys") == 0) {
+        /* only the key sequences (for callgrind): pipeline moves, then :freight scrolling */
+        static const char *const moves[] = {"l", "l", "j", "l", "k", "h", "j", "j", "h", "k"};
+        static const char *const scroll[] = {"j", "j", "j", "\006", "j", "k", "\002", "k"};
+        keys_bench(s, "", moves, 10, 10, &now, "pipeline moves:");
+        bad += !screen_has("Freight for");
+        keys_bench(s, ":freight\r", scroll, 8, 12, &now, "scrolling :freight:");
+        bad += !screen_has("Freight of large");
+        keys_bench(s, "\033\033:promotions\r", scroll, 8, 12, &now, "scrolling :promotions:");
+        bad += !screen_has("Promotions of large");
+        screen_free(s);
+        store_free(bench_store);
+        endwin();
+        delscreen(term);
+        fclose(out);
+        fclose(in);
+        return bad != 0;
+    }
     printf("first frame (layout of 300 stages):  %6.1f ms\n", frame(s, "", now));
     printf("next frame (same generation):        %6.1f ms\n", frame(s, "", now));
     printf("move right:                          %6.1f ms\n", frame(s, "l", now));

@@ -402,6 +402,13 @@ static void test_details_of_stage_freight_and_promotion(void **state)
     assert_shows("Freight 4d4d");
     assert_shows("sha256:4444");
     assert_shows("Approved for");
+    /* a filter and Enter in one batch of keys (no frame between): the filtered row opens */
+    keys(s, "\033/calm\r\r");
+    assert_shows("Freight 3c3c");
+    keys(s, "\033\033"); /* details closed, filter cleared: the selection stays on it */
+    assert_hides("/calm");
+    keys(s, "\r");
+    assert_shows("Freight 3c3c");
     keys(s, "\033\t\r"); /* the promotions pane */
     assert_shows("update-image");
     assert_shows("Running");
@@ -484,11 +491,14 @@ static void test_stale_watch_says_since_when(void **state)
     screen_draw(s, NOW);
     assert_shows("stale since");
     assert_shows("reconnecting in 4s");
+    assert_int_equal(screen_tick_at(s), NOW + 1); /* the countdown moves without an event */
     fake.status.watch[KARGO_STAGE].conn = SOURCE_LIVE;
     fake.status.watch[KARGO_STAGE].stale_since = 0;
     screen_draw(s, NOW);
     assert_hides("stale since");
     assert_shows("live");
+    /* live, absolute ages: nothing on screen changes before midnight */
+    assert_true(screen_tick_at(s) > NOW + 60);
     /* RBAC denies the freight: the top bar and the freight pane say so */
     fake.status.watch[KARGO_FREIGHT].conn = SOURCE_FORBIDDEN;
     screen_draw(s, NOW);
