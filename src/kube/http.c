@@ -41,6 +41,9 @@ struct http_xfer {
     unsigned cred_gen; /* the exec credential this request was sent with (plugin run count) */
     long connect_ms, idle_ms, timeout_ms; /* the limits it runs under, for messages */
     bool connected; /* a connection was made (or reused) and the request was about to go out */
+    bool idled;     /* ended by the idle timeout */
+    long long last_io_ms;    /* when the last byte went or came */
+    curl_off_t last_io_seen; /* bytes up and down at that time */
     double retry_after;
     char errbuf[CURL_ERROR_SIZE];
     struct http_xfer *prev, *next; /* in the client's active list */
@@ -167,6 +170,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
         if (end != buf + sizeof ra - 1 && v >= 0)
             x->retry_after = v > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : v;
     }
+    x->last_io_ms = mono_ms();
     if (n <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
         long code = 0;
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -188,7 +192,28 @@ static int on_prereq(void *userdata, char *conn_primary_ip, char *conn_local_ip,
     (void)conn_local_port;
     struct http_xfer *x = userdata;
     x->connected = true;
+    x->last_io_ms = mono_ms();
     return CURL_PREREQFUNC_OK;
+}
+
+/* The idle timeout. Curl's own low-speed limit averages over its last five seconds, so it
+ * would fire up to five seconds late; this check runs at least once a second (curl ticks every
+ * second while a low-speed limit is set) and counts from the last byte either way. */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)ultotal;
+    struct http_xfer *x = userdata;
+    long long now = mono_ms();
+    if (dlnow + ulnow != x->last_io_seen) {
+        x->last_io_seen = dlnow + ulnow;
+        x->last_io_ms = now;
+    } else if (x->connected && now - x->last_io_ms >= x->idle_ms) {
+        x->idled = true;
+        return 1;
+    }
+    return 0;
 }
 
 static const char *method_name(enum http_method m)
@@ -249,6 +274,8 @@ static int xfer_setup(struct kube_client *c, struct http_xfer *x, char **cause)
     x->stream_aborted = false;
     x->retry_after = -1;
     x->connected = false;
+    x->idled = false;
+    x->last_io_seen = 0;
     x->errbuf[0] = '\0';
 
     char *url = xasprintf("%s%s", c->base_url, x->path);
@@ -271,9 +298,13 @@ static int xfer_setup(struct kube_client *c, struct http_xfer *x, char **cause)
     if (x->timeout_ms > 0)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, x->timeout_ms);
     /* A peer that stops sending without closing (a stalled server, a dead NAT entry) is caught
-     * by curl's low-speed limit: less than a byte per second for the whole idle time. */
+     * by on_progress; curl's low-speed limit (less than a byte per second for the idle time,
+     * averaged) stays as the backstop and keeps curl calling on_progress every second. */
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (x->idle_ms + 999) / 1000);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -515,9 +546,8 @@ static char *transport_message(struct kube_client *c, struct http_xfer *x, CURLc
         }
         curl_off_t total_us = 0;
         curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &total_us);
-        /* Curl reports both limits with one code; the low-speed one fires first unless the
-         * total is due at the same moment. */
-        if (x->timeout_ms <= 0 || total_us / 1000 < x->timeout_ms - 500) {
+        /* Curl reports its low-speed limit and the total one with the same code. */
+        if (x->idled || x->timeout_ms <= 0 || total_us / 1000 < x->timeout_ms - 500) {
             seconds_text(limit, sizeof limit, x->idle_ms);
             if (code != 0)
                 return xasprintf("%s %s stalled: the server sent nothing for %s in the middle "
@@ -577,6 +607,8 @@ static void xfer_done(struct kube_client *c, struct http_xfer *x, CURLcode rc)
     curl_easy_getinfo(x->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
     if (rc == CURLE_SSL_CONNECT_ERROR && verify != 0 && !c->cfg->insecure)
         rc = CURLE_PEER_FAILED_VERIFICATION;
+    if (rc == CURLE_ABORTED_BY_CALLBACK && x->idled)
+        rc = CURLE_OPERATION_TIMEDOUT; /* as curl's own limits say it */
     struct http_response resp = {.code = code, .retry_after = x->retry_after, .curl_code = rc};
     if (rc != CURLE_OK && !x->stream_aborted) {
         resp.error = transport_message(c, x, rc, code);
