@@ -98,7 +98,8 @@ struct kube_client_stats {
     unsigned long requests;       /* transfers started */
     unsigned long exec_runs;      /* exec plugin runs */
     unsigned long auth_refreshes; /* 401s answered by running the exec plugin again */
-    unsigned long connections;    /* TCP connections opened */
+    unsigned long connections;    /* TCP connections opened (counted as their transfers end) */
+    unsigned long open_sockets;   /* sockets open now: connections and connection attempts */
     unsigned long http2;          /* transfers that got an answer over HTTP/2 */
     unsigned long http1;          /* ... over HTTP/1.x */
 };
