@@ -44,10 +44,13 @@ static const char *const kinds[NKINDS] = {"stages", "freights", "promotions", "w
 
 /* ---- nghttpx ------------------------------------------------------------------------------ */
 
-/* nghttpx's path (Debian's nghttp2-proxy installs it in /usr/sbin, often not on a user's PATH),
- * or NULL. */
+/* nghttpx's path: $KT_NGHTTPX if set (another build of it), else from PATH (Debian's
+ * nghttp2-proxy installs it in /usr/sbin, often not on a user's PATH); NULL if there is none. */
 static char *find_nghttpx(void)
 {
+    const char *given = getenv("KT_NGHTTPX");
+    if (given != NULL)
+        return access(given, X_OK) == 0 ? xstrdup(given) : NULL;
     const char *path = getenv("PATH");
     struct strbuf dirs;
     strbuf_init(&dirs);
@@ -579,11 +582,12 @@ static void test_http1_needs_a_connection_per_watch(void **state)
     kube_client_stats(r.client, &st);
     assert_int_equal(st.http2, 0);
     assert_true(st.http1 >= 1 + NKINDS + NREQ);
-    assert_true(st.connections >= NKINDS + 1);
+    /* Nothing was closed, so the sockets open are all the connections made: one per watch and
+     * at least one for the rest. (st.connections counts only those whose transfers ended.) */
     assert_true(st.open_sockets >= NKINDS + 1);
-    print_message("HTTP/1.1 straight to kargo-sim: %lu transfers, %lu TCP connections opened, "
-                  "%lu open; work took %lld ms\n",
-                  st.http1, st.connections, st.open_sockets, took);
+    print_message("HTTP/1.1 straight to kargo-sim: %lu transfers, %lu TCP connections; work "
+                  "took %lld ms\n",
+                  st.http1, st.open_sockets, took);
     run_stop(&r);
     free(ca);
     free(kc);
