@@ -523,6 +523,40 @@ static void test_everything_multiplexes_on_one_h2_connection(void **state)
                   took);
     int port1 = first_port(pp->log);
 
+    /* A stalled answer on the shared connection is abandoned by resetting its stream alone:
+     * the connection and the watches on it carry on. */
+    kube_client_set_timeouts(r.client, 0, 1000);
+    kube_client_set_attempts(r.client, 1);
+    struct sim_faults stall = {.stall_body_pct = 100};
+    sim_faults_set(r.sim, &stall);
+    struct kube_error serr = {0};
+    struct api_ref w0 = {KARGO_GV, "warehouses", NS, "w0"};
+    cJSON *got = api_get(r.client, &w0, &serr);
+    assert_null(got);
+    assert_non_null(serr.message);
+    assert_non_null(strstr(serr.message, "stalled: the server sent nothing for 1 s"));
+    kube_error_clear(&serr);
+    struct sim_faults none = {0};
+    sim_faults_set(r.sim, &none);
+    kube_client_set_timeouts(r.client, 0, 0);
+    kube_client_set_attempts(r.client, 5);
+    cJSON *w = warehouse("after-stall");
+    struct api_ref whs = {KARGO_GV, "warehouses", NS, NULL};
+    expect_ok(api_create(r.client, &whs, w, &serr), &serr, "create after the stall");
+    cJSON_Delete(w);
+    struct holds hs = {&r.colls[3], "after-stall"};
+    assert_true(kt_wait_until(coll_holds, &hs, 30000));
+    kube_client_stats(r.client, &st);
+    assert_int_equal(st.open_sockets, 1);
+    assert_int_equal(access_read(pp->log).ports, 1);
+    for (int i = 0; i < NKINDS; i++) {
+        pthread_mutex_lock(&r.colls[i].mu);
+        assert_int_equal(r.colls[i].phase, INFORMER_CONNECTED);
+        pthread_mutex_unlock(&r.colls[i].mu);
+    }
+    print_message("a stalled GET on the shared connection was reset alone; the watches and the "
+                  "connection stayed\n");
+
     /* The connection drops (nghttpx killed and started again): every watch resumes on one new
      * connection from its resourceVersion, without a relist, and events flow again. */
     struct sim_stats ss;
@@ -534,7 +568,7 @@ static void test_everything_multiplexes_on_one_h2_connection(void **state)
     assert_true(kt_wait_until(all_connected, r.colls, 60000));
     long long resumed = kt_now_ms() - t0;
     struct kube_error err = {0};
-    cJSON *w = warehouse("after-drop");
+    w = warehouse("after-drop");
     struct api_ref coll = {KARGO_GV, "warehouses", NS, NULL};
     expect_ok(api_create(r.client, &coll, w, &err), &err, "create after the drop");
     cJSON_Delete(w);
