@@ -31,7 +31,8 @@ struct http_request {
     size_t body_len;
     const char *content_type; /* NULL: application/json when there is a body */
     long timeout_ms;          /* 0: 30 s; -1: none (a watch ends by its own timeoutSeconds) */
-    long idle_ms;    /* > 0: abort (CURLE_OPERATION_TIMEDOUT) when no byte arrives for this long */
+    long idle_ms;    /* > 0: abort (CURLE_OPERATION_TIMEDOUT) when no byte arrives for this long;
+                        0: the client's idle timeout */
     bool retry_post; /* this POST creates nothing (an access review): retry it like a GET */
     /* A stream: each chunk of a 2xx body goes here on the I/O thread instead of into body;
      * returning false aborts the transfer (on_done then sees curl_code set, code kept). */
@@ -97,13 +98,21 @@ struct kube_client_stats {
     unsigned long requests;       /* transfers started */
     unsigned long exec_runs;      /* exec plugin runs */
     unsigned long auth_refreshes; /* 401s answered by running the exec plugin again */
-    unsigned long connections;    /* TCP connections opened */
+    unsigned long connections;    /* TCP connections opened (counted as their transfers end) */
+    unsigned long open_sockets;   /* sockets open now: connections and connection attempts */
+    unsigned long http2;          /* transfers that got an answer over HTTP/2 */
+    unsigned long http1;          /* ... over HTTP/1.x */
 };
 void kube_client_stats(struct kube_client *c, struct kube_client_stats *out);
 
 /* How many times api_* calls try an idempotent request (default 5; at least 1). */
 void kube_client_set_attempts(struct kube_client *c, int attempts);
 int kube_client_attempts(const struct kube_client *c);
+/* How long opening a connection (TCP and TLS) may take, default 10 s, and how long an answer may
+ * go without a byte before it is abandoned as stalled, default 30 s (a watch uses its informer's
+ * idle timeout instead); 0 restores the default. Both end a transfer with a message naming the
+ * server or the request; idempotent requests are then retried with backoff, a POST is not. */
+void kube_client_set_timeouts(struct kube_client *c, long connect_ms, long idle_ms);
 
 /* What the exec plugin last wrote on stderr ("" if none or no plugin); allocated. */
 char *kube_client_exec_message(struct kube_client *c);

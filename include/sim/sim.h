@@ -19,6 +19,8 @@ struct sim_faults {
     int retry_after_s;   /* the Retry-After value (0 means 1) */
     int latency_ms;      /* added before every API answer */
     int cut_body_pct;    /* send only the first half of this % of response bodies, then close */
+    int stall_body_pct;  /* send the headers and the first half of this % of response bodies,
+                            then nothing more (the connection stays open) until the client leaves */
     int token_expire_s;  /* every token answers 401 once N seconds have passed since it was set */
     bool forget_history; /* drop watch history now (and keep dropping it): resumes get 410 */
     bool deny_watch;     /* RBAC that grants list but not watch: every watch answers 403 */

@@ -104,7 +104,10 @@ static cJSON *call(struct kube_client *c, enum http_method m, const char *path, 
     if (http_request_sync(c, &req, attempts, &resp, NULL) != 0) {
         error_set(err, resp.code, resp.body, resp.len, resp.error);
         if (code_out)
-            *code_out = resp.code == 0 && resp.maybe_sent ? -1 : resp.code;
+            /* A 2xx whose body broke off (cut, stalled) was processed: like -2 below. */
+            *code_out = resp.code == 0 && resp.maybe_sent     ? -1
+                        : resp.code >= 200 && resp.code < 300 ? -2
+                                                              : resp.code;
         http_response_clear(&resp);
         return NULL;
     }

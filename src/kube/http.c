@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 
 #define DEFAULT_TIMEOUT_MS 30000L
 #define CONNECT_TIMEOUT_MS 10000L
+#define IDLE_TIMEOUT_MS    30000L
 #define RETRY_AFTER_MAX_S  300.0
 
 struct http_xfer {
@@ -38,6 +40,11 @@ struct http_xfer {
     bool stream_aborted;
     bool auth_retried;
     unsigned cred_gen; /* the exec credential this request was sent with (plugin run count) */
+    long connect_ms, idle_ms, timeout_ms; /* the limits it runs under, for messages */
+    bool connected; /* a connection was made (or reused) and the request was about to go out */
+    bool idled;     /* ended by the idle timeout */
+    long long last_io_ms;    /* when the last byte went or came */
+    curl_off_t last_io_seen; /* bytes up and down at that time */
     double retry_after;
     char errbuf[CURL_ERROR_SIZE];
     struct http_xfer *prev, *next; /* in the client's active list */
@@ -78,7 +85,9 @@ struct kube_client {
     char *base_url;
     char *user_agent;
     struct curl_slist *connect_to;
-    int attempts; /* for idempotent api_* calls */
+    int attempts;    /* for idempotent api_* calls */
+    long connect_ms; /* under lock: TCP and TLS handshake */
+    long idle_ms;    /* under lock: a response without a byte for this long is abandoned */
 };
 
 static long long mono_ms(void)
@@ -162,6 +171,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
         if (end != buf + sizeof ra - 1 && v >= 0)
             x->retry_after = v > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : v;
     }
+    x->last_io_ms = mono_ms();
     if (n <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
         long code = 0;
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -172,6 +182,63 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
         }
     }
     return n;
+}
+
+static int on_prereq(void *userdata, char *conn_primary_ip, char *conn_local_ip,
+                     int conn_primary_port, int conn_local_port)
+{
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    struct http_xfer *x = userdata;
+    x->connected = true;
+    x->last_io_ms = mono_ms();
+    return CURL_PREREQFUNC_OK;
+}
+
+/* The idle timeout. Curl's own low-speed limit averages over its last five seconds, so it
+ * would fire up to five seconds late; this check runs at least once a second (curl ticks every
+ * second while a low-speed limit is set) and counts from the last byte either way. */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)ultotal;
+    struct http_xfer *x = userdata;
+    long long now = mono_ms();
+    if (dlnow + ulnow != x->last_io_seen) {
+        x->last_io_seen = dlnow + ulnow;
+        x->last_io_ms = now;
+    } else if (x->connected && now - x->last_io_ms >= x->idle_ms) {
+        x->idled = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* Sockets are opened and closed here only to count the connections open at a time (tests
+ * prove HTTP/2 multiplexing by it). */
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    (void)purpose;
+    struct kube_client *c = clientp;
+    curl_socket_t fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    if (fd == CURL_SOCKET_BAD)
+        return fd;
+    pthread_mutex_lock(&c->lock);
+    c->stats.open_sockets++;
+    pthread_mutex_unlock(&c->lock);
+    return fd;
+}
+
+static int on_close_socket(void *clientp, curl_socket_t fd)
+{
+    struct kube_client *c = clientp;
+    pthread_mutex_lock(&c->lock);
+    c->stats.open_sockets--;
+    pthread_mutex_unlock(&c->lock);
+    return close(fd);
 }
 
 static const char *method_name(enum http_method m)
@@ -231,6 +298,9 @@ static int xfer_setup(struct kube_client *c, struct http_xfer *x, char **cause)
     x->headers_seen = false;
     x->stream_aborted = false;
     x->retry_after = -1;
+    x->connected = false;
+    x->idled = false;
+    x->last_io_seen = 0;
     x->errbuf[0] = '\0';
 
     char *url = xasprintf("%s%s", c->base_url, x->path);
@@ -244,18 +314,32 @@ static int xfer_setup(struct kube_client *c, struct http_xfer *x, char **cause)
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-    if (x->req.timeout_ms >= 0)
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-                         x->req.timeout_ms ? x->req.timeout_ms : DEFAULT_TIMEOUT_MS);
-    if (x->req.idle_ms > 0) {
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (x->req.idle_ms + 999) / 1000);
-    }
+    pthread_mutex_lock(&c->lock);
+    x->connect_ms = c->connect_ms;
+    x->idle_ms = x->req.idle_ms > 0 ? x->req.idle_ms : c->idle_ms;
+    pthread_mutex_unlock(&c->lock);
+    x->timeout_ms = x->req.timeout_ms == 0 ? DEFAULT_TIMEOUT_MS : x->req.timeout_ms;
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, x->connect_ms);
+    if (x->timeout_ms > 0)
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, x->timeout_ms);
+    /* A peer that stops sending without closing (a stalled server, a dead NAT entry) is caught
+     * by on_progress; curl's low-speed limit (less than a byte per second for the idle time,
+     * averaged) stays as the backstop and keeps curl calling on_progress every second. */
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (x->idle_ms + 999) / 1000);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, c);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, c);
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
     if (c->connect_to != NULL)
         curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
     if (cfg->proxy_url != NULL)
@@ -450,6 +534,15 @@ static const char *verify_text(long verify)
     }
 }
 
+/* "1 s", "1.5 s" */
+static void seconds_text(char *buf, size_t size, long ms)
+{
+    if (ms % 1000 == 0)
+        snprintf(buf, size, "%ld s", ms / 1000);
+    else
+        snprintf(buf, size, "%.1f s", (double)ms / 1000.0);
+}
+
 static char *transport_message(struct kube_client *c, struct http_xfer *x, CURLcode rc, long code)
 {
     long verify = 0;
@@ -485,8 +578,29 @@ static char *transport_message(struct kube_client *c, struct http_xfer *x, CURLc
     case CURLE_SSL_CONNECT_ERROR:
         return xasprintf("cannot connect to %s (cluster '%s' in %s): %s", cfg->server,
                          cfg->cluster_name, cfg->source, detail);
-    case CURLE_OPERATION_TIMEDOUT:
-        return xasprintf("%s %s timed out: %s", m, x->path, detail);
+    case CURLE_OPERATION_TIMEDOUT: {
+        char limit[32];
+        if (!x->connected) {
+            seconds_text(limit, sizeof limit, x->connect_ms);
+            return xasprintf("cannot connect to %s: timed out after %s (cluster '%s' in %s)",
+                             cfg->server, limit, cfg->cluster_name, cfg->source);
+        }
+        curl_off_t total_us = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+        /* Curl reports its low-speed limit and the total one with the same code. */
+        if (x->idled || x->timeout_ms <= 0 || total_us / 1000 < x->timeout_ms - 500) {
+            seconds_text(limit, sizeof limit, x->idle_ms);
+            if (code != 0)
+                return xasprintf("%s %s stalled: the server sent nothing for %s in the middle "
+                                 "of its answer (HTTP %ld), so the request was abandoned",
+                                 m, x->path, limit, code);
+            return xasprintf("%s %s stalled: the server sent nothing for %s, so the request "
+                             "was abandoned",
+                             m, x->path, limit);
+        }
+        seconds_text(limit, sizeof limit, x->timeout_ms);
+        return xasprintf("%s %s timed out after %s: %s", m, x->path, limit, detail);
+    }
     default:
         if (code != 0)
             return xasprintf("the response to %s %s was cut short (HTTP %ld): %s", m, x->path, code,
@@ -503,8 +617,14 @@ static void xfer_done(struct kube_client *c, struct http_xfer *x, CURLcode rc)
     curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &nconn);
     curl_multi_remove_handle(c->multi, x->easy);
     active_unlink(c, x);
+    long version = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &version);
     pthread_mutex_lock(&c->lock);
     c->stats.connections += (unsigned long)nconn;
+    if (version == CURL_HTTP_VERSION_2_0)
+        c->stats.http2++;
+    else if (version == CURL_HTTP_VERSION_1_1 || version == CURL_HTTP_VERSION_1_0)
+        c->stats.http1++;
     pthread_mutex_unlock(&c->lock);
 
     /* An exec credential the server no longer accepts: run the plugin again, once. Safe for
@@ -528,10 +648,12 @@ static void xfer_done(struct kube_client *c, struct http_xfer *x, CURLcode rc)
     curl_easy_getinfo(x->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
     if (rc == CURLE_SSL_CONNECT_ERROR && verify != 0 && !c->cfg->insecure)
         rc = CURLE_PEER_FAILED_VERIFICATION;
+    if (rc == CURLE_ABORTED_BY_CALLBACK && x->idled)
+        rc = CURLE_OPERATION_TIMEDOUT; /* as curl's own limits say it */
     struct http_response resp = {.code = code, .retry_after = x->retry_after, .curl_code = rc};
     if (rc != CURLE_OK && !x->stream_aborted) {
         resp.error = transport_message(c, x, rc, code);
-        resp.maybe_sent = !not_sent(rc);
+        resp.maybe_sent = x->connected && !not_sent(rc);
     } else if (rc != CURLE_OK) {
         resp.error = xstrdup("stream closed by the client");
     } else if (code < 200 || code >= 300) {
@@ -824,6 +946,8 @@ struct kube_client *kube_client_new(const struct kube_config *cfg, char **cause)
     }
     c->user_agent = user_agent();
     c->attempts = 5;
+    c->connect_ms = CONNECT_TIMEOUT_MS;
+    c->idle_ms = IDLE_TIMEOUT_MS;
     c->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c;
     if (c->rng == 0)
         c->rng = 0x9e3779b97f4a7c15ULL;
@@ -889,6 +1013,14 @@ void kube_client_free(struct kube_client *c)
 void kube_client_set_attempts(struct kube_client *c, int attempts)
 {
     c->attempts = attempts < 1 ? 1 : attempts;
+}
+
+void kube_client_set_timeouts(struct kube_client *c, long connect_ms, long idle_ms)
+{
+    pthread_mutex_lock(&c->lock);
+    c->connect_ms = connect_ms > 0 ? connect_ms : CONNECT_TIMEOUT_MS;
+    c->idle_ms = idle_ms > 0 ? idle_ms : IDLE_TIMEOUT_MS;
+    pthread_mutex_unlock(&c->lock);
 }
 
 int kube_client_attempts(const struct kube_client *c)

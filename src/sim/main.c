@@ -26,6 +26,7 @@ enum opt_id {
     OPT_RETRY_AFTER,
     OPT_LATENCY,
     OPT_CUT,
+    OPT_STALL,
     OPT_TOKEN_EXPIRE,
     OPT_FORGET,
     OPT_SPEED,
@@ -70,6 +71,8 @@ static const struct opt opts[] = {
     {"fault-retry-after", "S", OPT_RETRY_AFTER, "the Retry-After of 429 answers (default 1)"},
     {"fault-latency", "MS", OPT_LATENCY, "add MS milliseconds to every answer"},
     {"fault-cut-body", "PCT", OPT_CUT, "cut PCT% of response bodies in the middle"},
+    {"fault-stall-body", "PCT", OPT_STALL,
+     "send half of PCT% of response bodies, then stall until the client leaves"},
     {"fault-token-expire", "S", OPT_TOKEN_EXPIRE, "tokens answer 401 after S seconds"},
     {"fault-forget-history", NULL, OPT_FORGET, "forget watch history: resumes get 410"},
     {"help", NULL, OPT_HELP, "show this help"},
@@ -175,6 +178,7 @@ int main(int argc, char **argv)
         case OPT_429:
         case OPT_503:
         case OPT_CUT:
+        case OPT_STALL:
             if (number(name, optarg, 100, &v) < 0)
                 goto out;
             if (c == OPT_500)
@@ -183,8 +187,10 @@ int main(int argc, char **argv)
                 cfg.faults.error429_pct = (int)v;
             else if (c == OPT_503)
                 cfg.faults.error503_pct = (int)v;
-            else
+            else if (c == OPT_CUT)
                 cfg.faults.cut_body_pct = (int)v;
+            else
+                cfg.faults.stall_body_pct = (int)v;
             break;
         case OPT_FORGET:
             cfg.faults.forget_history = true;

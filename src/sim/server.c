@@ -117,13 +117,29 @@ static bool truthy(const char *v)
 struct cut_body {
     char *data;
     size_t limit;
+    struct sim_server *srv; /* set when the body stalls at limit rather than ending there */
+    int fd;                 /* the client's socket, to see it hang up while stalled */
 };
+
+/* Holds a stalled answer (this connection's thread sleeps) until the client hangs up or the
+ * server stops. */
+static void stall(struct cut_body *cb)
+{
+    while (!sim_store_stopping(cb->srv->store)) {
+        struct pollfd pfd = {.fd = cb->fd, .events = POLLRDHUP};
+        if (cb->fd < 0 || poll(&pfd, 1, 100) != 0)
+            return;
+    }
+}
 
 static ssize_t cut_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct cut_body *cb = cls;
-    if (pos >= cb->limit)
+    if (pos >= cb->limit) {
+        if (cb->srv != NULL)
+            stall(cb);
         return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
     size_t n = cb->limit - (size_t)pos;
     if (n > max)
         n = max;
@@ -177,11 +193,15 @@ static enum MHD_Result respond_text(struct request *rq, int code, char *text, co
 {
     struct sim_server *srv = rq->srv;
     size_t len = strlen(text);
-    bool cut = false;
+    bool cut = false, stalls = false;
     if (rq->user != NULL && !rq->control && len > 1) {
         pthread_mutex_lock(&srv->mu);
         if (srv->faults.cut_body_pct > 0 && (int)(srv_rand(srv) % 100) < srv->faults.cut_body_pct) {
             cut = true;
+            srv->stats.faults_injected++;
+        } else if (srv->faults.stall_body_pct > 0 &&
+                   (int)(srv_rand(srv) % 100) < srv->faults.stall_body_pct) {
+            cut = stalls = true;
             srv->stats.faults_injected++;
         }
         pthread_mutex_unlock(&srv->mu);
@@ -190,9 +210,16 @@ static enum MHD_Result respond_text(struct request *rq, int code, char *text, co
     char *gz = NULL;
     size_t gz_len = 0;
     if (cut) {
-        struct cut_body *cb = xmalloc(sizeof *cb);
+        struct cut_body *cb = xcalloc(1, sizeof *cb);
         cb->data = text;
         cb->limit = len / 2;
+        cb->fd = -1;
+        if (stalls) {
+            const union MHD_ConnectionInfo *ci =
+                MHD_get_connection_info(rq->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+            cb->srv = srv;
+            cb->fd = ci != NULL ? ci->connect_fd : -1;
+        }
         resp = MHD_create_response_from_callback(len, 4096, cut_read, cb, cut_free);
     } else if (len >= GZIP_THRESHOLD && accepts_gzip(header(rq, "Accept-Encoding")) &&
                (gz = gzip(text, len, &gz_len)) != NULL) {
@@ -1323,6 +1350,7 @@ static cJSON *faults_json(const struct sim_faults *f)
     cJSON_AddNumberToObject(o, "retryAfterSeconds", f->retry_after_s);
     cJSON_AddNumberToObject(o, "latencyMs", f->latency_ms);
     cJSON_AddNumberToObject(o, "cutBodyPercent", f->cut_body_pct);
+    cJSON_AddNumberToObject(o, "stallBodyPercent", f->stall_body_pct);
     cJSON_AddNumberToObject(o, "tokenExpireSeconds", f->token_expire_s);
     cJSON_AddBoolToObject(o, "forgetHistory", f->forget_history);
     return o;
@@ -1366,6 +1394,7 @@ static enum MHD_Result do_control(struct request *rq, const char *what)
             .retry_after_s = num(in, "retryAfterSeconds"),
             .latency_ms = num(in, "latencyMs"),
             .cut_body_pct = num(in, "cutBodyPercent"),
+            .stall_body_pct = num(in, "stallBodyPercent"),
             .token_expire_s = num(in, "tokenExpireSeconds"),
             .forget_history = forget,
         };

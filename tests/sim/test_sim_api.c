@@ -1698,6 +1698,43 @@ static void set_faults(struct sim *s, const char *json)
     cJSON_Delete(req(s, "admin", "PUT", "/sim/v1/faults", "application/json", json, 200));
 }
 
+static size_t keep_body(char *p, size_t size, size_t n, void *ctx)
+{
+    strbuf_append_len(ctx, p, size * n);
+    return size * n;
+}
+
+/* A GET of path as admin that gives up once no byte came for 1 s; fills body, *code and *secs
+ * and returns curl's result. */
+static CURLcode get_until_stalled(struct sim *s, const char *path, struct strbuf *body, long *code,
+                                  double *secs)
+{
+    CURL *c = curl_easy_init();
+    char *url = xasprintf("%s%s", sim_url(s), path);
+    char *auth = xasprintf("Authorization: Bearer %s", sim_token(s, "admin"));
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    if (sim_ca_pem(s) != NULL) {
+        struct curl_blob blob = {(void *)sim_ca_pem(s), strlen(sim_ca_pem(s)), CURL_BLOB_COPY};
+        curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+    }
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, secs);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    free(auth);
+    free(url);
+    return rc;
+}
+
 static void test_faults(void **state)
 {
     struct sim *s = *state;
@@ -1725,6 +1762,25 @@ static void test_faults(void **state)
     assert_int_equal(r.curl_error, CURLE_PARTIAL_FILE);
     assert_null(r.json);
     simhttp_free(&r);
+    /* A stalled answer: the status line, headers and the first half of the body, then silence
+     * on an open connection until the client gives up. */
+    set_faults(s, "{\"stallBodyPercent\":100}");
+    struct strbuf half;
+    strbuf_init(&half);
+    long code = 0;
+    double secs = 0;
+    assert_int_equal(get_until_stalled(s, NS "/stages", &half, &code, &secs),
+                     CURLE_OPERATION_TIMEDOUT);
+    assert_int_equal(code, 200);
+    assert_true(half.len > 0);
+    assert_non_null(strstr(half.buf, "StageList"));
+    assert_null(cJSON_Parse(half.buf));
+    assert_true(secs >= 1.0);
+    strbuf_free(&half);
+    cJSON *fj = req(s, "admin", "GET", "/sim/v1/faults", NULL, NULL, 200);
+    assert_int_equal((int)num(fj, "stallBodyPercent", NULL), 100);
+    cJSON_Delete(fj);
+    set_faults(s, "{\"cutBodyPercent\":100}");
     /* A watch stream breaks halfway through its initial events: the last line is not JSON. */
     struct simhttp_watch cw;
     simhttp_watch_start(&cw, s, "admin", NS "/stages?watch=1&timeoutSeconds=5", NULL);
