@@ -74,6 +74,14 @@ void http_call_wait(struct kube_client *c, void (*fn)(void *ctx), void *ctx);
 struct http_timer *http_timer_add(struct kube_client *c, long delay_ms, void (*fn)(void *ctx),
                                   void *ctx);
 void http_timer_cancel(struct kube_client *c, struct http_timer *t);
+/* Runs fn(ctx) on the I/O thread once the server answers again: while anyone waits, the client
+ * sends GET /version every 2 s (or after the server's Retry-After), and the first answer that is
+ * neither a 5xx, a 429 nor a transport error calls every waiter. Lets everything waiting out a
+ * backoff come back together within seconds of an outage's end. I/O thread only; the handle is
+ * valid until fn runs or it is cancelled. */
+struct http_waiter;
+struct http_waiter *http_recovery_wait(struct kube_client *c, void (*fn)(void *ctx), void *ctx);
+void http_recovery_cancel(struct kube_client *c, struct http_waiter *w);
 bool http_on_io_thread(const struct kube_client *c);
 
 /* One request from a thread that is not the I/O thread, waiting for the answer. Idempotent

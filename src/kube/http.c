@@ -27,6 +27,8 @@
 #define CONNECT_TIMEOUT_MS 10000L
 #define IDLE_TIMEOUT_MS    30000L
 #define RETRY_AFTER_MAX_S  300.0
+#define PROBE_MS           2000L /* while someone waits for the server to come back */
+#define PROBE_TIMEOUT_MS   5000L
 
 struct http_xfer {
     struct kube_client *c;
@@ -55,6 +57,12 @@ struct http_timer {
     void (*fn)(void *ctx);
     void *ctx;
     struct http_timer *next;
+};
+
+struct http_waiter {
+    void (*fn)(void *ctx);
+    void *ctx;
+    struct http_waiter *next;
 };
 
 enum op_kind { OP_XFER, OP_CALL };
@@ -88,6 +96,11 @@ struct kube_client {
     int attempts;    /* for idempotent api_* calls */
     long connect_ms; /* under lock: TCP and TLS handshake */
     long idle_ms;    /* under lock: a response without a byte for this long is abandoned */
+    /* I/O thread only: who waits for the server to answer again (http_recovery_wait), the
+     * probe that asks it meanwhile */
+    struct http_waiter *waiters;
+    struct http_timer *probe_timer;
+    bool probing;
 };
 
 static long long mono_ms(void)
@@ -809,6 +822,86 @@ static void run_timers(struct kube_client *c)
     }
 }
 
+/* Only the probe's answers call the waiters, not any other request's: the probe is paced (one
+ * request every 2 s, or the server's Retry-After), so against a server that fails some requests
+ * and answers others the waiters come back at most that often rather than at every success. */
+static void fire_waiters(struct kube_client *c)
+{
+    struct http_waiter *w = c->waiters;
+    c->waiters = NULL;
+    while (w != NULL) {
+        struct http_waiter *next = w->next;
+        void (*fn)(void *) = w->fn;
+        void *ctx = w->ctx;
+        free(w);
+        fn(ctx);
+        w = next;
+    }
+}
+
+static void probe_send(void *arg);
+
+static void probe_done(void *arg, struct http_response *resp)
+{
+    struct kube_client *c = arg;
+    c->probing = false;
+    if (c->waiters == NULL)
+        return;
+    /* Any answer but "busy" or "broken" shows the server is back (a 403 on /version too). */
+    bool answered =
+        resp->curl_code == CURLE_OK && resp->code >= 200 && resp->code < 500 && resp->code != 429;
+    if (answered) {
+        fire_waiters(c);
+        return;
+    }
+    long ms = PROBE_MS;
+    if (resp->retry_after * 1000.0 > (double)ms)
+        ms = (long)(resp->retry_after * 1000.0);
+    c->probe_timer = http_timer_add(c, ms, probe_send, c);
+}
+
+static void probe_send(void *arg)
+{
+    struct kube_client *c = arg;
+    c->probe_timer = NULL;
+    if (c->waiters == NULL || c->probing)
+        return;
+    c->probing = true;
+    struct http_request req = {.method = HTTP_GET,
+                               .path = "/version",
+                               .timeout_ms = PROBE_TIMEOUT_MS,
+                               .on_done = probe_done,
+                               .ctx = c};
+    http_submit(c, &req);
+}
+
+struct http_waiter *http_recovery_wait(struct kube_client *c, void (*fn)(void *ctx), void *ctx)
+{
+    struct http_waiter *w = xcalloc(1, sizeof *w);
+    w->fn = fn;
+    w->ctx = ctx;
+    w->next = c->waiters;
+    c->waiters = w;
+    if (c->probe_timer == NULL && !c->probing)
+        c->probe_timer = http_timer_add(c, PROBE_MS, probe_send, c);
+    return w;
+}
+
+void http_recovery_cancel(struct kube_client *c, struct http_waiter *w)
+{
+    for (struct http_waiter **pp = &c->waiters; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == w) {
+            *pp = w->next;
+            free(w);
+            break;
+        }
+    }
+    if (c->waiters == NULL && c->probe_timer != NULL) {
+        http_timer_cancel(c, c->probe_timer);
+        c->probe_timer = NULL;
+    }
+}
+
 static void *io_main(void *arg)
 {
     struct kube_client *c = arg;
@@ -989,6 +1082,11 @@ void kube_client_free(struct kube_client *c)
         http_abort(c, c->active);
     while (c->timers)
         http_timer_cancel(c, c->timers);
+    while (c->waiters) {
+        struct http_waiter *w = c->waiters;
+        c->waiters = w->next;
+        free(w);
+    }
     while (c->queue_head) {
         struct op *op = c->queue_head;
         c->queue_head = op->next;

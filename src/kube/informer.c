@@ -34,11 +34,13 @@ struct informer {
     struct watch_splitter sp;
     struct http_xfer *xfer;
     struct http_timer *timer;
-    cJSON *pending;   /* items of the list pages so far */
-    char *cont;       /* continue token of the next page */
-    char *polled_rv;  /* resourceVersion of the last list delivered while polling */
-    bool have_listed; /* a relist was delivered (polling compares resourceVersions) */
-    bool paging;      /* on_relist_page has had the first pages of an unfinished relist */
+    struct http_waiter *waiter; /* a backoff that ends early when the server answers again */
+    void (*retry_fn)(void *);   /* what the backoff's timer runs */
+    cJSON *pending;             /* items of the list pages so far */
+    char *cont;                 /* continue token of the next page */
+    char *polled_rv;            /* resourceVersion of the last list delivered while polling */
+    bool have_listed;           /* a relist was delivered (polling compares resourceVersions) */
+    bool paging;                /* on_relist_page has had the first pages of an unfinished relist */
     void (*on_relist_page)(void *ctx, const cJSON *items, bool first, bool last);
     long long watch_t0; /* when the current watch was opened */
     bool watch_had_data;
@@ -99,10 +101,18 @@ static void schedule(struct informer *inf, long ms, void (*fn)(void *))
     inf->timer = http_timer_add(inf->c, ms, fn, inf);
 }
 
+static void stop_waiting(struct informer *inf)
+{
+    if (inf->waiter != NULL)
+        http_recovery_cancel(inf->c, inf->waiter);
+    inf->waiter = NULL;
+}
+
 static void timer_list(void *arg)
 {
     struct informer *inf = arg;
     inf->timer = NULL;
+    stop_waiting(inf);
     begin_list(inf);
 }
 
@@ -110,7 +120,32 @@ static void timer_watch(void *arg)
 {
     struct informer *inf = arg;
     inf->timer = NULL;
+    stop_waiting(inf);
     begin_watch(inf);
+}
+
+static void recovered(void *arg)
+{
+    struct informer *inf = arg;
+    inf->waiter = NULL;
+    if (inf->timer == NULL)
+        return;
+    http_timer_cancel(inf->c, inf->timer);
+    inf->timer = NULL;
+    inf->retry_fn(inf);
+}
+
+/* A backoff after a failure. Unless the server itself said how long to wait (Retry-After), it
+ * ends as soon as the server answers anything again: after an outage every informer would
+ * otherwise come back at its own point of a backoff of up to 30 s, and the screen would show
+ * stale state that long after the cluster is fine. */
+static void schedule_retry(struct informer *inf, long ms, double retry_after, void (*fn)(void *))
+{
+    schedule(inf, ms, fn);
+    inf->retry_fn = fn;
+    stop_waiting(inf);
+    if (retry_after < 0)
+        inf->waiter = http_recovery_wait(inf->c, recovered, inf);
 }
 
 static long retry_delay(struct informer *inf, unsigned failures, double retry_after)
@@ -217,7 +252,10 @@ static void list_done(void *arg, struct http_response *resp)
         inf->paging = false;
         cJSON_Delete(inf->pending);
         inf->pending = NULL;
-        schedule(inf, ms, timer_list);
+        if (resp->code == 403)
+            schedule(inf, ms, timer_list); /* an answer already: the server is not down */
+        else
+            schedule_retry(inf, ms, resp->retry_after, timer_list);
         return;
     }
     if (inf->on_relist_page != NULL) {
@@ -366,7 +404,7 @@ static void watch_done(void *arg, struct http_response *resp)
         long ms = retry_delay(inf, inf->ws.failures, resp->retry_after);
         report(inf, INFORMER_RETRYING, (int)((ms + 999) / 1000),
                resp->error ? resp->error : "the watch ended early");
-        schedule(inf, ms, timer_watch);
+        schedule_retry(inf, ms, resp->retry_after, timer_watch);
         break;
     }
     }
@@ -438,6 +476,7 @@ static void stop_cb(void *arg)
         http_abort(inf->c, inf->xfer);
     if (inf->timer != NULL)
         http_timer_cancel(inf->c, inf->timer);
+    stop_waiting(inf);
     inf->xfer = NULL;
     inf->timer = NULL;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kube/informer.h"
 #include "kubetest.h"
@@ -33,7 +34,15 @@ struct coll {
     int retry_in_s;
     char *message;
     int phases_seen[5];
+    long long retry_due_ms; /* when the last "retrying in N s" said the retry would come */
 };
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void coll_init(struct coll *c)
 {
@@ -98,6 +107,8 @@ static void on_state(void *ctx, const struct informer_state *st)
     free(c->message);
     c->message = st->message ? xstrdup(st->message) : NULL;
     c->phases_seen[st->phase]++;
+    if (st->phase == INFORMER_RETRYING)
+        c->retry_due_ms = mono_ms() + st->retry_in_s * 1000LL;
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -400,6 +411,49 @@ static void test_state_retrying_then_connected(void **state)
     coll_free(&c);
 }
 
+/* After an outage long enough for the backoff to grow, the informer does not wait out the rest of
+ * it: the client's probe sees the server answer again and the informer reconnects at once. */
+static void test_backoff_ends_when_the_server_is_back(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "viewer");
+    simfix_seed_events(f, "s", 1);
+    struct coll c;
+    coll_init(&c);
+    struct sim_faults faults = {.watch_close_s = 1};
+    simfix_faults(f, &faults);
+    struct informer *inf = start(f, &c, "s");
+    faults.error500_pct = 100;
+    simfix_faults(f, &faults);
+    /* down until the informer's next retry is at least 6 s away */
+    long long deadline = mono_ms() + 60000, wait_left = 0;
+    while (mono_ms() < deadline) {
+        pthread_mutex_lock(&c.mu);
+        wait_left = c.phase == INFORMER_RETRYING ? c.retry_due_ms - mono_ms() : 0;
+        pthread_mutex_unlock(&c.mu);
+        if (wait_left >= 6000)
+            break;
+        poll(NULL, 0, 50);
+    }
+    assert_true(wait_left >= 6000);
+    faults.error500_pct = 0;
+    simfix_faults(f, &faults);
+    long long back = mono_ms();
+    store_create(f, "s", "after-the-outage");
+    struct phasewait pw = {&c, INFORMER_CONNECTED};
+    assert_true(kt_wait_until(in_phase, &pw, 15000));
+    long long took = mono_ms() - back;
+    printf("backoff had %lld ms left; connected again %lld ms after the server was back\n",
+           wait_left, took);
+    /* the probe runs every 2 s; 4.5 s leaves room for a loaded machine and stays well under
+     * the 6 s the backoff alone would have taken */
+    assert_true(took < 4500);
+    struct matchwait mw = {f, &c, "s"};
+    assert_true(kt_wait_until(in_sync, &mw, 10000));
+    informer_stop(inf);
+    coll_free(&c);
+}
+
 static void test_polling_when_watch_is_forbidden(void **state)
 {
     struct simfix *f = *state;
@@ -534,6 +588,7 @@ int main(void)
         T(test_informer_relists_when_continue_expires),
         T(test_idle_watch_is_resumed),
         T(test_state_retrying_then_connected),
+        T(test_backoff_ends_when_the_server_is_back),
         T(test_polling_when_watch_is_forbidden),
         T(test_relist_page_by_page),
     };
