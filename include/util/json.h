@@ -23,4 +23,15 @@ void json_set_string(cJSON *obj, const char *key, const char *value);
 /* Parses text of len bytes; returns NULL with *cause naming the offset of the error. */
 cJSON *json_parse(const char *text, size_t len, char **cause);
 
+/* json_parse with every node in one arena, for a large document read once and dropped: the tree
+ * is freed whole by json_bulk_free (cJSON_Delete on any part of it does nothing), on the thread
+ * that parsed it, and no part of it may outlive that. cause as json_parse; *bulk is NULL when
+ * the parse failed. */
+struct json_bulk;
+cJSON *json_parse_bulk(const char *text, size_t len, struct json_bulk **bulk, char **cause);
+void json_bulk_free(struct json_bulk *bulk);
+/* The same for many documents in one arena: json_parse_in as json_parse. */
+struct json_bulk *json_bulk_new(void);
+cJSON *json_parse_in(struct json_bulk *bulk, const char *text, size_t len, char **cause);
+
 #endif

@@ -182,8 +182,8 @@ static void list_finished(struct informer *inf, const char *rv)
     }
 }
 
-/* One page to on_relist_page, then freed: parse and free per page. Takes page. */
-static void list_page(struct informer *inf, cJSON *page)
+/* One page to on_relist_page, then freed: parse and free per page. Takes page and its arena. */
+static void list_page(struct informer *inf, const cJSON *page, struct json_bulk *bulk)
 {
     const char *rv = json_get_string(page, "metadata", "resourceVersion", (char *)NULL);
     const char *cont = json_get_string(page, "metadata", "continue", (char *)NULL);
@@ -197,7 +197,7 @@ static void list_page(struct informer *inf, cJSON *page)
     if (unchanged) {
         inf->st.relists++;
         char *keep = xstrdup(rv);
-        cJSON_Delete(page);
+        json_bulk_free(bulk);
         list_finished(inf, keep);
         free(keep);
         return;
@@ -206,7 +206,7 @@ static void list_page(struct informer *inf, cJSON *page)
     inf->paging = !last;
     if (!last) {
         inf->cont = xstrdup(cont);
-        cJSON_Delete(page);
+        json_bulk_free(bulk);
         begin_list(inf);
         return;
     }
@@ -216,7 +216,7 @@ static void list_page(struct informer *inf, cJSON *page)
     inf->polled_rv = rv ? xstrdup(rv) : NULL;
     kube_client_wake(inf->c);
     char *keep = rv ? xstrdup(rv) : NULL;
-    cJSON_Delete(page);
+    json_bulk_free(bulk);
     list_finished(inf, keep);
     free(keep);
 }
@@ -226,8 +226,12 @@ static void list_done(void *arg, struct http_response *resp)
     struct informer *inf = arg;
     inf->xfer = NULL;
     cJSON *page = NULL;
+    struct json_bulk *bulk = NULL;
     char *err = NULL;
-    if (resp->error == NULL)
+    /* a page that is decoded and dropped goes in one arena; one whose items are kept cannot */
+    if (resp->error == NULL && inf->on_relist_page != NULL)
+        page = json_parse_bulk(resp->body, resp->len, &bulk, &err);
+    else if (resp->error == NULL)
         page = json_parse(resp->body, resp->len, &err);
     if (page == NULL) {
         if (resp->code == 410 && inf->cont != NULL) {
@@ -259,7 +263,7 @@ static void list_done(void *arg, struct http_response *resp)
         return;
     }
     if (inf->on_relist_page != NULL) {
-        list_page(inf, page);
+        list_page(inf, page, bulk);
         return;
     }
     if (inf->pending == NULL)
