@@ -73,6 +73,12 @@ cJSON *sim_store_get(struct sim_store *s, const char *plural, const char *ns, co
  * (namespace, name) order, as a cJSON array; NULL with *err on a bad selector. */
 cJSON *sim_store_list(struct sim_store *s, const char *plural, const char *ns,
                       const char *label_selector, struct sim_status **err);
+/* sim_store_list with the objects parsed into bulk (util/json.h), the array itself not: for a
+ * caller that reads a big list and drops it, on the thread that frees bulk. */
+struct json_bulk;
+cJSON *sim_store_list_in(struct sim_store *s, const char *plural, const char *ns,
+                         const char *label_selector, struct json_bulk *bulk,
+                         struct sim_status **err);
 
 /* Creates obj (its metadata.namespace, or ns when given, wins as the API's URL does); sets name
  * from generateName, uid, creationTimestamp, resourceVersion, generation. Returns the stored

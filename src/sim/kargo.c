@@ -23,10 +23,10 @@ static time_t store_now(void *ctx)
     return (time_t)simclock_now(&k->clock);
 }
 
-static cJSON *list(struct kargo *k, const char *plural, const char *ns)
+static cJSON *list(struct kargo *k, const char *plural, const char *ns, struct json_bulk *bulk)
 {
     struct sim_status *err = NULL;
-    cJSON *l = sim_store_list(k->store, plural, ns, NULL, &err);
+    cJSON *l = sim_store_list_in(k->store, plural, ns, NULL, bulk, &err);
     sim_status_free(err);
     return l != NULL ? l : cJSON_CreateArray();
 }
@@ -95,10 +95,13 @@ static void namespace_pass(struct kargo *k, cJSON *projects, cJSON *project)
     n.ns = json_get_string(project, "metadata", "name", (char *)NULL);
     if (n.ns == NULL)
         return;
-    n.stages = list(k, "stages", n.ns);
-    n.freights = list(k, "freights", n.ns);
-    n.promotions = list(k, "promotions", n.ns);
-    n.warehouses = list(k, "warehouses", n.ns);
+    /* A pass reads every object of the project and drops them: one arena for all (a large
+     * project's pass was mostly malloc and free). */
+    struct json_bulk *bulk = json_bulk_new();
+    n.stages = list(k, "stages", n.ns, bulk);
+    n.freights = list(k, "freights", n.ns, bulk);
+    n.promotions = list(k, "promotions", n.ns, bulk);
+    n.warehouses = list(k, "warehouses", n.ns, bulk);
     struct sim_status *err = NULL;
     n.projectconfig = sim_store_get(k->store, "projectconfigs", n.ns, n.ns, &err);
     sim_status_free(err);
@@ -118,13 +121,14 @@ static void namespace_pass(struct kargo *k, cJSON *projects, cJSON *project)
     cJSON_Delete(n.promotions);
     cJSON_Delete(n.warehouses);
     cJSON_Delete(n.projectconfig);
+    json_bulk_free(bulk);
 }
 
 /* One reconcile pass over every project; returns the number of writes it made. */
 static int pass(struct kargo *k)
 {
     k->writes = 0;
-    cJSON *projects = list(k, "projects", NULL);
+    cJSON *projects = list(k, "projects", NULL, NULL);
     cJSON *p;
     cJSON_ArrayForEach(p, projects)
     {
