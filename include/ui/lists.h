@@ -31,6 +31,9 @@ const char *lists_title(enum list_kind kind);
  * stage, phase, health, freight alias, version, last promotion. */
 void lists_fill_stages(struct table *t, const struct store *st, const struct layout *l,
                        const struct paint *p);
+/* The Stages marked for a batch (the caller's array, valid until the next call; set before each
+ * draw of a Stages list): their rows are drawn marked as on the pipeline's boxes. */
+void lists_set_marks(struct table *t, char *const *marked, size_t n);
 /* Freight newest first: of the origins the Stage requests (stage), of the Warehouse
  * (warehouse), or every Freight of the project (both NULL). For a Stage, each row says whether
  * the Freight is available to it and, when not, why. */

@@ -44,6 +44,8 @@ struct lists_ctx {
     const struct store *st;
     const struct paint *p;
     const struct kargo_stage *stage; /* the Freight list's Stage (availability), or NULL */
+    char *const *marked;             /* the Stages list's marks (the owner's, set each frame) */
+    size_t n_marked;
 };
 
 static void format_stage(struct table *t, const void *obj, void *ctx);
@@ -74,6 +76,13 @@ static void lists_bind(struct table *t, const struct store *st, const struct pai
     c->stage = stage;
 }
 
+void lists_set_marks(struct table *t, char *const *marked, size_t n)
+{
+    struct lists_ctx *c = t->format_ctx;
+    c->marked = marked;
+    c->n_marked = n;
+}
+
 const char *lists_title(enum list_kind kind)
 {
     return list_defs[kind].title;
@@ -101,8 +110,20 @@ static int node_order(const void *a, const void *b)
 static void format_stage(struct table *t, const void *obj, void *ctx)
 {
     const struct kargo_stage *s = obj;
-    const struct store *st = ((struct lists_ctx *)ctx)->st;
-    const struct paint *p = ((struct lists_ctx *)ctx)->p;
+    const struct lists_ctx *c = ctx;
+    const struct store *st = c->st;
+    const struct paint *p = c->p;
+    bool marked = false;
+    for (size_t i = 0; i < c->n_marked && !marked; i++)
+        marked = strcmp(c->marked[i], s->name) == 0;
+    /* as on the pipeline's boxes: a reversed check (which shows without colour too) before the
+     * name; while any Stage is marked the others keep its place so the names stay aligned */
+    if (marked) {
+        table_add(t, 0, paint_glyph(p, "\u2713", "*"), paint_role(p, THEME_MARK) | A_REVERSE);
+        table_add(t, 0, " ", 0);
+    } else if (c->n_marked > 0) {
+        table_add(t, 0, "  ", 0);
+    }
     table_add(t, 0, s->name, stage_fg(p, s->name));
     enum stage_phase ph = derive_stage_phase(s, true);
     char step[32] = "";

@@ -382,13 +382,28 @@ static void screen_freshness(struct screen *s, int y, int x, int w, const enum k
               paint_role(&s->paint, bad ? THEME_TOPBAR_ALERT : THEME_WARNING), s->paint.utf8);
 }
 
-static void screen_filter_title(struct screen *s, int y, int x, int maxw, const struct table *t)
+static int screen_filter_title(struct screen *s, int y, int x, int maxw, const struct table *t)
 {
     if (t->filter == NULL || maxw <= 0)
-        return;
+        return 0;
     char buf[300];
     snprintf(buf, sizeof buf, "/%s (%zu)", t->filter, t->nshown);
-    screen_title(s, y, x, maxw, buf, THEME_MARK);
+    return screen_title(s, y, x, maxw, buf, THEME_MARK);
+}
+
+/* The Stages marked for a batch, in a pipeline pane's title (either form: the same words). */
+static void screen_marks_title(struct screen *s, int y, int x, int maxw)
+{
+    if (s->act.n_marked == 0 || maxw <= 0)
+        return;
+    struct strbuf m;
+    strbuf_init(&m);
+    strbuf_append(&m, "marked:");
+    for (size_t i = 0; i < s->act.n_marked; i++)
+        strbuf_appendf(&m, " %s", s->act.marked[i]);
+    strbuf_append(&m, " (p promotes all, Esc clears)");
+    screen_title(s, y, x, maxw, m.buf, THEME_MARK);
+    strbuf_free(&m);
 }
 
 static void screen_draw_topbar(struct screen *s)
@@ -658,7 +673,12 @@ static void screen_table_pane(struct screen *s, struct table *t, int y, int x, i
     table_prepare(t);
     screen_frame(s, y, x, h, w, focused);
     int used = screen_title(s, y, x + 2, w - 4, title, focused ? THEME_TITLE : THEME_NORMAL);
-    screen_filter_title(s, y, x + 2 + used, w - 4 - used, t);
+    used += screen_filter_title(s, y, x + 2 + used, w - 4 - used, t);
+    if (t == &s->stages || t == &s->lists[LIST_STAGES]) {
+        /* the Stages as a list show the batch's marks as the pipeline's boxes do */
+        lists_set_marks(t, s->act.marked, s->act.n_marked);
+        screen_marks_title(s, y, x + 2 + used, w - 4 - used);
+    }
     screen_freshness(s, y, x, w, kinds, nkinds);
     if (t->nshown == 0 && h > 3) {
         const char *empty = t->filter != NULL ? "nothing matches the filter" : "none";
@@ -716,16 +736,7 @@ static void screen_draw_dashboard(struct screen *s, const struct store *st, int 
     } else {
         screen_frame(s, y, 0, top_h, COLS, pfocus);
         int used = screen_title(s, y, 2, COLS - 4, "Pipeline", pfocus ? THEME_TITLE : THEME_NORMAL);
-        if (s->act.n_marked > 0) {
-            struct strbuf m;
-            strbuf_init(&m);
-            strbuf_append(&m, "marked:");
-            for (size_t i = 0; i < s->act.n_marked; i++)
-                strbuf_appendf(&m, " %s", s->act.marked[i]);
-            strbuf_append(&m, " (p promotes all, Esc clears)");
-            screen_title(s, y, 2 + used, COLS - 4 - used, m.buf, THEME_MARK);
-            strbuf_free(&m);
-        }
+        screen_marks_title(s, y, 2 + used, COLS - 4 - used);
         screen_freshness(s, y, 0, COLS, pipeline_kinds, 2);
         s->pipeline.marked = s->act.marked;
         s->pipeline.n_marked = s->act.n_marked;

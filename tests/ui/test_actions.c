@@ -819,6 +819,49 @@ static void test_marked_stages_are_marked_on_their_boxes(void **state)
     ptyterm_send(t, " ");
     expect(t, "* dev ");
     assert_true(glyph_reversed(t, "* dev "));
+    /* and in the list form, the same */
+    ptyterm_send(t, "lL"); /* staging selected: dev's row keeps its own colours */
+    expect(t, "Stages (list)");
+    expect(t, "* dev (auto)");
+    assert_true(glyph_reversed(t, "* dev (auto)"));
+    uienv_quit(t);
+}
+
+/* The pipeline's list form (L) shows the same marks as the boxes, and Space marks and unmarks
+ * there too: the pane's title and the message line count the same Stages. */
+static void test_marks_show_and_toggle_in_the_list_form(void **state)
+{
+    struct env *e = *state;
+    struct ptyterm *t = start(e, "backstage-kargo");
+    ptyterm_send(t, " l ");
+    expect(t, "staging marked; 2 marked");
+    expect(t, "\u2713 staging ");
+    ptyterm_send(t, "L");
+    expect(t, "Stages (list)");
+    expect(t, "marked: dev staging (p promotes all");
+    /* both rows marked (dev's check reversed: staging's row is the selection), production not */
+    expect(t, "\u2713 dev (auto)");
+    assert_true(glyph_reversed(t, "\u2713 dev (auto)"));
+    expect(t, "\u2713 staging");
+    assert_false(ptyterm_find(t, "\u2713 production", NULL, NULL));
+    /* Space in the list form: marks production, then unmarks it and staging */
+    ptyterm_send(t, "j ");
+    expect(t, "production marked; 3 marked");
+    expect(t, "\u2713 production");
+    expect(t, "marked: dev staging production (p promotes all");
+    ptyterm_send(t, " k ");
+    expect(t, "staging unmarked; 1 marked");
+    expect(t, "marked: dev (p promotes all");
+    assert_false(ptyterm_find(t, "\u2713 production", NULL, NULL));
+    assert_false(ptyterm_find(t, "\u2713 staging", NULL, NULL));
+    assert_true(ptyterm_find(t, "\u2713 dev (auto)", NULL, NULL));
+    /* back to the boxes: only dev's is marked */
+    ptyterm_send(t, "L");
+    assert_true(ptyterm_wait_gone(t, "Stages (list)", WAIT_MS));
+    expect(t, "\u2713 dev ");
+    expect(t, "marked: dev (p promotes all");
+    assert_false(ptyterm_find(t, "\u2713 staging ", NULL, NULL));
+    assert_false(ptyterm_find(t, "\u2713 production ", NULL, NULL));
     uienv_quit(t);
 }
 
@@ -1210,10 +1253,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel_with_n_or_esc_writes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_are_offered_only_where_they_apply, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_marks_show_and_toggle_in_the_list_form, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_marked_stages_are_marked_on_their_boxes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_role_for_one_stage_allows_promote_there_only,
                                         setup_ursula, teardown),
     };
+    /* KT_TEST_FILTER=test_name runs the tests whose names match (cmocka's filter) */
+    if (getenv("KT_TEST_FILTER") != NULL)
+        cmocka_set_test_filter(getenv("KT_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
