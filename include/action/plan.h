@@ -20,6 +20,11 @@ struct action_plan {
     bool blocked;       /* nothing can be done (the lines say why): only cancel */
     bool offer_approve; /* some Freight is not available; approving it first would make it so */
     char *typed;        /* the word the user must type to confirm (a Stage name), or NULL */
+    /* a promotion's targets: whether its Freight is not available to each, and the index of
+     * the line that says why (whoever knows who may approve completes it) */
+    bool *unavailable;
+    size_t *unavailable_line;
+    size_t n_targets;
 };
 void action_plan_free(struct action_plan *p);
 

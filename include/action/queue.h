@@ -21,7 +21,8 @@ struct action_request {
     const char *const *stages;
     const char *const *freights;
     size_t n_targets;
-    bool approve_first; /* ACTION_PROMOTE: approve each Freight for its Stage before */
+    bool approve_first;  /* ACTION_PROMOTE: approve each Freight for its Stage before */
+    const bool *approve; /* or per target, n_targets of them (NULL: approve_first says) */
 };
 
 /* A finished action. */

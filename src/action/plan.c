@@ -34,6 +34,8 @@ void action_plan_free(struct action_plan *p)
         free(p->lines[i]);
     free(p->lines);
     free(p->typed);
+    free(p->unavailable);
+    free(p->unavailable_line);
     memset(p, 0, sizeof *p);
 }
 
@@ -209,6 +211,9 @@ void action_plan_promote(struct action_plan *p, const struct store *st,
         p->title = xasprintf("Promote to %zu stages", n);
     size_t n_protected = 0;
     const char **prot = xcalloc(n + 1, sizeof *prot);
+    p->n_targets = n;
+    p->unavailable = xcalloc(n + 1, sizeof *p->unavailable);
+    p->unavailable_line = xcalloc(n + 1, sizeof *p->unavailable_line);
     for (size_t i = 0; i < n; i++) {
         const struct kargo_stage *s = store_stage(st, stages[i]);
         const struct kargo_freight *f = store_freight(st, freights[i]);
@@ -222,6 +227,8 @@ void action_plan_promote(struct action_plan *p, const struct store *st,
         add_diff(p, s, f, st);
         char *why = NULL;
         if (!derive_freight_available(s, f, now, &why)) {
+            p->unavailable[i] = true;
+            p->unavailable_line[i] = p->n_lines;
             add_line(p, "    not available: %s", why != NULL ? why : "not approved");
             p->offer_approve = true;
         }

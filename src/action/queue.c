@@ -81,6 +81,13 @@ static void request_copy(struct action_request *dst, const struct action_request
     }
     dst->stages = (const char *const *)st;
     dst->freights = (const char *const *)fr;
+    if (src->approve != NULL && src->n_targets > 0) {
+        bool *ap = xcalloc(src->n_targets, sizeof *ap);
+        memcpy(ap, src->approve, src->n_targets * sizeof *ap);
+        dst->approve = ap;
+    } else {
+        dst->approve = NULL;
+    }
 }
 
 static void request_free(struct action_request *r)
@@ -96,6 +103,7 @@ static void request_free(struct action_request *r)
     }
     free((void *)r->stages);
     free((void *)r->freights);
+    free((void *)r->approve);
 }
 
 void action_result_free(struct action_result *r)
@@ -165,6 +173,8 @@ struct action_result *action_run(struct kube_client *c, const struct action_requ
 {
     struct action_result *r = xcalloc(1, sizeof *r);
     r->id = req->id;
+    struct strbuf approved;
+    strbuf_init(&approved);
     const struct action_def *d = action_def(req->id);
     struct action_args args = {.ns = req->ns,
                                .stage = req->stage,
@@ -174,22 +184,33 @@ struct action_result *action_run(struct kube_client *c, const struct action_requ
     if (d == NULL) {
         /* nothing to run: summarised as nothing done */
     } else if (req->id == ACTION_PROMOTE || req->id == ACTION_ROLLBACK) {
-        /* the table's function once per target, each approved first when asked */
+        /* the table's function once per target, each approved first when asked; a target whose
+         * approval was refused is not promoted (its outcome is the refusal) */
         for (size_t i = 0; i < req->n_targets; i++) {
             args.stage = req->stages[i];
             args.freight = req->freights[i];
             struct kube_error err = {0};
-            if (req->approve_first &&
+            bool approve = req->approve != NULL ? req->approve[i] : req->approve_first;
+            if (approve &&
                 action_approve(c, req->ns, req->freights[i], req->stages[i], &err) != 0) {
                 outcome_add(r, req->stages[i])->err = err;
                 continue;
             }
+            if (approve)
+                strbuf_appendf(&approved, "%s%s", approved.len ? ", " : "", req->stages[i]);
             d->run(c, &args, &r->outcomes, &r->n_outcomes);
         }
     } else {
         d->run(c, &args, &r->outcomes, &r->n_outcomes);
     }
     summarise(r, req);
+    if (approved.len > 0) {
+        /* what was approved is a change too: said before the promotions */
+        char *s = xasprintf("approved for %s; %s", approved.buf, r->summary);
+        free(r->summary);
+        r->summary = s;
+    }
+    strbuf_free(&approved);
     return r;
 }
 

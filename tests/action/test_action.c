@@ -227,6 +227,46 @@ static void test_approve_sets_approved_for_and_makes_freight_available(void **st
     free(f);
 }
 
+/* A batch with approvals per target (what the dashboard sends after "approve for N stages
+ * first"): only the flagged targets are approved, each before its promotion; a target whose
+ * approval is refused gets no promotion. */
+static void test_batch_approves_only_the_flagged_targets(void **state)
+{
+    struct env *e = *state;
+    char *f = freight_in(e, "dev");
+    char *prodf = freight_in(e, "production");
+    if (strcmp(f, prodf) == 0)
+        skip();
+    size_t before = promotions_of(e, "production");
+    const char *stages[] = {"staging", "production", "nowhere"};
+    const char *freights[] = {f, f, f};
+    const bool approve[] = {false, true, true};
+    struct action_request req = {.id = ACTION_PROMOTE,
+                                 .ns = NS,
+                                 .stages = stages,
+                                 .freights = freights,
+                                 .n_targets = 3,
+                                 .approve = approve};
+    struct action_result *r = action_run(e->c[PROMOTER], &req);
+    assert_int_equal(r->n_outcomes, 3);
+    assert_string_equal(r->outcomes[1].target, "production");
+    assert_true(r->outcomes[1].ok);
+    assert_non_null(r->outcomes[1].created);
+    assert_string_equal(r->outcomes[2].target, "nowhere");
+    assert_false(r->outcomes[2].ok);
+    assert_int_equal(r->outcomes[2].err.code, 404);
+    assert_true(strncmp(r->summary, "approved for production; ", 25) == 0);
+    cJSON *fo = get(e, "freights", f);
+    assert_non_null(json_get(fo, "status", "approvedFor", "production", (char *)NULL));
+    assert_null(json_get(fo, "status", "approvedFor", "staging", (char *)NULL));
+    cJSON_Delete(fo);
+    assert_int_equal(promotions_of(e, "production"), before + 1);
+    assert_int_equal(promotions_of(e, "nowhere"), 0);
+    action_result_free(r);
+    free(prodf);
+    free(f);
+}
+
 static void test_refresh_token_is_handled(void **state)
 {
     struct env *e = *state;
@@ -836,6 +876,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lost_answers_never_make_a_second_promotion, setup,
                                         teardown),
         cmocka_unit_test(test_promotion_is_sent_whole_as_older_kargo_needs),
+        cmocka_unit_test_setup_teardown(test_batch_approves_only_the_flagged_targets, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_access_reviews_are_shared_and_cached, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_per_stage_follows_resource_names, setup,
                                         teardown),
