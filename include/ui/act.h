@@ -28,6 +28,11 @@ struct act {
     char *stage, *freight, *promotion, *warehouse;
     char **targets, **target_freights; /* what the confirmation promotes */
     size_t n_targets;
+    /* a batch: per target, what confirming does (enum act_target in act.c), and the marked
+     * Stages left out before the confirmation ("dev: no Freight to promote") */
+    unsigned char *target_state;
+    char **left_out;
+    size_t n_left_out;
 
     char **marked; /* Stages marked for a batch, in marking order */
     size_t n_marked;

@@ -8,6 +8,7 @@
 
 #include "action/plan.h"
 #include "model/derive.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 void act_init(struct act *a, const struct ui_source *src, bool readonly)
@@ -18,6 +19,13 @@ void act_init(struct act *a, const struct ui_source *src, bool readonly)
     action_policy_init(&a->default_policy);
 }
 
+/* What confirming a batch does to one of its targets. */
+enum act_target {
+    TARGET_READY,   /* the Freight is available to it: promoted */
+    TARGET_APPROVE, /* not available, the user may approve: promoted after `a` approves it */
+    TARGET_SKIP,    /* not available and not approvable by this user: left out */
+};
+
 static void free_targets(struct act *a)
 {
     for (size_t i = 0; i < a->n_targets; i++) {
@@ -26,8 +34,15 @@ static void free_targets(struct act *a)
     }
     free(a->targets);
     free(a->target_freights);
+    free(a->target_state);
     a->targets = a->target_freights = NULL;
+    a->target_state = NULL;
     a->n_targets = 0;
+    for (size_t i = 0; i < a->n_left_out; i++)
+        free(a->left_out[i]);
+    free(a->left_out);
+    a->left_out = NULL;
+    a->n_left_out = 0;
 }
 
 static void act_close(struct act *a)
@@ -130,6 +145,98 @@ static void open_plan(struct act *a, struct action_plan *p)
     action_plan_free(p);
 }
 
+static void plan_line(struct action_plan *p, char *line)
+{
+    p->lines = xrealloc(p->lines, (p->n_lines + 1) * sizeof *p->lines);
+    p->lines[p->n_lines++] = line;
+}
+
+static void plan_names(struct strbuf *b, const struct act *a, enum act_target which)
+{
+    for (size_t i = 0; i < a->n_targets; i++)
+        if (a->target_state[i] == which)
+            strbuf_appendf(b, "%s%s", b->len ? ", " : "", a->targets[i]);
+}
+
+/* A batch promotion: per target, whether its Freight is available, needs an approval this user
+ * may give, or can be neither promoted nor approved (left out, with the reason); then what y and
+ * a do. Approving is offered for every target needing it, not only the first. */
+static void batch_availability(struct act *a, struct action_plan *p)
+{
+    size_t n_ready = 0, n_approve = 0, n_skip = a->n_left_out;
+    a->target_state = xcalloc(a->n_targets + 1, sizeof *a->target_state);
+    /* each unavailable target's line is followed by what happens to it */
+    char **extra = xcalloc(p->n_lines + 1, sizeof *extra);
+    for (size_t i = 0; i < a->n_targets && i < p->n_targets; i++) {
+        if (!p->unavailable[i]) {
+            a->target_state[i] = TARGET_READY;
+            n_ready++;
+            continue;
+        }
+        char reason[240] = "";
+        enum action_access m = act_access(a, ACTION_APPROVE, a->targets[i], reason, sizeof reason);
+        char **x = &extra[p->unavailable_line[i]];
+        free(*x);
+        if (m == ACTION_ACCESS_ALLOWED) {
+            a->target_state[i] = TARGET_APPROVE;
+            n_approve++;
+            *x = xstrdup("    needs approval: you may approve it");
+        } else {
+            a->target_state[i] = TARGET_SKIP;
+            n_skip++;
+            *x = xasprintf("    skipped: cannot be approved by you (%s)",
+                           m == ACTION_ACCESS_UNKNOWN || !reason[0]
+                               ? "the cluster has not said yet whether you may approve"
+                               : reason);
+        }
+    }
+    char **lines = xcalloc(2 * p->n_lines + 1, sizeof *lines);
+    size_t n = 0;
+    for (size_t j = 0; j < p->n_lines; j++) {
+        lines[n++] = p->lines[j];
+        if (extra[j] != NULL)
+            lines[n++] = extra[j];
+    }
+    free(extra);
+    free(p->lines);
+    p->lines = lines;
+    p->n_lines = n;
+    for (size_t i = 0; i < a->n_left_out; i++)
+        plan_line(p, xasprintf("%s: skipped", a->left_out[i]));
+    if (n_approve == 0 && n_skip == 0)
+        return;
+    p->offer_approve = n_approve > 0;
+    plan_line(p, xasprintf("available now: %zu of %zu; needing approval: %zu; skipped: %zu",
+                           n_ready, a->n_targets + a->n_left_out, n_approve, n_skip));
+    struct strbuf b;
+    strbuf_init(&b);
+    if (n_approve > 0) {
+        plan_names(&b, a, TARGET_APPROVE);
+        plan_line(p, xasprintf("%s: approve for %zu stage%s first (%s), then promote %zu",
+                               p->typed != NULL ? "Ctrl-A" : "a", n_approve,
+                               n_approve == 1 ? "" : "s", b.buf, n_ready + n_approve));
+        strbuf_reset(&b);
+    }
+    if (n_ready > 0)
+        plan_line(p, xasprintf("%s: promote the %zu available now only%s",
+                               p->typed != NULL ? "Enter" : "y", n_ready,
+                               n_approve > 0 ? ", approving nothing" : ""));
+    if (n_skip > 0) {
+        plan_names(&b, a, TARGET_SKIP);
+        for (size_t i = 0; i < a->n_left_out; i++) {
+            const char *colon = strchr(a->left_out[i], ':');
+            strbuf_appendf(&b, "%s%.*s", b.len ? ", " : "",
+                           (int)(colon != NULL ? colon - a->left_out[i] : 0), a->left_out[i]);
+        }
+        plan_line(p, xasprintf("left out either way: %s", b.buf));
+    }
+    strbuf_free(&b);
+    if (n_ready == 0 && n_approve == 0) {
+        p->blocked = true;
+        plan_line(p, xstrdup("nothing can be promoted: no target is available or approvable"));
+    }
+}
+
 /* The confirmation for what a->id, a->stage ... say; the store is read-locked here. */
 static void confirm(struct act *a, struct store *st, time_t now)
 {
@@ -163,7 +270,9 @@ static void confirm(struct act *a, struct store *st, time_t now)
         break;
     }
     store_read_unlock(st);
-    if (p.offer_approve) {
+    if (a->id == ACTION_PROMOTE && a->n_marked > 0) {
+        batch_availability(a, &p);
+    } else if (p.offer_approve) {
         /* approving first is offered only to who may approve */
         char reason[240];
         const char *on = a->n_targets > 0 ? a->targets[0] : a->stage;
@@ -231,8 +340,15 @@ static void start_batch(struct act *a, struct store *st, const struct act_select
                 f = chosen;
         if (f == NULL)
             f = derive_auto_candidate(st, s, s->requests[0].origin.key, now);
-        if (f != NULL)
+        if (f != NULL) {
             add_target(a, s->name, f->ref.name);
+        } else {
+            /* said in the confirmation, never dropped silently */
+            a->left_out = xrealloc(a->left_out, (a->n_left_out + 1) * sizeof *a->left_out);
+            a->left_out[a->n_left_out++] =
+                xasprintf("%s: no Freight of %s available to it", s->name,
+                          chosen != NULL ? "the selected one's origin or its own" : "its origin");
+        }
     }
     store_read_unlock(st);
 }
@@ -393,8 +509,35 @@ void act_start(struct act *a, enum action_id id, const struct act_selection *sel
     confirm(a, st, now);
 }
 
+/* A batch's confirmation answered: the targets it promotes (approving those that need it when
+ * approve is true). Returns how many. */
+static size_t batch_request(const struct act *a, bool approve, const char **stages,
+                            const char **freights, bool *approvals)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_targets; i++) {
+        enum act_target t = (enum act_target)a->target_state[i];
+        if (t == TARGET_SKIP || (t == TARGET_APPROVE && !approve))
+            continue;
+        stages[n] = a->targets[i];
+        freights[n] = a->target_freights[i];
+        approvals[n] = t == TARGET_APPROVE;
+        n++;
+    }
+    return n;
+}
+
 static void submit(struct act *a, bool approve_first, char **msg, bool *error)
 {
+    const char **stages = NULL, **freights = NULL;
+    bool *approvals = NULL;
+    size_t n_targets = a->n_targets;
+    if (a->target_state != NULL) {
+        stages = xcalloc(a->n_targets + 1, sizeof *stages);
+        freights = xcalloc(a->n_targets + 1, sizeof *freights);
+        approvals = xcalloc(a->n_targets + 1, sizeof *approvals);
+        n_targets = batch_request(a, approve_first, stages, freights, approvals);
+    }
     struct action_request req = {
         .id = a->id,
         .stage = a->stage,
@@ -406,6 +549,13 @@ static void submit(struct act *a, bool approve_first, char **msg, bool *error)
         .n_targets = a->n_targets,
         .approve_first = approve_first,
     };
+    if (a->target_state != NULL) {
+        req.stages = stages;
+        req.freights = freights;
+        req.n_targets = n_targets;
+        req.approve = approvals;
+        req.approve_first = false;
+    }
     char *cause = NULL;
     if (a->src == NULL || a->src->act == NULL) {
         set_msg(msg, error, true, xstrdup("not connected to a cluster"));
@@ -419,6 +569,9 @@ static void submit(struct act *a, bool approve_first, char **msg, bool *error)
             act_clear_marks(a);
     }
     free(cause);
+    free(stages);
+    free(freights);
+    free(approvals);
 }
 
 void act_key(struct act *a, int key, bool is_keycode, time_t now, char **msg, bool *error)
@@ -483,6 +636,22 @@ void act_key(struct act *a, int key, bool is_keycode, time_t now, char **msg, bo
         a->open = false;
         confirm(a, st, now);
         return;
+    }
+    if (a->target_state != NULL) {
+        /* a batch: y with nothing available promotes nothing, so it is not taken for a yes */
+        const char **st = xcalloc(a->n_targets + 1, sizeof *st);
+        const char **fr = xcalloc(a->n_targets + 1, sizeof *fr);
+        bool *ap = xcalloc(a->n_targets + 1, sizeof *ap);
+        size_t n = batch_request(a, r == DIALOG_OK_APPROVE, st, fr, ap);
+        free(st);
+        free(fr);
+        free(ap);
+        if (n == 0) {
+            set_msg(msg, error, true,
+                    xstrdup("no target is available without approval: a (Ctrl-A when typing) "
+                            "approves first, Esc cancels"));
+            return;
+        }
     }
     submit(a, r == DIALOG_OK_APPROVE, msg, error);
     act_close(a);

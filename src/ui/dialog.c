@@ -204,7 +204,8 @@ void dialog_draw(struct dialog *d, const struct paint *p)
             else if (!d->enabled[i])
                 a = paint_role(p, THEME_DIM);
         } else if (strstr(d->lines[i], "not available") != NULL ||
-                   strstr(d->lines[i], "will be held") != NULL) {
+                   strstr(d->lines[i], "will be held") != NULL ||
+                   strstr(d->lines[i], "skipped") != NULL) {
             a = paint_role(p, THEME_WARNING);
         }
         if (d->kind == DIALOG_PICK && i == d->sel)

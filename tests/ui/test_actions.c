@@ -953,6 +953,171 @@ static char *create_promotion(struct env *e, const char *ns, const char *stage, 
     return name;
 }
 
+/* myapp's Freight of an origin verified in staging, not in uat, approved for neither preprod
+ * nor production: available to uat, needing approval for preprod and production. Its alias,
+ * allocated. */
+static char *freight_for_uat_onwards(struct env *e, const char *ns)
+{
+    struct api_ref ref = {GV, "freights", ns, NULL};
+    cJSON *l = api_list(e->client, &ref, NULL, NULL, NULL);
+    const cJSON *f;
+    char *alias = NULL;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItem(l, "items"))
+    {
+        if (alias == NULL && json_get(f, "status", "verifiedIn", "staging", (char *)NULL) != NULL &&
+            json_get(f, "status", "verifiedIn", "uat", (char *)NULL) == NULL &&
+            json_get(f, "status", "approvedFor", "preprod", (char *)NULL) == NULL &&
+            json_get(f, "status", "approvedFor", "production", (char *)NULL) == NULL)
+            alias = xstrdup(json_get_string(f, "alias", (char *)NULL));
+    }
+    cJSON_Delete(l);
+    return alias;
+}
+
+static const char *const uat_onwards[] = {"uat", "preprod", "production"};
+
+/* Marks uat, preprod and production, selects the Freight alias in production's Freight pane
+ * and presses p until the batch's confirmation shows text (the access reviews answer first). */
+static void open_uat_onwards_batch(struct ptyterm *t, const char *alias, const char *text)
+{
+    for (int i = 0; i < 3; i++) {
+        ptyterm_send(t, "/");
+        ptyterm_send(t, uat_onwards[i]);
+        ptyterm_send(t, "\r ");
+        char want[64];
+        snprintf(want, sizeof want, "%s marked; %d marked", uat_onwards[i], i + 1);
+        if (!ptyterm_wait_text(t, want, WAIT_MS)) {
+            ptyterm_dump(t, "mark");
+            fail_msg("never showed '%s'", want);
+        }
+    }
+    ptyterm_send(t, "\t/");
+    ptyterm_send(t, alias);
+    ptyterm_send(t, "\r");
+    for (long long end = ms_now() + WAIT_MS;;) {
+        ptyterm_send(t, "p");
+        if (ptyterm_wait_text(t, "Promote to 3 stages", 1000) && ptyterm_wait_text(t, text, 1000))
+            return;
+        if (ms_now() > end) {
+            ptyterm_dump(t, text);
+            fail_msg("the batch's confirmation never showed '%s'", text);
+        }
+        /* not known yet: close the confirmation if it opened (an Esc without one would clear
+         * the filter, then the marks) and ask again */
+        if (ptyterm_find(t, "Promote to 3 stages", NULL, NULL)) {
+            ptyterm_send(t, "\033");
+            assert_true(ptyterm_wait_gone(t, "Promote to 3 stages", WAIT_MS));
+        }
+        ptyterm_send(t, "\014");
+        ptyterm_pump(t, 300);
+    }
+}
+
+static bool approved_for(struct env *e, const char *ns, const char *freight, const char *stage)
+{
+    cJSON *f = get(e, ns, "freights", freight);
+    bool yes = json_get(f, "status", "approvedFor", stage, (char *)NULL) != NULL;
+    cJSON_Delete(f);
+    return yes;
+}
+
+/* A batch whose Freight some targets may not take yet: the confirmation says per target which
+ * are available and which need approval, offers to approve for all of them first, and after
+ * Ctrl-A the Freight is approved for exactly those and each target has exactly one Promotion. */
+static void test_batch_approves_every_target_needing_it_first(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "myapp";
+    char *alias = freight_for_uat_onwards(e, ns);
+    assert_non_null(alias);
+    char *name = freight_by_alias(e, ns, alias);
+    int before[3];
+    for (int i = 0; i < 3; i++)
+        before[i] = promotions_to(e, ns, uat_onwards[i]);
+    struct ptyterm *t = start(e, ns);
+    open_uat_onwards_batch(t, alias, "first (preprod, production), then promote 3");
+    expect(t, "Ctrl-A: approve for 2 stages first (preprod, production), then promote 3");
+    expect(t, "available now: 1 of 3; needing approval: 2; skipped: 0");
+    expect(t, "Enter: promote the 1 available now only, approving nothing");
+    expect(t, "not available: not verified in uat");
+    expect(t, "not available: not verified in preprod");
+    expect(t, "needs approval: you may approve it");
+    char uat_line[64];
+    snprintf(uat_line, sizeof uat_line, "uat <- %s", alias);
+    assert_true(ptyterm_wait_text(t, uat_line, WAIT_MS));
+    /* every protected name, then Ctrl-A */
+    ptyterm_send(t, "uat preprod production\001");
+    expect(t, "approved for preprod, production; promotions created: ");
+    assert_true(approved_for(e, ns, name, "preprod"));
+    assert_true(approved_for(e, ns, name, "production"));
+    assert_false(approved_for(e, ns, name, "uat")); /* available already: left alone */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(promotions_to(e, ns, uat_onwards[i]), before[i] + 1);
+    /* and each of them promotes that Freight */
+    cJSON *l = promotions(e, ns);
+    const cJSON *p;
+    int of_freight = 0;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(l, "items"))
+    {
+        const char *fr = json_get_string(p, "spec", "freight", (char *)NULL);
+        of_freight += fr != NULL && strcmp(fr, name) == 0;
+    }
+    cJSON_Delete(l);
+    assert_true(of_freight >= 3);
+    uienv_quit(t);
+    free(name);
+    free(alias);
+}
+
+/* The same batch for a user whose role may promote but not approve: the confirmation says why
+ * preprod and production are left out, offers no approval, and confirming promotes uat only;
+ * nothing is approved. */
+static void test_batch_without_approval_rights_says_why_and_approves_nothing(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "myapp";
+    create_rbac(e, ns, "roles",
+                "{\"metadata\":{\"name\":\"promote-only\"},\"rules\":["
+                "{\"apiGroups\":[\"*\"],\"resources\":[\"*\"],"
+                "\"verbs\":[\"get\",\"list\",\"watch\"]},"
+                "{\"apiGroups\":[\"kargo.akuity.io\"],\"resources\":[\"promotions\"],"
+                "\"verbs\":[\"create\"]},"
+                "{\"apiGroups\":[\"kargo.akuity.io\"],\"resources\":[\"stages\"],"
+                "\"verbs\":[\"promote\"]}]}");
+    create_rbac(e, ns, "rolebindings",
+                "{\"metadata\":{\"name\":\"release-promote-only\"},\"subjects\":["
+                "{\"kind\":\"Group\",\"name\":\"release\"}],"
+                "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\","
+                "\"name\":\"promote-only\"}}");
+    char *alias = freight_for_uat_onwards(e, ns);
+    assert_non_null(alias);
+    char *name = freight_by_alias(e, ns, alias);
+    int before[3];
+    for (int i = 0; i < 3; i++)
+        before[i] = promotions_to(e, ns, uat_onwards[i]);
+    struct ptyterm *t = start_with(e, "ursula", ns, NULL);
+    open_uat_onwards_batch(t, alias, "skipped: cannot be approved by you (your role cannot");
+    expect(t, "not available: not verified in uat");
+    expect(t, "not available: not verified in preprod");
+    assert_false(ptyterm_find(t, "needs approval", NULL, NULL));
+    expect(t, "available now: 1 of 3; needing approval: 0; skipped: 2");
+    expect(t, "left out either way: preprod, production");
+    expect(t, "Enter: promote the 1 available now only");
+    assert_false(ptyterm_find(t, "Ctrl-A", NULL, NULL)); /* no approval offered */
+    ptyterm_send(t, "uat preprod production\001");       /* Ctrl-A does nothing here */
+    assert_false(ptyterm_wait_text(t, "approved for", 300));
+    ptyterm_send(t, "\r");
+    expect(t, "promotion created: uat.");
+    assert_int_equal(promotions_to(e, ns, "uat"), before[0] + 1);
+    assert_int_equal(promotions_to(e, ns, "preprod"), before[1]);
+    assert_int_equal(promotions_to(e, ns, "production"), before[2]);
+    assert_false(approved_for(e, ns, name, "preprod"));
+    assert_false(approved_for(e, ns, name, "production"));
+    uienv_quit(t);
+    free(name);
+    free(alias);
+}
+
 static void test_abort_with_A_ends_the_promotion_aborted(void **state)
 {
     struct env *e = *state;
@@ -1259,6 +1424,11 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_role_for_one_stage_allows_promote_there_only,
                                         setup_ursula, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_approves_every_target_needing_it_first,
+                                        setup_ursula, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_batch_without_approval_rights_says_why_and_approves_nothing, setup_ursula,
+            teardown),
     };
     /* KT_TEST_FILTER=test_name runs the tests whose names match (cmocka's filter) */
     if (getenv("KT_TEST_FILTER") != NULL)
