@@ -42,6 +42,8 @@ static void *arena_take(struct arena *a, size_t size, size_t align)
     if (c != NULL) {
         size_t off = align_up(c->used, align);
         if (off <= c->cap && size <= c->cap - off) {
+            /* the padding is copied out by arena_finish: no stale heap bytes in it */
+            memset(c->base + c->used, 0, off - c->used);
             c->used = off + size;
             return c->base + off;
         }
@@ -182,8 +184,11 @@ void *arena_finish(struct arena *a)
         total = off[i] + a->chunks[i].used;
     }
     char *block = xmalloc(total);
-    for (size_t i = 0; i < a->n_chunks; i++)
+    for (size_t i = 0; i < a->n_chunks; i++) {
+        size_t end = i + 1 < a->n_chunks ? off[i + 1] : total;
         memcpy(block + off[i], a->chunks[i].base, a->chunks[i].used);
+        memset(block + off[i] + a->chunks[i].used, 0, end - off[i] - a->chunks[i].used);
+    }
 
     for (size_t i = 0; i < a->n_slots; i++) {
         struct arena_chunk *sc = arena_chunk_of(a, a->slots[i]);

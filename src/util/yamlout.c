@@ -162,11 +162,77 @@ static int yamlout_node(yaml_emitter_t *e, const cJSON *n)
     return yamlout_scalar(e, "null", YAML_PLAIN_SCALAR_STYLE);
 }
 
-int yamlout_write(const cJSON *root, struct strbuf *out, char **cause)
+/* Escapes the bidi controls in out from start on: every string holding one was written
+ * double-quoted, where \uXXXX means it. */
+static void yamlout_escape_bidi(struct strbuf *out, size_t start)
+{
+    if (!yamlout_has_bidi(out->buf + start))
+        return;
+    struct strbuf esc;
+    strbuf_init(&esc);
+    for (const unsigned char *p = (const unsigned char *)out->buf + start; *p != '\0';) {
+        size_t n = yamlout_bidi_at(p);
+        if (n == 0) {
+            strbuf_append_char(&esc, (char)*p++);
+            continue;
+        }
+        unsigned cp = n == 2 ? 0x61cu : 0x2000u | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
+        strbuf_appendf(&esc, "\\u%04X", cp);
+        p += n;
+    }
+    out->len = start;
+    out->buf[start] = '\0';
+    strbuf_append_len(out, esc.buf, esc.len);
+    strbuf_free(&esc);
+}
+
+/* The key and value yamlout_write_item puts around its node, so that the node is emitted in
+ * the same context (a block sequence under a key of the root mapping) as in a whole List. */
+#define ITEM_BEFORE "items:\n"
+#define ITEM_AFTER  "kind: List\n"
+
+static int yamlout_word(yaml_emitter_t *e, const char *word)
+{
+    return yamlout_scalar(e, word, YAML_ANY_SCALAR_STYLE);
+}
+
+/* Emits one document holding root, or with as_item the mapping {items: [root], kind: List}. */
+static int yamlout_emit_doc(yaml_emitter_t *e, const cJSON *root, bool as_item)
+{
+    yaml_event_t ev;
+    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+    if (!yaml_emitter_emit(e, &ev))
+        return 0;
+    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+    if (!yaml_emitter_emit(e, &ev))
+        return 0;
+    if (!as_item) {
+        if (!yamlout_node(e, root))
+            return 0;
+    } else {
+        yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
+        if (!yaml_emitter_emit(e, &ev) || !yamlout_word(e, "items"))
+            return 0;
+        yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
+        if (!yaml_emitter_emit(e, &ev) || !yamlout_node(e, root))
+            return 0;
+        yaml_sequence_end_event_initialize(&ev);
+        if (!yaml_emitter_emit(e, &ev) || !yamlout_word(e, "kind") || !yamlout_word(e, "List"))
+            return 0;
+        yaml_mapping_end_event_initialize(&ev);
+        if (!yaml_emitter_emit(e, &ev))
+            return 0;
+    }
+    yaml_document_end_event_initialize(&ev, 1);
+    if (!yaml_emitter_emit(e, &ev))
+        return 0;
+    yaml_stream_end_event_initialize(&ev);
+    return yaml_emitter_emit(e, &ev) && yaml_emitter_flush(e);
+}
+
+static int yamlout_render(const cJSON *root, bool *open_ended, struct strbuf *out, char **cause)
 {
     yaml_emitter_t e;
-    yaml_event_t ev;
-    int ok;
 
     if (!yaml_emitter_initialize(&e)) {
         cause_set(cause, "cannot start the YAML emitter");
@@ -177,41 +243,43 @@ int yamlout_write(const cJSON *root, struct strbuf *out, char **cause)
     yaml_emitter_set_unicode(&e, 1);
     yaml_emitter_set_width(&e, -1); /* never fold long lines: a view scrolls sideways instead */
     yaml_emitter_set_indent(&e, 2);
-    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-    ok = yaml_emitter_emit(&e, &ev);
-    if (ok) {
-        yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-        ok = yaml_emitter_emit(&e, &ev) && yamlout_node(&e, root);
-    }
-    if (ok) {
-        yaml_document_end_event_initialize(&ev, 1);
-        ok = yaml_emitter_emit(&e, &ev);
-    }
-    if (ok) {
-        yaml_stream_end_event_initialize(&ev);
-        ok = yaml_emitter_emit(&e, &ev) && yaml_emitter_flush(&e);
-    }
+    int ok = yamlout_emit_doc(&e, root, open_ended != NULL);
     if (!ok)
         cause_set(cause, "cannot write YAML: %s", e.problem ? e.problem : "emitter error");
     yaml_emitter_delete(&e);
-    if (ok && yamlout_has_bidi(out->buf + start)) {
-        /* every string holding one was written double-quoted, where \uXXXX means it */
-        struct strbuf esc;
-        strbuf_init(&esc);
-        for (const unsigned char *p = (const unsigned char *)out->buf + start; *p != '\0';) {
-            size_t n = yamlout_bidi_at(p);
-            if (n == 0) {
-                strbuf_append_char(&esc, (char)*p++);
-                continue;
-            }
-            unsigned cp = n == 2 ? 0x61cu : 0x2000u | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
-            strbuf_appendf(&esc, "\\u%04X", cp);
-            p += n;
+    if (!ok)
+        return -1;
+    if (open_ended != NULL) {
+        /* keep the item alone: what sits between "items:" and the next key. libyaml ends a
+         * document with "..." when a block scalar in it kept its trailing line breaks. */
+        const char *text = out->buf + start;
+        size_t len = out->len - start;
+        size_t before = strlen(ITEM_BEFORE), after = strlen(ITEM_AFTER);
+        bool open = len >= before + after + 4 && memcmp(text + len - 4, "...\n", 4) == 0;
+        size_t end = len - (open ? 4 : 0);
+        if (end < before + after || memcmp(text, ITEM_BEFORE, before) != 0 ||
+            memcmp(text + end - after, ITEM_AFTER, after) != 0) {
+            out->len = start;
+            out->buf[start] = '\0';
+            cause_set(cause, "cannot write YAML: unexpected emitter output around an item");
+            return -1;
         }
-        out->len = start;
-        out->buf[start] = '\0';
-        strbuf_append_len(out, esc.buf, esc.len);
-        strbuf_free(&esc);
+        memmove(out->buf + start, text + before, end - before - after);
+        out->len = start + end - before - after;
+        out->buf[out->len] = '\0';
+        if (open)
+            *open_ended = true;
     }
-    return ok ? 0 : -1;
+    yamlout_escape_bidi(out, start);
+    return 0;
+}
+
+int yamlout_write(const cJSON *root, struct strbuf *out, char **cause)
+{
+    return yamlout_render(root, NULL, out, cause);
+}
+
+int yamlout_write_item(const cJSON *node, struct strbuf *out, bool *open_ended, char **cause)
+{
+    return yamlout_render(node, open_ended, out, cause);
 }

@@ -30,6 +30,7 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/yamlout.h"
 
 #define NS        "microsvcs"
 #define GV        "kargo.akuity.io/v1alpha1"
@@ -40,6 +41,7 @@
 #define SLOW_STEP 600000
 
 struct env {
+    const char *project; /* -p of every command */
     struct sim *sim;
     struct kargo_options opt;
     struct kargo *k;
@@ -49,17 +51,21 @@ struct env {
     struct kube_client *admin;
 };
 
-static struct env *env_start(int step_ms)
+static struct env *env_start(int step_ms, bool large)
 {
     struct env *e = xcalloc(1, sizeof *e);
     /* myapp for its Stages with verification (slow runs only: a verification to abort) */
     static const char *const fast[] = {"microsvcs", NULL};
     static const char *const slow[] = {"microsvcs", "myapp", NULL};
+    /* 1/20 of the large scenario: 1,500 Promotions, three pages of the client's 500 */
+    static const char *const pages[] = {"large", NULL};
+    e->project = large ? "large" : NS;
     e->opt.speed = 1; /* the simulated clock is the real one: ages agree with the binary's */
     e->opt.step_ms = step_ms;
     e->opt.verify_ms = step_ms == SLOW_STEP ? SLOW_STEP : 100;
     e->opt.seed = 9;
-    e->opt.scenarios = step_ms == SLOW_STEP ? slow : fast;
+    e->opt.scenarios = large ? pages : step_ms == SLOW_STEP ? slow : fast;
+    e->opt.large_scale = large ? 0.05 : 0;
     struct sim_config cfg = {
         .tls = true, .seed = 9, .install = kargo_install, .install_ctx = &e->opt};
     char *cause = NULL;
@@ -82,13 +88,20 @@ static struct env *env_start(int step_ms)
 
 static int setup_fast(void **state)
 {
-    *state = env_start(FAST_STEP);
+    *state = env_start(FAST_STEP, false);
     return 0;
 }
 
 static int setup_slow(void **state)
 {
-    *state = env_start(SLOW_STEP);
+    *state = env_start(SLOW_STEP, false);
+    return 0;
+}
+
+/* Many objects, none of them changing while the test runs. */
+static int setup_large(void **state)
+{
+    *state = env_start(SLOW_STEP, true);
     return 0;
 }
 
@@ -106,12 +119,12 @@ static int teardown(void **state)
     return 0;
 }
 
-/* argv: kargotop --kubeconfig K --context CTX -p microsvcs <args...> */
+/* argv: kargotop --kubeconfig K --context CTX -p PROJECT <args...> */
 static void run_as(struct env *e, const char *ctx, struct proc_result *r, char *const *args,
                    char *const *envv)
 {
-    char *argv[MAX_ARGS] = {
-        KARGOTOP_BIN, "--kubeconfig", e->kubeconfig, "--context", (char *)ctx, "-p", NS};
+    char *argv[MAX_ARGS] = {KARGOTOP_BIN, "--kubeconfig", e->kubeconfig,     "--context",
+                            (char *)ctx,  "-p",           (char *)e->project};
     size_t n = 7;
     for (size_t i = 0; args[i] != NULL; i++) {
         assert_true(n + 1 < MAX_ARGS);
@@ -155,7 +168,7 @@ static cJSON *api_obj(struct env *e, const char *plural, const char *name)
 
 static cJSON *api_items(struct env *e, const char *plural)
 {
-    struct api_ref ref = {GV, plural, NS, NULL};
+    struct api_ref ref = {GV, plural, e->project, NULL};
     struct kube_error err = {0};
     cJSON *l = api_list(e->admin, &ref, NULL, NULL, &err);
     if (l == NULL)
@@ -333,6 +346,71 @@ static void test_get_freight_json_and_yaml_round_trip(void **state)
     cJSON_Delete(live);
     cJSON_Delete(doc);
     proc_result_free(&r);
+}
+
+/* Listed over several pages, -o json and -o yaml are still, byte for byte, the List the
+ * formatters print whole; a block scalar that keeps its trailing line breaks ends the YAML
+ * document with "...", as libyaml ends the whole List. */
+static void test_get_pages_stream_like_the_whole_list(void **state)
+{
+    struct env *e = *state;
+    int n = count_items(e, "promotions");
+    assert_true(n > 1000);
+    cJSON *l = api_items(e, "promotions");
+    char *marked = xstrdup(
+        json_get_string(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(l, "items"), n / 2),
+                        "metadata", "name", (char *)NULL));
+    cJSON_Delete(l);
+    struct api_ref ref = {GV, "promotions", e->project, marked};
+    struct kube_error err = {0};
+    cJSON *patched = api_merge_patch(
+        e->admin, &ref, NULL,
+        "{\"metadata\":{\"annotations\":{\"note\":\"kept\\n\\n\",\"rtl\":\"a\\u202eb\"}}}", &err);
+    if (patched == NULL)
+        fail_msg("PATCH %s: %s", marked, err.message);
+    cJSON_Delete(patched);
+
+    struct proc_result r, y;
+    RUN(e, &r, "get", "promotions", "-o", "json");
+    expect_status(&r, 0);
+    cJSON *doc = cJSON_Parse(r.out);
+    assert_non_null(doc);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "items")), n);
+    struct strbuf whole;
+    strbuf_init(&whole);
+    out_json(doc, &whole);
+    assert_string_equal(r.out, whole.buf);
+
+    RUN(e, &y, "get", "promotions", "-o", "yaml");
+    expect_status(&y, 0);
+    strbuf_reset(&whole);
+    assert_int_equal(yamlout_write(doc, &whole, NULL), 0);
+    if (strcmp(y.out, whole.buf) != 0)
+        fail_msg("-o yaml (%zu bytes) is not the List written whole (%zu bytes)", strlen(y.out),
+                 whole.len);
+    assert_non_null(strstr(y.out, "\n      note: |+\n        kept\n\n"));
+    assert_string_equal(y.out + strlen(y.out) - 4, "...\n");
+    assert_string_equal(y.err, "");
+    proc_result_free(&y);
+
+    /* one NAME: the object alone, as kubectl prints it */
+    RUN(e, &y, "get", "promotion", marked, "-o", "yaml");
+    expect_status(&y, 0);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(doc, "items"))
+    {
+        if (strcmp(json_get_string(item, "metadata", "name", (char *)NULL), marked) != 0)
+            continue;
+        strbuf_reset(&whole);
+        assert_int_equal(yamlout_write(item, &whole, NULL), 0);
+        assert_string_equal(y.out, whole.buf);
+    }
+    assert_non_null(strstr(y.out, "rtl: \"a\\u202Eb\"\n"));
+    strbuf_free(&whole);
+    cJSON_Delete(doc);
+    free(marked);
+    proc_result_free(&r);
+    proc_result_free(&y);
 }
 
 static void test_get_filters_and_names(void **state)
@@ -1031,6 +1109,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_get_tables_match_kubectl, setup_fast, teardown),
         cmocka_unit_test_setup_teardown(test_get_freight_json_and_yaml_round_trip, setup_fast,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_get_pages_stream_like_the_whole_list, setup_large,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_get_filters_and_names, setup_fast, teardown),
         cmocka_unit_test_setup_teardown(test_get_wide, setup_fast, teardown),

@@ -121,6 +121,29 @@ static void test_constants_and_nulls_stay(void **state)
     free(o);
 }
 
+/* The padding between a string and the next aligned piece is zero in the block: whatever the
+ * heap left there (a freed pointer) would otherwise be copied out, and the debug build's check
+ * for pointers set behind the arena's back would take it for one. */
+static void test_padding_is_zeroed(void **state)
+{
+    (void)state;
+    struct arena a;
+    arena_init(&a);
+    struct obj *o = arena_root(&a, sizeof *o);
+    arena_strdup(&a, &o->name, "");
+    struct arena_chunk *c = &a.chunks[0];
+    size_t gap = c->used; /* the padding starts after the 1-byte string */
+    memset(c->base + c->used, 0xab, c->cap - c->used); /* stale bytes, as malloc leaves them */
+    arena_array(&a, &o->tags, 1, sizeof *o->tags);
+    o = arena_finish(&a);
+    const unsigned char *block = (const unsigned char *)o;
+    assert_int_equal(gap % 8, 1);
+    for (size_t i = gap; i % 8 != 0; i++)
+        assert_int_equal(block[i], 0);
+    assert_ptr_equal((const unsigned char *)o->tags, block + gap + 7);
+    free(o);
+}
+
 /* Sorting an array of structs moves values between remembered fields: still relocated. */
 static void test_sorted_after_building(void **state)
 {
@@ -209,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_one_block_with_every_pointer_inside),
         cmocka_unit_test(test_constants_and_nulls_stay),
         cmocka_unit_test(test_sorted_after_building),
+        cmocka_unit_test(test_padding_is_zeroed),
         cmocka_unit_test(test_piece_larger_than_a_chunk),
         cmocka_unit_test(test_discard_leaves_nothing),
 #ifndef NDEBUG

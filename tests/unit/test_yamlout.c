@@ -85,6 +85,80 @@ static void test_empty_array_and_nested_arrays(void **state)
     free(y);
 }
 
+/* A List written whole equals its head, each item by yamlout_write_item, and its tail.
+ * Returns whether an item left the document open. */
+static bool assert_items_stream_like_whole(const char *items_json)
+{
+    cJSON *items = json_parse(items_json, strlen(items_json), NULL);
+    assert_non_null(items);
+    struct strbuf pieces;
+    strbuf_init(&pieces);
+    strbuf_append(&pieces, cJSON_GetArraySize(items) ? "apiVersion: v1\nitems:\n"
+                                                     : "apiVersion: v1\nitems: []\n");
+    const cJSON *it;
+    bool open = false;
+    cJSON_ArrayForEach(it, items)
+    {
+        char *cause = NULL;
+        assert_int_equal(yamlout_write_item(it, &pieces, &open, &cause), 0);
+        assert_null(cause);
+    }
+    strbuf_append(&pieces, "kind: List\nmetadata:\n  resourceVersion: ''\n");
+    if (open)
+        strbuf_append(&pieces, "...\n");
+
+    cJSON *list = cJSON_CreateObject();
+    cJSON_AddStringToObject(list, "apiVersion", "v1");
+    cJSON_AddItemToObject(list, "items", items);
+    cJSON_AddStringToObject(list, "kind", "List");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(list, "metadata"), "resourceVersion", "");
+    struct strbuf whole;
+    strbuf_init(&whole);
+    assert_int_equal(yamlout_write(list, &whole, NULL), 0);
+    assert_string_equal(pieces.buf, whole.buf);
+    cJSON_Delete(list);
+    strbuf_free(&whole);
+    strbuf_free(&pieces);
+    return open;
+}
+
+static void test_items_one_by_one_equal_the_list(void **state)
+{
+    char *cause = NULL;
+    struct strbuf sb;
+    strbuf_init(&sb);
+    const char *p1 = "{\"kind\":\"Promotion\",\"metadata\":{\"name\":\"p1\"},"
+                     "\"steps\":[{\"uses\":\"git-clone\"}],\"status\":{}}";
+    cJSON *o = json_parse(p1, strlen(p1), NULL);
+    assert_non_null(o);
+    bool open = false;
+    assert_int_equal(yamlout_write_item(o, &sb, &open, &cause), 0);
+    assert_false(open);
+    assert_string_equal(sb.buf, "- kind: Promotion\n"
+                                "  metadata:\n"
+                                "    name: p1\n"
+                                "  steps:\n"
+                                "  - uses: git-clone\n"
+                                "  status: {}\n");
+    cJSON_Delete(o);
+    strbuf_free(&sb);
+
+    /* what could read differently at an item's edges or when indented: block scalars (clip,
+     * strip, keep, leading blanks, blank lines), multi-line keys, scalars and empty
+     * collections as items, bidi controls, invalid UTF-8, an item that ends in a nested
+     * sequence */
+    assert_false(assert_items_stream_like_whole("[]"));
+    assert_true(assert_items_stream_like_whole(
+        "[{\"a\":\"x\\ny\\n\"},{\"b\":\"x\\ny\"},{\"c\":\"x\\n\\n\\n\"},"
+        "{\"d\":\"  lead\\n\\n  more\\n\"},{\"e\\nf\":1},\"plain\",\"x\\n\",\"true\",42,null,"
+        "{},[],[[1,[2]],{}],{\"g\":\"\\u202e\"},{\"h\":\"\\u00ff\"},"
+        "{\"i\":{\"j\":[{\"k\":\"v\\n\\n\"}]}},{\"l\":\" \\n \"},{\"m\":\"tail \"}]"));
+    assert_true(assert_items_stream_like_whole("[{\"z\":\"last\\n\\n\"}]"));
+    assert_true(assert_items_stream_like_whole("[\"only\\n\\n\"]"));
+    assert_false(
+        assert_items_stream_like_whole("[{\"a\":\"x\\ny\\n\"},\"b\\n\",{\"c\":[\"\\u2066\"]}]"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -93,6 +167,7 @@ int main(void)
         cmocka_unit_test(test_multiline_message_and_escapes),
         cmocka_unit_test(test_empty_array_and_nested_arrays),
         cmocka_unit_test(test_invalid_utf8_and_bidi_controls),
+        cmocka_unit_test(test_items_one_by_one_equal_the_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
