@@ -321,6 +321,57 @@ static void test_stalled_post_is_looked_up_not_repeated(void **state)
                   f->tls ? "https" : "http", k.took);
 }
 
+static bool states_connected(void *ctx)
+{
+    struct states *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    bool ok = s->phase == INFORMER_CONNECTED;
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+/* A watch's own idle limit (180 s by default: a quiet watch sends nothing for minutes) is for
+ * its stream. An error answer to a watch (here a 500 whose body stalls halfway) is abandoned
+ * after the client's idle timeout like any other answer, so the informer retries and is back
+ * within seconds of the fault's end, not minutes. */
+static void test_stalled_watch_error_is_abandoned(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "stall", 2);
+    kube_client_set_timeouts(f->client, 0, 1000);
+    struct sim_faults faults = {.watch_close_s = 1};
+    simfix_faults(f, &faults);
+    struct states s = {.phase = INFORMER_CONNECTING};
+    pthread_mutex_init(&s.mu, NULL);
+    struct informer_opts io = {.group_version = "v1", .plural = "events", .namespace = "stall"};
+    struct informer_callbacks cb = {NULL, NULL, states_on_state, &s};
+    struct informer *inf = informer_start(f->client, &io, &cb);
+    assert_true(kt_wait_until(states_connected, &s, 30000));
+    /* the watch ends each second; its resume meets the stalled 500 */
+    faults.error500_pct = 100;
+    faults.stall_body_pct = 100;
+    simfix_faults(f, &faults);
+    assert_true(kt_wait_until(fault_injected, f, 30000));
+    struct sim_faults none = {0};
+    simfix_faults(f, &none);
+    long long t0 = kt_now_ms();
+    assert_true(kt_wait_until(states_retrying, &s, 30000));
+    assert_true(kt_wait_until(states_connected, &s, 30000));
+    long long back = kt_now_ms() - t0;
+    pthread_mutex_lock(&s.mu);
+    long long retrying = s.retrying_at - t0;
+    pthread_mutex_unlock(&s.mu);
+    print_message("%s: watch answered by a stalled 500: retrying after %lld ms, connected again "
+                  "after %lld ms\n",
+                  f->tls ? "https" : "http", retrying, back);
+    /* the watch's own limit would have held it for 180 s */
+    assert_true(back < 30000);
+    informer_stop(inf);
+    free(s.message);
+    pthread_mutex_destroy(&s.mu);
+}
+
 static int setup_http(void **state)
 {
     *state = xcalloc(1, sizeof(struct simfix));
@@ -358,6 +409,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_stalled_get_gives_a_clear_error),
         T(test_stalled_list_is_retried),
+        T(test_stalled_watch_error_is_abandoned),
         T(test_stalled_post_is_looked_up_not_repeated),
     };
     int rc = cmocka_run_group_tests_name("connect", connect, NULL, NULL);
