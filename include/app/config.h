@@ -22,6 +22,8 @@ struct config {
     int readonly, ascii, mouse; /* -1: not set */
     int age_refresh;            /* seconds between redraws of relative ages; 0: not set; -1: off */
     int relative_ages;          /* ages: relative (1), absolute (0); -1: not set */
+    long connect_timeout_ms;    /* timeouts.connect; 0: not set */
+    long idle_timeout_ms;       /* timeouts.idle; 0: not set */
     char **typed_name; /* Stage name patterns (fnmatch) whose promotions need the name typed */
     size_t n_typed_name;
     bool typed_name_set; /* confirm.typed-name was given (an empty list: no Stage by name) */

@@ -33,9 +33,11 @@ struct options {
     bool demo;          /* --demo: run against the built-in simulated cluster */
     char **scenarios;   /* --scenario NAME|FILE (repeatable, with --demo): NULL-terminated */
     size_t n_scenarios;
-    bool help;           /* --help was asked for */
-    bool version;        /* --version was asked for */
-    struct cli_args cmd; /* the command (cmd.command CLI_NONE: the dashboard) and its flags */
+    long connect_timeout_ms; /* --connect-timeout: opening a connection; 0: not set (10 s) */
+    long idle_timeout_ms;    /* --idle-timeout: an answer silent this long is abandoned; 0: 30 s */
+    bool help;               /* --help was asked for */
+    bool version;            /* --version was asked for */
+    struct cli_args cmd;     /* the command (cmd.command CLI_NONE: the dashboard) and its flags */
 };
 
 /* Parses argv into o (which the caller zeroes): options anywhere, the first word a command
@@ -46,6 +48,11 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
 void options_free(struct options *o);
 /* "auto", "always" or "never". Returns 0, or -1 for anything else. */
 int options_colour_parse(const char *text, enum options_colour *out);
+/* The longest connect or idle timeout accepted: past it a typo (1000h) is likelier than intent. */
+#define OPTIONS_TIMEOUT_MAX_MS (3600L * 1000L)
+/* A timeout: a Go duration above zero and at most 1 h ("5s", "1m", "500ms") into *ms. Returns 0,
+ * or -1 with *cause saying what it takes ("a duration above zero ..., not '0s'"). */
+int options_timeout_parse(const char *text, long *ms, char **cause);
 /* Writes --help: the commands, then one line per option (with the commands it applies to),
  * generated from the same tables the parser reads. */
 void options_usage(FILE *f, const char *progname);

@@ -33,22 +33,24 @@ struct cli_args {
     enum cli_command command;
     char **words; /* positional words after the command (kind, names) */
     size_t n_words;
-    char *output;          /* -o: table, wide, json, yaml, name; NULL = table */
-    bool watch;            /* -w/--watch */
-    bool no_headers;       /* --no-headers */
-    char *stage;           /* --stage */
-    char *freight;         /* --freight */
-    char *freight_alias;   /* --freight-alias */
-    char *warehouse;       /* --warehouse */
-    char *alias;           /* --alias (get freight filter) */
-    char *name;            /* --name (promote --abort) */
-    char *downstream_from; /* --downstream-from */
-    char *to;              /* --to (rollback) */
-    char *timeout;         /* --timeout (a Go duration) */
-    bool wait;             /* --wait */
-    bool abort;            /* --abort */
-    bool readonly;         /* --readonly: refuse every write */
-    char *project;         /* -p/-n; NULL = the kubeconfig context's namespace */
+    char *output;            /* -o: table, wide, json, yaml, name; NULL = table */
+    bool watch;              /* -w/--watch */
+    bool no_headers;         /* --no-headers */
+    char *stage;             /* --stage */
+    char *freight;           /* --freight */
+    char *freight_alias;     /* --freight-alias */
+    char *warehouse;         /* --warehouse */
+    char *alias;             /* --alias (get freight filter) */
+    char *name;              /* --name (promote --abort) */
+    char *downstream_from;   /* --downstream-from */
+    char *to;                /* --to (rollback) */
+    char *timeout;           /* --timeout (a Go duration) */
+    bool wait;               /* --wait */
+    bool abort;              /* --abort */
+    bool readonly;           /* --readonly: refuse every write */
+    char *project;           /* -p/-n; NULL = the kubeconfig context's namespace */
+    long connect_timeout_ms; /* --connect-timeout; 0: the client's default (10 s) */
+    long idle_timeout_ms;    /* --idle-timeout; 0: the client's default (30 s) */
 };
 
 struct cli_command_spec {

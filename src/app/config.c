@@ -93,6 +93,31 @@ static void config_unknown(struct config_ctx *x, int line, const char *where, co
                    x->warnings.len ? "\n" : "", x->file, line, where, key);
 }
 
+static void config_timeouts(struct config_ctx *x, const struct yamldoc_node *v)
+{
+    if (v->type != YAMLDOC_MAP) {
+        config_error(x, v->line, "timeouts: a map with connect: and idle: durations (5s, 1m)");
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        const struct yamldoc_node *p = v->items[i];
+        long *slot = strcmp(v->keys[i], "connect") == 0 ? &x->c->connect_timeout_ms
+                     : strcmp(v->keys[i], "idle") == 0  ? &x->c->idle_timeout_ms
+                                                        : NULL;
+        if (slot == NULL) {
+            config_unknown(x, v->key_lines[i], "timeouts.", v->keys[i]);
+            continue;
+        }
+        char *why = NULL;
+        if (p->type != YAMLDOC_SCALAR)
+            config_error(x, p->line, "timeouts.%s: a duration (5s, 1m), not a list or map",
+                         v->keys[i]);
+        else if (options_timeout_parse(p->value, slot, &why) != 0)
+            config_error(x, p->line, "timeouts.%s: %s", v->keys[i], why);
+        free(why);
+    }
+}
+
 static void config_confirm(struct config_ctx *x, const struct yamldoc_node *v)
 {
     if (v->type != YAMLDOC_MAP) {
@@ -232,6 +257,8 @@ int config_parse(const char *buf, size_t len, const char *name, struct config *c
             config_confirm(&x, v);
         else if (strcmp(k, "keys") == 0)
             config_keys(&x, v);
+        else if (strcmp(k, "timeouts") == 0)
+            config_timeouts(&x, v);
         else
             config_unknown(&x, root->key_lines[i], "", k);
     }
@@ -350,6 +377,10 @@ int config_apply(const struct config *c, struct options *o, struct keymap *km, c
         o->age_refresh = c->age_refresh;
     if (c->relative_ages == 1)
         o->relative_ages = true;
+    if (o->connect_timeout_ms == 0)
+        o->connect_timeout_ms = c->connect_timeout_ms;
+    if (o->idle_timeout_ms == 0)
+        o->idle_timeout_ms = c->idle_timeout_ms;
     for (size_t i = 0; km != NULL && i < c->n_keys; i++) {
         char *why = NULL;
         if (keymap_bind(km, c->keys[i].action, (const char *const *)c->keys[i].keys, c->keys[i].n,

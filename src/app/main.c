@@ -43,7 +43,8 @@ static struct session *main_connect(const struct options *o, struct demo **demo,
             return NULL;
         }
     }
-    struct session *s = session_new(cfg, o->demo ? NULL : &ko, o->project, &cause);
+    struct session_timeouts tmo = {o->connect_timeout_ms, o->idle_timeout_ms};
+    struct session *s = session_new(cfg, o->demo ? NULL : &ko, o->project, &tmo, &cause);
     if (s == NULL) {
         *why = xasprintf("Not connected: %s", cause);
         free(cause);

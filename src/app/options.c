@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/timefmt.h"
 #include "util/xalloc.h"
 
 enum option_id {
@@ -40,6 +41,8 @@ enum option_id {
     OPT_WAIT,
     OPT_TIMEOUT,
     OPT_ABORT,
+    OPT_CONNECT_TIMEOUT,
+    OPT_IDLE_TIMEOUT,
     OPT_LAST /* one past the last id */
 };
 
@@ -112,6 +115,10 @@ static const struct option_spec {
      "give up waiting after it (default 10m)"},
     {OPT_ABORT, "abort", 0, NULL, 0, NULL, ON(CLI_PROMOTE) | ON(CLI_VERIFY),
      "promote: abort the Promotion --name; verify: abort the running verification"},
+    {OPT_CONNECT_TIMEOUT, "connect-timeout", 0, NULL, 0, "DURATION", ALL,
+     "give up opening a connection to the API server after it (default 10s)"},
+    {OPT_IDLE_TIMEOUT, "idle-timeout", 0, NULL, 0, "DURATION", ALL,
+     "abandon an answer that sends nothing for it, then retry (default 30s)"},
 };
 #define OPTION_COUNT (sizeof option_table / sizeof option_table[0])
 
@@ -140,6 +147,22 @@ int options_colour_parse(const char *text, enum options_colour *out)
             return 0;
         }
     return -1;
+}
+
+int options_timeout_parse(const char *text, long *ms, char **cause)
+{
+    long long v = 0;
+    bool negative = text[0] == '-'; /* Go's "-5s" parses; it is out of range, not unreadable */
+    if (timefmt_parse_duration(text + negative, &v, NULL) != 0) {
+        cause_set(cause, "a duration (5s, 1m, 500ms), not '%s'", text);
+        return -1;
+    }
+    if (negative || v <= 0 || v > OPTIONS_TIMEOUT_MAX_MS) {
+        cause_set(cause, "a duration above zero and at most 1h, not '%s'", text);
+        return -1;
+    }
+    *ms = (long)v;
+    return 0;
 }
 
 /* Returns 0, or -1 with *cause for an argument the option does not take. */
@@ -243,6 +266,17 @@ static int options_store(struct options *o, const struct option_spec *s, const c
     case OPT_ABORT:
         a->abort = true;
         break;
+    case OPT_CONNECT_TIMEOUT:
+    case OPT_IDLE_TIMEOUT: {
+        char *why = NULL;
+        long *slot = s->id == OPT_CONNECT_TIMEOUT ? &o->connect_timeout_ms : &o->idle_timeout_ms;
+        if (options_timeout_parse(arg, slot, &why) != 0) {
+            cause_set(cause, "--%s takes %s", s->name, why);
+            free(why);
+            return -1;
+        }
+        break;
+    }
     case OPT_LAST:
         break;
     }
@@ -340,6 +374,8 @@ int options_parse(struct options *o, int argc, char *const argv[], char **cause)
     }
     o->cmd.readonly = o->readonly;
     o->cmd.project = o->project;
+    o->cmd.connect_timeout_ms = o->connect_timeout_ms;
+    o->cmd.idle_timeout_ms = o->idle_timeout_ms;
     strbuf_free(&shortopts);
     return rc;
 }

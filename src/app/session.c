@@ -55,6 +55,7 @@ struct session {
     struct kubeconfig_opts ko;
     char *project_opt; /* -n, kept across :ctx */
     struct kube_config *cfg;
+    struct session_timeouts timeouts; /* for every client the session makes */
     struct kube_client *client;
     struct action_queue *actions; /* on client; replaced with it */
     struct action_policy policy;
@@ -548,6 +549,7 @@ static int session_open_context(void *ctx, const char *name, char **cause)
         kubeconfig_free(cfg);
         return -1;
     }
+    kube_client_set_timeouts(client, s->timeouts.connect_ms, s->timeouts.idle_ms);
     /* the old connection goes only once the new one could be made */
     session_stop_project(s);
     if (s->projects_watch.inf != NULL)
@@ -579,7 +581,7 @@ static char *dup_or_null(const char *v)
 }
 
 struct session *session_new(struct kube_config *cfg, const struct kubeconfig_opts *ko,
-                            const char *project, char **cause)
+                            const char *project, const struct session_timeouts *tmo, char **cause)
 {
     struct kube_client *client = kube_client_new(cfg, cause);
     if (client == NULL) {
@@ -587,6 +589,10 @@ struct session *session_new(struct kube_config *cfg, const struct kubeconfig_opt
         return NULL;
     }
     struct session *s = xcalloc(1, sizeof *s);
+    if (tmo != NULL)
+        s->timeouts = *tmo;
+    /* before session_connect: the first list must run under these limits */
+    kube_client_set_timeouts(client, s->timeouts.connect_ms, s->timeouts.idle_ms);
     s->cfg = cfg;
     s->client = client;
     if (ko != NULL) {

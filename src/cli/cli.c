@@ -149,6 +149,7 @@ int cli_run(const struct cli_args *a, const struct kube_config *cfg, const char 
         return rc;
     }
     kube_client_set_attempts(c.client, CLI_ATTEMPTS);
+    kube_client_set_timeouts(c.client, a->connect_timeout_ms, a->idle_timeout_ms);
     int rc = a->command == CLI_GET ? cli_get(&c) : cli_act(&c);
     if (fflush(out) != 0 && rc == CLI_OK)
         rc = CLI_REFUSED; /* a full disk or closed pipe must not look like success */

@@ -43,8 +43,9 @@ struct http_xfer {
     bool auth_retried;
     unsigned cred_gen; /* the exec credential this request was sent with (plugin run count) */
     long connect_ms, idle_ms, timeout_ms; /* the limits it runs under, for messages */
-    bool connected; /* a connection was made (or reused) and the request was about to go out */
-    bool idled;     /* ended by the idle timeout */
+    long stream_idle_ms; /* req.idle_ms: idle_ms once a 2xx status arrives (0: no change) */
+    bool connected;      /* a connection was made (or reused) and the request was about to go out */
+    bool idled;          /* ended by the idle timeout */
     long long last_io_ms;    /* when the last byte went or came */
     curl_off_t last_io_seen; /* bytes up and down at that time */
     double retry_after;
@@ -190,6 +191,10 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
         if (code >= 200 && !x->headers_seen) {
             x->headers_seen = true;
+            /* A stream's own (longer) silence limit is for its 2xx body: an error answer is
+             * one document, which must not stall longer than any other answer. */
+            if (code < 300 && x->stream_idle_ms > 0)
+                x->idle_ms = x->stream_idle_ms;
             if (x->req.on_headers != NULL)
                 x->req.on_headers(x->req.ctx, code);
         }
@@ -329,7 +334,10 @@ static int xfer_setup(struct kube_client *c, struct http_xfer *x, char **cause)
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     pthread_mutex_lock(&c->lock);
     x->connect_ms = c->connect_ms;
-    x->idle_ms = x->req.idle_ms > 0 ? x->req.idle_ms : c->idle_ms;
+    /* Until a 2xx status says the stream is on, a request with its own idle limit (a watch,
+     * quiet for minutes by design) waits for its answer as long as any other request. */
+    x->idle_ms = c->idle_ms;
+    x->stream_idle_ms = x->req.idle_ms;
     pthread_mutex_unlock(&c->lock);
     x->timeout_ms = x->req.timeout_ms == 0 ? DEFAULT_TIMEOUT_MS : x->req.timeout_ms;
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, x->connect_ms);
@@ -339,7 +347,8 @@ static int xfer_setup(struct kube_client *c, struct http_xfer *x, char **cause)
      * by on_progress; curl's low-speed limit (less than a byte per second for the idle time,
      * averaged) stays as the backstop and keeps curl calling on_progress every second. */
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (x->idle_ms + 999) / 1000);
+    long longest = x->stream_idle_ms > x->idle_ms ? x->stream_idle_ms : x->idle_ms;
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (longest + 999) / 1000);
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);

@@ -21,6 +21,7 @@
 
 #include "kube/api.h"
 #include "kube/kubeconfig.h"
+#include "kubetest.h"
 #include "output.h"
 #include "proc.h"
 #include "ptyterm.h"
@@ -1102,6 +1103,59 @@ static void test_unreachable_and_bad_token_exit_3(void **state)
     free(path);
 }
 
+/* --connect-timeout and --idle-timeout reach the command's client: against a server whose accept
+ * queue is full (connects hang), `get stages --connect-timeout 1s` gives up after its three
+ * attempts in seconds (the default would take over 30 s) and says why; against the cluster with
+ * every answer stalled, `--idle-timeout 1s` abandons each one after a second. */
+static void test_timeouts_reach_the_client(void **state)
+{
+    struct env *e = *state;
+    struct kt_blackhole b;
+    assert_int_equal(kt_blackhole_open(&b), 0);
+    char *path = xasprintf("%s/blackhole", e->dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n"
+            "  cluster:\n    server: http://127.0.0.1:%d\ncontexts:\n- name: c\n  context:\n"
+            "    cluster: k\n    user: u\n    namespace: " NS "\nusers:\n- name: u\n  user:\n"
+            "    token: not-a-token\n",
+            b.port);
+    fclose(f);
+    char *argv[] = {KARGOTOP_BIN, "--kubeconfig",      path, "get",
+                    "stages",     "--connect-timeout", "1s", NULL};
+    struct proc_result r;
+    long long t0 = now_ms();
+    assert_int_equal(proc_run(argv, NULL, RUN_MS, &r), 0);
+    long long took = now_ms() - t0;
+    expect_status(&r, 3);
+    char *want = xasprintf("cannot connect to http://127.0.0.1:%d: timed out after 1 s", b.port);
+    expect_one_line_error(&r, want);
+    print_message("get stages --connect-timeout 1s: exit 3 after %lld ms: %s", took, r.err);
+    /* three attempts of 1 s with backoff between: seconds, where 10 s each would be 30 s */
+    assert_true(took >= 2900 && took < 20000);
+    proc_result_free(&r);
+    free(want);
+    kt_blackhole_close(&b);
+    free(path);
+
+    struct sim_faults stall = {.stall_body_pct = 100};
+    sim_faults_set(e->sim, &stall);
+    char *argv2[] = {KARGOTOP_BIN, "--kubeconfig",   e->kubeconfig, "--context", "admin",  "-n",
+                     NS,           "--idle-timeout", "1s",          "get",       "stages", NULL};
+    t0 = now_ms();
+    assert_int_equal(proc_run(argv2, NULL, RUN_MS, &r), 0);
+    took = now_ms() - t0;
+    struct sim_faults none = {0};
+    sim_faults_set(e->sim, &none);
+    expect_one_line_error(&r, "stalled: the server sent nothing for 1 s");
+    assert_true(r.status != 0);
+    print_message("get stages --idle-timeout 1s, every answer stalled: exit %d after %lld ms: %s",
+                  r.status, took, r.err);
+    assert_true(took >= 2900 && took < 20000);
+    proc_result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -1134,6 +1188,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_usage_errors_exit_2, setup_fast, teardown),
         cmocka_unit_test_setup_teardown(test_unreachable_and_bad_token_exit_3, setup_fast,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_timeouts_reach_the_client, setup_fast, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

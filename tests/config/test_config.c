@@ -177,6 +177,48 @@ static void test_every_problem_reported_with_its_line(void **state)
     config_free(&c);
 }
 
+/* timeouts: Go durations above zero and at most an hour; each bad value named with its key and
+ * line; the flags win. */
+static void test_timeouts(void **state)
+{
+    (void)state;
+    struct config c;
+    char *cause = NULL;
+    assert_int_equal(parse("timeouts: {connect: 5s, idle: 1m30s}\n", &c, &cause), 0);
+    assert_null(cause);
+    assert_int_equal(c.connect_timeout_ms, 5000);
+    assert_int_equal(c.idle_timeout_ms, 90000);
+    struct options o = {0};
+    o.idle_timeout_ms = 2000; /* --idle-timeout 2s */
+    assert_int_equal(config_apply(&c, &o, NULL, NULL), 0);
+    assert_int_equal(o.connect_timeout_ms, 5000);
+    assert_int_equal(o.idle_timeout_ms, 2000);
+    options_free(&o);
+    config_free(&c);
+    assert_int_equal(parse("timeouts:\n  connect: 500ms\n", &c, NULL), 0);
+    assert_int_equal(c.connect_timeout_ms, 500);
+    assert_int_equal(c.idle_timeout_ms, 0); /* not set: the client's default */
+    config_free(&c);
+    assert_int_equal(parse("timeouts:\n  read: 5s\n", &c, NULL), 0);
+    assert_non_null(c.warnings);
+    assert_non_null(strstr(c.warnings, "c.yaml:2: unknown key 'timeouts.read'"));
+    config_free(&c);
+    refused("timeouts:\n  connect: 0s\n  idle: -5s\n",
+            (const char *const[]){"c.yaml:2: timeouts.connect: a duration above zero and at most "
+                                  "1h, not '0s'",
+                                  "c.yaml:3: timeouts.idle: a duration above zero and at most 1h, "
+                                  "not '-5s'",
+                                  NULL});
+    refused("timeouts:\n  idle: soon\n",
+            (const char *const[]){"c.yaml:2: timeouts.idle: a duration (5s, 1m, 500ms), not "
+                                  "'soon'",
+                                  NULL});
+    refused("timeouts:\n  connect: 2h\n",
+            (const char *const[]){"c.yaml:2: timeouts.connect", "2h", NULL});
+    refused("timeouts:\n  idle: [1s]\n", (const char *const[]){"c.yaml:2: timeouts.idle", NULL});
+    refused("timeouts: 5s\n", (const char *const[]){"c.yaml:1: timeouts: a map", NULL});
+}
+
 static void test_flags_win_over_the_file(void **state)
 {
     (void)state;
@@ -397,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_unknown_keys_are_warnings_naming_key_and_line),
         cmocka_unit_test(test_every_problem_reported_with_its_line),
         cmocka_unit_test(test_flags_win_over_the_file),
+        cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_location_follows_xdg),
         cmocka_unit_test(test_key_remaps),
         cmocka_unit_test(test_options_for_terminals),

@@ -3,11 +3,16 @@
 #define _XOPEN_SOURCE 700
 #include "kubetest.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,4 +86,48 @@ bool kt_wait_until(bool (*cond)(void *ctx), void *ctx, long timeout_ms)
         struct timespec ts = {0, 5 * 1000000L};
         nanosleep(&ts, NULL);
     }
+}
+
+int kt_blackhole_open(struct kt_blackhole *b)
+{
+    memset(b, 0, sizeof *b);
+    b->listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    if (b->listener < 0 || bind(b->listener, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        listen(b->listener, 0) != 0 ||
+        getsockname(b->listener, (struct sockaddr *)&sa, &len) != 0) {
+        perror("blackhole listener");
+        return -1;
+    }
+    b->port = ntohs(sa.sin_port);
+    /* Connect until one connection stays pending: the queue is then full. */
+    while (b->nfillers < 8) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        if (s < 0) {
+            perror("blackhole socket");
+            return -1;
+        }
+        fcntl(s, F_SETFL, O_NONBLOCK);
+        b->fillers[b->nfillers++] = s;
+        if (connect(s, (struct sockaddr *)&sa, sizeof sa) == 0)
+            continue;
+        if (errno != EINPROGRESS) {
+            perror("blackhole connect");
+            return -1;
+        }
+        struct pollfd pfd = {.fd = s, .events = POLLOUT};
+        if (poll(&pfd, 1, 300) == 0)
+            return 0;
+    }
+    fprintf(stderr, "blackhole: the listener's queue never filled\n");
+    return -1;
+}
+
+void kt_blackhole_close(struct kt_blackhole *b)
+{
+    for (int i = 0; i < b->nfillers; i++)
+        close(b->fillers[i]);
+    if (b->listener >= 0)
+        close(b->listener);
 }

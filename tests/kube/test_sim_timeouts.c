@@ -8,16 +8,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "kube/api.h"
@@ -25,49 +19,6 @@
 #include "kubetest.h"
 #include "simfix.h"
 #include "util/xalloc.h"
-
-/* A listening socket whose accept queue is full: the kernel drops further SYNs, so a client's
- * connect neither succeeds nor fails until its own timeout. */
-struct blackhole {
-    int listener;
-    int port;
-    int fillers[8];
-    int nfillers;
-};
-
-static void blackhole_open(struct blackhole *b)
-{
-    memset(b, 0, sizeof *b);
-    b->listener = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(b->listener >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(b->listener, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(b->listener, 0), 0);
-    socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(b->listener, (struct sockaddr *)&sa, &len), 0);
-    b->port = ntohs(sa.sin_port);
-    /* Connect until one connection stays pending: the queue is then full. */
-    while (b->nfillers < 8) {
-        int s = socket(AF_INET, SOCK_STREAM, 0);
-        assert_true(s >= 0);
-        fcntl(s, F_SETFL, O_NONBLOCK);
-        b->fillers[b->nfillers++] = s;
-        if (connect(s, (struct sockaddr *)&sa, sizeof sa) == 0)
-            continue;
-        assert_int_equal(errno, EINPROGRESS);
-        struct pollfd pfd = {.fd = s, .events = POLLOUT};
-        if (poll(&pfd, 1, 300) == 0)
-            return;
-    }
-    fail_msg("the listener's queue never filled");
-}
-
-static void blackhole_close(struct blackhole *b)
-{
-    for (int i = 0; i < b->nfillers; i++)
-        close(b->fillers[i]);
-    close(b->listener);
-}
 
 /* A kubeconfig for https://127.0.0.1:port with a token; returns its path in dir. */
 static char *blackhole_kubeconfig(const char *dir, int port)
@@ -99,6 +50,8 @@ struct states {
     int retry_in_s;
     char *message;
     long long retrying_at; /* when RETRYING was first reported */
+    long long stalled_at;  /* when a state was first reported for an answer that stalled */
+    enum informer_phase stalled_phase; /* and which */
 };
 
 static void states_on_state(void *ctx, const struct informer_state *st)
@@ -111,6 +64,11 @@ static void states_on_state(void *ctx, const struct informer_state *st)
     s->message = st->message ? xstrdup(st->message) : NULL;
     if (st->phase == INFORMER_RETRYING && s->retrying_at == 0)
         s->retrying_at = kt_now_ms();
+    if (s->stalled_at == 0 && st->message != NULL &&
+        strstr(st->message, "stalled: the server sent nothing for 1 s") != NULL) {
+        s->stalled_at = kt_now_ms();
+        s->stalled_phase = st->phase;
+    }
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -126,8 +84,8 @@ static bool states_retrying(void *ctx)
 static void test_connect_timeout_names_the_server(void **state)
 {
     (void)state;
-    struct blackhole b;
-    blackhole_open(&b);
+    struct kt_blackhole b;
+    assert_int_equal(kt_blackhole_open(&b), 0);
     char *dir = kt_mkdtemp();
     char *path = blackhole_kubeconfig(dir, b.port);
     struct kubeconfig_opts o = {.kubeconfig = path};
@@ -185,7 +143,7 @@ static void test_connect_timeout_names_the_server(void **state)
     kt_rmtree(dir);
     free(dir);
     free(path);
-    blackhole_close(&b);
+    kt_blackhole_close(&b);
 }
 
 static bool fault_injected(void *arg)
@@ -321,6 +279,66 @@ static void test_stalled_post_is_looked_up_not_repeated(void **state)
                   f->tls ? "https" : "http", k.took);
 }
 
+static bool states_connected(void *ctx)
+{
+    struct states *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    bool ok = s->phase == INFORMER_CONNECTED;
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+static bool states_stalled(void *ctx)
+{
+    struct states *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    bool ok = s->stalled_at != 0;
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+/* A watch's own idle limit (180 s by default: a quiet watch sends nothing for minutes) is for
+ * its 2xx stream. An error answer to a watch (here RBAC's 403, whose body stalls halfway) is
+ * abandoned after the client's idle timeout like any other answer, so the informer goes on to
+ * poll within seconds, not minutes. */
+static void test_stalled_watch_error_is_abandoned(void **state)
+{
+    struct simfix *f = *state;
+    simfix_start(f, "admin");
+    simfix_seed_events(f, "stall", 2);
+    kube_client_set_timeouts(f->client, 0, 1000);
+    struct sim_faults faults = {.watch_close_s = 1};
+    simfix_faults(f, &faults);
+    struct states s = {.phase = INFORMER_CONNECTING};
+    pthread_mutex_init(&s.mu, NULL);
+    struct informer_opts io = {.group_version = "v1", .plural = "events", .namespace = "stall"};
+    struct informer_callbacks cb = {NULL, NULL, states_on_state, &s};
+    struct informer *inf = informer_start(f->client, &io, &cb);
+    assert_true(kt_wait_until(states_connected, &s, 30000));
+    /* the watch ends each second; its resume is refused with a 403 that stalls */
+    faults.deny_watch = true;
+    faults.stall_body_pct = 100;
+    simfix_faults(f, &faults);
+    assert_true(kt_wait_until(fault_injected, f, 30000));
+    long long t0 = kt_now_ms();
+    struct sim_faults none = {0};
+    simfix_faults(f, &none);
+    /* the watch's own limit would have held it for 180 s */
+    assert_true(kt_wait_until(states_stalled, &s, 30000));
+    pthread_mutex_lock(&s.mu);
+    long long stalled = s.stalled_at - t0;
+    enum informer_phase phase = s.stalled_phase;
+    pthread_mutex_unlock(&s.mu);
+    print_message("%s: watch refused with a stalled 403: abandoned and reported %lld ms after "
+                  "the stall began\n",
+                  f->tls ? "https" : "http", stalled);
+    assert_int_equal(phase, INFORMER_POLLING); /* a 403, however it ended: poll */
+    assert_true(stalled < 10000);
+    informer_stop(inf);
+    free(s.message);
+    pthread_mutex_destroy(&s.mu);
+}
+
 static int setup_http(void **state)
 {
     *state = xcalloc(1, sizeof(struct simfix));
@@ -358,6 +376,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_stalled_get_gives_a_clear_error),
         T(test_stalled_list_is_retried),
+        T(test_stalled_watch_error_is_abandoned),
         T(test_stalled_post_is_looked_up_not_repeated),
     };
     int rc = cmocka_run_group_tests_name("connect", connect, NULL, NULL);

@@ -582,7 +582,9 @@ static double now_ms(void)
 unsigned long agree_check(struct agree *a, struct ptyterm *t, double deadline_ms, int min_ms)
 {
     static const char *const to_dashboard[] = {"\033", "\033", "\033", "\033", NULL};
-    static const char *const stage_list[] = {"L", NULL};
+    /* Esc after L: a filter typed into the Stages list stays on it while the pipeline is drawn
+     * as a graph (where Esc has no table to clear), and shows again with L. */
+    static const char *const stage_list[] = {"L", "\033", NULL};
     static const char *const dev[] = {"/dev", "\r", NULL};
     static const char *const promotions[] = {":promotions\r", "/", "\033", "g", NULL};
     static const char *const freight[] = {":freight\r", "/", "\033", "g", NULL};

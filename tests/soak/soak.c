@@ -1,7 +1,8 @@
 /* Fault soak (issue 12): the real binary in a pseudo-terminal against the simulated cluster while
  * every fault the simulator has is switched on and off at random (watches dropped, 500s, 429 and
- * 503 with Retry-After, latency, cut bodies, forgotten history so resumes get 410, token expiry
- * with an exec plugin, watch denied), Kargo's controller promoting and warehouses discovering, and
+ * 503 with Retry-After, latency, cut bodies, bodies that stall halfway, forgotten history so
+ * resumes get 410, token expiry with an exec plugin, watch denied), Kargo's controller promoting
+ * and warehouses discovering, and
  * the script pressing keys. Asserts: the process never dies; every probe key is answered within 200
  * ms of the time the program could run (see probe()); within 5 s after the faults stop every watch
  * is back and each field of each view agrees with the simulator (agree.c); no Promotion was
@@ -38,6 +39,10 @@
 #define KEY_BUDGET_MS 200
 #define SETTLE_MS     5000
 #define HELP_TEXT     "show or hide this help"
+/* The program's and the test's own idle timeout: a stalled answer is abandoned and retried within
+ * a fault phase (2 to 5 s) and within the 5 s the screen has to agree after the faults stop. */
+#define IDLE_TIMEOUT    "2s"
+#define IDLE_TIMEOUT_MS 2000
 
 struct soak {
     struct kargo_options kargo;
@@ -52,7 +57,7 @@ struct soak {
     unsigned seed;
 
     unsigned long phases, keys, probes, probes_over_wall;
-    unsigned long kinds[9]; /* phases with each fault on, in the order of fault_names */
+    unsigned long kinds[10]; /* phases with each fault on, in the order of fault_names */
     unsigned long churn_ok, churn_failed; /* Promotions the test made through the API */
     unsigned long actions, created, refused, dup_actions; /* promotions confirmed with keys */
     unsigned long fields, mismatches; /* compared with the simulator after the faults */
@@ -148,9 +153,9 @@ static void probe(struct soak *s)
     ptyterm_send(s->t, "\033");
 }
 
-static const char *const fault_names[] = {"watch close",   "500",          "429 Retry-After",
-                                          "latency",       "cut body",     "token expiry",
-                                          "410 on resume", "watch denied", "503 Retry-After"};
+static const char *const fault_names[] = {
+    "watch close",  "500",           "429 Retry-After", "latency",         "cut body",
+    "token expiry", "410 on resume", "watch denied",    "503 Retry-After", "stalled body"};
 
 /* Faults for the next few seconds, each on at random. Watches are closed in most phases: an open
  * stream sees no request-level fault, the reconnects do. */
@@ -179,11 +184,15 @@ static void new_phase(struct soak *s)
         f.error503_pct = 5 + (int)rnd(s, 20);
         f.retry_after_s = 1 + (int)rnd(s, 2);
     }
+    /* Half a body, then silence with the connection open: only the idle timeout ends it (the
+     * program runs with --idle-timeout IDLE_TIMEOUT, well inside a phase). */
+    if (rnd(s, 3) == 0)
+        f.stall_body_pct = 5 + (int)rnd(s, 20);
     sim_faults_set(s->sim, &f);
     s->phases++;
-    bool on[] = {f.watch_close_s > 0, f.error500_pct > 0, f.error429_pct > 0,
-                 f.latency_ms > 0,    f.cut_body_pct > 0, f.token_expire_s > 0,
-                 f.forget_history,    f.deny_watch,       f.error503_pct > 0};
+    bool on[] = {f.watch_close_s > 0, f.error500_pct > 0,   f.error429_pct > 0, f.latency_ms > 0,
+                 f.cut_body_pct > 0,  f.token_expire_s > 0, f.forget_history,   f.deny_watch,
+                 f.error503_pct > 0,  f.stall_body_pct > 0};
     for (size_t i = 0; i < sizeof on / sizeof on[0]; i++)
         s->kinds[i] += on[i];
 }
@@ -541,6 +550,8 @@ static int setup(struct soak *s)
         fprintf(stderr, "soak: client: %s\n", cause);
         return -1;
     }
+    kube_client_set_timeouts(s->client, 0, IDLE_TIMEOUT_MS);
+    kube_client_set_timeouts(s->reader, 0, IDLE_TIMEOUT_MS);
     return 0;
 }
 
@@ -592,7 +603,8 @@ int main(int argc, char **argv)
         teardown(&s);
         return 1;
     }
-    char *args[] = {KARGOTOP_BIN, "--kubeconfig", s.kubeconfig, "-n", PROJECT, NULL};
+    char *args[] = {KARGOTOP_BIN, "--kubeconfig",   s.kubeconfig, "-n",
+                    PROJECT,      "--idle-timeout", IDLE_TIMEOUT, NULL};
     s.t = ptyterm_spawn(args, NULL, 50, 160);
     if (s.t == NULL || !ptyterm_wait_text(s.t, "live", 20000)) {
         failf(&s, "no live dashboard");

@@ -126,6 +126,39 @@ static void test_commands_and_their_options(void **state)
                  ARGV("get", "stages", "--to", "x"));
 }
 
+/* --connect-timeout and --idle-timeout: Go durations above zero, for the dashboard and every
+ * command; a bad value is an error naming the option and the value. */
+static void test_timeouts(void **state)
+{
+    struct options o = {0};
+    char *cause = NULL;
+    assert_int_equal(PARSE(&o, &cause, "--connect-timeout", "5s", "--idle-timeout=1m30s"), 0);
+    assert_null(cause);
+    assert_int_equal(o.connect_timeout_ms, 5000);
+    assert_int_equal(o.idle_timeout_ms, 90000);
+    options_free(&o);
+    assert_int_equal(PARSE(&o, &cause, "get", "stages", "--connect-timeout", "500ms"), 0);
+    assert_int_equal(o.cmd.connect_timeout_ms, 500);
+    assert_int_equal(o.cmd.idle_timeout_ms, 0); /* not given: the client's default */
+    options_free(&o);
+    assert_int_equal(PARSE(&o, &cause, "--idle-timeout", "2s", "promote", "--stage", "s"), 0);
+    assert_int_equal(o.cmd.idle_timeout_ms, 2000);
+    options_free(&o);
+    expect_error("--connect-timeout takes a duration above zero and at most 1h, not '0s'",
+                 ARGC("--connect-timeout", "0s"), ARGV("--connect-timeout", "0s"));
+    expect_error("--idle-timeout takes a duration above zero and at most 1h, not '-1s'",
+                 ARGC("--idle-timeout", "-1s"), ARGV("--idle-timeout", "-1s"));
+    expect_error("--idle-timeout takes a duration (5s, 1m, 500ms), not '30'",
+                 ARGC("get", "stages", "--idle-timeout", "30"),
+                 ARGV("get", "stages", "--idle-timeout", "30"));
+    expect_error("--connect-timeout takes a duration (5s, 1m, 500ms), not 'soon'",
+                 ARGC("--connect-timeout=soon"), ARGV("--connect-timeout=soon"));
+    expect_error("--connect-timeout takes a duration above zero and at most 1h, not '2h'",
+                 ARGC("--connect-timeout", "2h"), ARGV("--connect-timeout", "2h"));
+    expect_error("'--idle-timeout' needs an argument", ARGC("--idle-timeout"),
+                 ARGV("--idle-timeout"));
+}
+
 static void test_scenarios_repeat_and_need_demo(void **state)
 {
     struct options o = {0};
@@ -167,7 +200,9 @@ static void test_usage_lists_every_option(void **state)
                                   "get projects|stages|freight|promotions|warehouses",
                                   "rollback --stage S",
                                   "Exit status",
-                                  "--scenario NAME|FILE"};
+                                  "--scenario NAME|FILE",
+                                  "--connect-timeout DURATION",
+                                  "--idle-timeout DURATION"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strstr(text, names[i]) == NULL)
             fail_msg("--help does not list %s:\n%s", names[i], text);
@@ -224,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_man_page_documents_every_option),
         cmocka_unit_test(test_errors_name_the_argument),
         cmocka_unit_test(test_scenarios_repeat_and_need_demo),
+        cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_usage_lists_every_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
