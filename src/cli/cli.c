@@ -86,7 +86,9 @@ int cli_fail(struct cli_ctx *c, int code, const char *fmt, ...)
 
 int cli_kube_exit(const struct kube_error *e)
 {
-    return e->code == 0 || e->code == 401 ? CLI_UNREACHABLE : CLI_REFUSED;
+    /* a 2xx that failed is an answer that broke off or stalled: the connection, not a refusal */
+    bool broke = e->code >= 200 && e->code < 300;
+    return e->code == 0 || e->code == 401 || broke ? CLI_UNREACHABLE : CLI_REFUSED;
 }
 
 int cli_kube_fail(struct cli_ctx *c, const struct kube_error *e, const char *what)
