@@ -682,6 +682,11 @@ bool act_toggle_mark(struct act *a, const char *stage)
         }
     a->marked = xrealloc(a->marked, (a->n_marked + 1) * sizeof *a->marked);
     a->marked[a->n_marked++] = xstrdup(stage);
+    /* A batch's confirmation asks, per target, whether this user may promote and approve there;
+     * asked now, the answers are in before p opens it, not "not said yet". */
+    char reason[240];
+    act_access(a, ACTION_PROMOTE, stage, reason, sizeof reason);
+    act_access(a, ACTION_APPROVE, stage, reason, sizeof reason);
     return true;
 }
 
