@@ -60,6 +60,37 @@ void simfix_stop(struct simfix *f)
     f->tls = tls;
 }
 
+static int setup(void **state, bool tls)
+{
+    struct simfix *f = xcalloc(1, sizeof *f);
+    f->tls = tls;
+    *state = f;
+    return 0;
+}
+
+int simfix_setup_http(void **state)
+{
+    return setup(state, false);
+}
+
+int simfix_setup_https(void **state)
+{
+    return setup(state, true);
+}
+
+int simfix_teardown(void **state)
+{
+    simfix_stop(*state);
+    free(*state);
+    return 0;
+}
+
+int simfix_after_test(void **state)
+{
+    simfix_stop(*state);
+    return 0;
+}
+
 cJSON *simfix_event(const char *ns, const char *name)
 {
     cJSON *o = cJSON_CreateObject();

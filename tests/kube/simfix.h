@@ -33,6 +33,17 @@ void simfix_seed_events(struct simfix *f, const char *ns, int n);
 cJSON *simfix_event(const char *ns, const char *name);
 void simfix_faults(struct simfix *f, const struct sim_faults *faults);
 
+/* cmocka fixtures: a group's simfix, over HTTP or HTTPS, freed with the group; each test's sim
+ * stopped after it (SIMFIX_TEST). simfix_run_http_and_https runs an array of them both ways. */
+int simfix_setup_http(void **state);
+int simfix_setup_https(void **state);
+int simfix_teardown(void **state);
+int simfix_after_test(void **state);
+#define SIMFIX_TEST(fn) cmocka_unit_test_teardown(fn, simfix_after_test)
+#define simfix_run_http_and_https(tests)                                                           \
+    (cmocka_run_group_tests_name("http", tests, simfix_setup_http, simfix_teardown) +              \
+     cmocka_run_group_tests_name("https", tests, simfix_setup_https, simfix_teardown))
+
 /* Compacts the sim's history (a write, then forgetting it) as soon as it has answered n more list
  * requests, in a thread of its own: continue tokens of lists in progress then expire. Use with
  * the latency fault so the next page is asked for before it is answered. */

@@ -19,36 +19,6 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-static int setup_http(void **state)
-{
-    struct simfix *f = xcalloc(1, sizeof *f);
-    f->tls = false;
-    *state = f;
-    return 0;
-}
-
-static int setup_https(void **state)
-{
-    struct simfix *f = xcalloc(1, sizeof *f);
-    f->tls = true;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct simfix *f = *state;
-    simfix_stop(f);
-    free(f);
-    return 0;
-}
-
-static int after_test(void **state)
-{
-    simfix_stop(*state);
-    return 0;
-}
-
 static struct api_ref events_in(const char *ns)
 {
     return (struct api_ref){"v1", "events", ns, NULL};
@@ -495,7 +465,7 @@ static void test_wrong_ca_fails_with_a_clear_message(void **state)
     free(other_path);
 }
 
-#define T(fn) cmocka_unit_test_teardown(fn, after_test)
+#define T(fn) SIMFIX_TEST(fn)
 
 int main(void)
 {
@@ -511,7 +481,6 @@ int main(void)
         T(test_truncated_body_is_an_error_and_create_happens_once),
         T(test_wrong_ca_fails_with_a_clear_message),
     };
-    int rc = cmocka_run_group_tests_name("http", tests, setup_http, teardown);
-    rc += cmocka_run_group_tests_name("https", tests, setup_https, teardown);
+    int rc = simfix_run_http_and_https(tests);
     return rc;
 }

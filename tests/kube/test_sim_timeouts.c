@@ -339,34 +339,7 @@ static void test_stalled_watch_error_is_abandoned(void **state)
     pthread_mutex_destroy(&s.mu);
 }
 
-static int setup_http(void **state)
-{
-    *state = xcalloc(1, sizeof(struct simfix));
-    return 0;
-}
-
-static int setup_https(void **state)
-{
-    struct simfix *f = xcalloc(1, sizeof *f);
-    f->tls = true;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    simfix_stop(*state);
-    free(*state);
-    return 0;
-}
-
-static int after_test(void **state)
-{
-    simfix_stop(*state);
-    return 0;
-}
-
-#define T(fn) cmocka_unit_test_teardown(fn, after_test)
+#define T(fn) SIMFIX_TEST(fn)
 
 int main(void)
 {
@@ -380,7 +353,6 @@ int main(void)
         T(test_stalled_post_is_looked_up_not_repeated),
     };
     int rc = cmocka_run_group_tests_name("connect", connect, NULL, NULL);
-    rc += cmocka_run_group_tests_name("http", tests, setup_http, teardown);
-    rc += cmocka_run_group_tests_name("https", tests, setup_https, teardown);
+    rc += simfix_run_http_and_https(tests);
     return rc;
 }
