@@ -608,55 +608,80 @@ static void check_fresh_freight(struct env *e, struct ptyterm *t, const struct s
     objects_free(&o);
 }
 
-/* The mark "●STAGE" for where a Freight is, drawn in the Stage's colour, "●STAGE✓" when the API
- * says it is verified there. */
-static void check_where_colour(struct env *e, struct ptyterm *t, const struct seed *sd)
+/* Whether the freight pane of sd's target shows the mark "●STAGE" for where a Freight is,
+ * drawn in the Stage's colour, "●STAGE✓" exactly when the API says it is verified there; on
+ * false, why (caller frees). */
+static bool where_colour_shown(struct env *e, struct ptyterm *t, const struct seed *sd,
+                               char **why)
 {
     struct project_objects o;
     objects_load(e, sd->project, &o);
     const struct kargo_stage *s = objects_stage(&o, sd->target);
     char *mark = xasprintf("\u25cf%s", s->name);
     size_t mlen = strlen(mark);
+    char *title = xasprintf("Freight for %s", s->name);
+    *why = NULL;
     bool found = false;
-    int top;
-    assert_true(ptyterm_find(t, "Freight for ", &top, NULL));
-    for (int r = top + 2; r < ROWS - 1 && !found; r++) {
+    int top = 0;
+    if (!ptyterm_find(t, title, &top, NULL))
+        *why = xasprintf("no pane '%s'", title);
+    for (int r = top + 2; *why == NULL && !found && r < ROWS - 1; r++) {
         char *line = cells(t, r, 0, SPLIT);
         char *hit = strstr(line, mark);
-        if (hit != NULL && (hit[mlen] == ' ' || strncmp(hit + mlen, "\u2713", 3) == 0)) {
-            int c = 0;
-            for (char *p = line; p < hit; p++)
-                if (((unsigned char)*p & 0xC0) != 0x80)
-                    c++;
-            VTermScreenCell cell;
-            assert_true(ptyterm_cell(t, r, c + 1, &cell));
-            assert_true(VTERM_COLOR_IS_INDEXED(&cell.fg));
-            assert_int_equal(cell.fg.indexed.idx, stage_colour(&o, s->name));
-            /* verified there or not, as the API says */
-            const struct kargo_freight *f = NULL;
-            for (size_t i = 0; i < o.n_freight && f == NULL; i++) {
-                char *key = xasprintf(" %s ", o.freight[i]->alias);
-                if (strstr(line, key) != NULL)
-                    f = o.freight[i];
-                free(key);
-            }
-            assert_non_null(f);
-            bool verified = kargo_stage_mark(f->verified_in, f->n_verified_in, s->name) != NULL;
-            if (verified != (strncmp(hit + mlen, "\u2713", 3) == 0)) {
-                ptyterm_dump(t, "verified mark");
-                fail_msg("%s in %s: verified %d, the mark says otherwise", f->alias, s->name,
-                         verified);
-            }
-            found = true;
+        if (hit == NULL || (hit[mlen] != ' ' && strncmp(hit + mlen, "\u2713", 3) != 0)) {
+            free(line);
+            continue;
         }
+        int c = 0;
+        for (char *p = line; p < hit; p++)
+            if (((unsigned char)*p & 0xC0) != 0x80)
+                c++;
+        VTermScreenCell cell;
+        const struct kargo_freight *f = NULL;
+        for (size_t i = 0; i < o.n_freight && f == NULL; i++) {
+            char *key = xasprintf(" %s ", o.freight[i]->alias);
+            if (strstr(line, key) != NULL)
+                f = o.freight[i];
+            free(key);
+        }
+        bool verified =
+            f != NULL && kargo_stage_mark(f->verified_in, f->n_verified_in, s->name) != NULL;
+        if (!ptyterm_cell(t, r, c + 1, &cell) || !VTERM_COLOR_IS_INDEXED(&cell.fg) ||
+            cell.fg.indexed.idx != stage_colour(&o, s->name))
+            *why = xasprintf("%s is not in %s's colour: %s", mark, s->name, line);
+        else if (f == NULL)
+            *why = xasprintf("the row with %s names no Freight of the API: %s", mark, line);
+        else if (verified != (strncmp(hit + mlen, "\u2713", 3) == 0))
+            *why = xasprintf("%s in %s: verified %d, the mark says otherwise", f->alias, s->name,
+                             verified);
+        found = true;
         free(line);
     }
-    if (!found) {
-        ptyterm_dump(t, mark);
-        fail_msg("no %s mark", mark);
-    }
+    if (*why == NULL && !found)
+        *why = xasprintf("no %s mark", mark);
+    free(title);
     free(mark);
     objects_free(&o);
+    return *why == NULL;
+}
+
+/* The where-marks agree with the API; read again until they do (a frame may arrive in parts,
+ * the API may move on between the read and the screen), or the deadline passes. */
+static void check_where_colour(struct env *e, struct ptyterm *t, const struct seed *sd)
+{
+    char *why = NULL;
+    bool ok = false;
+    for (int tries = 0; tries < WAIT_MS / 200 && !ok; tries++) {
+        free(why);
+        ok = where_colour_shown(e, t, sd, &why);
+        if (!ok)
+            ptyterm_pump(t, 200);
+    }
+    if (!ok) {
+        ptyterm_dump(t, "where marks");
+        fail_msg("%s", why);
+    }
+    free(why);
 }
 
 /* The freight pane: `/` narrows it as one types, the title counts what matches; Esc clears. */
