@@ -47,6 +47,7 @@ struct session_watch {
 struct session_fetch {
     struct session *s;
     unsigned long seq;
+    struct session_fetch *next;
 };
 
 struct session {
@@ -71,7 +72,9 @@ struct session {
     bool fetch_pending;
     cJSON *fetch_obj;
     char *fetch_error;
-    struct session_fetch *fetch_ctx;
+    /* every GET under way, the superseded ones too: a client stopped before they finish never
+     * calls their on_done, so they are freed with it */
+    struct session_fetch *fetches;
     char **projects;
     size_t n_projects;
     bool projects_listed;   /* the projects watch has listed at least once */
@@ -351,8 +354,11 @@ static void session_fetch_done(void *ctx, struct http_response *resp)
                   : xstrdup(resp->error ? resp->error : "no answer from the API server");
     }
     pthread_mutex_lock(&s->mu);
-    if (s->fetch_ctx == f)
-        s->fetch_ctx = NULL;
+    for (struct session_fetch **pp = &s->fetches; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
     if (f->seq == s->fetch_seq && s->fetch_pending) {
         s->fetch_pending = false;
         s->fetch_obj = obj;
@@ -365,6 +371,16 @@ static void session_fetch_done(void *ctx, struct http_response *resp)
     free(why);
     free(f);
     kube_client_wake(s->client);
+}
+
+/* After the client that ran them has stopped: the fetches it never finished. */
+static void session_fetches_free(struct session *s)
+{
+    while (s->fetches != NULL) {
+        struct session_fetch *f = s->fetches;
+        s->fetches = f->next;
+        free(f);
+    }
 }
 
 /* Under s->mu: drops the fetched object; an answer still on its way is ignored when it comes. */
@@ -412,7 +428,8 @@ static cJSON *session_object(void *ctx, enum kargo_kind kind, const char *name)
     f->s = s;
     f->seq = s->fetch_seq;
     s->fetch_pending = true;
-    s->fetch_ctx = f;
+    f->next = s->fetches;
+    s->fetches = f;
     struct http_request rq = {
         .method = HTTP_GET, .path = path, .on_done = session_fetch_done, .ctx = f};
     pthread_mutex_unlock(&s->mu);
@@ -558,13 +575,14 @@ static int session_open_context(void *ctx, const char *name, char **cause)
     /* an action under way finishes against the cluster it was meant for */
     action_queue_free(s->actions);
     kube_client_free(s->client);
-    free(s->fetch_ctx);
-    s->fetch_ctx = NULL;
+    session_fetches_free(s);
     kubeconfig_free(s->cfg);
     s->client = client;
     s->cfg = cfg;
     s->actions = action_queue_new(client, session_action_wake, s);
     pthread_mutex_lock(&s->mu);
+    /* an object fetched (or being fetched) from the old cluster is not the new one's */
+    session_fetch_forget(s);
     for (size_t i = 0; i < s->n_projects; i++)
         free(s->projects[i]);
     free(s->projects);
@@ -641,8 +659,7 @@ void session_free(struct session *s)
     action_queue_free(s->actions);
     action_policy_free(&s->policy);
     kube_client_free(s->client);
-    /* a fetch the stopped client never finished: its on_done will not run */
-    free(s->fetch_ctx);
+    session_fetches_free(s);
     session_fetch_forget(s);
     for (size_t i = 0; i < s->n_projects; i++)
         free(s->projects[i]);

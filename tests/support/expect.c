@@ -38,7 +38,10 @@ void expect_quit(struct ptyterm *t, const char *key, int ms)
         ptyterm_dump(t, "did not exit");
         fail_msg("the program did not exit within %d ms of '%s'", ms, key);
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        /* what it printed on leaving the screen says why (an error, a sanitizer's report) */
+        ptyterm_dump(t, "after a non-zero exit");
         fail_msg("the program exited with status 0x%x, not 0", status);
+    }
     ptyterm_free(t);
 }
