@@ -29,9 +29,10 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define WAIT_MS  20000
-#define PASSWORD "hunter2-kt-secret-pw"
-#define WRONG    "kt-wrong-secret-token-0123456789abcdef"
+#define WAIT_MS 20000
+/* with this process's id after them: a copy of the test running beside it has its own */
+#define PASSWORD "hunter2-kt-secret-pw-%ld"
+#define WRONG    "kt-wrong-secret-token-0123456789abcdef-%ld"
 
 struct fx {
     struct env *e;
@@ -137,9 +138,13 @@ static int setup(void **state)
     char *key64 = base64_encode(key, strlen(key));
     add_secret(f, token, false);
     add_secret(f, exec_token, false);
-    add_secret(f, PASSWORD, false);
-    add_secret(f, WRONG, false);
-    add_secret(f, xstrndup(key64, 48), true); /* the key as the kubeconfig holds it */
+    char *password = xasprintf(PASSWORD, (long)getpid()), *wrong = xasprintf(WRONG, (long)getpid());
+    add_secret(f, password, true);
+    add_secret(f, wrong, true);
+    /* the key as the kubeconfig holds it: 48 characters past the base64 of "-----BEGIN PRIVATE
+     * KEY-----", which every key's starts with */
+    assert_true(strlen(key64) > 64 + 48);
+    add_secret(f, xstrndup(key64 + 64, 48), true);
     /* and as PEM: each full line of its body */
     const char *line = strchr(key, '\n');
     while (line != NULL && f->nsecrets < 14) {
@@ -172,7 +177,7 @@ static int setup(void **state)
         "- {name: basic, context: {cluster: sim, user: basic, namespace: flask-app}}\n"
         "- {name: badtoken, context: {cluster: sim, user: badtoken, namespace: flask-app}}\n",
         sim_url(f->e->sim), ca64, token, cert64, key64, plugin_path, victim, f->root, f->root,
-        exec_token, plugin_path, f->root, exec_token, PASSWORD, WRONG);
+        exec_token, plugin_path, f->root, exec_token, password, wrong);
     f->kubeconfig = xasprintf("%s/kubeconfig", f->root);
     put(f->kubeconfig, kc, 0600);
     free(kc);
