@@ -7,7 +7,7 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_ARGS   ?=
 BENCH_ARGS  ?=
 
-.PHONY: all deps build build-asan test test-fast bench demo install clean format fuzz soak memcheck
+.PHONY: all deps build build-asan test test-fast bench demo install clean format fuzz soak memcheck stress
 
 FUZZ_SECONDS ?= 300
 SOAK_MINUTES ?= 10
@@ -65,6 +65,14 @@ soak: build
 # valgrind memcheck on an end-to-end session: no errors, no definite leaks.
 memcheck: build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -L memcheck
+
+# Flake hunting: every test matching STRESS (a ctest regex) STRESS_RUNS times, STRESS_COPIES
+# copies at once, in the ASan build (slower, so races show sooner); keeps failed runs' output.
+STRESS        ?= ^(ui|e2e|action|config|cli)_
+STRESS_RUNS   ?= 6
+STRESS_COPIES ?= 3
+stress: build-asan
+	tests/stress.sh $(ASAN_DIR) '$(STRESS)' $(STRESS_RUNS) $(STRESS_COPIES)
 
 demo: build
 	./$(BUILD_DIR)/src/app/kargotop --demo $(DEMO_ARGS)
