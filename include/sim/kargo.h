@@ -38,6 +38,12 @@ char *kargo_scenario_project(const char *name_or_path, char **cause);
 void kargo_settle(struct kargo *k);
 /* Moves simulated time forward by ms in ticks of at most tick_ms (0: 1000), settling after each. */
 void kargo_advance(struct kargo *k, int64_t ms, int64_t tick_ms);
+/* What the last settle found: the simulated time (Unix ms) at which time alone makes the
+ * controller write again (a step or a verification ends, a soak or a discovery is due), INT64_MAX
+ * when nothing waits on the clock. The controller thread sleeps until then or a store change. */
+int64_t kargo_next_due(struct kargo *k);
+/* Reconcile passes run so far (by the controller thread, kargo_settle and kargo_advance). */
+unsigned long kargo_passes(struct kargo *k);
 /* The simulated clock (for --speed changes and for tests reading "now"). */
 struct simclock *kargo_clock(struct kargo *k);
 

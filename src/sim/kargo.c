@@ -16,6 +16,12 @@
 
 /* A pass is repeated while it still writes; this bounds a pathological ping-pong. */
 #define SETTLE_MAX_PASSES 64
+/* The controller thread passes when the store changes or the clock reaches what the last pass
+ * said was due; it looks at both at least this often (real ms), so a --speed change or a stop is
+ * noticed soon. Looking costs two reads, a pass over the large scenario most of a second. */
+#define RUN_LOOK_MS 250
+/* And it passes at least this often (real ms) whatever happens, as a safety net. */
+#define RUN_PASS_MAX_MS 30000
 
 static time_t store_now(void *ctx)
 {
@@ -128,6 +134,9 @@ static void namespace_pass(struct kargo *k, cJSON *projects, cJSON *project)
 static int pass(struct kargo *k)
 {
     k->writes = 0;
+    k->next_due = KARGO_NEVER;
+    k->pass_rv = sim_store_rv(k->store);
+    k->passes++;
     cJSON *projects = list(k, "projects", NULL, NULL);
     cJSON *p;
     cJSON_ArrayForEach(p, projects)
@@ -140,8 +149,12 @@ static int pass(struct kargo *k)
 
 static void settle_locked(struct kargo *k)
 {
-    for (int i = 0; i < SETTLE_MAX_PASSES && pass(k) > 0; i++)
-        ;
+    int i = 0;
+    while (i < SETTLE_MAX_PASSES && pass(k) > 0)
+        i++;
+    /* Still writing after the bound (or every write refused): try again soon, as before. */
+    if (i == SETTLE_MAX_PASSES)
+        k->next_due = simclock_now_ms(&k->clock);
 }
 
 void kargo_settle(struct kargo *k)
@@ -171,6 +184,49 @@ struct simclock *kargo_clock(struct kargo *k)
     return &k->clock;
 }
 
+int64_t kargo_next_due(struct kargo *k)
+{
+    pthread_mutex_lock(&k->pass_lock);
+    int64_t due = k->next_due;
+    pthread_mutex_unlock(&k->pass_lock);
+    return due;
+}
+
+unsigned long kargo_passes(struct kargo *k)
+{
+    pthread_mutex_lock(&k->pass_lock);
+    unsigned long n = k->passes;
+    pthread_mutex_unlock(&k->pass_lock);
+    return n;
+}
+
+/* Returns when another pass is needed: the store changed since the last pass began (a write of
+ * ours or anyone's, also one that landed while it ran), the clock reached what it found due, or
+ * the safety net ran out; or when the server stops. The last pass may be kargo_settle's or
+ * kargo_advance's: then their state counts. */
+static void wait_for_work(struct sim_controller *c, struct kargo *k)
+{
+    int64_t until = simclock_real_ms() + RUN_PASS_MAX_MS;
+    while (!sim_controller_stopping(c)) {
+        pthread_mutex_lock(&k->pass_lock);
+        int64_t due = k->next_due;
+        unsigned long long rv = k->pass_rv;
+        pthread_mutex_unlock(&k->pass_lock);
+        if (sim_store_rv(k->store) != rv || simclock_now_ms(&k->clock) >= due)
+            return;
+        int64_t wait = until - simclock_real_ms();
+        if (wait <= 0)
+            return;
+        if (wait > RUN_LOOK_MS)
+            wait = RUN_LOOK_MS;
+        /* Stepped clock (-1): only kargo_advance moves it, and it passes itself. */
+        int64_t to_due = due != KARGO_NEVER ? simclock_real_ms_until(&k->clock, due) : -1;
+        if (to_due >= 0 && to_due + 1 < wait)
+            wait = to_due + 1; /* rounded up: waking early would only look again */
+        sim_store_wait(k->store, rv, (long)wait);
+    }
+}
+
 static void run(struct sim_controller *c, void *ctx)
 {
     struct kargo *k = ctx;
@@ -180,21 +236,11 @@ static void run(struct sim_controller *c, void *ctx)
         settle_locked(k);
         pthread_mutex_unlock(&k->pass_lock);
         int64_t took = simclock_real_ms() - started;
-        unsigned long long rv = sim_store_rv(k->store);
-        /* Running clock: look again every simulated second or so; stepped clock: only when
-         * something changed. */
-        int64_t wait = simclock_real_ms_until(&k->clock, simclock_now_ms(&k->clock) + 1000);
-        if (wait < 0)
-            wait = 1000;
-        if (wait < 20)
-            wait = 20;
-        if (wait > 250)
-            wait = 250;
         /* A big project (the large scenario) takes a while per pass: leave the CPU at least half
          * of the time to the API server. */
         if (took > 0 && !sim_controller_sleep(c, (long)took))
             break;
-        sim_store_wait(k->store, rv, (long)wait);
+        wait_for_work(c, k);
     }
 }
 

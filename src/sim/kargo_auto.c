@@ -72,7 +72,9 @@ void kargo_auto_pass(struct kargo *k, struct kargo_ns *n)
                     NULL ||
                 json_get(stage, "status", "autoPromotionHolds", key, (char *)NULL) != NULL)
                 continue;
-            const cJSON *cand = kargo_auto_candidate(stage, wh, freights, nf, now);
+            int64_t changes = KARGO_NEVER;
+            const cJSON *cand = kargo_auto_candidate_at(stage, wh, freights, nf, now, &changes);
+            kargo_due_s(k, changes);
             if (cand == NULL)
                 continue;
             const char *fname = json_get_string(cand, "metadata", "name", (char *)NULL);

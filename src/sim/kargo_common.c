@@ -15,6 +15,18 @@ int64_t kargo_now(struct kargo *k)
     return simclock_now(&k->clock);
 }
 
+void kargo_due(struct kargo *k, int64_t at_ms)
+{
+    if (at_ms < k->next_due)
+        k->next_due = at_ms;
+}
+
+void kargo_due_s(struct kargo *k, int64_t at_s)
+{
+    if (at_s < KARGO_NEVER / 1000)
+        kargo_due(k, at_s * 1000);
+}
+
 void kargo_now_str(struct kargo *k, char *buf, size_t n)
 {
     simclock_rfc3339(&k->clock, buf, n);

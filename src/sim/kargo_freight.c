@@ -64,12 +64,17 @@ void kargo_freight_pass(struct kargo *k, struct kargo_ns *n)
             const cJSON *f;
             cJSON_ArrayForEach(f, n->freights)
             {
-                if (kargo_freight_available(stage, f, now))
-                    json_set_string(
-                        (cJSON *)json_get(
-                            facts_for(&facts, json_get_string(f, "metadata", "name", (char *)NULL)),
-                            "verifiedIn", (char *)NULL),
-                        sname, now_s);
+                /* Soaking upstream makes Freight pass through a control-flow Stage later. */
+                int64_t at = kargo_freight_available_at(stage, f, now);
+                if (at > now) {
+                    kargo_due_s(k, at);
+                    continue;
+                }
+                json_set_string(
+                    (cJSON *)json_get(
+                        facts_for(&facts, json_get_string(f, "metadata", "name", (char *)NULL)),
+                        "verifiedIn", (char *)NULL),
+                    sname, now_s);
             }
             continue;
         }

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "sim/kargo_names.h"
+#include "sim/kargo_rules.h"
 #include "sim/simclock.h"
 #include "util/hmap.h"
 
@@ -39,6 +40,12 @@ struct kargo {
     double large_scale;         /* fraction of the `large` scenario's size */
     struct hmap next_discovery; /* "ns/warehouse" -> int64_t * (simulated ms) */
     int writes;                 /* writes made by the current pass, to know when it settled */
+    /* Simulated ms at which time alone makes the current pass's state change (a step ends, a
+     * verification finishes, a discovery or a soak is due), KARGO_NEVER if nothing waits on the
+     * clock; each part lowers it with kargo_due. After a settle: what its last pass found. */
+    int64_t next_due;
+    unsigned long long pass_rv; /* the store's resourceVersion when the last pass began */
+    unsigned long passes;       /* passes run so far */
 };
 
 /* One namespace's objects for a pass (deep copies owned by the snapshot), with indexes: a write
@@ -99,6 +106,11 @@ void kargo_freight_pass(struct kargo *k, struct kargo_ns *n);
 /* Helpers shared by the parts (kargo_common.c). */
 int64_t kargo_now(struct kargo *k);                       /* simulated Unix seconds */
 void kargo_now_str(struct kargo *k, char *buf, size_t n); /* RFC 3339 */
+/* Time alone changes what this pass would write at at_ms (simulated Unix ms): the controller
+ * runs again by then. A part that cannot tell says now + 1 s. */
+void kargo_due(struct kargo *k, int64_t at_ms);
+/* The same for at_s in simulated Unix seconds (KARGO_NEVER: nothing). */
+void kargo_due_s(struct kargo *k, int64_t at_s);
 cJSON *kargo_find(const cJSON *list, const char *name);
 /* Stores status (taken over) as the status of item, a member of list, when it differs from what
  * item holds; item is then replaced in list by the stored object, which is returned (item itself

@@ -242,8 +242,10 @@ static bool advance(struct kargo *k, cJSON *st, const cJSON *promo, const cJSON 
             return false;
         int64_t started = parse_time(json_get_string(e, "startedAt", (char *)NULL));
         int64_t done = started + step_s;
-        if (now < done)
+        if (now < done) {
+            kargo_due_s(k, done);
             return false;
+        }
         put_time(e, "finishedAt", done);
         const char *fail = configured_failure(freight, stage, cur);
         if (fail != NULL) {
@@ -428,8 +430,8 @@ void kargo_promotions_pass(struct kargo *k, struct kargo_ns *n)
     cJSON *p;
     cJSON_ArrayForEach(p, n->promotions)
     {
-        const char *refresh = json_get_string(p, "metadata", "annotations",
-                                              "kargo.akuity.io/refresh", (char *)NULL);
+        const char *refresh =
+            json_get_string(p, "metadata", "annotations", "kargo.akuity.io/refresh", (char *)NULL);
         const char *handled = json_get_string(p, "status", "lastHandledRefresh", (char *)NULL);
         if (refresh != NULL && kargo_phase_terminal(phase_of(p)) &&
             (handled == NULL || strcmp(refresh, handled) != 0)) {

@@ -39,39 +39,46 @@ static int64_t time_at(const cJSON *obj, const char *a, const char *b, const cha
     return (int64_t)t;
 }
 
-static bool verified_and_soaked(const cJSON *freight, const char *up, long long soak_ms,
-                                int64_t now_s)
+/* When freight is verified in up and has soaked there for soak_ms: now_s if it already has, the
+ * second it will if it stays, KARGO_NEVER when time alone cannot do it (not verified there, or
+ * gone from it too soon). */
+static int64_t soaked_at(const cJSON *freight, const char *up, long long soak_ms, int64_t now_s)
 {
     const cJSON *vi = json_get(freight, "status", "verifiedIn", up, (char *)NULL);
     if (vi == NULL)
-        return false;
+        return KARGO_NEVER;
     if (soak_ms <= 0)
-        return true;
+        return now_s;
     long long longest = 0;
     const char *ls = json_get_string(vi, "longestSoak", (char *)NULL);
     if (ls != NULL)
         timefmt_parse_duration(ls, &longest, NULL);
+    if (longest >= soak_ms)
+        return now_s;
     int64_t since = time_at(freight, "status", "currentlyIn", up, "since");
-    long long current = since > 0 ? (long long)(now_s - since) * 1000 : 0;
-    return (longest > current ? longest : current) >= soak_ms;
+    if (since <= 0)
+        return KARGO_NEVER;
+    /* (now - since) * 1000 >= soak_ms, in whole seconds as the clock counts them. */
+    int64_t at = since + (int64_t)((soak_ms + 999) / 1000);
+    return at > now_s ? at : now_s;
 }
 
-bool kargo_freight_available(const cJSON *stage, const cJSON *freight, int64_t now_s)
+int64_t kargo_freight_available_at(const cJSON *stage, const cJSON *freight, int64_t now_s)
 {
     const char *sns = json_get_string(stage, "metadata", "namespace", (char *)NULL);
     const char *fns = json_get_string(freight, "metadata", "namespace", (char *)NULL);
     const char *sname = json_get_string(stage, "metadata", "name", (char *)NULL);
     const char *wh = json_get_string(freight, "origin", "name", (char *)NULL);
     if (sns == NULL || fns == NULL || sname == NULL || wh == NULL || strcmp(sns, fns) != 0)
-        return false;
+        return KARGO_NEVER;
     const cJSON *req = kargo_stage_request(stage, wh);
     if (req == NULL)
-        return false;
+        return KARGO_NEVER;
     if (json_get(freight, "status", "approvedFor", sname, (char *)NULL) != NULL)
-        return true;
+        return now_s;
     bool direct = false;
     if (json_get_bool(req, &direct, "sources", "direct", (char *)NULL) && direct)
-        return true;
+        return now_s;
     long long soak_ms = 0;
     const char *soak = json_get_string(req, "sources", "requiredSoakTime", (char *)NULL);
     if (soak != NULL)
@@ -80,19 +87,26 @@ bool kargo_freight_available(const cJSON *stage, const cJSON *freight, int64_t n
     bool all = strategy != NULL && strcmp(strategy, "All") == 0;
     const cJSON *ups = json_get(req, "sources", "stages", (char *)NULL);
     if (cJSON_GetArraySize(ups) == 0)
-        return false;
+        return KARGO_NEVER;
+    /* All: when the last upstream is soaked; one of them: when the first is. */
+    int64_t at = all ? now_s : KARGO_NEVER;
     const cJSON *up;
     cJSON_ArrayForEach(up, ups)
     {
         if (!cJSON_IsString(up))
             continue;
-        bool ok = verified_and_soaked(freight, up->valuestring, soak_ms, now_s);
-        if (all && !ok)
-            return false;
-        if (!all && ok)
-            return true;
+        int64_t t = soaked_at(freight, up->valuestring, soak_ms, now_s);
+        if (all && t > at)
+            at = t;
+        if (!all && t < at)
+            at = t;
     }
-    return all;
+    return at;
+}
+
+bool kargo_freight_available(const cJSON *stage, const cJSON *freight, int64_t now_s)
+{
+    return kargo_freight_available_at(stage, freight, now_s) <= now_s;
 }
 
 int64_t kargo_freight_time(const cJSON *freight)
@@ -111,8 +125,9 @@ bool kargo_freight_newer(const cJSON *a, const cJSON *b)
     return strcmp(na ? na : "", nb ? nb : "") > 0;
 }
 
-const cJSON *kargo_auto_candidate(const cJSON *stage, const char *warehouse,
-                                  const cJSON *const *freights, size_t n, int64_t now_s)
+const cJSON *kargo_auto_candidate_at(const cJSON *stage, const char *warehouse,
+                                     const cJSON *const *freights, size_t n, int64_t now_s,
+                                     int64_t *changes_s)
 {
     const cJSON *req = kargo_stage_request(stage, warehouse);
     if (req == NULL)
@@ -132,8 +147,13 @@ const cJSON *kargo_auto_candidate(const cJSON *stage, const char *warehouse,
         const char *wh = json_get_string(freights[i], "origin", "name", (char *)NULL);
         if (wh == NULL || strcmp(wh, warehouse) != 0)
             continue;
-        if (!kargo_freight_available(stage, freights[i], now_s))
+        int64_t at = kargo_freight_available_at(stage, freights[i], now_s);
+        if (at > now_s) {
+            /* Not yet: when it soaks, it may become the candidate. */
+            if (changes_s != NULL && at < *changes_s)
+                *changes_s = at;
             continue;
+        }
         if (upstream != NULL &&
             json_get(freights[i], "status", "currentlyIn", upstream, (char *)NULL) == NULL)
             continue;
@@ -144,6 +164,12 @@ const cJSON *kargo_auto_candidate(const cJSON *stage, const char *warehouse,
     if (upstream != NULL && matches > 1)
         return NULL;
     return best;
+}
+
+const cJSON *kargo_auto_candidate(const cJSON *stage, const char *warehouse,
+                                  const cJSON *const *freights, size_t n, int64_t now_s)
+{
+    return kargo_auto_candidate_at(stage, warehouse, freights, n, now_s, NULL);
 }
 
 static bool name_matches(const char *pattern, const char *name)

@@ -152,13 +152,19 @@ static int verify_step(struct kargo *k, struct kargo_ns *n, const cJSON *stage, 
         return clear;
     }
     cJSON *run = cJSON_GetObjectItemCaseSensitive(v, "analysisRun");
-    if (phase_is(phase, "Pending") && now >= start + 1) {
-        kargo_json_put(v, "phase", cJSON_CreateString("Running"));
-        if (run != NULL)
-            kargo_json_put(run, "phase", cJSON_CreateString("Running"));
+    if (phase_is(phase, "Pending")) {
+        if (now >= start + 1) {
+            kargo_json_put(v, "phase", cJSON_CreateString("Running"));
+            if (run != NULL)
+                kargo_json_put(run, "phase", cJSON_CreateString("Running"));
+        } else {
+            kargo_due_s(k, start + 1);
+        }
     }
-    if (now < start + verify_s)
+    if (now < start + verify_s) {
+        kargo_due_s(k, start + verify_s);
         return clear;
+    }
     /* Every origin's Freight must pass; a Freight marked to fail fails the collection. */
     bool failed = false;
     const cJSON *it;

@@ -201,6 +201,7 @@ static bool due(struct kargo *k, const char *ns, const cJSON *wh, int64_t now)
         *next = now + interval_s(wh);
         result = true;
     }
+    kargo_due_s(k, *next);
     free(key);
     return result;
 }

@@ -7,3 +7,6 @@ kt_add_test(sim_kargo_flow SOURCES test_kargo_flow.c LIBS kt_sim PkgConfig::CURL
 # The large scenario (40,000 objects) takes ~85 s under ASan on a loaded 2-core machine.
 kt_add_test(sim_kargo_scenarios SOURCES test_kargo_scenarios.c LIBS kt_sim PkgConfig::CURL
             LABELS sim TIMEOUT 400)
+# The controller's deadlines: idle on a running clock, on time when something is due.
+kt_add_test(sim_kargo_deadline SOURCES test_kargo_deadline.c LIBS kt_simhttp LABELS sim
+            TIMEOUT 180)

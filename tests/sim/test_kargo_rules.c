@@ -190,6 +190,46 @@ static void test_availability_follows_verification_soak_and_strategy(void **stat
     cJSON_Delete(h);
 }
 
+static void test_availability_time_is_when_the_soak_ends(void **state)
+{
+    const int64_t now = 1767225600; /* 2026-01-01T00:00:00Z */
+    cJSON *oneof = stage_with("");
+    cJSON *all = stage_with(",\"availabilityStrategy\":\"All\"");
+    /* In qa for 30 of the 60 minutes: available in 30 minutes if it stays. */
+    cJSON *f = parse("{\"metadata\":{\"name\":\"f1\",\"namespace\":\"p\"},"
+                     "\"origin\":{\"kind\":\"Warehouse\",\"name\":\"w\"},\"status\":{"
+                     "\"verifiedIn\":{\"qa\":{\"verifiedAt\":\"2025-12-31T23:30:00Z\"}},"
+                     "\"currentlyIn\":{\"qa\":{\"since\":\"2025-12-31T23:30:00Z\"}}}}");
+    assert_int_equal(kargo_freight_available_at(oneof, f, now), now + 1800);
+    assert_int_equal(kargo_freight_available_at(oneof, f, now + 1799), now + 1800);
+    assert_false(kargo_freight_available(oneof, f, now + 1799));
+    assert_int_equal(kargo_freight_available_at(oneof, f, now + 1800), now + 1800);
+    assert_int_equal(kargo_freight_available_at(oneof, f, now + 5000), now + 5000);
+    /* All waits for uat too, where it never was: waiting will not do it. */
+    assert_true(kargo_freight_available_at(all, f, now) == KARGO_NEVER);
+    /* uat soaked long enough before: qa's soak decides. */
+    cJSON *vi = (cJSON *)json_get(f, "status", "verifiedIn", (char *)NULL);
+    cJSON_AddItemToObject(vi, "uat", parse("{\"longestSoak\":\"2h0m0s\"}"));
+    assert_int_equal(kargo_freight_available_at(all, f, now), now + 1800);
+    /* Gone from qa after 20 minutes (longestSoak): no longer soaking anywhere. */
+    cJSON *g = parse("{\"metadata\":{\"name\":\"f2\",\"namespace\":\"p\"},"
+                     "\"origin\":{\"kind\":\"Warehouse\",\"name\":\"w\"},\"status\":{"
+                     "\"verifiedIn\":{\"qa\":{\"longestSoak\":\"20m0s\"}}}}");
+    assert_true(kargo_freight_available_at(oneof, g, now) == KARGO_NEVER);
+    /* All's auto-promotion candidate changes when f has soaked in qa; g never makes it. */
+    const cJSON *both[] = {f, g};
+    int64_t changes = KARGO_NEVER;
+    assert_null(kargo_auto_candidate_at(all, "w", both, 2, now, &changes));
+    assert_int_equal(changes, now + 1800);
+    changes = KARGO_NEVER;
+    assert_ptr_equal(kargo_auto_candidate_at(all, "w", both, 2, now + 1800, &changes), f);
+    assert_true(changes == KARGO_NEVER);
+    cJSON_Delete(oneof);
+    cJSON_Delete(all);
+    cJSON_Delete(f);
+    cJSON_Delete(g);
+}
+
 static void test_candidate_is_newest_available(void **state)
 {
     cJSON *stage = parse("{\"metadata\":{\"name\":\"dev\",\"namespace\":\"p\"},\"spec\":{"
@@ -359,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_freight_id_is_sha1_of_origin_and_sorted_parts),
         cmocka_unit_test(test_builtin_scenarios_parse_and_freight_names_are_content_hashes),
         cmocka_unit_test(test_availability_follows_verification_soak_and_strategy),
+        cmocka_unit_test(test_availability_time_is_when_the_soak_ends),
         cmocka_unit_test(test_candidate_is_newest_available),
         cmocka_unit_test(test_first_matching_policy_wins),
         cmocka_unit_test(test_shift_moves_only_kubernetes_times),
