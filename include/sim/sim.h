@@ -24,6 +24,12 @@ struct sim_faults {
     int token_expire_s;  /* every token answers 401 once N seconds have passed since it was set */
     bool forget_history; /* drop watch history now (and keep dropping it): resumes get 410 */
     bool deny_watch;     /* RBAC that grants list but not watch: every watch answers 403 */
+    /* One slow endpoint, as an authorization webhook behind SelfSubjectAccessReviews makes
+     * them: answers to requests whose path starts with slow_path ("" for none) wait slow_ms,
+     * counted from arrival with the value of each moment (a change reaches answers already
+     * waiting: a test holds or releases them). */
+    char slow_path[128];
+    int slow_ms;
 };
 
 struct sim_config {

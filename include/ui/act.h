@@ -33,6 +33,9 @@ struct act {
     unsigned char *target_state;
     char **left_out;
     size_t n_left_out;
+    /* a single promotion's confirmation: the cluster had not said whether the user may approve,
+     * so approving first is not offered yet */
+    bool approve_waiting;
 
     char **marked; /* Stages marked for a batch, in marking order */
     size_t n_marked;
@@ -71,6 +74,12 @@ void act_start(struct act *a, enum action_id id, const struct act_selection *sel
 /* A key while a dialog is open; may close it, queue the action and set *msg. */
 void act_key(struct act *a, int key, bool is_keycode, time_t now, char **msg, bool *error);
 void act_draw(struct act *a, const struct paint *p);
+/* The open confirmation built again when an access answer it was waiting for has come in (a
+ * batch target shown as "has not said yet", approving first not offered yet): the targets, the
+ * lines and the keys offered follow the answers; what was typed and the scroll stay. Called
+ * before drawing, so a key always acts on the confirmation on screen. Takes the store's read
+ * lock: call it outside a frame's lock. True when it was rebuilt. */
+bool act_update(struct act *a, time_t now);
 
 /* Marks or unmarks a Stage; returns whether it is marked now. */
 bool act_toggle_mark(struct act *a, const char *stage);

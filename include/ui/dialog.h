@@ -42,6 +42,10 @@ void dialog_pick(struct dialog *d, const char *title, const char *const *labels,
 /* A confirmation of lines (copied); typed (copied, may be NULL) must be typed to confirm. */
 void dialog_confirm(struct dialog *d, const char *title, const char *const *lines, size_t n,
                     bool blocked, bool offer_approve, const char *typed);
+/* The open confirmation d with new lines and offers (an answer changed what it can do): what
+ * was typed, and the scroll position while it is within the new lines, stay. */
+void dialog_confirm_rebuild(struct dialog *d, const char *title, const char *const *lines, size_t n,
+                            bool blocked, bool offer_approve, const char *typed);
 void dialog_free(struct dialog *d);
 /* The picker's chosen value (valid until dialog_free). */
 const char *dialog_value(const struct dialog *d);

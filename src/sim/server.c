@@ -1355,6 +1355,8 @@ static cJSON *faults_json(const struct sim_faults *f)
     cJSON_AddNumberToObject(o, "stallBodyPercent", f->stall_body_pct);
     cJSON_AddNumberToObject(o, "tokenExpireSeconds", f->token_expire_s);
     cJSON_AddBoolToObject(o, "forgetHistory", f->forget_history);
+    cJSON_AddStringToObject(o, "slowPath", f->slow_path);
+    cJSON_AddNumberToObject(o, "slowMs", f->slow_ms);
     return o;
 }
 
@@ -1399,7 +1401,10 @@ static enum MHD_Result do_control(struct request *rq, const char *what)
             .stall_body_pct = num(in, "stallBodyPercent"),
             .token_expire_s = num(in, "tokenExpireSeconds"),
             .forget_history = forget,
+            .slow_ms = num(in, "slowMs"),
         };
+        const char *slow = json_get_string(in, "slowPath", (char *)NULL);
+        snprintf(f.slow_path, sizeof f.slow_path, "%s", slow != NULL ? slow : "");
         cJSON_Delete(in);
         sim_server_faults_set(srv, &f);
         return respond_json(rq, 200, faults_json(&f));
@@ -1615,6 +1620,24 @@ static bool is_health(const char *url)
            strcmp(url, "/readyz") == 0;
 }
 
+/* The slow endpoint: waits while the request's path has the slow prefix and slow_ms since it
+ * arrived have not passed, reading both again every 20 ms; stopping the server ends the wait. */
+static void slow_wait(struct request *rq)
+{
+    struct sim_server *srv = rq->srv;
+    double arrived = mono_now();
+    for (;;) {
+        pthread_mutex_lock(&srv->mu);
+        const char *prefix = srv->faults.slow_path;
+        bool slow = prefix[0] != '\0' && strncmp(rq->url, prefix, strlen(prefix)) == 0 &&
+                    mono_now() - arrived < srv->faults.slow_ms / 1000.0;
+        pthread_mutex_unlock(&srv->mu);
+        if (!slow || sim_store_stopping(srv->store))
+            return;
+        usleep(20 * 1000);
+    }
+}
+
 /* Injects the request-level faults; returns true when the request was answered by one. */
 static bool inject(struct request *rq, enum MHD_Result *res)
 {
@@ -1632,6 +1655,7 @@ static bool inject(struct request *rq, enum MHD_Result *res)
     pthread_mutex_unlock(&srv->mu);
     if (f.latency_ms > 0)
         usleep((useconds_t)f.latency_ms * 1000);
+    slow_wait(rq);
     if (e500) {
         struct sim_status *st =
             sim_status_new(500, "InternalError", "Internal error occurred: injected fault");

@@ -24,6 +24,8 @@ enum act_target {
     TARGET_READY,   /* the Freight is available to it: promoted */
     TARGET_APPROVE, /* not available, the user may approve: promoted after `a` approves it */
     TARGET_SKIP,    /* not available and not approvable by this user: left out */
+    TARGET_WAITING, /* not available, and the cluster has not said whether the user may approve:
+                       left out until it does (act_update builds the confirmation again) */
 };
 
 static void free_targets(struct act *a)
@@ -38,6 +40,7 @@ static void free_targets(struct act *a)
     a->targets = a->target_freights = NULL;
     a->target_state = NULL;
     a->n_targets = 0;
+    a->approve_waiting = false;
     for (size_t i = 0; i < a->n_left_out; i++)
         free(a->left_out[i]);
     free(a->left_out);
@@ -136,10 +139,16 @@ static void add_target(struct act *a, const char *stage, const char *freight)
     a->n_targets++;
 }
 
-static void open_plan(struct act *a, struct action_plan *p)
+/* Opens the confirmation of plan p, or (rebuild) puts p in place of the open one, keeping what
+ * was typed into it and where it was scrolled. */
+static void open_plan(struct act *a, struct action_plan *p, bool rebuild)
 {
-    dialog_confirm(&a->dialog, p->title, (const char *const *)p->lines, p->n_lines, p->blocked,
-                   p->offer_approve, p->typed);
+    if (rebuild)
+        dialog_confirm_rebuild(&a->dialog, p->title, (const char *const *)p->lines, p->n_lines,
+                               p->blocked, p->offer_approve, p->typed);
+    else
+        dialog_confirm(&a->dialog, p->title, (const char *const *)p->lines, p->n_lines, p->blocked,
+                       p->offer_approve, p->typed);
     a->open = true;
     a->step = 1;
     action_plan_free(p);
@@ -151,10 +160,12 @@ static void plan_line(struct action_plan *p, char *line)
     p->lines[p->n_lines++] = line;
 }
 
+/* The targets in state which (TARGET_SKIP: also those waiting for an answer). */
 static void plan_names(struct strbuf *b, const struct act *a, enum act_target which)
 {
     for (size_t i = 0; i < a->n_targets; i++)
-        if (a->target_state[i] == which)
+        if (a->target_state[i] == which ||
+            (which == TARGET_SKIP && a->target_state[i] == TARGET_WAITING))
             strbuf_appendf(b, "%s%s", b->len ? ", " : "", a->targets[i]);
 }
 
@@ -164,6 +175,7 @@ static void plan_names(struct strbuf *b, const struct act *a, enum act_target wh
 static void batch_availability(struct act *a, struct action_plan *p)
 {
     size_t n_ready = 0, n_approve = 0, n_skip = a->n_left_out;
+    free(a->target_state); /* built again: an access answer came in */
     a->target_state = xcalloc(a->n_targets + 1, sizeof *a->target_state);
     /* each unavailable target's line is followed by what happens to it */
     char **extra = xcalloc(p->n_lines + 1, sizeof *extra);
@@ -182,7 +194,7 @@ static void batch_availability(struct act *a, struct action_plan *p)
             n_approve++;
             *x = xstrdup("    needs approval: you may approve it");
         } else {
-            a->target_state[i] = TARGET_SKIP;
+            a->target_state[i] = m == ACTION_ACCESS_UNKNOWN ? TARGET_WAITING : TARGET_SKIP;
             n_skip++;
             *x = xasprintf("    skipped: cannot be approved by you (%s)",
                            m == ACTION_ACCESS_UNKNOWN || !reason[0]
@@ -237,11 +249,13 @@ static void batch_availability(struct act *a, struct action_plan *p)
     }
 }
 
-/* The confirmation for what a->id, a->stage ... say; the store is read-locked here. */
-static void confirm(struct act *a, struct store *st, time_t now)
+/* The confirmation for what a->id, a->stage ... say (rebuild: in place of the open one); the
+ * store is read-locked here. */
+static void confirm(struct act *a, struct store *st, time_t now, bool rebuild)
 {
     struct action_plan p;
     const struct action_policy *pol = policy(a);
+    a->approve_waiting = false;
     store_read_lock(st);
     switch (a->id) {
     case ACTION_PROMOTE:
@@ -276,17 +290,22 @@ static void confirm(struct act *a, struct store *st, time_t now)
         /* approving first is offered only to who may approve */
         char reason[240];
         const char *on = a->n_targets > 0 ? a->targets[0] : a->stage;
-        if (act_access(a, ACTION_APPROVE, on, reason, sizeof reason) != ACTION_ACCESS_ALLOWED) {
+        enum action_access m = act_access(a, ACTION_APPROVE, on, reason, sizeof reason);
+        a->approve_waiting = m == ACTION_ACCESS_UNKNOWN;
+        if (m != ACTION_ACCESS_ALLOWED) {
             p.offer_approve = false;
             p.lines = xrealloc(p.lines, (p.n_lines + 1) * sizeof *p.lines);
-            p.lines[p.n_lines++] = xasprintf("approving it first is not offered: %s",
-                                             reason[0] ? reason : "permission unknown");
+            p.lines[p.n_lines++] =
+                xasprintf("approving it first is not offered: %s",
+                          m == ACTION_ACCESS_UNKNOWN || !reason[0]
+                              ? "the cluster has not said yet whether you may approve"
+                              : reason);
         } else {
             p.lines = xrealloc(p.lines, (p.n_lines + 1) * sizeof *p.lines);
             p.lines[p.n_lines++] = xstrdup("approving it first makes it available");
         }
     }
-    open_plan(a, &p);
+    open_plan(a, &p, rebuild);
 }
 
 static void set_msg(char **msg, bool *error, bool is_error, char *text)
@@ -405,10 +424,10 @@ void act_start(struct act *a, enum action_id id, const struct act_selection *sel
                 set_msg(msg, error, true, xstrdup("no marked stage has freight to promote"));
                 return;
             }
-            confirm(a, st, now);
+            confirm(a, st, now, false);
         } else if (sel->kind == KARGO_FREIGHT && sel->name != NULL && stage != NULL) {
             add_target(a, stage, sel->name);
-            confirm(a, st, now);
+            confirm(a, st, now, false);
         } else if ((sel->kind == KARGO_FREIGHT || sel->kind == KARGO_WAREHOUSE) &&
                    sel->name != NULL) {
             /* no Stage selected: pick it (among those taking this Freight or Warehouse) */
@@ -506,7 +525,36 @@ void act_start(struct act *a, enum action_id id, const struct act_selection *sel
         a->stage = xstrdup(stage);
         break;
     }
-    confirm(a, st, now);
+    confirm(a, st, now, false);
+}
+
+/* Has an access answer the open confirmation was built without come in? (The source's cache:
+ * returns at once.) */
+static bool awaited_answer_in(struct act *a)
+{
+    char reason[240];
+    for (size_t i = 0; a->target_state != NULL && i < a->n_targets; i++)
+        if (a->target_state[i] == TARGET_WAITING &&
+            act_access(a, ACTION_APPROVE, a->targets[i], reason, sizeof reason) !=
+                ACTION_ACCESS_UNKNOWN)
+            return true;
+    if (a->approve_waiting) {
+        const char *on = a->n_targets > 0 ? a->targets[0] : a->stage;
+        if (act_access(a, ACTION_APPROVE, on, reason, sizeof reason) != ACTION_ACCESS_UNKNOWN)
+            return true;
+    }
+    return false;
+}
+
+bool act_update(struct act *a, time_t now)
+{
+    if (!a->open || a->step != 1 || !awaited_answer_in(a))
+        return false;
+    struct store *st = act_store(a);
+    if (st == NULL)
+        return false;
+    confirm(a, st, now, true);
+    return true;
 }
 
 /* A batch's confirmation answered: the targets it promotes (approving those that need it when
@@ -517,7 +565,7 @@ static size_t batch_request(const struct act *a, bool approve, const char **stag
     size_t n = 0;
     for (size_t i = 0; i < a->n_targets; i++) {
         enum act_target t = (enum act_target)a->target_state[i];
-        if (t == TARGET_SKIP || (t == TARGET_APPROVE && !approve))
+        if (t == TARGET_SKIP || t == TARGET_WAITING || (t == TARGET_APPROVE && !approve))
             continue;
         stages[n] = a->targets[i];
         freights[n] = a->target_freights[i];
@@ -611,7 +659,7 @@ void act_key(struct act *a, int key, bool is_keycode, time_t now, char **msg, bo
         }
         if (a->freight != NULL) {
             add_target(a, a->stage, a->freight);
-            confirm(a, st, now);
+            confirm(a, st, now, false);
             return;
         }
         struct action_choice *c;
@@ -634,7 +682,7 @@ void act_key(struct act *a, int key, bool is_keycode, time_t now, char **msg, bo
         add_target(a, a->stage, v);
         dialog_free(&a->dialog);
         a->open = false;
-        confirm(a, st, now);
+        confirm(a, st, now, false);
         return;
     }
     if (a->target_state != NULL) {

@@ -59,6 +59,19 @@ void dialog_confirm(struct dialog *d, const char *title, const char *const *line
                             d->offer_approve ? "   a: approve first, then promote" : "");
 }
 
+void dialog_confirm_rebuild(struct dialog *d, const char *title, const char *const *lines, size_t n,
+                            bool blocked, bool offer_approve, const char *typed)
+{
+    struct dialog old = *d;
+    dialog_confirm(d, title, lines, n, blocked, offer_approve, typed);
+    /* what the user typed, with the cursor where it was */
+    struct lineedit edit = d->edit;
+    d->edit = old.edit;
+    old.edit = edit;
+    d->top = old.top < n ? old.top : (n > 0 ? n - 1 : 0);
+    dialog_free(&old);
+}
+
 void dialog_free(struct dialog *d)
 {
     for (size_t i = 0; i < d->n_lines; i++) {

@@ -916,6 +916,8 @@ void screen_draw(struct screen *s, time_t now)
     screen_draw_footer(s);
     if (s->help)
         screen_draw_help(s);
+    /* a confirmation waiting for an access answer follows it once it is in (a wake-up) */
+    act_update(&s->act, now);
     act_draw(&s->act, &s->paint);
     refresh();
 }

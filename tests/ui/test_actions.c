@@ -976,9 +976,9 @@ static char *freight_for_uat_onwards(struct env *e, const char *ns)
 
 static const char *const uat_onwards[] = {"uat", "preprod", "production"};
 
-/* Marks uat, preprod and production, selects the Freight alias in production's Freight pane
- * and presses p until the batch's confirmation shows text (the access reviews answer first). */
-static void open_uat_onwards_batch(struct ptyterm *t, const char *alias, const char *text)
+/* Marks uat, preprod and production and selects the Freight alias in production's Freight
+ * pane. */
+static void mark_uat_onwards(struct ptyterm *t, const char *alias)
 {
     for (int i = 0; i < 3; i++) {
         ptyterm_send(t, "/");
@@ -994,6 +994,13 @@ static void open_uat_onwards_batch(struct ptyterm *t, const char *alias, const c
     ptyterm_send(t, "\t/");
     ptyterm_send(t, alias);
     ptyterm_send(t, "\r");
+}
+
+/* Marks uat, preprod and production, selects the Freight alias in production's Freight pane
+ * and presses p until the batch's confirmation shows text (the access reviews answer first). */
+static void open_uat_onwards_batch(struct ptyterm *t, const char *alias, const char *text)
+{
+    mark_uat_onwards(t, alias);
     for (long long end = ms_now() + WAIT_MS;;) {
         ptyterm_send(t, "p");
         if (ptyterm_wait_text(t, "Promote to 3 stages", 1000) && ptyterm_wait_text(t, text, 1000))
@@ -1064,6 +1071,107 @@ static void test_batch_approves_every_target_needing_it_first(void **state)
     }
     cJSON_Delete(l);
     assert_true(of_freight >= 3);
+    uienv_quit(t);
+    free(name);
+    free(alias);
+}
+
+/* Promotions of freight (a name) to stage. */
+static int promotions_of(struct env *e, const char *ns, const char *stage, const char *freight)
+{
+    cJSON *l = promotions(e, ns);
+    const cJSON *p;
+    int n = 0;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(l, "items"))
+    {
+        const char *fr = json_get_string(p, "spec", "freight", (char *)NULL);
+        const char *st = json_get_string(p, "spec", "stage", (char *)NULL);
+        n += fr != NULL && st != NULL && strcmp(fr, freight) == 0 && strcmp(st, stage) == 0;
+    }
+    cJSON_Delete(l);
+    return n;
+}
+
+/* Holds (ms > 0) or lets through (0) the simulator's answers to SelfSubjectAccessReviews, as
+ * a slow authorization webhook would; answers already waiting follow the change. */
+static void slow_reviews(struct env *e, int ms)
+{
+    struct sim_faults f;
+    sim_faults_get(e->sim, &f);
+    snprintf(f.slow_path, sizeof f.slow_path, "/apis/authorization.k8s.io/");
+    f.slow_ms = ms;
+    sim_faults_set(e->sim, &f);
+}
+
+/* The batch of test_batch_approves_every_target_needing_it_first opened while the review of
+ * whether the user may approve is still out (every review takes seconds; the one about approving
+ * comes after those about promoting): preprod and production first show as skipped because the
+ * cluster has not said yet; once the answer is in, with no key pressed, the same confirmation
+ * offers approving them, what was typed into it is still there, and Ctrl-A approves both and
+ * creates exactly one Promotion per target. */
+static void test_batch_confirmation_follows_a_late_approval_answer(void **state)
+{
+    struct env *e = *state;
+    const char *ns = "myapp";
+    char *alias = freight_for_uat_onwards(e, ns);
+    assert_non_null(alias);
+    char *name = freight_by_alias(e, ns, alias);
+    int before[3], before_of[3];
+    for (int i = 0; i < 3; i++) {
+        before[i] = promotions_to(e, ns, uat_onwards[i]);
+        before_of[i] = promotions_of(e, ns, uat_onwards[i], name);
+    }
+    struct ptyterm *t = NULL;
+    /* The approve review goes out when the promote ones have answered and is answered slow_ms
+     * later; the test holds it once p is usable. Should the machine be so loaded that it answered
+     * first, the confirmation would open complete: a new dashboard (its answers are its own)
+     * tries again with reviews twice as slow. */
+    for (int attempt = 0, slow_ms = 5000;; attempt++, slow_ms *= 2) {
+        slow_reviews(e, slow_ms);
+        t = start(e, ns);
+        mark_uat_onwards(t, alias);
+        expect_dimmed(t, "p promote", false);
+        slow_reviews(e, 20000); /* under the client's 30 s idle timeout: never a failed review */
+        ptyterm_send(t, "p");
+        expect(t, "Promote to 3 stages");
+        if (ptyterm_wait_text(t, "has not said yet whether you may approve", 2000))
+            break;
+        if (attempt == 2) {
+            ptyterm_dump(t, "late approval");
+            fail_msg("the batch never opened before the approve review answered");
+        }
+        print_message("the approve review answered before p: again with slower reviews\n");
+        ptyterm_send(t, "\033");
+        assert_true(ptyterm_wait_gone(t, "Promote to 3 stages", WAIT_MS));
+        slow_reviews(e, 0); /* quitting waits for the review under way */
+        uienv_quit(t);
+    }
+    expect(t, "available now: 1 of 3; needing approval: 0; skipped: 2");
+    expect(t, "left out either way: preprod, production");
+    assert_false(ptyterm_find(t, "Ctrl-A", NULL, NULL)); /* nothing to approve yet */
+    assert_false(ptyterm_find(t, "needs approval", NULL, NULL));
+    /* the first protected name typed while the answer is held */
+    ptyterm_send(t, "uat");
+    expect(t, "> uat");
+    assert_true(ptyterm_find(t, "has not said yet whether you may approve", NULL, NULL));
+    /* the answer comes in; no key is pressed */
+    slow_reviews(e, 0);
+    expect(t, "Ctrl-A: approve for 2 stages first (preprod, production), then promote 3");
+    expect(t, "available now: 1 of 3; needing approval: 2; skipped: 0");
+    expect(t, "needs approval: you may approve it");
+    expect(t, "Enter: promote the 1 available now only, approving nothing");
+    assert_false(ptyterm_find(t, "has not said yet", NULL, NULL));
+    assert_false(ptyterm_find(t, "left out either way", NULL, NULL));
+    expect(t, "> uat");
+    ptyterm_send(t, " preprod production\001");
+    expect(t, "approved for preprod, production; promotions created: ");
+    assert_true(approved_for(e, ns, name, "preprod"));
+    assert_true(approved_for(e, ns, name, "production"));
+    assert_false(approved_for(e, ns, name, "uat"));
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(promotions_to(e, ns, uat_onwards[i]), before[i] + 1);
+    for (int i = 0; i < 3; i++) /* and each of them promotes that Freight */
+        assert_int_equal(promotions_of(e, ns, uat_onwards[i], name), before_of[i] + 1);
     uienv_quit(t);
     free(name);
     free(alias);
@@ -1429,6 +1537,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_batch_without_approval_rights_says_why_and_approves_nothing, setup_ursula,
             teardown),
+        cmocka_unit_test_setup_teardown(test_batch_confirmation_follows_a_late_approval_answer,
+                                        setup_ursula, teardown),
     };
     /* KT_TEST_FILTER=test_name runs the tests whose names match (cmocka's filter) */
     if (getenv("KT_TEST_FILTER") != NULL)

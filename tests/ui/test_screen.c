@@ -565,6 +565,78 @@ static void test_without_a_project_the_list_is_where_it_starts(void **state)
     screen_free(s);
 }
 
+/* A source that may act: access answers the test sets, requests counted. */
+static enum action_access approve_access = ACTION_ACCESS_UNKNOWN;
+static int n_acted;
+static struct action_request acted; /* the last request: its flags (strings copied below) */
+static char acted_stage[64], acted_freight[64];
+
+static enum action_access fake_access(void *ctx, enum action_id id, const char *stage, char *reason,
+                                      size_t len)
+{
+    (void)ctx;
+    (void)stage;
+    if (len > 0)
+        reason[0] = '\0';
+    return id == ACTION_APPROVE ? approve_access : ACTION_ACCESS_ALLOWED;
+}
+
+static unsigned long fake_act(void *ctx, const struct action_request *req, char **cause)
+{
+    (void)ctx;
+    (void)cause;
+    acted = *req;
+    snprintf(acted_stage, sizeof acted_stage, "%s", req->n_targets > 0 ? req->stages[0] : "");
+    snprintf(acted_freight, sizeof acted_freight, "%s", req->n_targets > 0 ? req->freights[0] : "");
+    return (unsigned long)++n_acted;
+}
+
+/* A promotion's confirmation opened before the cluster said whether the user may approve: it
+ * says so and offers no approval; once the answer is in, the next frame (no key) offers it, and
+ * `a` sends one request approving first; later frames send nothing more. */
+static void test_confirmation_follows_a_late_approve_answer(void **state)
+{
+    (void)state;
+    struct ui_source acting = source;
+    acting.access = fake_access;
+    acting.act = fake_act;
+    approve_access = ACTION_ACCESS_UNKNOWN;
+    n_acted = 0;
+    resize_term(40, 160);
+    fake.open = 0;
+    for (int k = 0; k < KARGO_KIND_COUNT; k++)
+        fake.status.watch[k].conn = SOURCE_LIVE;
+    struct screen_opts o = {.colour = true, .utf8 = true};
+    struct screen *s = screen_new(&acting, &o, NULL);
+    screen_draw(s, NOW);
+    keys(s, "l\t/dizzy\r"); /* staging; dizzy-lynx is still verifying in dev */
+    keys(s, "p");
+    assert_shows("Promote to staging");
+    assert_shows("approving it first is not offered: the cluster has not said yet");
+    assert_hides("a: approve first");
+    keys(s, "a"); /* not offered: nothing happens */
+    assert_int_equal(n_acted, 0);
+    assert_shows("Promote to staging");
+
+    approve_access = ACTION_ACCESS_ALLOWED;
+    screen_draw(s, NOW); /* the wake-up the answer brings */
+    assert_shows("approving it first makes it available");
+    assert_shows("a: approve first, then promote");
+    assert_hides("has not said yet");
+    keys(s, "a");
+    assert_int_equal(n_acted, 1);
+    assert_true(acted.approve_first);
+    assert_int_equal(acted.n_targets, 1);
+    assert_string_equal(acted_stage, "staging");
+    assert_string_equal(acted_freight, "4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d");
+    assert_hides("Promote to staging");
+    approve_access = ACTION_ACCESS_DENIED;
+    screen_draw(s, NOW);
+    screen_draw(s, NOW);
+    assert_int_equal(n_acted, 1); /* what was confirmed is never sent again */
+    screen_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_small_sizes_and_resize_keep_the_selection),
         cmocka_unit_test(test_help_comes_from_the_keymap_and_yaml_opens),
         cmocka_unit_test(test_without_a_project_the_list_is_where_it_starts),
+        cmocka_unit_test(test_confirmation_follows_a_late_approve_answer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
