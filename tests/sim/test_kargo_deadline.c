@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 
 #include "simhttp.h"
+#include "simkargo.h"
 #include "sim/kargo.h"
 #include "sim/sim.h"
 #include "sim/simclock.h"
@@ -52,16 +53,8 @@ static struct env *start(const char *scenario, double speed, bool discover)
     e->opt.discover = discover;
     e->opt.seed = 7;
     e->opt.scenarios = e->scenarios;
-    struct sim_config cfg = {0};
-    cfg.seed = 7;
-    cfg.install = kargo_install;
-    cfg.install_ctx = &e->opt;
-    char *cause = NULL;
-    e->sim = sim_start(&cfg, &cause);
-    if (e->sim == NULL)
-        fail_msg("sim_start: %s", cause);
+    e->sim = simkargo_start(&e->opt);
     e->k = e->opt.out;
-    assert_non_null(e->k);
     kargo_settle(e->k);
     return e;
 }

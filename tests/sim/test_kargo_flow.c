@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "simkargo.h"
 #include "sim/kargo.h"
 #include "sim/sim.h"
 #include "sim/simclock.h"
@@ -132,16 +133,8 @@ static int setup(void **state)
     e->opt.verify_ms = 10000;
     e->opt.seed = 7;
     e->opt.scenarios = scenarios;
-    struct sim_config cfg = {0};
-    cfg.seed = 7;
-    cfg.install = kargo_install;
-    cfg.install_ctx = &e->opt;
-    char *cause = NULL;
-    e->sim = sim_start(&cfg, &cause);
-    if (e->sim == NULL)
-        fail_msg("sim_start: %s", cause);
+    e->sim = simkargo_start(&e->opt);
     e->k = e->opt.out;
-    assert_non_null(e->k);
     kargo_settle(e->k);
     *state = e;
     return 0;

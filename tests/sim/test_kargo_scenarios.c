@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "simkargo.h"
 #include "sim/kargo.h"
 #include "sim/sim.h"
 #include "sim/store.h"
@@ -79,14 +80,7 @@ static void start_with(struct env *e, const char *scenario, bool discover)
     e->opt.verify_ms = 10000;
     e->opt.seed = 11;
     e->opt.scenarios = scenarios;
-    struct sim_config cfg = {0};
-    cfg.seed = 11;
-    cfg.install = kargo_install;
-    cfg.install_ctx = &e->opt;
-    char *cause = NULL;
-    e->sim = sim_start(&cfg, &cause);
-    if (e->sim == NULL)
-        fail_msg("sim_start %s: %s", scenario, cause);
+    e->sim = simkargo_start(&e->opt);
     e->k = e->opt.out;
     e->opt.scenarios = NULL;
 }
